@@ -1,0 +1,172 @@
+//! `hookwarden check`: evaluate an action without a runtime and show why.
+
+use anyhow::Result;
+use clap::Args;
+use hookwarden::decision::Effect;
+use hookwarden::event::{Boundary, Event, RuntimeKind, Tool, ToolKind};
+use hookwarden::policy::{self, eval};
+use hookwarden::signals::Context;
+use serde_json::json;
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// Evaluate as this runtime would send it (affects rules that test the runtime).
+    #[arg(long, default_value = "claude")]
+    runtime: String,
+    /// A file-read tool call on this path.
+    #[arg(long, conflicts_with_all = ["write", "output", "prompt"])]
+    read: Option<String>,
+    /// A file-write tool call on this path.
+    #[arg(long)]
+    write: Option<String>,
+    /// Content for --write.
+    #[arg(long)]
+    content: Option<String>,
+    /// A tool output (post-tool) to scan; `@FILE` reads it from a file.
+    #[arg(long)]
+    output: Option<String>,
+    /// A user prompt to scan.
+    #[arg(long)]
+    prompt: Option<String>,
+    /// The working directory the action happens in (default: the current one).
+    #[arg(long)]
+    cwd: Option<String>,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+    /// The shell command, after `--`.
+    #[arg(last = true)]
+    command: Vec<String>,
+}
+
+pub fn run(a: CheckArgs) -> Result<i32> {
+    let runtime = RuntimeKind::parse(&a.runtime).unwrap_or(RuntimeKind::None);
+    let cwd = match &a.cwd {
+        Some(c) => c.clone(),
+        None => std::env::current_dir()?.display().to_string(),
+    };
+    let mut ev;
+    if let Some(p) = &a.read {
+        ev = Event::new(runtime, Boundary::ToolRequest, "check");
+        ev.tool = Some(Tool::new("Read", ToolKind::FileRead));
+        ev.paths = vec![p.clone()];
+        ev.tool_input = json!({ "file_path": p });
+    } else if let Some(p) = &a.write {
+        ev = Event::new(runtime, Boundary::ToolRequest, "check");
+        ev.tool = Some(Tool::new("Write", ToolKind::FileWrite));
+        ev.paths = vec![p.clone()];
+        ev.write_content = a.content.clone();
+        ev.tool_input = json!({ "file_path": p, "content": a.content.clone().unwrap_or_default() });
+    } else if let Some(o) = &a.output {
+        let text = match o.strip_prefix('@') {
+            Some(f) => std::fs::read_to_string(f)?,
+            None => o.clone(),
+        };
+        ev = Event::new(runtime, Boundary::ToolOutput, "check");
+        ev.tool = Some(Tool::new("Bash", ToolKind::Shell));
+        ev.tool_response = json!({ "stdout": text, "stderr": "" });
+        ev.output = Some(text);
+    } else if let Some(p) = &a.prompt {
+        ev = Event::new(runtime, Boundary::Prompt, "check");
+        ev.prompt = Some(p.clone());
+    } else if !a.command.is_empty() {
+        let cmd = a.command.join(" ");
+        ev = Event::new(runtime, Boundary::ToolRequest, "check");
+        ev.tool = Some(Tool::new("Bash", ToolKind::Shell));
+        ev.tool_input = json!({ "command": cmd });
+        ev.command = Some(cmd);
+    } else {
+        anyhow::bail!(
+            "nothing to check: give `-- <command>`, --read, --write, --output or --prompt"
+        );
+    }
+    ev.cwd = cwd;
+    ev.session_id = "check".into();
+    let ctx = Context::for_cwd(&ev.cwd);
+    let env = eval::ProcessEnv::new(ctx.project_root.clone());
+    let compiled =
+        policy::load_effective(&ctx.cwd, &ctx.project_root).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (d, flags) = hookwarden::hook::decide(&compiled, &ev, &ctx, &env, None);
+    if a.json {
+        let v = json!({ "decision": d, "flags": flags });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!(
+            "decision: {}{}",
+            d.effect,
+            if d.would_effect != d.effect {
+                format!(" (would be {} outside audit mode)", d.would_effect)
+            } else {
+                String::new()
+            }
+        );
+        println!("risk: {}", d.risk);
+        println!("policy version: {}", d.policy_version);
+        if let Some(r) = &d.approver_role {
+            println!("approver role: {r}");
+        }
+        println!("flags:");
+        if flags.is_empty() {
+            println!("  (none)");
+        }
+        for f in &flags {
+            let mut line = format!("  {}", f.name);
+            if !f.detail.is_empty() {
+                line.push_str(&format!("  {}", hookwarden::audit::mask(&f.detail)));
+            }
+            println!("{line}");
+            for p in &f.paths {
+                println!(
+                    "    path {} -> {} [{}]",
+                    p.raw,
+                    p.resolved,
+                    p.classes.join(", ")
+                );
+            }
+            if !f.hosts.is_empty() {
+                println!("    hosts {}", f.hosts.join(", "));
+            }
+            for x in &f.findings {
+                println!(
+                    "    finding {} at {}..{} #{}",
+                    x.kind, x.start, x.end, x.hash
+                );
+            }
+        }
+        println!("fired:");
+        if d.fired.is_empty() {
+            println!("  (no rule matched)");
+        }
+        for f in &d.fired {
+            println!(
+                "  {} -> {} (risk {}, {} scope{})",
+                f.rule_id,
+                f.effect,
+                f.risk,
+                f.scope,
+                if f.mode == policy::Mode::Audit {
+                    ", audit only"
+                } else {
+                    ""
+                }
+            );
+            println!("    reason: {}", f.reason);
+            if let Some(l) = &f.lineage {
+                println!("    lineage: {}", serde_json::to_string(l)?);
+            }
+        }
+        if d.effect == Effect::Redact {
+            if let Some(out) = &ev.output {
+                println!(
+                    "redacted output:\n{}",
+                    hookwarden::runtime::redacted_output(&ev, &d)
+                );
+                let _ = out;
+            }
+        }
+    }
+    Ok(match d.effect {
+        Effect::Deny | Effect::Terminate => 1,
+        _ => 0,
+    })
+}

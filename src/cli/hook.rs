@@ -1,0 +1,73 @@
+//! `hookwarden hook [--runtime R]`: the hook itself. Reads one event on stdin, prints the
+//! runtime's answer, exits as the runtime expects.
+
+use hookwarden::event::RuntimeKind;
+use hookwarden::hook::{self, MAX_INPUT};
+use std::io::{Read, Write};
+
+pub fn run(args: &[String]) -> i32 {
+    let mut runtime = None;
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        let value = if let Some(v) = a.strip_prefix("--runtime=") {
+            Some(v.to_string())
+        } else if a == "--runtime" {
+            i += 1;
+            args.get(i).cloned()
+        } else {
+            eprintln!("hookwarden hook: unknown argument `{a}` (usage: hookwarden hook [--runtime claude|codex|gemini|...])");
+            // Fail closed: a miswired hook must not let pre-tool calls through silently.
+            return 2;
+        };
+        match value.as_deref().and_then(RuntimeKind::parse) {
+            Some(k) => runtime = Some(k),
+            None => {
+                eprintln!(
+                    "hookwarden hook: unknown runtime `{}`",
+                    value.unwrap_or_default()
+                );
+                return 2;
+            }
+        }
+        i += 1;
+    }
+    let (input, oversized) = read_stdin();
+    let outcome = hook::handle(&input, runtime, oversized);
+    if let Some(rec) = &outcome.record {
+        if let Err(e) = hookwarden::audit::write(rec) {
+            eprintln!("hookwarden: {e}");
+        }
+    }
+    for w in &outcome.warnings {
+        eprintln!("hookwarden: warning: {w}");
+    }
+    let a = outcome.answer;
+    let mut out = std::io::stdout().lock();
+    if !a.stdout.is_empty() {
+        let _ = out.write_all(a.stdout.as_bytes());
+        let _ = out.write_all(b"\n");
+        let _ = out.flush();
+    }
+    if !a.stderr.is_empty() {
+        eprintln!("{}", a.stderr);
+    }
+    a.exit_code
+}
+
+/// Reads stdin up to [`MAX_INPUT`]; the rest is drained (so the writer never blocks) and
+/// the input is marked oversized.
+fn read_stdin() -> (Vec<u8>, bool) {
+    let mut buf = Vec::new();
+    let stdin = std::io::stdin();
+    let mut lock = stdin.lock();
+    let mut limited = (&mut lock).take(MAX_INPUT as u64 + 1);
+    if limited.read_to_end(&mut buf).is_err() {
+        return (buf, false);
+    }
+    if buf.len() > MAX_INPUT {
+        let _ = std::io::copy(&mut lock, &mut std::io::sink());
+        return (Vec::new(), true);
+    }
+    (buf, false)
+}

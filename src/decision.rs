@@ -1,0 +1,222 @@
+//! Decisions: the outcome of evaluating an event, with everything that explains it.
+//!
+//! The runtime answer and the audit line are both renderings of a [`Decision`].
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What happens to the action. Ordered from least to most restrictive, so the strictest
+/// matching rule wins by `max()`.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    #[default]
+    Allow,
+    /// Allowed, recorded as an alert.
+    Alert,
+    /// Allowed, with sensitive spans masked before the model sees them.
+    Redact,
+    /// Needs a person's approval.
+    Ask,
+    Deny,
+    /// Deny, and stop the session where the runtime can.
+    Terminate,
+}
+
+impl Effect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Allow => "allow",
+            Effect::Alert => "alert",
+            Effect::Redact => "redact",
+            Effect::Ask => "ask",
+            Effect::Deny => "deny",
+            Effect::Terminate => "terminate",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Effect> {
+        Some(match s {
+            "allow" => Effect::Allow,
+            "alert" => Effect::Alert,
+            "redact" => Effect::Redact,
+            "ask" => Effect::Ask,
+            "deny" => Effect::Deny,
+            "terminate" => Effect::Terminate,
+            _ => return None,
+        })
+    }
+
+    /// Effects that stop the action.
+    pub fn blocks(self) -> bool {
+        self >= Effect::Ask
+    }
+}
+
+impl fmt::Display for Effect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One rule that matched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fire {
+    pub rule_id: String,
+    pub effect: Effect,
+    pub risk: u8,
+    /// `audit` when the rule (or its policy) is in audit-only mode: recorded, not enforced.
+    pub mode: crate::policy::Mode,
+    /// The scope the rule came from: `default`, `org`, `user`, `project`.
+    pub scope: String,
+    pub reason: String,
+    /// The flags (their details) that made it match.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub matched: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approver_role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<crate::policy::model::Lineage>,
+}
+
+/// A masked span: where and what, never the value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Redaction {
+    pub kind: String,
+    pub start: usize,
+    pub end: usize,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Decision {
+    pub decision_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_id: Option<String>,
+    /// The effect the runtime is given.
+    pub effect: Effect,
+    /// What enforcing every fired rule would give (differs from `effect` under audit mode).
+    pub would_effect: Effect,
+    pub rule_ids: Vec<String>,
+    pub reasons: Vec<String>,
+    pub risk: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approver_role: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redactions: Vec<Redaction>,
+    pub fired: Vec<Fire>,
+    pub policy_version: String,
+    pub timestamp: String,
+    pub runtime: crate::event::RuntimeKind,
+    pub boundary: crate::event::Boundary,
+    pub session_id: String,
+    /// Problems met while deciding (a broken policy file, an oversized input), for the log.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+    /// For an approval the runtime cannot ask for: the code a person grants it with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_code: Option<String>,
+}
+
+impl Decision {
+    pub fn approval_code(&self) -> Option<&str> {
+        self.approval_code.as_deref()
+    }
+
+    /// The message the model (or user) is shown: names each rule and says what to do instead.
+    pub fn message(&self) -> String {
+        let enforced: Vec<&Fire> = self
+            .fired
+            .iter()
+            .filter(|f| f.mode == crate::policy::Mode::Enforce && f.effect == self.effect)
+            .collect();
+        let fires: Vec<&Fire> = if enforced.is_empty() {
+            self.fired.iter().collect()
+        } else {
+            enforced
+        };
+        let mut parts = Vec::new();
+        for f in fires {
+            parts.push(format!("[hookwarden {}] {}", f.rule_id, f.reason.trim()));
+        }
+        for e in &self.errors {
+            parts.push(format!("[hookwarden] {e}"));
+        }
+        if parts.is_empty() {
+            return format!("hookwarden: {}", self.effect);
+        }
+        parts.join("\n")
+    }
+}
+
+/// A decision id: time plus process id plus a counter, unique without a random source.
+pub fn new_id(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}-{:x}-{:x}-{n}", nanos, std::process::id())
+}
+
+/// RFC 3339 UTC timestamp with milliseconds, from the system clock.
+pub fn now_rfc3339() -> String {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    rfc3339(d.as_secs() as i64, d.subsec_millis())
+}
+
+/// Formats seconds since the epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+pub fn rfc3339(secs: i64, millis: u32) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strictest_wins_by_order() {
+        assert!(Effect::Terminate > Effect::Deny);
+        assert!(Effect::Deny > Effect::Ask);
+        assert!(Effect::Ask > Effect::Redact);
+        assert!(Effect::Redact > Effect::Alert);
+        assert!(Effect::Alert > Effect::Allow);
+        let all = [Effect::Alert, Effect::Deny, Effect::Redact];
+        assert_eq!(all.iter().copied().max(), Some(Effect::Deny));
+    }
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(rfc3339(0, 0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(1_795_000_000, 5), "2026-11-18T08:26:40.005Z");
+        assert_eq!(rfc3339(951_782_400, 0), "2000-02-29T00:00:00.000Z");
+    }
+}

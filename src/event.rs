@@ -1,0 +1,300 @@
+//! The normalized event: what every runtime adapter produces and every signal reads.
+//!
+//! Flow: `stdin JSON -> runtime adapter -> Event -> signals -> flags -> policy -> Decision`.
+//! Nothing in here knows any runtime's field names; adapters translate into this model.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt;
+
+/// Where in an agent's turn the event sits. Rules name the boundary they apply to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Boundary {
+    /// The user's prompt, before the model sees it.
+    Prompt,
+    /// A tool call, before it runs (pre-tool).
+    ToolRequest,
+    /// A tool's result, before the model sees it (post-tool).
+    ToolOutput,
+    /// The agent's final answer for the turn.
+    FinalResponse,
+    /// An event hookwarden has no boundary for (session start, compaction, ...).
+    Other,
+}
+
+impl Boundary {
+    pub const ALL: [Boundary; 4] = [
+        Boundary::Prompt,
+        Boundary::ToolRequest,
+        Boundary::ToolOutput,
+        Boundary::FinalResponse,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Boundary::Prompt => "prompt",
+            Boundary::ToolRequest => "tool_request",
+            Boundary::ToolOutput => "tool_output",
+            Boundary::FinalResponse => "final_response",
+            Boundary::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Boundary> {
+        Some(match s {
+            "prompt" => Boundary::Prompt,
+            "tool_request" => Boundary::ToolRequest,
+            "tool_output" => Boundary::ToolOutput,
+            "final_response" => Boundary::FinalResponse,
+            "other" => Boundary::Other,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Boundary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a tool does, independent of what a runtime calls it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolKind {
+    Shell,
+    FileRead,
+    FileWrite,
+    FileEdit,
+    Patch,
+    Search,
+    WebFetch,
+    Mcp,
+    Other,
+}
+
+impl ToolKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ToolKind::Shell => "shell",
+            ToolKind::FileRead => "file_read",
+            ToolKind::FileWrite => "file_write",
+            ToolKind::FileEdit => "file_edit",
+            ToolKind::Patch => "patch",
+            ToolKind::Search => "search",
+            ToolKind::WebFetch => "web_fetch",
+            ToolKind::Mcp => "mcp",
+            ToolKind::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ToolKind> {
+        Some(match s {
+            "shell" => ToolKind::Shell,
+            "file_read" => ToolKind::FileRead,
+            "file_write" => ToolKind::FileWrite,
+            "file_edit" => ToolKind::FileEdit,
+            "patch" => ToolKind::Patch,
+            "search" => ToolKind::Search,
+            "web_fetch" => ToolKind::WebFetch,
+            "mcp" => ToolKind::Mcp,
+            "other" => ToolKind::Other,
+            _ => return None,
+        })
+    }
+
+    /// Tools whose effect is writing to the file system.
+    pub fn writes_files(self) -> bool {
+        matches!(
+            self,
+            ToolKind::FileWrite | ToolKind::FileEdit | ToolKind::Patch
+        )
+    }
+}
+
+/// The runtime that called the hook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuntimeKind {
+    Claude,
+    Codex,
+    Gemini,
+    Cursor,
+    Copilot,
+    Qwen,
+    Factory,
+    /// Evaluation without a runtime (`hookwarden check`, replay).
+    None,
+}
+
+impl RuntimeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuntimeKind::Claude => "claude",
+            RuntimeKind::Codex => "codex",
+            RuntimeKind::Gemini => "gemini",
+            RuntimeKind::Cursor => "cursor",
+            RuntimeKind::Copilot => "copilot",
+            RuntimeKind::Qwen => "qwen",
+            RuntimeKind::Factory => "factory",
+            RuntimeKind::None => "none",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RuntimeKind> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "claude" | "claude-code" | "claude_code" => RuntimeKind::Claude,
+            "codex" => RuntimeKind::Codex,
+            "gemini" | "gemini-cli" => RuntimeKind::Gemini,
+            "cursor" => RuntimeKind::Cursor,
+            "copilot" | "copilot-cli" => RuntimeKind::Copilot,
+            "qwen" | "qwen-code" => RuntimeKind::Qwen,
+            "factory" | "droid" => RuntimeKind::Factory,
+            "none" => RuntimeKind::None,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for RuntimeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A tool as the runtime named it, plus what kind of tool it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    /// The name exactly as the runtime sent it (`Bash`, `run_shell_command`, `mcp__github__create_issue`).
+    pub name: String,
+    pub kind: ToolKind,
+    /// For MCP tools: the server and tool parts of the name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp_server: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp_tool: Option<String>,
+}
+
+impl Tool {
+    pub fn new(name: &str, kind: ToolKind) -> Tool {
+        Tool {
+            name: name.to_string(),
+            kind,
+            mcp_server: None,
+            mcp_tool: None,
+        }
+    }
+
+    /// Splits `mcp__server__tool` (Claude, Codex) or `mcp_server_tool` (Gemini) names.
+    pub fn mcp(name: &str, server: &str, tool: &str) -> Tool {
+        Tool {
+            name: name.to_string(),
+            kind: ToolKind::Mcp,
+            mcp_server: Some(server.to_string()),
+            mcp_tool: Some(tool.to_string()),
+        }
+    }
+}
+
+/// One hook call, normalized. Built by a runtime adapter, read by signals and rules.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Event {
+    pub runtime: RuntimeKind,
+    pub boundary: Boundary,
+    /// The runtime's own event name (`PreToolUse`, `BeforeTool`, ...), kept for the audit log.
+    pub event_name: String,
+    #[serde(default)]
+    pub session_id: String,
+    /// The runtime's id for this tool call (`tool_use_id`), when it gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turn_id: Option<String>,
+    #[serde(default)]
+    pub cwd: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcript_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<Tool>,
+    /// The tool's arguments as sent; rules may address any field by JSON pointer.
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub tool_input: Value,
+    /// The shell command line, for shell tools.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// Every file path the tool touches (file tools, every file of an `apply_patch` patch).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+    /// Content the tool writes (Write content, Edit new string, added patch lines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_content: Option<String>,
+    /// URLs the tool fetches (web fetch tools).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub urls: Vec<String>,
+    /// The tool's output text as the model would see it (post-tool).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+    /// The user's prompt (prompt boundary).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    /// The agent's final answer (final-response boundary).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<String>,
+    /// A final-response event that a hook's earlier block already forced; blocking it again
+    /// would loop the agent, so it is only recorded.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub continuation: bool,
+    /// The structured tool response, kept so the adapter can answer in the tool's own shape.
+    #[serde(skip)]
+    pub tool_response: Value,
+}
+
+impl Event {
+    /// An event with nothing but a runtime, boundary and event name; adapters fill in the rest.
+    pub fn new(runtime: RuntimeKind, boundary: Boundary, event_name: &str) -> Event {
+        Event {
+            runtime,
+            boundary,
+            event_name: event_name.to_string(),
+            session_id: String::new(),
+            action_id: None,
+            turn_id: None,
+            cwd: String::new(),
+            transcript_path: None,
+            model: None,
+            tool: None,
+            tool_input: Value::Null,
+            command: None,
+            paths: Vec::new(),
+            write_content: None,
+            urls: Vec::new(),
+            output: None,
+            prompt: None,
+            response: None,
+            continuation: false,
+            tool_response: Value::Null,
+        }
+    }
+
+    pub fn tool_kind(&self) -> Option<ToolKind> {
+        self.tool.as_ref().map(|t| t.kind)
+    }
+
+    pub fn tool_name(&self) -> Option<&str> {
+        self.tool.as_ref().map(|t| t.name.as_str())
+    }
+
+    /// The text a boundary carries: what text signals (secrets, PII, injection) scan.
+    pub fn boundary_text(&self) -> Option<&str> {
+        match self.boundary {
+            Boundary::Prompt => self.prompt.as_deref(),
+            Boundary::ToolOutput => self.output.as_deref(),
+            Boundary::FinalResponse => self.response.as_deref(),
+            Boundary::ToolRequest => self.command.as_deref().or(self.write_content.as_deref()),
+            Boundary::Other => None,
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! One hook call, end to end: bytes in, answer out, one audit line written.
+//!
+//! `stdin -> adapter.parse -> Event -> signals -> flags -> policy -> Decision -> answer + audit`.
+//! Every failure on the way maps to a documented answer: at pre-tool it fails closed.
+
+use crate::audit::{self, AuditRecord, EventRecord, FindingRecord};
+use crate::decision::{self, Decision, Effect, Fire};
+use crate::event::{Boundary, Event, RuntimeKind};
+use crate::policy::{self, eval, CompiledPolicy, Mode};
+use crate::runtime::{self, Answer};
+use crate::signals::{self, Context, Flag};
+use serde_json::Value;
+
+/// Hook input larger than this is not parsed: the answer is the failure answer
+/// (pre-tool: blocked; post-tool: output withheld where the runtime allows).
+pub const MAX_INPUT: usize = 64 * 1024 * 1024;
+
+/// The outcome of a hook call.
+pub struct Outcome {
+    pub answer: Answer,
+    pub record: Option<AuditRecord>,
+    /// Warnings for stderr that do not change the answer.
+    pub warnings: Vec<String>,
+}
+
+/// Handles one hook payload. `runtime` is the `--runtime` flag; `None` infers it.
+pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Outcome {
+    let runtime_guess = runtime.unwrap_or(RuntimeKind::Claude);
+    if oversized {
+        let msg = format!(
+            "hookwarden: hook input exceeds {} MiB; not inspected. The action is blocked (pre-tool) or its output withheld.",
+            MAX_INPUT / (1024 * 1024)
+        );
+        return failure(runtime_guess, None, None, &msg, input);
+    }
+    if input.iter().all(|b| b.is_ascii_whitespace()) {
+        return failure(
+            runtime_guess,
+            None,
+            None,
+            "hookwarden: empty hook input (expected one event JSON on stdin)",
+            input,
+        );
+    }
+    // Binary bytes in a tool output must not make the event unreadable.
+    let text = String::from_utf8_lossy(input);
+    let raw: Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            let msg =
+                format!("hookwarden: hook input is not valid JSON ({e}); blocking to be safe");
+            return failure(runtime_guess, None, None, &msg, input);
+        }
+    };
+    let kind = runtime.unwrap_or_else(|| runtime::infer(&raw));
+    let adapter = runtime::adapter(kind);
+    let ev = match adapter.parse(&raw) {
+        Ok(ev) => ev,
+        Err(e) => {
+            let msg = format!("hookwarden: cannot read the {kind} hook event: {e}");
+            return failure(kind, None, None, &msg, input);
+        }
+    };
+    let ctx = Context::for_cwd(&ev.cwd);
+    let env = eval::ProcessEnv::new(ctx.project_root.clone());
+    let (policy, policy_error) = match policy::load_effective(&ctx.cwd, &ctx.project_root) {
+        Ok(p) => (p, None),
+        Err(e) => {
+            // Keep protecting other boundaries with the embedded default while the broken
+            // file is fixed; pre-tool is denied below.
+            let fallback = policy::default_layer()
+                .and_then(|l| policy::compile(&[l]))
+                .unwrap_or_default();
+            (fallback, Some(e.to_string()))
+        }
+    };
+    let (decision, flags) = decide(&policy, &ev, &ctx, &env, policy_error.as_deref());
+    let answer = adapter.render(&ev, &decision);
+    let record = record_for(&ev, &decision, &flags, &env);
+    Outcome {
+        answer,
+        record: Some(record),
+        warnings: policy.warnings.clone(),
+    }
+}
+
+/// Evaluates an event: signals, policy, and what a broken policy file means.
+pub fn decide(
+    policy: &CompiledPolicy,
+    ev: &Event,
+    ctx: &Context,
+    env: &dyn eval::EvalEnv,
+    policy_error: Option<&str>,
+) -> (Decision, Vec<Flag>) {
+    let flags = if ev.boundary == Boundary::Other {
+        Vec::new()
+    } else {
+        signals::run(ev, ctx)
+    };
+    let mut d = eval::evaluate(policy, ev, &flags, env);
+    if let Some(err) = policy_error {
+        d.errors.push(format!("policy file is broken: {err}"));
+        if ev.boundary == Boundary::ToolRequest {
+            let fire = Fire {
+                rule_id: "hookwarden.policy-broken".into(),
+                effect: Effect::Deny,
+                risk: 100,
+                mode: Mode::Enforce,
+                scope: "hookwarden".into(),
+                reason: format!(
+                    "The hookwarden policy cannot be loaded, so tool calls are blocked until it is fixed: {err}. Ask the user to fix the policy file (`hookwarden policy validate`)."
+                ),
+                matched: Vec::new(),
+                approver_role: None,
+                lineage: None,
+            };
+            let mut fired = d.fired.clone();
+            fired.push(fire);
+            let errors = d.errors.clone();
+            d = eval::decide(policy, ev, fired, d.redactions.clone());
+            d.errors = errors;
+        }
+    }
+    (d, flags)
+}
+
+/// The audit record for a decision.
+pub fn record_for(
+    ev: &Event,
+    d: &Decision,
+    flags: &[Flag],
+    env: &dyn eval::EvalEnv,
+) -> AuditRecord {
+    let mut context = serde_json::Map::new();
+    if let Some(u) = env.user() {
+        context.insert("user".into(), Value::String(u));
+    }
+    if let Some(t) = env.team() {
+        context.insert("team".into(), Value::String(t));
+    }
+    if let Some(b) = env.branch() {
+        context.insert("branch".into(), Value::String(b));
+    }
+    for var in ["AWS_PROFILE", "KUBECONTEXT", "HOOKWARDEN_ENV"] {
+        if let Some(v) = env.env_var(var) {
+            context.insert(var.to_ascii_lowercase(), Value::String(v));
+        }
+    }
+    let findings = flags
+        .iter()
+        .flat_map(|f| {
+            f.findings.iter().map(move |x| FindingRecord {
+                flag: f.name.clone(),
+                kind: x.kind.clone(),
+                start: x.start,
+                end: x.end,
+                hash: x.hash.clone(),
+            })
+        })
+        .collect();
+    let mut decision = d.clone();
+    // Reasons quote commands; commands can carry secrets.
+    decision.reasons = decision.reasons.iter().map(|r| audit::mask(r)).collect();
+    for f in &mut decision.fired {
+        f.matched = f.matched.iter().map(|m| audit::mask(m)).collect();
+    }
+    AuditRecord {
+        decision,
+        event: EventRecord::from_event(ev),
+        context,
+        findings,
+    }
+}
+
+/// The answer and record when the event could not be evaluated at all.
+fn failure(
+    kind: RuntimeKind,
+    boundary: Option<Boundary>,
+    ev: Option<&Event>,
+    message: &str,
+    input: &[u8],
+) -> Outcome {
+    let adapter = runtime::adapter(kind);
+    let answer = adapter.render_failure(boundary, message);
+    let mut ev_for_log = ev
+        .cloned()
+        .unwrap_or_else(|| Event::new(kind, boundary.unwrap_or(Boundary::Other), "<unreadable>"));
+    if ev.is_none() {
+        ev_for_log.tool_input = serde_json::json!({
+            "input_bytes": input.len(),
+            "input_sha256_prefix": crate::redact::short_hash(&String::from_utf8_lossy(&input[..input.len().min(1 << 20)])),
+        });
+    }
+    let effect = if answer.exit_code == 2 {
+        Effect::Deny
+    } else {
+        Effect::Allow
+    };
+    let d = Decision {
+        decision_id: decision::new_id("d"),
+        action_id: None,
+        effect,
+        would_effect: effect,
+        rule_ids: vec!["hookwarden.input-error".into()],
+        reasons: vec![message.to_string()],
+        risk: 0,
+        approver_role: None,
+        redactions: Vec::new(),
+        fired: Vec::new(),
+        policy_version: String::new(),
+        timestamp: decision::now_rfc3339(),
+        runtime: kind,
+        boundary: ev_for_log.boundary,
+        session_id: ev_for_log.session_id.clone(),
+        errors: vec![message.to_string()],
+        approval_code: None,
+    };
+    let record = AuditRecord {
+        decision: d,
+        event: EventRecord::from_event(&ev_for_log),
+        context: serde_json::Map::new(),
+        findings: Vec::new(),
+    };
+    Outcome {
+        answer,
+        record: Some(record),
+        warnings: Vec::new(),
+    }
+}

@@ -1,0 +1,16 @@
+//! hookwarden: a policy hook for coding agents.
+//!
+//! `runtime event -> signal -> flag -> policy -> effect`: a runtime adapter turns a hook's
+//! stdin into an [`event::Event`]; [`signals`] raise [`signals::Flag`]s; the [`policy`]
+//! matches rules against the event and its flags; the strictest effect wins and becomes a
+//! [`decision::Decision`], rendered as the runtime's answer and as an [`audit`] line.
+
+pub mod audit;
+pub mod decision;
+pub mod dirs;
+pub mod event;
+pub mod hook;
+pub mod policy;
+pub mod redact;
+pub mod runtime;
+pub mod signals;

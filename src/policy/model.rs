@@ -1,0 +1,355 @@
+//! The policy language as written (TOML), parsed strictly: an unknown field is an error, never
+//! silently ignored. `docs/policy.md` documents every field here.
+
+use crate::decision::Effect;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One policy file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+    #[serde(default)]
+    pub policy: PolicyMeta,
+    /// Named lists (hosts, paths, ...) that conditions refer to by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub lists: BTreeMap<String, Vec<String>>,
+    #[serde(default, rename = "rule", skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<Rule>,
+    /// Inline tests: events with the effect they must get.
+    #[serde(default, rename = "test", skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<PolicyTest>,
+}
+
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    #[default]
+    Enforce,
+    /// Record what the rule would do; the runtime is answered as if it had not fired.
+    Audit,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Draft,
+    Validated,
+    #[default]
+    Active,
+    Deprecated,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyMeta {
+    #[serde(default = "default_name")]
+    pub name: String,
+    #[serde(default = "default_use_case")]
+    pub use_case: String,
+    #[serde(default = "default_version")]
+    pub version: String,
+    #[serde(default)]
+    pub status: Status,
+    #[serde(default)]
+    pub mode: Mode,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Org and user scopes only: `false` drops the embedded default rules.
+    #[serde(default = "yes")]
+    pub inherit_default: bool,
+    /// Free-form metadata (owner, team, ticket, ...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, toml::Value>,
+}
+
+impl Default for PolicyMeta {
+    fn default() -> Self {
+        PolicyMeta {
+            name: default_name(),
+            use_case: default_use_case(),
+            version: default_version(),
+            status: Status::Active,
+            mode: Mode::Enforce,
+            description: String::new(),
+            inherit_default: true,
+            metadata: BTreeMap::new(),
+        }
+    }
+}
+
+fn default_name() -> String {
+    "unnamed".into()
+}
+fn default_use_case() -> String {
+    "default".into()
+}
+fn default_version() -> String {
+    "0".into()
+}
+fn yes() -> bool {
+    true
+}
+
+/// A string or a list of strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            OneOrMany::One(s) => std::slice::from_ref(s),
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub id: String,
+    /// Why the rule exists.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Boundaries it applies to; empty means every boundary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundary: Option<OneOrMany>,
+    pub effect: Effect,
+    /// 0..=100.
+    #[serde(default)]
+    pub risk: u8,
+    /// What the model is told: what was stopped and what to do instead.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approver_role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
+    /// Whether a lower scope may replace this rule by defining one with the same id.
+    #[serde(default)]
+    pub overridable: bool,
+    #[serde(default)]
+    pub disabled: bool,
+    #[serde(default)]
+    pub when: Condition,
+    /// Exceptions: the rule does not fire where this matches (for flag conditions: that flag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unless: Option<Condition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation: Option<Activation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<Lineage>,
+}
+
+/// Match conditions. Every present field must hold (AND); list values are alternatives (OR).
+///
+/// Event conditions test the event. Flag conditions (`flag`, `program`, `args_*`, `paths_*`,
+/// `path_glob`, `hosts_*`, `kinds`, `attrs`) must all hold for one and the same flag.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    // ---- event conditions
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_kind: Option<OneOrMany>,
+    /// Globs over the tool name as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<OneOrMany>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp_server: Option<OneOrMany>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp_tool: Option<OneOrMany>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<OneOrMany>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<OneOrMany>,
+    /// Regex over the boundary's text (command, prompt, tool output, final response).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_regex: Option<String>,
+    /// Conditions over the tool input by JSON pointer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input: Vec<InputCondition>,
+    /// Environment variables of the hook process, by glob (`AWS_PROFILE = "prod*"`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, OneOrMany>,
+    /// Globs over the current git branch of the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<OneOrMany>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<OneOrMany>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<OneOrMany>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<OneOrMany>,
+
+    // ---- flag conditions
+    /// Flag names (alternatives). Implied `shell.exec` when `program`/`args_*` are used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag: Option<OneOrMany>,
+    /// Program names (basename) of a `shell.exec` flag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program: Option<OneOrMany>,
+    /// The first argument that is not an option (`git push` -> `push`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subcommand: Option<OneOrMany>,
+    /// Globs; at least one argument matches one of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args_any: Option<Vec<String>>,
+    /// Globs; each must match some argument.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args_all: Option<Vec<String>>,
+    /// Regex over the arguments joined by single spaces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args_regex: Option<String>,
+    /// Path classes: at least one path has one of these classes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paths_any: Option<Vec<String>>,
+    /// Path classes: there is at least one path and every path has one of these classes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paths_all: Option<Vec<String>>,
+    /// Path classes: no path has any of these classes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paths_none: Option<Vec<String>>,
+    /// Globs over resolved paths (`**` crosses `/`); a name `@list` refers to a list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_glob: Option<OneOrMany>,
+    /// Globs over hosts; `@list` refers to a list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosts_any: Option<OneOrMany>,
+    /// There is a host matching none of these globs; `@list` refers to a list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosts_outside: Option<OneOrMany>,
+    /// Globs over finding kinds (`github-*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kinds: Option<OneOrMany>,
+    /// Flag attributes: equal to the value, or (for list attributes) containing it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attrs: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputCondition {
+    /// JSON pointer into the tool input (`/amount`, `/to/0`).
+    pub pointer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equals: Option<toml::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub glob: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regex: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gt: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gte: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lt: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lte: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exists: Option<bool>,
+}
+
+/// When a rule applies. Absent fields do not restrict.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Activation {
+    /// IANA zone name or a fixed offset like `+02:00`; default UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// Days the rule applies on: `mon`..`sun`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<Vec<String>>,
+    /// Hours it applies in, `"18:00-08:00"` (may wrap midnight).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<Vec<String>>,
+    /// Globs over the git branch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branches: Option<Vec<String>>,
+    /// Environment variables, by glob.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, OneOrMany>,
+    /// Not before / not after, RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+}
+
+/// "More than `max` matching actions per `window`": the rule fires only past the limit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    pub max: u32,
+    /// `30s`, `10m`, `1h`, `1d`.
+    pub window: String,
+    /// `session` (default), `repo` or `user`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per: Option<String>,
+}
+
+/// Where a rule came from: what evidence, who reviewed it, which ticket.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lineage {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// An inline test: a small event and the effect it must get.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyTest {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// Shell command (pre-tool, shell tool).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// File-read tool on this path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read: Option<String>,
+    /// File-write tool on this path (with `content`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// Tool output (post-tool) of the shell tool, or of `tool` when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<String>,
+    /// Tool name and raw input, for MCP and other tools.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_input: Option<toml::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    /// The cwd the event happens in; default `/home/dev/project`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    pub expect: Effect,
+    /// Rule ids that must be in the fire list.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fires: Vec<String>,
+    /// Rule ids that must not be.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_fires: Vec<String>,
+}

@@ -1,0 +1,193 @@
+//! Signals inspect an [`Event`] and raise named [`Flag`]s; policy rules match flags.
+//!
+//! `Event -> signals -> flags -> policy`. A signal is one file in this folder implementing
+//! [`Signal`]; registering it in [`all`] is the only other change needed. Signals do no work an
+//! event does not need: each says which events it applies to, and heavy pattern sets are built
+//! lazily on first use.
+
+pub mod paths;
+pub mod secrets;
+pub mod shell;
+
+use crate::event::Event;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// A fact about one path a flag refers to, after resolving `~`, `$HOME`, `..` and the cwd.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathFact {
+    /// The path as written (masked of nothing: paths are not secrets).
+    pub raw: String,
+    /// Absolute, lexically normalized.
+    pub resolved: String,
+    /// Classes from [`paths::classify`]: `root`, `home`, `system`, `temp`, `project`,
+    /// `outside_project`, `git_dir`, `glob`, `secret_file`, `env_file`, `private_key`, ...
+    pub classes: Vec<String>,
+}
+
+impl PathFact {
+    pub fn has(&self, class: &str) -> bool {
+        self.classes.iter().any(|c| c == class)
+    }
+}
+
+/// A piece of sensitive text found by a text signal. Never holds the value itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// What was found: `github-pat`, `aws-access-key-id`, `email`, `zero-width`, ...
+    pub kind: String,
+    /// Byte offsets into the scanned text.
+    pub start: usize,
+    pub end: usize,
+    /// Short salted hash of the value, for correlation without disclosure.
+    pub hash: String,
+}
+
+/// A named observation a signal made about an event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flag {
+    /// Dotted name, `<signal>.<what>`: `shell.recursive_delete`, `secret.detected`, `file.read`.
+    pub name: String,
+    /// Human-readable specifics (the simple command, the path), shown in reasons and `check`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<PathFact>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+    /// Further attributes rules can test (`program`, `kinds`, `count`, ...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attrs: BTreeMap<String, Value>,
+}
+
+impl Flag {
+    pub fn new(name: impl Into<String>) -> Flag {
+        Flag {
+            name: name.into(),
+            detail: String::new(),
+            paths: Vec::new(),
+            hosts: Vec::new(),
+            findings: Vec::new(),
+            attrs: BTreeMap::new(),
+        }
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Flag {
+        self.detail = detail.into();
+        self
+    }
+
+    pub fn paths(mut self, paths: Vec<PathFact>) -> Flag {
+        self.paths = paths;
+        self
+    }
+
+    pub fn hosts(mut self, hosts: Vec<String>) -> Flag {
+        self.hosts = hosts;
+        self
+    }
+
+    pub fn findings(mut self, findings: Vec<Finding>) -> Flag {
+        self.findings = findings;
+        self
+    }
+
+    pub fn attr(mut self, key: &str, value: impl Into<Value>) -> Flag {
+        self.attrs.insert(key.to_string(), value.into());
+        self
+    }
+}
+
+/// Facts about the place an event happens in, shared by signals.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    pub cwd: PathBuf,
+    /// The repository root found from the cwd (`.git`), or the cwd when there is none.
+    pub project_root: PathBuf,
+    pub home: Option<PathBuf>,
+    /// System temp dirs: `/tmp`, `/var/tmp`, `$TMPDIR`.
+    pub temp_dirs: Vec<PathBuf>,
+}
+
+impl Context {
+    /// Builds the context for an event's cwd from the process environment.
+    pub fn for_cwd(cwd: &str) -> Context {
+        let cwd = if cwd.is_empty() {
+            std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"))
+        } else {
+            PathBuf::from(cwd)
+        };
+        let project_root = find_repo_root(&cwd).unwrap_or_else(|| cwd.clone());
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let mut temp_dirs = vec![PathBuf::from("/tmp"), PathBuf::from("/var/tmp")];
+        if let Some(t) = std::env::var_os("TMPDIR") {
+            let t = PathBuf::from(t);
+            if t.is_absolute() && !temp_dirs.contains(&t) {
+                temp_dirs.push(paths::normalize(&t));
+            }
+        }
+        Context {
+            cwd,
+            project_root,
+            home,
+            temp_dirs,
+        }
+    }
+}
+
+/// Walks up from `start` to the first directory holding `.git` (a dir or a worktree file).
+/// Bounded by the path depth; touches only `stat`, no directory listing.
+pub fn find_repo_root(start: &std::path::Path) -> Option<PathBuf> {
+    let mut dir = Some(start);
+    while let Some(d) = dir {
+        if d.join(".git").exists() {
+            return Some(d.to_path_buf());
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// A signal: reads an event, raises flags.
+pub trait Signal: Sync {
+    /// The signal's name, the prefix of its flags.
+    fn name(&self) -> &'static str;
+    /// Whether the event carries anything this signal reads; cheap, called for every event.
+    fn applies(&self, event: &Event) -> bool;
+    /// Inspect the event and push flags.
+    fn inspect(&self, event: &Event, ctx: &Context, out: &mut Vec<Flag>);
+}
+
+/// Every built-in signal, in the order they run.
+pub fn all() -> &'static [&'static dyn Signal] {
+    &[
+        &paths::PathSignal,
+        &shell::ShellSignal,
+        &secrets::SecretSignal,
+    ]
+}
+
+/// Runs every signal that applies to the event; the union of their flags.
+pub fn run(event: &Event, ctx: &Context) -> Vec<Flag> {
+    let mut flags = Vec::new();
+    for signal in all() {
+        if signal.applies(event) {
+            signal.inspect(event, ctx, &mut flags);
+        }
+    }
+    flags
+}
+
+/// The names of every flag the built-in signals can raise, for policy validation.
+/// Each signal module lists its own; unknown flag names in a policy are a validation error.
+pub fn known_flags() -> Vec<&'static str> {
+    let mut v = Vec::new();
+    v.extend_from_slice(paths::FLAGS);
+    v.extend_from_slice(shell::FLAGS);
+    v.extend_from_slice(secrets::FLAGS);
+    v
+}

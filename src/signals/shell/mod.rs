@@ -593,6 +593,27 @@ impl Analyzer<'_> {
                     self.exec(cmd, &v, &Input::None, text, &operands, depth + 1);
                 }
             }
+            "bundle" | "poetry" | "pipenv" | "pdm" | "uv" | "rye" | "hatch" | "npm" | "pnpm" | "yarn" | "conda" | "mamba" | "micromamba" | "nix-shell"
+                if matches!(args.first().map(|s| s.as_str()), Some("exec" | "run" | "dlx" | "x")) =>
+            {
+                // `bundle exec rails …`, `poetry run alembic …`: the rest is the command.
+                let rest = &words[1..];
+                let skip = rest.iter().take_while(|w| w.text.starts_with('-') && w.text != "--").count();
+                let mut start = skip;
+                if rest.get(start).is_some_and(|w| w.text == "--") {
+                    start += 1;
+                }
+                if program == "npm" || program == "pnpm" || program == "yarn" {
+                    // `npm run build` runs a package script, not a program.
+                    if args.first().map(|s| s.as_str()) == Some("run") {
+                        return;
+                    }
+                }
+                if start < rest.len() {
+                    v.push(format!("{program} {}", args[0]));
+                    self.exec(&rest[start..], &v, input, text, fill, depth + 1);
+                }
+            }
             "docker" | "podman" | "docker-compose" | "kubectl" | "oc" => self.container_exec(&program, words, via, input, text, depth),
             p if SHELLS.contains(&p) => self.shell(&program, words, via, input, text, depth),
             _ => self.program(&program, words, &args, via, input, text, fill, depth),

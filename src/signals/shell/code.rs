@@ -190,7 +190,7 @@ pub fn scan_code(code: &str, lang: &str) -> CodeFacts {
     }
     for m in r.rmtree.find_iter(code) {
         let tail = &code[m.end()..];
-        let recursive_needed = m.as_str().contains("rm") && lang == "node";
+        let recursive_needed = lang == "node" && !m.as_str().contains("rimraf");
         let call = call_args(tail);
         if recursive_needed && !(call.contains("recursive") && call.contains("true")) {
             continue;
@@ -279,7 +279,7 @@ impl CodeRes {
             )
             .ok()?,
             rmtree: Regex::new(
-                r"\b(shutil\.rmtree|rmtree|remove_tree|FileUtils\.(rm_rf|rm_r|remove_dir|remove_entry_secure|remove_entry|rmtree)|rimraf(\.sync)?|fs(\.promises)?\.(rmSync|rm|rmdirSync|rmdir)|rmSync|rmdirSync)\s*\(?",
+                r"\b(shutil\.rmtree|rmtree|remove_tree|FileUtils\.(rm_rf|rm_r|remove_dir|remove_entry_secure|remove_entry|rmtree)|rimraf(\.sync)?|fs(\.promises)?\.(rmSync|rm|rmdirSync|rmdir)|rmSync|rmdirSync|Deno\.removeSync|Deno\.remove)\s*\(?",
             )
             .ok()?,
             shellout: Regex::new(

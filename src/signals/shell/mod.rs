@@ -700,6 +700,7 @@ impl Analyzer<'_> {
         }
         match words.get(i) {
             Some(w) if w.procsub => self.code_from_subs(w, text, program),
+            Some(w) if w.text == "-" => self.stdin_shell(program, input, via, text, depth),
             Some(w) if !stdin_flag => {
                 // A script file: its content is not known here.
                 let _ = w;
@@ -852,6 +853,10 @@ impl Analyzer<'_> {
                     ops = fill.to_vec();
                 }
                 let facts = self.facts(&ops);
+                if program == "shred" && ops.iter().any(|o| is_block_device(o)) {
+                    self.out.push(Flag::new("shell.disk_write").detail(text).attr("kind", "shred").paths(facts));
+                    return;
+                }
                 if recursive {
                     self.out.push(Flag::new("shell.recursive_delete").detail(text).paths(facts).attr("program", program));
                 } else if !facts.is_empty() {
@@ -966,6 +971,8 @@ impl Analyzer<'_> {
                 sql.push(a[2..].to_string());
             } else if !a.starts_with('-') {
                 operands.push(a.to_string());
+            } else if a == "-p" && matches!(program, "mysql" | "mariadb" | "mycli") {
+                // `-p` alone prompts for the password; a value must be attached.
             } else if matches!(a, "-U" | "-h" | "-p" | "-d" | "-u" | "-P" | "-H" | "-f" | "--host" | "--port" | "--user" | "--dbname" | "--username" | "-D" | "--database" | "-S" | "-n" | "-a" | "--format" | "-F") {
                 i += 1;
             }
@@ -1256,7 +1263,7 @@ fn file_roles(program: &str, args: &[String]) -> (Vec<String>, Vec<String>) {
     // Options that take a value, per program: their value is not a file operand.
     let value_opts: &[&str] = match program {
         "head" | "tail" => &["-n", "-c", "--lines", "--bytes", "--pid", "-s"],
-        "grep" | "egrep" | "fgrep" | "rg" | "ag" | "ack" | "zgrep" => &["-e", "-f", "-A", "-B", "-C", "-m", "-d", "-D", "--include", "--exclude", "--exclude-dir", "-g", "--glob", "-t", "--type", "-T", "--type-not", "--max-count", "--context", "--after-context", "--before-context", "--regexp", "--file", "-j", "--threads", "-M", "--max-columns", "-E", "--encoding", "--color", "--colors", "-r", "--replace", "--sort", "--sortr"],
+        "grep" | "egrep" | "fgrep" | "rg" | "ag" | "ack" | "zgrep" => &["-e", "-f", "-A", "-B", "-C", "-m", "-d", "-D", "--include", "--exclude", "--exclude-dir", "-g", "--glob", "-t", "--type", "-T", "--type-not", "--max-count", "--context", "--after-context", "--before-context", "--regexp", "--file", "-j", "--threads", "-M", "--max-columns", "--encoding", "--colors", "--replace", "--sort", "--sortr"],
         "sort" => &["-k", "-t", "-o", "-S", "-T", "--key", "--field-separator", "--output"],
         "cut" => &["-d", "-f", "-c", "-b", "--delimiter", "--fields"],
         "xxd" => &["-l", "-s", "-c", "-g", "-o", "-n"],

@@ -198,7 +198,7 @@ pub fn scan_code(code: &str, lang: &str) -> CodeFacts {
         f.recursive_deletes.push(first_literal(call));
     }
     for m in r.shellout.find_iter(code) {
-        let name = m.as_str();
+        let name = m.as_str().trim_end_matches(|c: char| c == '(' || c.is_whitespace());
         let tail = &code[m.end()..];
         let call = call_args(tail);
         let trimmed = call.trim_start();
@@ -283,7 +283,7 @@ impl CodeRes {
             )
             .ok()?,
             shellout: Regex::new(
-                r"\b(os\.system|os\.popen|os\.exec\w*|subprocess\.(run|call|check_call|check_output|Popen|getoutput|getstatusoutput)|commands\.getoutput|(child_process\.)?(execSync|execFileSync|spawnSync|spawn|execFile|exec)|system|shell_exec|passthru|proc_open|popen|IO\.popen|Open3\.\w+|Kernel\.(system|exec|spawn)|Process\.spawn)\s*\(?",
+                r"\b(os\.system|os\.popen|os\.exec\w*|subprocess\.(run|call)|(\w+\.)?(check_call|check_output|Popen|getoutput|getstatusoutput)|commands\.getoutput|(child_process\.)?(execSync|execFileSync|spawnSync|spawn|execFile|exec)|system|shell_exec|passthru|proc_open|popen|IO\.popen|Open3\.\w+|Kernel\.(system|exec|spawn)|Process\.spawn)\s*\(?",
             )
             .ok()?,
             backtick: Regex::new(r"`([^`]+)`|%x\(([^)]*)\)|%x\{([^}]*)\}").ok()?,

@@ -186,6 +186,15 @@ impl Analyzer<'_> {
         if raw.contains('$') || raw.contains(parse::SUBST) {
             f.classes.push("dynamic".into());
         }
+        if f.has("glob") {
+            // `cat .env*`: the name without wildcards says what the glob reaches.
+            let bare: String = f.resolved.chars().filter(|c| !matches!(c, '*' | '?')).collect();
+            for c in paths::sensitive_classes(&bare) {
+                if !f.has(c) {
+                    f.classes.push(c.to_string());
+                }
+            }
+        }
         if is_backup_name(&f.resolved) {
             f.classes.push("backup".into());
         }
@@ -286,7 +295,17 @@ impl Analyzer<'_> {
                     }
                     "cat" => match args.iter().find(|a| !a.starts_with('-')) {
                         Some(f) => Input::File(f.clone()),
-                        None => Input::Other("cat".into()),
+                        // `cat <<EOF | sh`: the heredoc is what flows on.
+                        None => s
+                            .redirs
+                            .iter()
+                            .rev()
+                            .find_map(|r| match r.op {
+                                RedirOp::HereDoc | RedirOp::HereString => Some(Input::Text(r.body.clone().unwrap_or_default())),
+                                RedirOp::In => Some(Input::File(r.target.text.clone())),
+                                _ => None,
+                            })
+                            .unwrap_or(Input::Other("cat".into())),
                     },
                     "find" | "fd" => Input::Find(find_roots(&args)),
                     p => Input::Other(p.to_string()),
@@ -538,8 +557,12 @@ impl Analyzer<'_> {
                 }
                 let host = words.get(i).map(|w| w.text.clone()).unwrap_or_default();
                 let label = format!("ssh {host}");
-                if i + 1 < words.len() {
-                    let s = join_words(&words[i + 1..]);
+                let mut cmd_start = i + 1;
+                if words.get(cmd_start).is_some_and(|w| w.text == "--") {
+                    cmd_start += 1;
+                }
+                if cmd_start < words.len() {
+                    let s = join_words(&words[cmd_start..]);
                     self.run_script(&s, via, label, &Input::None, depth);
                 } else if let Input::Text(body) | Input::Literal(body) = input {
                     let body = body.clone();

@@ -5,6 +5,7 @@
 //! event does not need: each says which events it applies to, and heavy pattern sets are built
 //! lazily on first use.
 
+pub mod egress;
 pub mod paths;
 pub mod secrets;
 pub mod shell;
@@ -168,6 +169,7 @@ pub fn all() -> &'static [&'static dyn Signal] {
         &paths::PathSignal,
         &shell::ShellSignal,
         &secrets::SecretSignal,
+        &egress::EgressSignal,
     ]
 }
 
@@ -189,5 +191,6 @@ pub fn known_flags() -> Vec<&'static str> {
     v.extend_from_slice(paths::FLAGS);
     v.extend_from_slice(shell::FLAGS);
     v.extend_from_slice(secrets::FLAGS);
+    v.extend_from_slice(egress::FLAGS);
     v
 }

@@ -5,7 +5,9 @@
 //! event does not need: each says which events it applies to, and heavy pattern sets are built
 //! lazily on first use.
 
+pub mod injection;
 pub mod paths;
+pub mod pii;
 pub mod secrets;
 pub mod shell;
 
@@ -168,6 +170,8 @@ pub fn all() -> &'static [&'static dyn Signal] {
         &paths::PathSignal,
         &shell::ShellSignal,
         &secrets::SecretSignal,
+        &pii::PiiSignal,
+        &injection::InjectionSignal,
     ]
 }
 
@@ -189,5 +193,7 @@ pub fn known_flags() -> Vec<&'static str> {
     v.extend_from_slice(paths::FLAGS);
     v.extend_from_slice(shell::FLAGS);
     v.extend_from_slice(secrets::FLAGS);
+    v.extend_from_slice(pii::FLAGS);
+    v.extend_from_slice(injection::FLAGS);
     v
 }

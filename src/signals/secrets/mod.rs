@@ -480,6 +480,21 @@ fn run_rule(text: &str, rule: usize, s: usize, e: usize, out: &mut Vec<Finding>)
         if r.edges && !clean_edges(text, start, end) {
             continue;
         }
+        if let Check::Token(_) = r.check {
+            if !token_edges(text, start, end) {
+                continue;
+            }
+        }
+        // A name-anchored match must start at the name, not inside a longer word
+        // (`rookTable` is not `okta`).
+        let whole_start = s + caps.get(0).map_or(0, |m| m.start());
+        if matches!(r.check, Check::Assigned(_))
+            && whole_start > 0
+            && whole_start != start
+            && text.as_bytes()[whole_start - 1].is_ascii_alphanumeric()
+        {
+            continue;
+        }
         let value = &text[start..end];
         let Some(kind) = accept(r, value, text, start) else {
             continue;
@@ -503,6 +518,19 @@ fn clean_edges(text: &str, start: usize, end: usize) -> bool {
     let before_ok = start == 0 || !b[start - 1].is_ascii_alphanumeric();
     let after_ok = end >= b.len() || !(b[end].is_ascii_alphanumeric());
     before_ok && after_ok
+}
+
+/// A prefixed token neither continues a dotted/underscored word before it nor stops short of
+/// its own tail (`...-####`, a trailing `_`).
+fn token_edges(text: &str, start: usize, end: usize) -> bool {
+    let b = text.as_bytes();
+    let before_ok = start == 0 || !matches!(b[start - 1], b'.' | b'_' | b'-');
+    let cut_short = matches!(b[end - 1], b'-' | b'_')
+        && end < b.len()
+        && matches!(b[end], b'#' | b'*' | b'<' | b'{' | b'[' | b'.');
+    let tail_ok = !cut_short;
+    let after_ok = end >= b.len() || b[end] != b'_';
+    before_ok && tail_ok && after_ok
 }
 
 /// The kind to report for a candidate, or `None` when a check rejects it.
@@ -540,6 +568,19 @@ fn name_start_before(text: &str, kw: usize) -> usize {
     i
 }
 
+/// The literal prefixes of prefixed-token rules.
+fn token_prefixes() -> &'static [String] {
+    static P: OnceLock<Vec<String>> = OnceLock::new();
+    P.get_or_init(|| {
+        RULES
+            .iter()
+            .filter(|r| matches!(r.check, Check::Token(_)) && r.back == 0)
+            .flat_map(|r| r.exact.iter().filter(|w| w.len() >= 3).map(|w| w.to_string()))
+            .chain(["xox".to_string()])
+            .collect()
+    })
+}
+
 fn generic_regex() -> Option<&'static Regex> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
     RE.get_or_init(|| {
@@ -561,12 +602,16 @@ fn run_generic(text: &str, name_start: usize, out: &mut Vec<Finding>) {
         return;
     };
     let (start, stop) = (name_start + value.start(), name_start + value.end());
-    // Trailing punctuation belongs to the sentence, not the value.
-    let trimmed = text[start..stop].trim_end_matches(['.', ':', '!', '?', '=', '-', '\\']);
-    let trimmed = if trimmed.ends_with("==") || !text[start..stop].ends_with('=') {
-        trimmed
+    let raw = &text[start..stop];
+    // A value shown cut short (`ops_eyJzaWdu...`, `abc…`) is a display, not the secret.
+    if raw.ends_with("..") || text[stop..].starts_with('\u{2026}') {
+        return;
+    }
+    // Trailing punctuation belongs to the sentence, not the value; base64 padding stays.
+    let trimmed = if raw.ends_with("==") {
+        raw
     } else {
-        trimmed
+        raw.trim_end_matches(['.', ':', '!', '?', '=', '-', '\\'])
     };
     let stop = start + trimmed.len();
     if !clean_edges(text, start, stop) && stop < text.len() {
@@ -591,6 +636,7 @@ const NAME_REJECT_WORDS: &[&str] = &[
     "keychain", "primarykey", "primary_key", "foreign", "sortkey", "sort_key", "partition",
     "cachekey", "cache_key", "idempotency", "pagetoken", "page_token", "nexttoken", "next_token",
     "continuation", "max_token", "maxtoken", "num_token", "token_count", "tokens_",
+    "jsonwebtoken", "secretsmanager", "secret_manager", "secretmanager",
 ];
 
 const NAME_REJECT_SUFFIXES: &[&str] = &[
@@ -603,7 +649,7 @@ const NAME_REJECT_SUFFIXES: &[&str] = &[
     "username", "login", "arn", "hash", "digest", "checksum", "sha", "md5", "fingerprint",
     "rotation", "policy", "source", "mount", "secrets_dir", "class", "bits", "strength", "lifetime",
     "usage", "tokens", "chars", "limit", "max", "min", "field_name", "selector", "event", "key_id",
-    "keyid", "keys", "image", "names", "spec",
+    "keyid", "keys", "image", "names", "spec", "secrets",
 ];
 
 const HASH_NAME_WORDS: &[&str] = &[
@@ -622,7 +668,7 @@ fn generic_ok(name: &str, value: &str) -> bool {
     if !strong && !weak_suffix {
         return false;
     }
-    if bare == "key" || bare == "auth" {
+    if bare == "key" || bare == "auth" || bare.ends_with("secrets") {
         return false;
     }
     let last_word = bare.rsplit(['_', '.', '-']).next().unwrap_or(bare);
@@ -642,6 +688,18 @@ fn generic_ok(name: &str, value: &str) -> bool {
         return false;
     }
     if value.len() < 8 {
+        return false;
+    }
+    // A known token prefix: its own rule decides (and rejected it).
+    if token_prefixes().iter().any(|p| value.starts_with(p.as_str())) {
+        return false;
+    }
+    // A constant's name (`ACCESS_TOKEN`), or the name repeated as its own value.
+    let upper_ident = value
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        && value.bytes().any(|b| b == b'_');
+    if upper_ident || value.to_ascii_lowercase() == bare {
         return false;
     }
     if HASH_NAME_WORDS.iter().any(|w| bare.contains(w)) && is_hex(value) {
@@ -672,8 +730,11 @@ fn generic_ok(name: &str, value: &str) -> bool {
     if weak_suffix && !strong {
         return value.len() >= 20 && h >= 3.5 && classes >= 2;
     }
-    if value.len() < 16 {
-        classes >= 2 && h >= 2.7
+    let password_name = ["pass", "pwd"].iter().any(|w| bare.contains(w));
+    if value.len() < 12 {
+        (classes >= 4 || (classes >= 3 && password_name)) && h >= 2.7
+    } else if value.len() < 16 {
+        classes >= 3 && h >= 2.9
     } else {
         h >= 3.0
     }

@@ -553,13 +553,16 @@ pub static RULES: &[RuleDef] = &[
         48,
         3.0,
     ),
-    token(
-        "terraform-cloud-token",
-        &[".atlasv1."],
-        r"[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_\-=]{60,70}",
-        90,
-        3.5,
-    ),
+    RuleDef {
+        kind: "terraform-cloud-token",
+        exact: &[".atlasv1."],
+        folded: &[],
+        pattern: r"[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_\-=]{60,70}",
+        back: 16,
+        fwd: 90,
+        check: Check::Token(3.5),
+        edges: true,
+    },
     token(
         "flyio-token",
         &["fo1_", "FlyV1 "],
@@ -683,6 +686,22 @@ pub static RULES: &[RuleDef] = &[
         2.5,
     ),
     assigned(
+        "hubspot-api-key",
+        &["hubspot"],
+        concat!(
+            r"(?i)hubspot[A-Za-z0-9_.\-]{0,24}",
+            sep!(),
+            r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|pat-[a-z0-9]{2,4}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+        ),
+        2.5,
+    ),
+    assigned(
+        "sourcegraph-token",
+        &["sourcegraph"],
+        concat!(r"(?i)sourcegraph[A-Za-z0-9_.\-]{0,24}", sep!(), r"([0-9a-fA-F]{40})"),
+        3.0,
+    ),
+    assigned(
         "sonar-token",
         &["sonar"],
         concat!(
@@ -780,7 +799,7 @@ pub static RULES: &[RuleDef] = &[
         kind: "private-key",
         exact: &["PRIVATE KEY"],
         folded: &[],
-        pattern: r"-----BEGIN[ A-Z0-9]{0,24}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]{0,16000}?-----END[ A-Z0-9]{0,24}PRIVATE KEY(?: BLOCK)?-----|(?:[A-Za-z0-9+/=\s:,\-]|\\[nrt])*)",
+        pattern: r"-----BEGIN[ A-Z0-9]{0,24}PRIVATE KEY(?: BLOCK)?-----(?:(?s:.)*?-----END[ A-Z0-9]{0,24}PRIVATE KEY(?: BLOCK)?-----|(?:[A-Za-z0-9+/=\s:,\-]|\\[nrt])*)",
         back: 60,
         fwd: 16200,
         check: Check::PemBlock,
@@ -848,7 +867,7 @@ pub static RULES: &[RuleDef] = &[
         pattern: r#"(?i)(?:authorization|x-[a-z\-]*api-?key|api-?key|api-token|token)["']?[ \t]*[:=][ \t]*["']?(?:(?:bearer|basic|token|api-token|apikey|digest|sso-key)[ \t]+)?([A-Za-z0-9._~+/\-]{8,4096}={0,2})"#,
         back: 20,
         fwd: 4200,
-        check: Check::Assigned(3.0),
+        check: Check::Assigned(2.8),
         edges: true,
     },
     // ---------------------------------------------------------------- the rest: names

@@ -62,3 +62,11 @@ fn url_hosts() {
     assert_eq!(arg_host("git@github.com:o/r.git").as_deref(), Some("github.com"));
     assert_eq!(arg_host("-H"), None);
 }
+
+#[test]
+fn every_rule_compiles() {
+    for r in rules::RULES {
+        assert!(regex::Regex::new(r.pattern).is_ok(), "{}: {:?}", r.kind, regex::Regex::new(r.pattern).err());
+    }
+    assert!(generic_regex().is_some());
+}

@@ -491,11 +491,17 @@ fn run_rule(text: &str, rule: usize, s: usize, e: usize, out: &mut Vec<Finding>)
         if matches!(r.check, Check::Assigned(_))
             && whole_start > 0
             && whole_start != start
+            && text.as_bytes()[whole_start].is_ascii_alphanumeric()
             && text.as_bytes()[whole_start - 1].is_ascii_alphanumeric()
         {
             continue;
         }
         let value = &text[start..end];
+        // Already-redacted text holds markers, never secrets: redaction stays idempotent.
+        let whole = caps.get(0).map_or("", |m| m.as_str());
+        if whole.contains("[REDACTED:") || value.ends_with(']') && whole.contains("REDACTED") {
+            continue;
+        }
         let Some(kind) = accept(r, value, text, start) else {
             continue;
         };
@@ -905,7 +911,7 @@ pub fn is_placeholder(v: &str) -> bool {
 /// A reference to a secret rather than the secret: `$VAR`, `${VAR}`, `%VAR%`, `{{ x }}`.
 pub fn is_reference(v: &str) -> bool {
     v.starts_with('$')
-        || v.starts_with('%')
+        || (v.len() > 2 && v.starts_with('%') && v.ends_with('%'))
         || v.starts_with("{{")
         || v.starts_with('<')
         || v.starts_with('[')

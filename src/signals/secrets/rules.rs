@@ -844,7 +844,7 @@ pub static RULES: &[RuleDef] = &[
         kind: "netrc-password",
         exact: &[],
         folded: &["machine"],
-        pattern: r"(?:^|\n|\s)machine[ \t]+\S+(?:\s+(?:login|account)[ \t]+\S+)*\s+password[ \t]+(\S+)",
+        pattern: r"(?-u:\b)machine[ \t]+\S+(?:\s+(?:login|account)[ \t]+\S+)*\s+password[ \t]+(\S+)",
         back: 2,
         fwd: 600,
         check: Check::Password,

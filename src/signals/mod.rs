@@ -6,7 +6,9 @@
 //! lazily on first use.
 
 pub mod egress;
+pub mod injection;
 pub mod paths;
+pub mod pii;
 pub mod secrets;
 pub mod shell;
 
@@ -170,6 +172,8 @@ pub fn all() -> &'static [&'static dyn Signal] {
         &shell::ShellSignal,
         &secrets::SecretSignal,
         &egress::EgressSignal,
+        &pii::PiiSignal,
+        &injection::InjectionSignal,
     ]
 }
 
@@ -192,5 +196,7 @@ pub fn known_flags() -> Vec<&'static str> {
     v.extend_from_slice(shell::FLAGS);
     v.extend_from_slice(secrets::FLAGS);
     v.extend_from_slice(egress::FLAGS);
+    v.extend_from_slice(pii::FLAGS);
+    v.extend_from_slice(injection::FLAGS);
     v
 }

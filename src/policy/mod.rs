@@ -6,6 +6,7 @@
 pub mod activation;
 pub mod eval;
 pub mod glob;
+pub mod lifecycle;
 pub mod model;
 pub mod pin;
 pub mod replay;

@@ -268,8 +268,7 @@ pub fn validate_text(text: &str, origin: &str, scope: Scope, higher: &[Layer]) -
             }
         }
     }
-    cx.problems
-        .sort_by(|a, b| (a.line, a.col, a.severity).cmp(&(b.line, b.col, b.severity)));
+    cx.problems.sort_by_key(|p| (p.line, p.col, p.severity));
     report.problems = cx.problems;
     report
 }
@@ -652,8 +651,7 @@ fn never_fires(cx: &mut Ctx<'_>, rule: &Rule, boundaries: &[Boundary], line: usi
 
 fn first_line(s: &str) -> String {
     s.lines()
-        .filter(|l| !l.trim().is_empty())
-        .last()
+        .rfind(|l| !l.trim().is_empty())
         .unwrap_or(s)
         .trim()
         .to_string()

@@ -899,3 +899,33 @@ fn export_and_import_between_stores() {
     );
     assert!(!third.join("store.json").exists());
 }
+
+#[test]
+fn every_example_in_the_policy_docs_parses_and_passes_its_tests() {
+    use hookwarden::policy::{self, testing, validate, Scope};
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/policy.md")).unwrap();
+    let mut blocks = 0;
+    let mut rest = doc.as_str();
+    while let Some(start) = rest.find("```toml\n") {
+        let body = &rest[start + 8..];
+        let end = body.find("```").unwrap();
+        let text = &body[..end];
+        blocks += 1;
+        // Org scope: the one where every table (teams too) is honoured.
+        let name = format!("docs/policy.md block {blocks}");
+        let layer = policy::parse_layer(Scope::Org, &name, text.to_string())
+            .unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
+        let compiled = policy::compile(&[policy::default_layer().unwrap(), layer]).unwrap();
+        for r in testing::run_tests(&compiled)
+            .iter()
+            .filter(|r| r.origin == name)
+        {
+            assert!(r.passed, "{name}: {} {:?}\n{text}", r.name, r.problem);
+        }
+        let report = validate::validate_text(text, &name, Scope::Org, &[]);
+        assert_eq!(report.errors(), 0, "{name}:\n{}", report.render());
+        rest = &body[end + 3..];
+    }
+    assert!(blocks >= 10, "found {blocks} examples");
+}

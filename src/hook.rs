@@ -80,6 +80,14 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
     let (decision, flags) = decide(&policy, &ev, &ctx, &env, policy_error.as_deref());
     let answer = adapter.render(&ev, &decision);
     let mut record = record_for(&ev, &decision, &flags, &env);
+    for name in policy::replay::env_names(&policy) {
+        let key = name.to_ascii_lowercase();
+        if !record.context.contains_key(&key) {
+            if let Ok(v) = std::env::var(&name) {
+                record.context.insert(key, Value::String(audit::mask(&v)));
+            }
+        }
+    }
     if let Some(state) = pin_state {
         record
             .context

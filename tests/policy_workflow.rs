@@ -929,3 +929,47 @@ fn every_example_in_the_policy_docs_parses_and_passes_its_tests() {
     }
     assert!(blocks >= 10, "found {blocks} examples");
 }
+
+#[test]
+fn replay_sees_the_environment_the_decision_was_made_in() {
+    let env = Env::new();
+    let rule = |effect: &str| {
+        format!(
+            r#"[policy]
+name = "envs"
+
+[[rule]]
+id = "ops.prod-terraform"
+description = "Production infrastructure changes go through the pipeline."
+boundary = "tool_request"
+effect = "{effect}"
+when = {{ program = "terraform", env = {{ DEPLOY_ENV = "prod*" }} }}
+
+[[test]]
+command = "terraform apply"
+env = {{ DEPLOY_ENV = "prod-eu" }}
+expect = "{effect}"
+"#
+        )
+    };
+    // Recorded while the rule only alerted: the hook records DEPLOY_ENV because a rule tests it.
+    env.write("user-policy.toml", &rule("alert"));
+    let payload = serde_json::json!({
+        "session_id": "e1",
+        "cwd": env.p("proj").display().to_string(),
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": { "command": "terraform apply -auto-approve" },
+    });
+    env.hook(&payload, &[("DEPLOY_ENV", "prod-eu")]);
+    let mut staging = payload.clone();
+    staging["session_id"] = "e2".into();
+    env.hook(&staging, &[("DEPLOY_ENV", "staging")]);
+    let recs = env.audit_records();
+    assert_eq!(recs[0]["context"]["deploy_env"], "prod-eu");
+
+    env.write("candidate.toml", &rule("deny"));
+    let out = env.run(&["policy", "replay", "../candidate.toml"]).ok();
+    assert!(out.stdout.contains("alert -> deny: 1"), "{}", out.stdout);
+    assert!(out.stdout.contains("1 unchanged"), "{}", out.stdout);
+}

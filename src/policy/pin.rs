@@ -113,7 +113,12 @@ fn read_pinned(pin_path: &Path) -> Option<Vec<Layer>> {
         return None;
     }
     let set_path = sets_dir()?.join(format!("{}.json", pin.set));
-    let set: LayerSet = serde_json::from_slice(&std::fs::read(set_path).ok()?).ok()?;
+    let bytes = std::fs::read(set_path).ok()?;
+    // Content-addressed: a set that does not hash to its name is damaged, not used.
+    if super::store::content_hash(&String::from_utf8_lossy(&bytes)) != pin.set {
+        return None;
+    }
+    let set: LayerSet = serde_json::from_slice(&bytes).ok()?;
     set.layers
         .into_iter()
         .map(|l| parse_layer(scope_from(&l.scope), &l.origin, l.text).ok())

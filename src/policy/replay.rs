@@ -74,6 +74,24 @@ impl RecordedEnv<'_> {
     }
 }
 
+/// Environment variables the policy's rules test (`env` conditions and activations): the hook
+/// records their values (masked) with each decision so replay sees what the rule saw.
+pub fn env_names(policy: &CompiledPolicy) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for r in &policy.rules {
+        let conds = std::iter::once(&r.rule.when).chain(r.rule.unless.as_ref());
+        let keys = conds
+            .flat_map(|c| c.env.keys())
+            .chain(r.rule.activation.iter().flat_map(|a| a.env.keys()));
+        for k in keys {
+            if !names.contains(k) {
+                names.push(k.clone());
+            }
+        }
+    }
+    names
+}
+
 /// Parses `30s`, `15m`, `1h`, `7d`, `2w` to seconds.
 pub fn parse_duration(s: &str) -> Option<i64> {
     let s = s.trim();

@@ -63,7 +63,10 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
     };
     let ctx = Context::for_cwd(&ev.cwd);
     let env = eval::ProcessEnv::new(ctx.project_root.clone());
-    let (policy, policy_error) = match policy::load_effective(&ctx.cwd, &ctx.project_root) {
+    // A session keeps the policy it started with (see `policy::pin`).
+    let loaded = policy::pin::load_for_session(&ev.session_id, &ctx.cwd, &ctx.project_root);
+    let pin_state = loaded.as_ref().map(|(_, s)| *s).ok();
+    let (policy, policy_error) = match loaded.map(|(p, _)| p) {
         Ok(p) => (p, None),
         Err(e) => {
             // Keep protecting other boundaries with the embedded default while the broken
@@ -76,7 +79,23 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
     };
     let (decision, flags) = decide(&policy, &ev, &ctx, &env, policy_error.as_deref());
     let answer = adapter.render(&ev, &decision);
-    let record = record_for(&ev, &decision, &flags, &env);
+    let mut record = record_for(&ev, &decision, &flags, &env);
+    for name in policy::replay::env_names(&policy) {
+        let key = name.to_ascii_lowercase();
+        if !record.context.contains_key(&key) {
+            if let Ok(v) = std::env::var(&name) {
+                record.context.insert(key, Value::String(audit::mask(&v)));
+            }
+        }
+    }
+    if let Some(state) = pin_state {
+        record
+            .context
+            .insert("policy_pin".into(), Value::String(state.as_str().into()));
+    }
+    if ev.event_name == "SessionEnd" {
+        policy::pin::end(&ev.session_id, &ctx.cwd, &ctx.project_root);
+    }
     Outcome {
         answer,
         record: Some(record),

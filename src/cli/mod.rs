@@ -1,5 +1,6 @@
 //! Command-line front end. One file per command family; `hook` has its own fast path.
 
+pub mod audit_cmd;
 pub mod check;
 pub mod hook;
 pub mod policy_cmd;
@@ -26,6 +27,8 @@ enum Command {
     },
     /// Evaluate a command or file access without a runtime and explain the decision.
     Check(check::CheckArgs),
+    /// The monitor view of the audit log: what fired, where, with what effect.
+    Audit(audit_cmd::AuditArgs),
     /// Policy tools: test, show, validate.
     Policy {
         #[command(subcommand)]
@@ -49,6 +52,7 @@ pub fn main(args: Vec<String>) -> i32 {
             return hook::run(&args);
         }
         Command::Check(a) => check::run(a),
+        Command::Audit(a) => audit_cmd::run(a),
         Command::Policy { command } => policy_cmd::run(command),
     };
     match result {

@@ -1,86 +1,749 @@
-//! `hookwarden policy ...`: test, show.
+//! `hookwarden policy ...`: test, show, flags, validate, replay, and the lifecycle in the
+//! local store (draft, deploy, history, diff, rollback, deprecate, export, import).
 
-use anyhow::Result;
-use clap::Subcommand;
-use hookwarden::policy::{self, testing};
-use std::path::PathBuf;
+use anyhow::{anyhow, bail, Context as _, Result};
+use clap::{Args, Subcommand};
+use hookwarden::policy::lifecycle::{self, DeployRequest};
+use hookwarden::policy::store::{self, Store, VersionStatus};
+use hookwarden::policy::{self, replay, testing, validate, Locations, Scope};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Clone)]
+pub struct StoreArg {
+    /// The policy store (default: `<config dir>/store`); a repo-managed store may live anywhere.
+    #[arg(long, value_name = "DIR")]
+    store: Option<PathBuf>,
+}
 
 #[derive(Subcommand)]
 pub enum PolicyCommand {
     /// Run the inline tests of a policy file (default: the effective policy).
     Test { file: Option<PathBuf> },
-    /// Print the effective policy, with the scope each rule came from.
+    /// Print the effective policy, with the scope and file each rule came from.
     Show {
+        /// The merged policy of every scope (the default, and the only view today).
         #[arg(long)]
         effective: bool,
+        /// The directory whose project policy applies (default: the current one).
+        #[arg(long)]
+        cwd: Option<PathBuf>,
+        /// Print the merged policy as TOML, each rule annotated with where it came from.
+        #[arg(long)]
+        toml: bool,
+    },
+    /// List the flags the built-in signals can raise (what `flag = ...` may name).
+    Flags,
+    /// Check a policy file: schema, regexes, flags, lists, ids, dead rules, inline tests.
+    Validate {
+        /// The file (default: every policy file of the effective policy).
+        file: Option<PathBuf>,
+        /// The scope the file is meant for (which layers sit above it).
+        #[arg(long, default_value = "user")]
+        scope: String,
         #[arg(long)]
         cwd: Option<PathBuf>,
     },
+    /// Re-evaluate recorded events under a candidate policy; show which decisions change.
+    Replay(ReplayArgs),
+    /// Drafts: new, clone, delete.
+    Draft {
+        #[command(subcommand)]
+        command: DraftCommand,
+    },
+    /// Validate, test and activate a policy (a file or a draft id) for its use case.
+    Deploy(DeployArgs),
+    /// Every version in the store, newest first, and the activation log.
+    History {
+        #[arg(long)]
+        use_case: Option<String>,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Compare two policies (store version ids or files): metadata, lists, rules, tests.
+    Diff {
+        a: String,
+        b: String,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Reactivate the version that was active before the current one.
+    Rollback {
+        #[arg(long)]
+        use_case: Option<String>,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Mark a version that is no longer active as deprecated.
+    Deprecate {
+        id: String,
+        #[arg(short, long, default_value = "")]
+        message: String,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Write versions (all, or the given ids) with their texts as JSON.
+    Export {
+        ids: Vec<String>,
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Add the versions of an export to the store (none is activated).
+    Import {
+        file: PathBuf,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DraftCommand {
+    /// A new draft, from the template or `--from FILE`.
+    New {
+        #[arg(long, default_value = "my-policy")]
+        name: String,
+        #[arg(long, default_value = "default")]
+        use_case: String,
+        #[arg(long)]
+        from: Option<PathBuf>,
+        #[arg(short, long, default_value = "")]
+        message: String,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// A new draft with the text of a version (its parent).
+    Clone {
+        id: String,
+        #[arg(short, long, default_value = "")]
+        message: String,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Delete a draft (only drafts can be deleted).
+    Delete {
+        id: String,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+}
+
+#[derive(Args)]
+pub struct ReplayArgs {
+    /// The candidate policy file (or a store version id).
+    candidate: String,
+    /// Only events from this recent period (`30m`, `12h`, `7d`); `all` for everything.
+    #[arg(long, default_value = "7d")]
+    since: String,
+    /// The audit log (default: the configured one).
+    #[arg(long)]
+    audit: Option<PathBuf>,
+    /// Agent transcripts (Claude/Codex/Gemini) to take tool calls from; repeatable.
+    #[arg(long)]
+    transcript: Vec<PathBuf>,
+    /// The scope the candidate would be deployed at.
+    #[arg(long, default_value = "user")]
+    scope: String,
+    #[arg(long)]
+    cwd: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    store: StoreArg,
+}
+
+#[derive(Args)]
+pub struct DeployArgs {
+    /// A policy file, or the id of a draft in the store.
+    file: String,
+    /// Show the diff against the active version and the replay impact; change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// The use case (default: the file's `[policy] use_case`).
+    #[arg(long)]
+    use_case: Option<String>,
+    /// org, user or project (default: the use case's scope, else user). Fixed after the first
+    /// activation.
+    #[arg(long)]
+    scope: Option<String>,
+    /// For the project scope: the project whose `.hookwarden/policy.toml` is written
+    /// (default: the repository of the current directory).
+    #[arg(long)]
+    project_dir: Option<PathBuf>,
+    #[arg(short, long, default_value = "")]
+    message: String,
+    /// Replay window for the dry run.
+    #[arg(long, default_value = "7d")]
+    since: String,
+    /// Audit log for the dry run's replay.
+    #[arg(long)]
+    audit: Option<PathBuf>,
+    #[command(flatten)]
+    store: StoreArg,
+}
+
+fn cwd_or(c: Option<PathBuf>) -> Result<(PathBuf, PathBuf)> {
+    let cwd = match c {
+        Some(c) => c,
+        None => std::env::current_dir()?,
+    };
+    let root = hookwarden::signals::find_repo_root(&cwd).unwrap_or(cwd.clone());
+    Ok((cwd, root))
+}
+
+fn scope_arg(s: &str) -> Result<Scope> {
+    store::parse_scope(s)
+        .ok_or_else(|| anyhow!("unknown scope `{s}` (expected org, user or project)"))
+}
+
+fn open(s: &StoreArg) -> Result<Store> {
+    Ok(lifecycle::open_store(s.store.clone())?)
+}
+
+/// A policy text by file path or store version id, with a name for messages.
+fn resolve(st: &Store, what: &str) -> Result<(String, String, Option<store::VersionRecord>)> {
+    let p = Path::new(what);
+    if p.is_file() {
+        let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {what}"))?;
+        return Ok((text, what.to_string(), None));
+    }
+    let index = st.read_index()?;
+    match index.get(what) {
+        Some(rec) => Ok((st.text_of(rec)?, format!("{} ({})", rec.id, rec.status.as_str()), Some(rec.clone()))),
+        None => bail!("`{what}` is neither a file nor a version in the store {} (see `hookwarden policy history`)", st.dir.display()),
+    }
 }
 
 pub fn run(cmd: PolicyCommand) -> Result<i32> {
     match cmd {
-        PolicyCommand::Test { file } => {
-            let compiled = match file {
-                Some(f) => {
-                    let text = std::fs::read_to_string(&f)?;
-                    let layer = policy::parse_layer(
-                        policy::Scope::Project,
-                        &f.display().to_string(),
-                        text,
-                    )?;
-                    policy::compile(&[layer])?
-                }
-                None => {
-                    let cwd = std::env::current_dir()?;
-                    let root = hookwarden::signals::find_repo_root(&cwd).unwrap_or(cwd.clone());
-                    policy::load_effective(&cwd, &root)?
-                }
-            };
-            let results = testing::run_tests(&compiled);
-            let failed = results.iter().filter(|r| !r.passed).count();
-            for r in &results {
-                if let Some(p) = &r.problem {
+        PolicyCommand::Test { file } => test(file),
+        PolicyCommand::Show {
+            effective: _,
+            cwd,
+            toml,
+        } => show(cwd, toml),
+        PolicyCommand::Flags => {
+            let mut flags = hookwarden::signals::known_flags();
+            flags.sort_unstable();
+            flags.dedup();
+            for f in flags {
+                println!("{f}");
+            }
+            Ok(0)
+        }
+        PolicyCommand::Validate { file, scope, cwd } => validate_cmd(file, &scope, cwd),
+        PolicyCommand::Replay(a) => replay_cmd(a),
+        PolicyCommand::Draft { command } => draft(command),
+        PolicyCommand::Deploy(a) => deploy(a),
+        PolicyCommand::History {
+            use_case,
+            json,
+            store,
+        } => history(&open(&store)?, use_case.as_deref(), json),
+        PolicyCommand::Diff { a, b, store } => {
+            let st = open(&store)?;
+            let (ta, na, _) = resolve(&st, &a)?;
+            let (tb, nb, _) = resolve(&st, &b)?;
+            print!("{}", lifecycle::diff(&ta, &na, &tb, &nb)?);
+            Ok(0)
+        }
+        PolicyCommand::Rollback { use_case, store } => {
+            let st = open(&store)?;
+            let (from, to) = lifecycle::rollback(&st, use_case.as_deref())?;
+            println!(
+                "rolled back use case `{}`: {} -> {} ({}@{}); new sessions use it now, running sessions keep their pinned version",
+                to.use_case, from.id, to.id, to.name, to.declared_version
+            );
+            Ok(0)
+        }
+        PolicyCommand::Deprecate { id, message, store } => {
+            let rec = lifecycle::deprecate(&open(&store)?, &id, &message)?;
+            println!(
+                "{} ({}@{}) is deprecated",
+                rec.id, rec.name, rec.declared_version
+            );
+            Ok(0)
+        }
+        PolicyCommand::Export { ids, out, store } => {
+            let data = lifecycle::export(&open(&store)?, &ids)?;
+            let json = serde_json::to_string_pretty(&data)?;
+            match out {
+                Some(p) => {
+                    store::write_atomic(&p, json.as_bytes())
+                        .with_context(|| format!("cannot write {}", p.display()))?;
                     println!(
-                        "FAIL {} ({}): {p}; fired: [{}]",
-                        r.name,
-                        r.origin,
-                        r.fired.join(", ")
+                        "exported {} version(s) to {}",
+                        data.versions.len(),
+                        p.display()
                     );
                 }
+                None => println!("{json}"),
             }
-            println!("{} passed, {} failed", results.len() - failed, failed);
-            Ok(if failed == 0 { 0 } else { 1 })
+            Ok(0)
         }
-        PolicyCommand::Show { effective: _, cwd } => {
-            let cwd = match cwd {
-                Some(c) => c,
-                None => std::env::current_dir()?,
-            };
-            let root = hookwarden::signals::find_repo_root(&cwd).unwrap_or(cwd.clone());
-            let compiled = policy::load_effective(&cwd, &root)?;
-            println!("policy version {}", compiled.version);
-            for (scope, name, origin) in &compiled.layers {
-                println!("layer {scope}: {name} ({origin})");
-            }
-            for w in &compiled.warnings {
-                println!("warning: {w}");
-            }
-            for r in &compiled.rules {
-                println!(
-                    "[{}] {} -> {} (risk {}{})",
-                    r.scope,
-                    r.rule.id,
-                    r.rule.effect,
-                    r.rule.risk,
-                    if r.mode == policy::Mode::Audit {
-                        ", audit"
-                    } else {
-                        ""
-                    }
-                );
+        PolicyCommand::Import { file, store } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let data: store::Export = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a hookwarden policy export", file.display()))?;
+            let map = lifecycle::import(&open(&store)?, &data)?;
+            println!("imported {} version(s)", map.len());
+            for (new, old) in map {
+                println!("  {new} (was {old})");
             }
             Ok(0)
         }
     }
+}
+
+fn test(file: Option<PathBuf>) -> Result<i32> {
+    let compiled = match file {
+        Some(f) => {
+            let text = std::fs::read_to_string(&f)?;
+            let layer = policy::parse_layer(Scope::Project, &f.display().to_string(), text)?;
+            policy::compile(&[layer])?
+        }
+        None => {
+            let (cwd, root) = cwd_or(None)?;
+            policy::load_effective(&cwd, &root)?
+        }
+    };
+    let results = testing::run_tests(&compiled);
+    let failed = results.iter().filter(|r| !r.passed).count();
+    for r in &results {
+        if let Some(p) = &r.problem {
+            println!(
+                "FAIL {} ({}): {p}; fired: [{}]",
+                r.name,
+                r.origin,
+                r.fired.join(", ")
+            );
+        }
+    }
+    println!("{} passed, {} failed", results.len() - failed, failed);
+    Ok(if failed == 0 { 0 } else { 1 })
+}
+
+/// A JSON value as a TOML inline value, for one-line rule summaries.
+fn inline(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("{s:?}"),
+        Value::Array(a) => format!("[{}]", a.iter().map(inline).collect::<Vec<_>>().join(", ")),
+        Value::Object(m) => format!(
+            "{{ {} }}",
+            m.iter()
+                .map(|(k, x)| format!("{k} = {}", inline(x)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Value::Null => "\"\"".into(),
+        other => other.to_string(),
+    }
+}
+
+fn show(cwd: Option<PathBuf>, as_toml: bool) -> Result<i32> {
+    let (cwd, root) = cwd_or(cwd)?;
+    let loc = Locations::discover(&cwd, &root);
+    let layers = policy::load_layers(&loc)?;
+    let compiled = policy::compile(&layers)?;
+    let line_of = |origin: &str, id: &str| {
+        layers
+            .iter()
+            .find(|l| l.origin == origin)
+            .map(|l| policy::rule_line(&l.text, id))
+            .unwrap_or(1)
+    };
+    if as_toml {
+        println!(
+            "# effective policy {} for {}",
+            compiled.version,
+            cwd.display()
+        );
+        for (scope, name, origin) in &compiled.layers {
+            println!("# layer {scope}: {name} ({origin})");
+        }
+        for w in &compiled.warnings {
+            println!("# warning: {w}");
+        }
+        if !compiled.lists.is_empty() {
+            println!("\n[lists]");
+            for (k, v) in &compiled.lists {
+                println!("{k} = {}", inline(&serde_json::to_value(v)?));
+            }
+        }
+        if !compiled.teams.is_empty() {
+            println!("\n[teams]");
+            for (k, v) in &compiled.teams {
+                println!("{k} = {}", inline(&serde_json::to_value(v)?));
+            }
+        }
+        for r in &compiled.rules {
+            println!(
+                "\n# from {} scope, {}:{}",
+                r.scope,
+                r.origin,
+                line_of(&r.origin, &r.rule.id)
+            );
+            println!("[[rule]]");
+            let mut rule = r.rule.clone();
+            rule.mode = Some(r.mode);
+            print!("{}", toml::to_string(&rule)?);
+        }
+        return Ok(0);
+    }
+    println!(
+        "effective policy {} for {}",
+        compiled.version,
+        cwd.display()
+    );
+    println!("layers (most authoritative first):");
+    for (scope, name, origin) in &compiled.layers {
+        println!("  {scope:<8} {name}  {origin}");
+    }
+    for w in &compiled.warnings {
+        println!("warning: {w}");
+    }
+    println!("rules ({}):", compiled.rules.len());
+    for r in &compiled.rules {
+        let rule = &r.rule;
+        let mut tags = vec![format!("risk {}", rule.risk)];
+        if r.mode == policy::Mode::Audit {
+            tags.push("audit-only".into());
+        }
+        if rule.overridable {
+            tags.push("overridable".into());
+        }
+        if rule.disabled {
+            tags.push("disabled".into());
+        }
+        if rule.activation.is_some() {
+            tags.push("activation".into());
+        }
+        let boundary = match &rule.boundary {
+            Some(b) => b.as_slice().join("|"),
+            None => "any boundary".into(),
+        };
+        println!(
+            "  {:<32} {:<9} {:<14} [{}]  from {} {}:{}",
+            rule.id,
+            rule.effect.as_str(),
+            boundary,
+            tags.join(", "),
+            r.scope,
+            r.origin,
+            line_of(&r.origin, &rule.id)
+        );
+        println!(
+            "      when   {}",
+            inline(&serde_json::to_value(&rule.when)?)
+        );
+        if let Some(u) = &rule.unless {
+            println!("      unless {}", inline(&serde_json::to_value(u)?));
+        }
+    }
+    if !compiled.lists.is_empty() {
+        println!(
+            "lists: {}",
+            compiled
+                .lists
+                .iter()
+                .map(|(k, v)| format!("{k} ({})", v.len()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if !compiled.teams.is_empty() {
+        println!(
+            "teams: {}",
+            compiled
+                .teams
+                .iter()
+                .map(|(k, v)| format!("{k} ({})", v.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
+    Ok(0)
+}
+
+fn validate_cmd(file: Option<PathBuf>, scope: &str, cwd: Option<PathBuf>) -> Result<i32> {
+    let (cwd, root) = cwd_or(cwd)?;
+    let loc = Locations::discover(&cwd, &root);
+    let mut targets: Vec<(PathBuf, Scope)> = Vec::new();
+    match file {
+        Some(f) => targets.push((f, scope_arg(scope)?)),
+        None => {
+            for (s, p) in [
+                (Scope::Org, &loc.org),
+                (Scope::User, &loc.user),
+                (Scope::Project, &loc.project),
+            ] {
+                if let Some(p) = p.as_ref().filter(|p| p.is_file()) {
+                    targets.push((p.clone(), s));
+                }
+            }
+            if targets.is_empty() {
+                println!("no policy files: the embedded default policy applies");
+                let r = validate::validate_text(
+                    policy::DEFAULT_POLICY,
+                    "<embedded default>",
+                    Scope::Org,
+                    &[],
+                );
+                print!("{}", r.render());
+                return Ok(if r.ok() { 0 } else { 1 });
+            }
+        }
+    }
+    let mut errors = 0;
+    for (path, scope) in targets {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let higher = lifecycle::higher_layers(scope, &loc);
+        let r = validate::validate_text(&text, &path.display().to_string(), scope, &higher);
+        println!("{} ({} scope):", path.display(), scope);
+        print!("{}", r.render());
+        errors += r.errors();
+    }
+    Ok(if errors == 0 { 0 } else { 1 })
+}
+
+fn since_secs(s: &str) -> Result<Option<i64>> {
+    if s == "all" {
+        return Ok(None);
+    }
+    let d = replay::parse_duration(s)
+        .ok_or_else(|| anyhow!("--since `{s}`: expected a duration like 30m, 12h, 7d, or `all`"))?;
+    Ok(Some(replay::now_secs() - d))
+}
+
+fn replay_cmd(a: ReplayArgs) -> Result<i32> {
+    let st = open(&a.store)?;
+    let (text, name, _) = resolve(&st, &a.candidate)?;
+    let scope = scope_arg(&a.scope)?;
+    let (cwd, root) = cwd_or(a.cwd)?;
+    let loc = Locations::discover(&cwd, &root);
+    let candidate = lifecycle::effective_with(&text, &name, scope, &loc)?;
+    let current = policy::load_layers(&loc)
+        .and_then(|l| policy::compile(&l))
+        .unwrap_or_default();
+    let since = since_secs(&a.since)?;
+    let mut events = Vec::new();
+    let audit = a.audit.unwrap_or_else(hookwarden::dirs::audit_path);
+    let mut skipped = 0;
+    if audit.is_file() || a.transcript.is_empty() {
+        let (ev, bad) = replay::from_audit(&audit, since)
+            .with_context(|| format!("cannot read the audit log {}", audit.display()))?;
+        events.extend(ev);
+        skipped = bad;
+    }
+    for t in &a.transcript {
+        events.extend(
+            replay::from_transcript(t, since)
+                .with_context(|| format!("cannot read transcript {}", t.display()))?,
+        );
+    }
+    let report = replay::replay(&candidate, &current, &events);
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.render());
+        if skipped > 0 {
+            println!("({skipped} audit line(s) could not be read and were skipped)");
+        }
+    }
+    Ok(0)
+}
+
+fn draft(cmd: DraftCommand) -> Result<i32> {
+    match cmd {
+        DraftCommand::New {
+            name,
+            use_case,
+            from,
+            message,
+            store,
+        } => {
+            let st = open(&store)?;
+            let text = match &from {
+                Some(f) => Some(
+                    std::fs::read_to_string(f)
+                        .with_context(|| format!("cannot read {}", f.display()))?,
+                ),
+                None => None,
+            };
+            let rec = lifecycle::draft_new(&st, text, &name, &use_case, &message)?;
+            println!(
+                "created draft {} ({} for use case `{}`); edit {}",
+                rec.id,
+                rec.name,
+                rec.use_case,
+                st.draft_path(&rec.id).display()
+            );
+            Ok(0)
+        }
+        DraftCommand::Clone { id, message, store } => {
+            let st = open(&store)?;
+            let rec = lifecycle::draft_clone(&st, &id, &message)?;
+            println!(
+                "created draft {} from {id}; edit {}",
+                rec.id,
+                st.draft_path(&rec.id).display()
+            );
+            Ok(0)
+        }
+        DraftCommand::Delete { id, store } => {
+            lifecycle::draft_delete(&open(&store)?, &id)?;
+            println!("deleted draft {id}");
+            Ok(0)
+        }
+    }
+}
+
+fn deploy(a: DeployArgs) -> Result<i32> {
+    let st = open(&a.store)?;
+    let (text, origin, rec) = resolve(&st, &a.file)?;
+    let draft_id = match &rec {
+        Some(r) if r.status == VersionStatus::Draft => Some(r.id.clone()),
+        Some(r) => bail!(
+            "{} is {}: versions that were deployed are immutable. `hookwarden policy draft clone {}` to change it, or `policy rollback` to go back to it",
+            r.id,
+            r.status.as_str(),
+            r.id
+        ),
+        None => None,
+    };
+    let scope = a.scope.as_deref().map(scope_arg).transpose()?;
+    let (cwd, root) = cwd_or(None)?;
+    let project_dir = a.project_dir.clone().unwrap_or(root.clone());
+    let loc = Locations::discover(&cwd, &root);
+    let req = DeployRequest {
+        text,
+        origin: origin.clone(),
+        draft_id,
+        use_case: a.use_case.clone(),
+        scope,
+        project_dir,
+        message: a.message.clone(),
+    };
+    let plan = lifecycle::plan(&st, &req, &loc)?;
+    let warnings = plan.validation.warnings();
+    if a.dry_run {
+        println!(
+            "dry run: would deploy {origin} as the active policy of use case `{}` ({} scope, {})",
+            plan.use_case,
+            plan.scope,
+            plan.target.display()
+        );
+        print!("{}", plan.validation.render());
+        match &plan.replaces {
+            Some((r, old)) => {
+                println!("\ndiff against the active version {}:", r.id);
+                print!("{}", lifecycle::diff(old, &r.id, &req.text, &origin)?);
+            }
+            None => println!("\nno active version for this use case yet: everything is new"),
+        }
+        let since = since_secs(&a.since)?;
+        let audit = a.audit.unwrap_or_else(hookwarden::dirs::audit_path);
+        println!("\nreplay impact ({}):", audit.display());
+        if audit.is_file() {
+            let (events, _) = replay::from_audit(&audit, since)?;
+            print!(
+                "{}",
+                replay::replay(&plan.candidate, &plan.current, &events).render()
+            );
+        } else {
+            println!("no audit log yet: nothing to replay");
+        }
+        println!("\nnothing was changed (dry run)");
+        return Ok(0);
+    }
+    let rec = lifecycle::apply(&st, &req, &plan)?;
+    println!(
+        "deployed {} ({}@{}, sha256 {}) as the active policy of use case `{}` at {} ({} scope){}",
+        rec.id,
+        rec.name,
+        rec.declared_version,
+        &rec.hash[..12],
+        rec.use_case,
+        plan.target.display(),
+        plan.scope,
+        match &plan.replaces {
+            Some((r, _)) => format!("; replaces {}", r.id),
+            None => String::new(),
+        }
+    );
+    if warnings > 0 {
+        println!("{warnings} validation warning(s): see `hookwarden policy validate`");
+    }
+    println!("new sessions use it now; running sessions keep the version they started with");
+    Ok(0)
+}
+
+fn history(st: &Store, use_case: Option<&str>, json: bool) -> Result<i32> {
+    let index = st.read_index()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&index)?);
+        return Ok(0);
+    }
+    let versions: Vec<&store::VersionRecord> = index
+        .versions
+        .iter()
+        .rev()
+        .filter(|v| use_case.map_or(true, |u| v.use_case == u))
+        .collect();
+    if versions.is_empty() {
+        println!("no versions in {}", st.dir.display());
+        return Ok(0);
+    }
+    println!(
+        "{:<5} {:<10} {:<16} {:<8} {:<24} {:<12} {:<6} {:<12} {:<24} message",
+        "id",
+        "status",
+        "use case",
+        "scope",
+        "name@version",
+        "sha256",
+        "parent",
+        "author",
+        "created"
+    );
+    for v in versions {
+        println!(
+            "{:<5} {:<10} {:<16} {:<8} {:<24} {:<12} {:<6} {:<12} {:<24} {}",
+            v.id,
+            v.status.as_str(),
+            v.use_case,
+            v.scope.as_deref().unwrap_or("-"),
+            format!("{}@{}", v.name, v.declared_version),
+            &v.hash[..v.hash.len().min(12)],
+            v.parent.as_deref().unwrap_or("-"),
+            v.author,
+            v.created,
+            v.message
+        );
+    }
+    let log: Vec<_> = index
+        .log
+        .iter()
+        .filter(|e| use_case.map_or(true, |u| e.use_case == u))
+        .collect();
+    if !log.is_empty() {
+        println!("\nlog:");
+        for e in log {
+            println!(
+                "  {} {:<9} {:<16} {} -> {}  by {}",
+                e.time,
+                e.action,
+                e.use_case,
+                e.from.as_deref().unwrap_or("-"),
+                e.to.as_deref().unwrap_or("-"),
+                e.author
+            );
+        }
+    }
+    Ok(0)
 }

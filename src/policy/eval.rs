@@ -244,9 +244,18 @@ impl Condition {
             }
         }
         if let Some(t) = &self.team {
-            match env.team() {
-                Some(v) if any_glob(t, &v, policy) => {}
-                _ => return false,
+            let explicit = env.team().is_some_and(|v| any_glob(t, &v, policy));
+            // Membership from the org policy's [teams] table.
+            let member = || {
+                env.user().is_some_and(|u| {
+                    policy
+                        .teams
+                        .iter()
+                        .any(|(team, members)| members.contains(&u) && any_glob(t, team, policy))
+                })
+            };
+            if !explicit && !member() {
+                return false;
             }
         }
         true

@@ -6,8 +6,13 @@
 pub mod activation;
 pub mod eval;
 pub mod glob;
+pub mod lifecycle;
 pub mod model;
+pub mod pin;
+pub mod replay;
+pub mod store;
 pub mod testing;
+pub mod validate;
 
 pub use model::{Mode, PolicyFile, Rule};
 
@@ -106,6 +111,8 @@ pub struct CompiledRule {
 pub struct CompiledPolicy {
     pub rules: Vec<CompiledRule>,
     pub lists: BTreeMap<String, Vec<String>>,
+    /// Team -> members, from the org policy (see `model::PolicyFile::teams`).
+    pub teams: BTreeMap<String, Vec<String>>,
     /// Short content hash of every layer, in order: the policy version decisions record.
     pub version: String,
     /// name@version per layer, for display.
@@ -289,6 +296,22 @@ pub fn compile(layers: &[Layer]) -> Result<CompiledPolicy, PolicyError> {
                 }
                 None => {
                     out.lists.insert(name.clone(), items.clone());
+                }
+            }
+        }
+        for (team, members) in &layer.file.teams {
+            if layer.scope.rank() > 0 {
+                // Team membership is an org fact: a user or project file cannot join a team.
+                out.warnings.push(format!(
+                    "{}: [teams] is honoured only in the org policy; `{team}` is ignored",
+                    layer.origin
+                ));
+                continue;
+            }
+            let entry = out.teams.entry(team.clone()).or_default();
+            for m in members {
+                if !entry.contains(m) {
+                    entry.push(m.clone());
                 }
             }
         }

@@ -14,6 +14,10 @@ pub struct PolicyFile {
     /// Named lists (hosts, paths, ...) that conditions refer to by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub lists: BTreeMap<String, Vec<String>>,
+    /// Team name -> member user names. Honoured in the org policy (and the embedded default)
+    /// only: it is what a rule's `team` condition tests.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub teams: BTreeMap<String, Vec<String>>,
     #[serde(default, rename = "rule", skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<Rule>,
     /// Inline tests: events with the effect they must get.
@@ -342,6 +346,15 @@ pub struct PolicyTest {
     pub tool_input: Option<toml::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
+    /// Identity and context the test runs with (default: none of them set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
     /// The cwd the event happens in; default `/home/dev/project`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cwd: Option<String>,

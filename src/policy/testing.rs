@@ -42,6 +42,27 @@ impl EvalEnv for TestEnv {
     }
 }
 
+/// The fixed test environment, with the identity and context a test names.
+struct ScenarioEnv<'a>(&'a PolicyTest);
+
+impl EvalEnv for ScenarioEnv<'_> {
+    fn now(&self) -> i64 {
+        TestEnv.now()
+    }
+    fn env_var(&self, name: &str) -> Option<String> {
+        self.0.env.get(name).cloned()
+    }
+    fn branch(&self) -> Option<String> {
+        self.0.branch.clone()
+    }
+    fn user(&self) -> Option<String> {
+        self.0.user.clone()
+    }
+    fn team(&self) -> Option<String> {
+        self.0.team.clone()
+    }
+}
+
 pub const TEST_CWD: &str = "/home/dev/project";
 
 /// Builds the event a test describes.
@@ -128,7 +149,9 @@ pub fn run_tests(policy: &CompiledPolicy) -> Vec<TestResult> {
         .enumerate()
         .map(|(i, (origin, t))| {
             let ev = event_for(t);
-            let d = decide(policy, &ev);
+            let ctx = context_for(&ev);
+            let flags = signals::run(&ev, &ctx);
+            let d = eval::evaluate(policy, &ev, &flags, &ScenarioEnv(t));
             let mut problem = None;
             if d.would_effect != t.expect {
                 problem = Some(format!("expected {}, got {}", t.expect, d.would_effect));

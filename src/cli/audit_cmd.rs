@@ -1,0 +1,213 @@
+//! `hookwarden audit`: the monitor view of the audit log — what fired, where, on what input
+//! (masked), with what effect; `--summary` counts by rule and effect.
+
+use anyhow::{anyhow, Context as _, Result};
+use clap::Args;
+use hookwarden::audit::AuditRecord;
+use hookwarden::policy::{activation, replay};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct AuditArgs {
+    /// Only decisions where this rule fired (glob: `secrets.*`).
+    #[arg(long)]
+    rule: Option<String>,
+    /// Only decisions with this effect given to the runtime (allow, alert, redact, ask, deny,
+    /// terminate) — or that an audit-only rule would have given.
+    #[arg(long)]
+    effect: Option<String>,
+    /// Only this session.
+    #[arg(long)]
+    session: Option<String>,
+    /// Only this recent period (`30m`, `1h`, `7d`).
+    #[arg(long)]
+    since: Option<String>,
+    /// Include decisions where no rule fired.
+    #[arg(long)]
+    all: bool,
+    /// One JSON record per line, as stored.
+    #[arg(long)]
+    json: bool,
+    /// Counts by rule and effect instead of entries.
+    #[arg(long)]
+    summary: bool,
+    /// The audit log (default: the configured one).
+    #[arg(long)]
+    file: Option<PathBuf>,
+}
+
+pub fn run(a: AuditArgs) -> Result<i32> {
+    let path = a.file.clone().unwrap_or_else(hookwarden::dirs::audit_path);
+    if !path.is_file() {
+        println!("no audit log at {} yet", path.display());
+        return Ok(0);
+    }
+    let (records, bad) = hookwarden::audit::read_all(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let since = match &a.since {
+        Some(s) => Some(
+            replay::now_secs()
+                - replay::parse_duration(s).ok_or_else(|| {
+                    anyhow!("--since `{s}`: expected a duration like 30m, 1h, 7d")
+                })?,
+        ),
+        None => None,
+    };
+    let effect = match &a.effect {
+        Some(e) => Some(hookwarden::decision::Effect::parse(e).ok_or_else(|| {
+            anyhow!("--effect `{e}`: expected allow, alert, redact, ask, deny or terminate")
+        })?),
+        None => None,
+    };
+    let selected: Vec<&AuditRecord> = records
+        .iter()
+        .filter(|r| {
+            let d = &r.decision;
+            if !a.all && d.rule_ids.is_empty() && a.rule.is_none() && effect.is_none() {
+                return false;
+            }
+            if let Some(rule) = &a.rule {
+                if !d
+                    .rule_ids
+                    .iter()
+                    .any(|id| hookwarden::policy::glob::matches(rule, id))
+                {
+                    return false;
+                }
+            }
+            if let Some(e) = effect {
+                if d.effect != e && d.would_effect != e {
+                    return false;
+                }
+            }
+            if let Some(s) = &a.session {
+                if &d.session_id != s {
+                    return false;
+                }
+            }
+            if let Some(s) = since {
+                match activation::parse_rfc3339(&d.timestamp) {
+                    Some(t) if t >= s => {}
+                    _ => return false,
+                }
+            }
+            true
+        })
+        .collect();
+    if a.summary {
+        summary(&selected);
+    } else if a.json {
+        for r in &selected {
+            println!("{}", serde_json::to_string(r)?);
+        }
+    } else {
+        for r in &selected {
+            println!("{}", entry(r));
+        }
+        if selected.is_empty() {
+            println!("no matching decisions in {}", path.display());
+        }
+    }
+    if bad > 0 {
+        eprintln!(
+            "hookwarden: {bad} line(s) of {} could not be read",
+            path.display()
+        );
+    }
+    Ok(0)
+}
+
+/// One line per decision: time, effect, rules, runtime, session, boundary, input, version.
+fn entry(r: &AuditRecord) -> String {
+    let d = &r.decision;
+    let effect = if d.would_effect != d.effect {
+        format!("{} (would {})", d.effect, d.would_effect)
+    } else {
+        d.effect.to_string()
+    };
+    let ev = replay::event_from_record(r);
+    let rules = if d.rule_ids.is_empty() {
+        "-".to_string()
+    } else {
+        d.rule_ids.join(",")
+    };
+    format!(
+        "{}  {:<20} {:<28} {:<7} {:<20} {:<14} {}  [policy {}]",
+        d.timestamp,
+        effect,
+        rules,
+        d.runtime.as_str(),
+        if d.session_id.is_empty() {
+            "-"
+        } else {
+            &d.session_id
+        },
+        d.boundary.as_str(),
+        replay::describe_input(&ev),
+        if d.policy_version.is_empty() {
+            "-"
+        } else {
+            &d.policy_version
+        }
+    )
+}
+
+#[derive(Default)]
+struct Counts {
+    total: usize,
+    by_effect: BTreeMap<String, usize>,
+    audit_only: usize,
+    sessions: std::collections::BTreeSet<String>,
+}
+
+fn summary(records: &[&AuditRecord]) {
+    let mut by_rule: BTreeMap<String, Counts> = BTreeMap::new();
+    let mut by_effect: BTreeMap<String, usize> = BTreeMap::new();
+    for r in records {
+        let d = &r.decision;
+        *by_effect.entry(d.effect.to_string()).or_default() += 1;
+        for f in &d.fired {
+            let c = by_rule.entry(f.rule_id.clone()).or_default();
+            c.total += 1;
+            *c.by_effect.entry(f.effect.to_string()).or_default() += 1;
+            if f.mode == hookwarden::policy::Mode::Audit {
+                c.audit_only += 1;
+            }
+            c.sessions.insert(d.session_id.clone());
+        }
+    }
+    println!("{} decision(s)", records.len());
+    println!(
+        "by effect given: {}",
+        by_effect
+            .iter()
+            .map(|(e, n)| format!("{e} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if by_rule.is_empty() {
+        println!("no rule fired");
+        return;
+    }
+    let mut rows: Vec<(&String, &Counts)> = by_rule.iter().collect();
+    rows.sort_by(|a, b| b.1.total.cmp(&a.1.total).then(a.0.cmp(b.0)));
+    println!(
+        "{:<32} {:>6} {:>10} {:>8}  effects",
+        "rule", "fired", "audit-only", "sessions"
+    );
+    for (rule, c) in rows {
+        println!(
+            "{:<32} {:>6} {:>10} {:>8}  {}",
+            rule,
+            c.total,
+            c.audit_only,
+            c.sessions.len(),
+            c.by_effect
+                .iter()
+                .map(|(e, n)| format!("{e} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+}

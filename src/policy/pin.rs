@@ -1,0 +1,230 @@
+//! Session pinning: a session keeps the policy that was in force at its first event until it
+//! ends, even if a new version is deployed meanwhile.
+//!
+//! At a session's first event the effective layers' texts are stored, content-addressed, in
+//! the store (`<store>/layersets/<sha256>.json`) and a small pin file
+//! (`<data dir>/pins/<key>.json`) names that set. Later events of the session read the pin and
+//! the set instead of discovering the policy files again: two small reads on the hot path.
+//! The pin key covers the session id and the policy file locations, so the same session id
+//! under another configuration is another session. Pins expire after [`PIN_TTL`] and are
+//! removed at `SessionEnd`. `HOOKWARDEN_PIN=off` turns pinning off.
+
+use super::{
+    compile, load_layers, parse_layer, CompiledPolicy, Layer, Locations, PolicyError, Scope,
+};
+use fs2::FileExt;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long a pin holds without the session ending.
+pub const PIN_TTL: Duration = Duration::from_secs(24 * 3600);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinState {
+    /// Pinning off, or the event has no session id.
+    Off,
+    /// This event started the pin.
+    New,
+    /// Loaded from the session's pin.
+    Pinned,
+}
+
+impl PinState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PinState::Off => "off",
+            PinState::New => "new",
+            PinState::Pinned => "pinned",
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct PinnedLayer {
+    scope: String,
+    origin: String,
+    text: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct LayerSet {
+    layers: Vec<PinnedLayer>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Pin {
+    set: String,
+    version: String,
+    created: String,
+}
+
+pub fn enabled() -> bool {
+    !matches!(
+        std::env::var("HOOKWARDEN_PIN").as_deref(),
+        Ok("off") | Ok("0") | Ok("false")
+    )
+}
+
+fn pins_dir() -> Option<PathBuf> {
+    crate::dirs::data_dir().map(|d| d.join("pins"))
+}
+
+fn sets_dir() -> Option<PathBuf> {
+    super::store::default_dir().map(|d| d.join("layersets"))
+}
+
+fn scope_from(s: &str) -> Scope {
+    match s {
+        "org" => Scope::Org,
+        "user" => Scope::User,
+        "project" => Scope::Project,
+        "session" => Scope::Session,
+        _ => Scope::Default,
+    }
+}
+
+fn pin_path(session: &str, loc: &Locations) -> Option<PathBuf> {
+    let mut key = String::from(session);
+    for p in [&loc.org, &loc.user, &loc.project] {
+        key.push('\0');
+        if let Some(p) = p {
+            key.push_str(&p.display().to_string());
+        }
+    }
+    let hash = super::store::content_hash(&key);
+    pins_dir().map(|d| d.join(format!("{}.json", &hash[..32])))
+}
+
+fn fresh(path: &Path) -> bool {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age < PIN_TTL)
+}
+
+fn read_pinned(pin_path: &Path) -> Option<Vec<Layer>> {
+    if !fresh(pin_path) {
+        return None;
+    }
+    let pin: Pin = serde_json::from_slice(&std::fs::read(pin_path).ok()?).ok()?;
+    if pin.set.len() != 64 || !pin.set.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let set_path = sets_dir()?.join(format!("{}.json", pin.set));
+    let bytes = std::fs::read(set_path).ok()?;
+    // Content-addressed: a set that does not hash to its name is damaged, not used.
+    if super::store::content_hash(&String::from_utf8_lossy(&bytes)) != pin.set {
+        return None;
+    }
+    let set: LayerSet = serde_json::from_slice(&bytes).ok()?;
+    set.layers
+        .into_iter()
+        .map(|l| parse_layer(scope_from(&l.scope), &l.origin, l.text).ok())
+        .collect()
+}
+
+/// The policy for an event of `session`: the session's pinned layers if it has a pin,
+/// otherwise the policy files as they are now (and the session is pinned to them).
+pub fn load_for_session(
+    session: &str,
+    cwd: &Path,
+    project_root: &Path,
+) -> Result<(CompiledPolicy, PinState), PolicyError> {
+    let loc = Locations::discover(cwd, project_root);
+    if !enabled() || session.is_empty() {
+        return Ok((compile(&load_layers(&loc)?)?, PinState::Off));
+    }
+    let Some(pin) = pin_path(session, &loc) else {
+        return Ok((compile(&load_layers(&loc)?)?, PinState::Off));
+    };
+    if let Some(layers) = read_pinned(&pin) {
+        if let Ok(c) = compile(&layers) {
+            return Ok((c, PinState::Pinned));
+        }
+    }
+    let layers = load_layers(&loc)?;
+    let compiled = compile(&layers)?;
+    // Pinning is best effort: a read-only data dir must not break the hook.
+    let state = match write_pin(&pin, &layers, &compiled.version) {
+        Ok(Some(existing)) => {
+            // Another hook process of the same session pinned first: use its layers.
+            return Ok((compile(&existing)?, PinState::Pinned));
+        }
+        Ok(None) => PinState::New,
+        Err(_) => PinState::Off,
+    };
+    Ok((compiled, state))
+}
+
+/// Stores the layer set and the pin under the pins lock. Returns the layers of a pin another
+/// process wrote first, if any.
+fn write_pin(pin: &Path, layers: &[Layer], version: &str) -> std::io::Result<Option<Vec<Layer>>> {
+    let Some(dir) = pin.parent() else {
+        return Ok(None);
+    };
+    std::fs::create_dir_all(dir)?;
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(".lock"))?;
+    lock.lock_exclusive()?;
+    if let Some(existing) = read_pinned(pin) {
+        let _ = FileExt::unlock(&lock);
+        return Ok(Some(existing));
+    }
+    let set = LayerSet {
+        layers: layers
+            .iter()
+            .map(|l| PinnedLayer {
+                scope: l.scope.as_str().to_string(),
+                origin: l.origin.clone(),
+                text: l.text.clone(),
+            })
+            .collect(),
+    };
+    let set_json = serde_json::to_vec(&set).map_err(std::io::Error::other)?;
+    let set_hash = super::store::content_hash(&String::from_utf8_lossy(&set_json));
+    if let Some(sets) = sets_dir() {
+        let set_path = sets.join(format!("{set_hash}.json"));
+        if !set_path.is_file() {
+            super::store::write_atomic(&set_path, &set_json)?;
+        }
+    }
+    let p = Pin {
+        set: set_hash,
+        version: version.to_string(),
+        created: crate::decision::now_rfc3339(),
+    };
+    let pin_json = serde_json::to_vec(&p).map_err(std::io::Error::other)?;
+    super::store::write_atomic(pin, &pin_json)?;
+    expire_old(dir);
+    let _ = FileExt::unlock(&lock);
+    Ok(None)
+}
+
+/// Removes pins older than the TTL; runs only when a session starts.
+fn expire_old(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "json") && !fresh(&p) {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// The session ended: its pin goes.
+pub fn end(session: &str, cwd: &Path, project_root: &Path) {
+    if session.is_empty() {
+        return;
+    }
+    let loc = Locations::discover(cwd, project_root);
+    if let Some(p) = pin_path(session, &loc) {
+        let _ = std::fs::remove_file(p);
+    }
+}

@@ -180,7 +180,9 @@ pub fn validate_text(text: &str, origin: &str, scope: Scope, higher: &[Layer]) -
     };
     let mut lists: BTreeSet<String> = file.lists.keys().cloned().collect();
     let mut layers: Vec<Layer> = higher.to_vec();
+    // The embedded default validated on its own is the base, not a layer over itself.
     if file.policy.inherit_default
+        && text != super::DEFAULT_POLICY
         && higher.iter().all(|l| l.file.policy.inherit_default)
         && !layers.iter().any(|l| l.scope == Scope::Default)
     {

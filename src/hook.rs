@@ -62,7 +62,11 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
         }
     };
     let ctx = Context::for_cwd(&ev.cwd);
-    let env = eval::ProcessEnv::new(ctx.project_root.clone());
+    // Rate limits count in the state store (issue 7); `check` and replay stay stateless.
+    let env = crate::state::StatefulEnv::new(
+        eval::ProcessEnv::new(ctx.project_root.clone()),
+        ctx.project_root.clone(),
+    );
     let (policy, policy_error) = match policy::load_effective(&ctx.cwd, &ctx.project_root) {
         Ok(p) => (p, None),
         Err(e) => {
@@ -75,12 +79,16 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
         }
     };
     let (decision, flags) = decide(&policy, &ev, &ctx, &env, policy_error.as_deref());
+    // Approvals, escalation and alerts (issue 7).
+    let decision = crate::state::after_decision(&policy, &ev, decision, &env);
     let answer = adapter.render(&ev, &decision);
     let record = record_for(&ev, &decision, &flags, &env);
+    let mut warnings = policy.warnings.clone();
+    warnings.extend(env.take_warnings());
     Outcome {
         answer,
         record: Some(record),
-        warnings: policy.warnings.clone(),
+        warnings,
     }
 }
 

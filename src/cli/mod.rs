@@ -1,5 +1,6 @@
 //! Command-line front end. One file per command family; `hook` has its own fast path.
 
+pub mod approve;
 pub mod check;
 pub mod hook;
 pub mod policy_cmd;
@@ -31,6 +32,10 @@ enum Command {
         #[command(subcommand)]
         command: policy_cmd::PolicyCommand,
     },
+    /// Approve an action a runtime could not ask about, by the code in the agent's message.
+    Approve(approve::ApproveArgs),
+    /// List pending and granted approvals.
+    Approvals(approve::ApprovalsArgs),
 }
 
 pub fn main(args: Vec<String>) -> i32 {
@@ -50,6 +55,8 @@ pub fn main(args: Vec<String>) -> i32 {
         }
         Command::Check(a) => check::run(a),
         Command::Policy { command } => policy_cmd::run(command),
+        Command::Approve(a) => approve::approve(a),
+        Command::Approvals(a) => approve::list(a),
     };
     match result {
         Ok(code) => code,

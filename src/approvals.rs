@@ -124,7 +124,7 @@ pub fn action_hash(ev: &Event) -> String {
 #[derive(Debug, Clone)]
 pub enum Resolution {
     /// A person granted it: lift the asks of these rules.
-    Granted(Approval),
+    Granted(Box<Approval>),
     /// Waiting for a person: deny with this code.
     Pending(String),
 }
@@ -142,7 +142,7 @@ pub fn resolve(s: &mut State, action: &str, ev: &Event, d: &Decision, now: i64) 
                 g.used_at = Some(now);
             }
         }
-        return Resolution::Granted(a.clone());
+        return Resolution::Granted(Box::new(a.clone()));
     }
     if let Some(a) = s
         .approvals
@@ -264,7 +264,7 @@ pub fn apply(policy: &CompiledPolicy, ev: &Event, mut d: Decision, r: Resolution
             let mut out = crate::policy::eval::decide(policy, ev, fired, d.redactions.clone());
             out.errors = d.errors;
             out.decision_id = d.decision_id;
-            out.approval_code = Some(a.code);
+            out.approval_code = Some(a.code.clone());
             out
         }
     }
@@ -423,7 +423,7 @@ pub fn audit_record(a: &Approval) -> Option<crate::audit::AuditRecord> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
     use crate::event::Boundary;
 

@@ -2,12 +2,11 @@
 //! denial counts for escalation, alert deduplication.
 //!
 //! Hooks run as separate, often parallel processes, so every change happens in one
-//! transaction: take an exclusive `fs2` lock on `<data dir>/state.lock`, read
-//! `<data dir>/state.json`, change it, write a temp file and rename it over the old one. The
-//! rename makes every version whole for readers; the lock makes every change count. A file
-//! that does not parse (a crash mid-write on a file system without atomic rename, a hand
-//! edit) is kept aside as `state.json.corrupt` and the hook starts from empty state with a
-//! warning instead of failing.
+//! transaction: take an exclusive `fs2` lock on `<data dir>/state.json`, read it, change
+//! it, rewrite it in place, unlock. Every reader and writer holds the lock, so every change
+//! counts and nobody reads half a file. A file that does not parse (a crash mid-write, a
+//! hand edit, a full disk) is copied aside as `state.json.corrupt` and the hook starts from
+//! empty state with a warning on stderr instead of failing.
 //!
 //! The store is only touched when the event needs it (a rate-limited rule matched, an
 //! approval is needed, a denial is counted, an alert is sent); everything else stays
@@ -22,7 +21,7 @@ use fs2::FileExt;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// Keys per map before the oldest are dropped.
@@ -139,26 +138,34 @@ impl Store {
         }
     }
 
+    /// Opens the state file and takes its exclusive lock. The file is rewritten in place,
+    /// never replaced, so every process locks the same inode.
     fn lock(&self) -> Result<std::fs::File, StateError> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| self.io(e))?;
-        let f = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(self.dir.join("state.lock"))
-            .map_err(|e| self.io(e))?;
+        let open = || {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .read(true)
+                .write(true)
+                .open(self.path())
+        };
+        let f = match open() {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(&self.dir).map_err(|e| self.io(e))?;
+                open().map_err(|e| self.io(e))?
+            }
+            Err(e) => return Err(self.io(e)),
+        };
         f.lock_exclusive().map_err(|e| self.io(e))?;
         Ok(f)
     }
 
-    /// Reads the state; a file that does not parse is moved aside and reported in `warnings`.
-    fn load(&self, warnings: &mut Vec<String>) -> Result<State, StateError> {
-        let path = self.path();
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
-            Err(e) => return Err(self.io(e)),
-        };
+    /// Reads the locked file; content that does not parse is copied aside and reported in
+    /// `warnings`, and the transaction starts from empty state.
+    fn load(&self, f: &mut std::fs::File, warnings: &mut Vec<String>) -> Result<State, StateError> {
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).map_err(|e| self.io(e))?;
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             return Ok(State::default());
         }
@@ -166,10 +173,10 @@ impl Store {
             Ok(s) => Ok(s),
             Err(e) => {
                 let aside = self.dir.join("state.json.corrupt");
-                let _ = std::fs::rename(&path, &aside);
+                let _ = std::fs::write(&aside, &bytes);
                 warnings.push(format!(
                     "state file {} was unreadable ({e}); starting from empty state (rate counts, pending approvals and denial counts are reset). The damaged copy is kept at {}",
-                    path.display(),
+                    self.path().display(),
                     aside.display()
                 ));
                 Ok(State::default())
@@ -184,30 +191,33 @@ impl Store {
         warnings: &mut Vec<String>,
         f: impl FnOnce(&mut State) -> R,
     ) -> Result<R, StateError> {
-        let lock = self.lock()?;
-        let mut state = self.load(warnings)?;
-        let out = f(&mut state);
-        state.prune(now);
-        let res = self.save(&state);
-        let _ = FileExt::unlock(&lock);
-        res.map(|_| out)
+        let mut file = self.lock()?;
+        let res = self.load(&mut file, warnings).and_then(|mut state| {
+            let out = f(&mut state);
+            state.prune(now);
+            self.save(&mut file, &state).map(|_| out)
+        });
+        let _ = FileExt::unlock(&file);
+        res
     }
 
     /// Reads the state under the lock without changing it.
     pub fn read(&self, warnings: &mut Vec<String>) -> Result<State, StateError> {
-        let lock = self.lock()?;
-        let res = self.load(warnings);
-        let _ = FileExt::unlock(&lock);
+        let mut file = self.lock()?;
+        let res = self.load(&mut file, warnings);
+        let _ = FileExt::unlock(&file);
         res
     }
 
-    fn save(&self, state: &State) -> Result<(), StateError> {
-        let tmp = self.dir.join("state.json.tmp");
+    /// Rewrites the file in place. Not write-to-temp-and-rename: on ext4 a rename over an
+    /// existing file (and a truncation to zero) forces the data to disk, which costs
+    /// milliseconds per hook call. Every reader holds the lock, so none sees a half-written
+    /// file; a crash mid-write leaves one that `load` recovers from.
+    fn save(&self, f: &mut std::fs::File, state: &State) -> Result<(), StateError> {
         let bytes = serde_json::to_vec(state).map_err(|e| self.io(e.into()))?;
-        let mut f = std::fs::File::create(&tmp).map_err(|e| self.io(e))?;
+        f.seek(SeekFrom::Start(0)).map_err(|e| self.io(e))?;
         f.write_all(&bytes).map_err(|e| self.io(e))?;
-        drop(f);
-        std::fs::rename(&tmp, self.path()).map_err(|e| self.io(e))
+        f.set_len(bytes.len() as u64).map_err(|e| self.io(e))
     }
 
     fn escalation_marker(&self, session: &str) -> PathBuf {
@@ -450,10 +460,9 @@ pub fn after_decision<E: EvalEnv>(
     }
     let now = env.now();
     let escalation = policy.escalation.as_ref();
-    if let (Some(esc), Some(store)) = (escalation, env.store()) {
+    if let (Some(_), Some(store)) = (escalation, env.store()) {
         if !ev.session_id.is_empty() {
             if let Some(reason) = escalated(store, &ev.session_id, now) {
-                let _ = esc;
                 return escalation_decision(policy, ev, d, reason);
             }
         }
@@ -461,8 +470,11 @@ pub fn after_decision<E: EvalEnv>(
     let approval_needed = d.effect == Effect::Ask
         && ev.boundary == Boundary::ToolRequest
         && !crate::approvals::runtime_can_ask(ev.runtime);
-    let count_denial =
-        escalation.is_some() && d.effect == Effect::Deny && !ev.session_id.is_empty();
+    // What the agent keeps trying counts; withheld outputs and blocked prompts do not.
+    let count_denial = escalation.is_some()
+        && d.effect == Effect::Deny
+        && ev.boundary == Boundary::ToolRequest
+        && !ev.session_id.is_empty();
     let alert_settings = crate::alerts::settings(policy);
     let alertable = alert_settings
         .as_ref()

@@ -62,7 +62,11 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
         }
     };
     let ctx = Context::for_cwd(&ev.cwd);
-    let env = eval::ProcessEnv::new(ctx.project_root.clone());
+    // Rate limits count in the state store (issue 7); `check` and replay stay stateless.
+    let env = crate::state::StatefulEnv::new(
+        eval::ProcessEnv::new(ctx.project_root.clone()),
+        ctx.project_root.clone(),
+    );
     // A session keeps the policy it started with (see `policy::pin`).
     let loaded = policy::pin::load_for_session(&ev.session_id, &ctx.cwd, &ctx.project_root);
     let pin_state = loaded.as_ref().map(|(_, s)| *s).ok();
@@ -78,6 +82,8 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
         }
     };
     let (decision, flags) = decide(&policy, &ev, &ctx, &env, policy_error.as_deref());
+    // Approvals, escalation and alerts (issue 7).
+    let decision = crate::state::after_decision(&policy, &ev, decision, &env);
     let answer = adapter.render(&ev, &decision);
     let mut record = record_for(&ev, &decision, &flags, &env);
     for name in policy::replay::env_names(&policy) {
@@ -96,10 +102,12 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
     if ev.event_name == "SessionEnd" {
         policy::pin::end(&ev.session_id, &ctx.cwd, &ctx.project_root);
     }
+    let mut warnings = policy.warnings.clone();
+    warnings.extend(env.take_warnings());
     Outcome {
         answer,
         record: Some(record),
-        warnings: policy.warnings.clone(),
+        warnings,
     }
 }
 

@@ -5,6 +5,8 @@
 //! matches rules against the event and its flags; the strictest effect wins and becomes a
 //! [`decision::Decision`], rendered as the runtime's answer and as an [`audit`] line.
 
+pub mod alerts;
+pub mod approvals;
 pub mod audit;
 pub mod decision;
 pub mod dirs;
@@ -14,3 +16,4 @@ pub mod policy;
 pub mod redact;
 pub mod runtime;
 pub mod signals;
+pub mod state;

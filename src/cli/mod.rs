@@ -1,6 +1,7 @@
 //! Command-line front end. One file per command family; `hook` has its own fast path.
 
 pub mod audit_cmd;
+pub mod approve;
 pub mod check;
 pub mod hook;
 pub mod policy_cmd;
@@ -34,6 +35,10 @@ enum Command {
         #[command(subcommand)]
         command: policy_cmd::PolicyCommand,
     },
+    /// Approve an action a runtime could not ask about, by the code in the agent's message.
+    Approve(approve::ApproveArgs),
+    /// List pending and granted approvals.
+    Approvals(approve::ApprovalsArgs),
 }
 
 pub fn main(args: Vec<String>) -> i32 {
@@ -54,6 +59,8 @@ pub fn main(args: Vec<String>) -> i32 {
         Command::Check(a) => check::run(a),
         Command::Audit(a) => audit_cmd::run(a),
         Command::Policy { command } => policy_cmd::run(command),
+        Command::Approve(a) => approve::approve(a),
+        Command::Approvals(a) => approve::list(a),
     };
     match result {
         Ok(code) => code,

@@ -120,6 +120,10 @@ pub struct CompiledPolicy {
     pub tests: Vec<(String, model::PolicyTest)>,
     /// Problems found while merging (a shadowing attempt, ...), shown by `policy show` and `check`.
     pub warnings: Vec<String>,
+    /// `[policy.escalation]` of the most authoritative layer that sets it.
+    pub escalation: Option<crate::state::EscalationSettings>,
+    /// `[alerts]` of the most authoritative org or user layer that sets it.
+    pub alerts: Option<crate::alerts::AlertSettings>,
 }
 
 /// Parses one policy text strictly, with file:line:col on error.
@@ -280,6 +284,7 @@ pub fn compile(layers: &[Layer]) -> Result<CompiledPolicy, PolicyError> {
                 layer.origin, meta.name
             ));
         }
+        stateful_settings(layer, &mut out)?;
         for (name, items) in &layer.file.lists {
             match out.lists.get_mut(name) {
                 // A lower scope cannot widen a higher scope's list (it may be an allowlist).
@@ -339,6 +344,10 @@ pub fn compile(layers: &[Layer]) -> Result<CompiledPolicy, PolicyError> {
                     v
                 }
             };
+            validate_stateful(rule).map_err(|message| PolicyError::Invalid {
+                path: format!("{}:{}", layer.origin, rule_line(&layer.text, &rule.id)),
+                message: format!("rule `{}`: {message}", rule.id),
+            })?;
             let mode = rule.mode.unwrap_or(meta.mode).max(meta.mode);
             let compiled = CompiledRule {
                 rule: rule.clone(),
@@ -368,6 +377,45 @@ pub fn compile(layers: &[Layer]) -> Result<CompiledPolicy, PolicyError> {
     let digest = hasher.finalize();
     out.version = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
     Ok(out)
+}
+
+/// Escalation and alert settings of a layer (issue 7). Higher scopes win; a project policy
+/// lives in the repository the agent edits, so it may not name alert sinks (a command sink
+/// would run whatever the repo says).
+fn stateful_settings(layer: &Layer, out: &mut CompiledPolicy) -> Result<(), PolicyError> {
+    let invalid = |message: String| PolicyError::Invalid {
+        path: layer.origin.clone(),
+        message,
+    };
+    if let Some(esc) = &layer.file.policy.escalation {
+        esc.validate().map_err(invalid)?;
+        if out.escalation.is_none() {
+            out.escalation = Some(esc.clone());
+        }
+    }
+    if let Some(a) = &layer.file.alerts {
+        a.validate().map_err(invalid)?;
+        if matches!(layer.scope, Scope::Project | Scope::Session) {
+            out.warnings.push(format!(
+                "{}: [alerts] is only read from org and user policies; ignored here",
+                layer.origin
+            ));
+        } else if out.alerts.is_none() {
+            out.alerts = Some(a.clone());
+        }
+    }
+    Ok(())
+}
+
+/// Rate limits and time windows as written must be usable (issue 7).
+fn validate_stateful(rule: &Rule) -> Result<(), String> {
+    if let Some(rl) = &rule.rate_limit {
+        crate::state::validate_rate_limit(rl)?;
+    }
+    if let Some(act) = &rule.activation {
+        activation::validate(act)?;
+    }
+    Ok(())
 }
 
 /// Loads and compiles the effective policy for a cwd.

@@ -23,6 +23,9 @@ pub struct PolicyFile {
     /// Inline tests: events with the effect they must get.
     #[serde(default, rename = "test", skip_serializing_if = "Vec::is_empty")]
     pub tests: Vec<PolicyTest>,
+    /// Alert sinks (org and user scopes only): see [`crate::alerts`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<crate::alerts::AlertSettings>,
 }
 
 #[derive(
@@ -67,6 +70,9 @@ pub struct PolicyMeta {
     /// Free-form metadata (owner, team, ticket, ...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, toml::Value>,
+    /// Stop a session after repeated denials: see [`crate::state::EscalationSettings`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<crate::state::EscalationSettings>,
 }
 
 impl Default for PolicyMeta {
@@ -80,6 +86,7 @@ impl Default for PolicyMeta {
             description: String::new(),
             inherit_default: true,
             metadata: BTreeMap::new(),
+            escalation: None,
         }
     }
 }

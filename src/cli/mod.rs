@@ -1,7 +1,9 @@
 //! Command-line front end. One file per command family; `hook` has its own fast path.
 
 pub mod check;
+pub mod compile;
 pub mod hook;
+pub mod install;
 pub mod policy_cmd;
 
 use clap::{Parser, Subcommand};
@@ -31,6 +33,12 @@ enum Command {
         #[command(subcommand)]
         command: policy_cmd::PolicyCommand,
     },
+    /// Wire hookwarden into a runtime's hook config (merges, idempotent, backs up).
+    Install(install::InstallArgs),
+    /// Remove exactly what `install` added.
+    Uninstall(install::InstallArgs),
+    /// Check every runtime config found: wired events, binary, policy, a self-test event.
+    Doctor(install::DoctorArgs),
 }
 
 pub fn main(args: Vec<String>) -> i32 {
@@ -50,6 +58,9 @@ pub fn main(args: Vec<String>) -> i32 {
         }
         Command::Check(a) => check::run(a),
         Command::Policy { command } => policy_cmd::run(command),
+        Command::Install(a) => install::run_install(a),
+        Command::Uninstall(a) => install::run_uninstall(a),
+        Command::Doctor(a) => install::run_doctor(a),
     };
     match result {
         Ok(code) => code,

@@ -16,10 +16,13 @@ pub enum PolicyCommand {
         #[arg(long)]
         cwd: Option<PathBuf>,
     },
+    /// Per-rule coverage on one runtime (enforced / degraded / not enforceable) and its hook config snippet.
+    Compile(crate::cli::compile::CompileArgs),
 }
 
 pub fn run(cmd: PolicyCommand) -> Result<i32> {
     match cmd {
+        PolicyCommand::Compile(a) => crate::cli::compile::run(a),
         PolicyCommand::Test { file } => {
             let compiled = match file {
                 Some(f) => {

@@ -172,7 +172,11 @@ pub fn run_doctor(a: DoctorArgs) -> Result<i32> {
                 Err(e) => {
                     found += 1;
                     broken += 1;
-                    println!("{} ({scope_name}): {}\n  BROKEN: {e}", spec.name, path.display());
+                    println!(
+                        "{} ({scope_name}): {}\n  BROKEN: {e}",
+                        spec.name,
+                        path.display()
+                    );
                     continue;
                 }
             };

@@ -62,8 +62,15 @@ pub fn enable_hooks(path: &Path, current: Option<&str>) -> Result<String, Instal
     Ok(doc.to_string())
 }
 
-/// Uninstall: puts the backup back if the file is exactly what install made of it; otherwise
-/// keeps `hooks = true` (other hooks may rely on it).
+/// Marks a config.toml that install created, so uninstall may delete it (and only then).
+pub fn created_marker(path: &Path) -> std::path::PathBuf {
+    let mut s = path.as_os_str().to_os_string();
+    s.push(".hookwarden.created");
+    s.into()
+}
+
+/// Uninstall: puts the backup back (or deletes the file install created) if the file is
+/// exactly what install made of it; otherwise keeps `hooks = true` (other hooks may need it).
 pub fn revert(path: &Path) -> Result<FileReport, InstallError> {
     let report = |action| FileReport {
         path: path.to_path_buf(),
@@ -73,26 +80,28 @@ pub fn revert(path: &Path) -> Result<FileReport, InstallError> {
     let Some(cur) = read_opt(path)? else {
         return Ok(report(Action::Absent));
     };
-    let bak = backup_path(path);
-    let backup = read_opt(&bak)?;
-    let replay = enable_hooks(path, backup.as_deref()).ok();
-    if replay.as_deref() != Some(cur.as_str()) || cur == backup.clone().unwrap_or_default() {
-        return Ok(report(Action::Kept(
-            "`[features] hooks = true` was there before or the file changed since; other hooks may need it"
-                .into(),
-        )));
-    }
-    match backup {
-        Some(orig) => {
-            write_atomic(path, &orig)?;
-            let _ = std::fs::remove_file(&bak);
-            Ok(report(Action::Restored))
-        }
-        None => {
+    let marker = created_marker(path);
+    if marker.exists() {
+        if enable_hooks(path, None).ok().as_deref() == Some(cur.as_str()) {
             std::fs::remove_file(path).map_err(|e| io_err(path, e))?;
-            Ok(report(Action::Removed))
+            let _ = std::fs::remove_file(&marker);
+            return Ok(report(Action::Removed));
+        }
+    } else {
+        let bak = backup_path(path);
+        if let Some(orig) = read_opt(&bak)? {
+            let replay = enable_hooks(path, Some(&orig)).ok();
+            if replay.as_deref() == Some(cur.as_str()) && orig != cur {
+                write_atomic(path, &orig)?;
+                let _ = std::fs::remove_file(&bak);
+                return Ok(report(Action::Restored));
+            }
         }
     }
+    Ok(report(Action::Kept(
+        "`[features] hooks = true` was there before or the file changed since; other hooks may need it"
+            .into(),
+    )))
 }
 
 /// What install adds to a config.toml that has no `[features]` table (`hooks/codex.config.toml`).

@@ -279,7 +279,11 @@ impl Env {
 /// The command a runtime runs: `<binary> hook --runtime <r>`, the binary quoted for a shell
 /// when it needs to be.
 pub fn hook_command(binary: &str, runtime: RuntimeKind) -> String {
-    format!("{} hook --runtime {}", shell_quote(binary), runtime.as_str())
+    format!(
+        "{} hook --runtime {}",
+        shell_quote(binary),
+        runtime.as_str()
+    )
 }
 
 fn shell_quote(s: &str) -> String {
@@ -390,10 +394,12 @@ pub fn backup_path(path: &Path) -> PathBuf {
 
 fn read_opt(path: &Path) -> Result<Option<String>, InstallError> {
     match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| InstallError::Shape {
-            path: path.display().to_string(),
-            message: "not UTF-8 text".into(),
-        }),
+        Ok(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| InstallError::Shape {
+                path: path.display().to_string(),
+                message: "not UTF-8 text".into(),
+            }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io_err(path, e)),
     }
@@ -528,17 +534,18 @@ pub fn install(opts: &Options, env: &Env) -> Result<Report, InstallError> {
         .files
         .push(write_change(&path, current.as_deref(), &new)?);
     if let Some((cfg, cur, next)) = toml_plan {
-        report.files.push(write_change(&cfg, cur.as_deref(), &next)?);
+        let r = write_change(&cfg, cur.as_deref(), &next)?;
+        if r.action == Action::Created {
+            let marker = codex_toml::created_marker(&cfg);
+            std::fs::write(&marker, "").map_err(|e| io_err(&marker, e))?;
+        }
+        report.files.push(r);
     }
     report.notes = spec.notes.iter().map(|s| s.to_string()).collect();
     Ok(report)
 }
 
-fn write_change(
-    path: &Path,
-    current: Option<&str>,
-    new: &str,
-) -> Result<FileReport, InstallError> {
+fn write_change(path: &Path, current: Option<&str>, new: &str) -> Result<FileReport, InstallError> {
     match current {
         Some(cur) if cur == new => Ok(FileReport {
             path: path.to_path_buf(),

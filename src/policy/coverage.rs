@@ -241,13 +241,11 @@ pub fn assess(caps: &Caps, boundary: Boundary, effect: Effect) -> (Level, String
     use Boundary::*;
     match (boundary, effect) {
         (_, Effect::Allow) => (Level::Enforced, "nothing to stop".into()),
-        (Other, _) => (
-            Level::Inactive,
-            "boundary `other` is recorded only".into(),
-        ),
+        (Other, _) => (Level::Inactive, "boundary `other` is recorded only".into()),
         (_, Effect::Alert) => (
             Level::Enforced,
-            "recorded in the audit log (and a notice to the model where the runtime takes one)".into(),
+            "recorded in the audit log (and a notice to the model where the runtime takes one)"
+                .into(),
         ),
         (ToolRequest, Effect::Deny) => from_cap(caps.pre_deny),
         (ToolRequest, Effect::Ask) => from_cap(caps.ask),
@@ -408,9 +406,18 @@ mod tests {
     fn redaction_of_tool_output_differs_by_runtime() {
         let p = default_policy();
         let id = "secrets.redact-tool-output";
-        assert_eq!(level_of(&cover(&p, caps("claude").unwrap()), id), Level::Enforced);
-        assert_eq!(level_of(&cover(&p, caps("codex").unwrap()), id), Level::Degraded);
-        assert_eq!(level_of(&cover(&p, caps("gemini").unwrap()), id), Level::Degraded);
+        assert_eq!(
+            level_of(&cover(&p, caps("claude").unwrap()), id),
+            Level::Enforced
+        );
+        assert_eq!(
+            level_of(&cover(&p, caps("codex").unwrap()), id),
+            Level::Degraded
+        );
+        assert_eq!(
+            level_of(&cover(&p, caps("gemini").unwrap()), id),
+            Level::Degraded
+        );
         assert_eq!(
             level_of(&cover(&p, caps("copilot").unwrap()), id),
             Level::NotEnforceable
@@ -434,7 +441,11 @@ mod tests {
         let (l, why) = assess(caps("copilot").unwrap(), Boundary::Prompt, Effect::Deny);
         assert_eq!(l, Level::NotEnforceable);
         assert!(why.contains("prompt"));
-        let (l, how) = assess(caps("claude").unwrap(), Boundary::FinalResponse, Effect::Deny);
+        let (l, how) = assess(
+            caps("claude").unwrap(),
+            Boundary::FinalResponse,
+            Effect::Deny,
+        );
         assert_eq!(l, Level::Degraded);
         assert!(how.contains("forced continuation"));
     }

@@ -10,8 +10,8 @@
 //! output or block prompts; `agentStop` `decision: "block"` forces another turn.
 
 use super::{
-    approval_message, classify_tool, fill_from_input, parse_claude_like, stop_hook_active,
-    Adapter, Answer, ParseError,
+    approval_message, classify_tool, fill_from_input, parse_claude_like, stop_hook_active, Adapter,
+    Answer, ParseError,
 };
 use crate::decision::{Decision, Effect};
 use crate::event::{Boundary, Event, RuntimeKind};
@@ -145,7 +145,10 @@ mod tests {
     #[test]
     fn camel_case_pre_tool_with_string_args() {
         let ev = Copilot
-            .parse(&pre("bash", json!({ "command": "rm -rf /", "description": "x" })))
+            .parse(&pre(
+                "bash",
+                json!({ "command": "rm -rf /", "description": "x" }),
+            ))
             .unwrap();
         assert_eq!(ev.boundary, Boundary::ToolRequest);
         assert_eq!(ev.tool_kind(), Some(ToolKind::Shell));
@@ -160,7 +163,9 @@ mod tests {
 
     #[test]
     fn deny_is_printed_json_with_exit_0() {
-        let ev = Copilot.parse(&pre("bash", json!({ "command": "x" }))).unwrap();
+        let ev = Copilot
+            .parse(&pre("bash", json!({ "command": "x" })))
+            .unwrap();
         let a = Copilot.render(&ev, &decision(Effect::Deny, Boundary::ToolRequest));
         let v: Value = serde_json::from_str(&a.stdout).unwrap();
         assert_eq!(v["permissionDecision"], "deny");

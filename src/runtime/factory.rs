@@ -64,6 +64,9 @@ mod tests {
             "stop_hook_active": true, "last_assistant_message": "done" });
         let ev2 = Factory.parse(&raw2).unwrap();
         let a2 = Factory.render(&ev2, &decision(Effect::Deny, Boundary::FinalResponse));
-        assert!(a2.stdout.is_empty(), "a forced continuation is not blocked again");
+        assert!(
+            a2.stdout.is_empty(),
+            "a forced continuation is not blocked again"
+        );
     }
 }

@@ -511,3 +511,21 @@ fn hooks_dir_snippets_are_what_install_writes() {
         hookwarden::install::codex_toml::SNIPPET
     );
 }
+
+#[test]
+fn doctor_accepts_wiring_at_either_scope_and_flags_a_runtime_left_unwired() {
+    let sb = Sandbox::new();
+    write(&sb.home().join(".claude/settings.json"), "{\"theme\": \"dark\"}\n");
+    sb.hw("install", "claude", &[]);
+    let out = sb.run(&["doctor"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("not wired in this file (it is at the other scope)"));
+
+    write(&sb.home().join(".gemini/settings.json"), "{\"ui\": {}}\n");
+    let out = sb.run(&["doctor"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stdout.contains("hookwarden is not wired here"));
+    assert!(stdout.contains("fix: hookwarden install --runtime gemini"));
+}

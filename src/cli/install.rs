@@ -159,30 +159,43 @@ pub fn run_doctor(a: DoctorArgs) -> Result<i32> {
         if only.is_some_and(|k| k != spec.kind) {
             continue;
         }
+        let mut scopes = Vec::new();
         for scope in [Scope::Project, Scope::User] {
             let path = env.hooks_file(spec, scope);
-            let scope_name = if scope == Scope::User {
+            let name = if scope == Scope::User {
                 "user"
             } else {
                 "project"
             };
-            let wired = match install::read_wired(spec, &env, scope) {
-                Ok(None) => continue,
-                Ok(Some((_, w))) => w,
-                Err(e) => {
-                    found += 1;
-                    broken += 1;
-                    println!(
-                        "{} ({scope_name}): {}\n  BROKEN: {e}",
-                        spec.name,
-                        path.display()
-                    );
-                    continue;
-                }
-            };
-            found += 1;
+            match install::read_wired(spec, &env, scope) {
+                Ok(None) => {}
+                Ok(Some((_, w))) => scopes.push((name, path, Ok(w))),
+                Err(e) => scopes.push((name, path, Err(e))),
+            }
+        }
+        if scopes.is_empty() {
+            continue;
+        }
+        found += 1;
+        let wired_anywhere = scopes
+            .iter()
+            .any(|(_, _, w)| w.as_ref().is_ok_and(|w| !w.is_empty()));
+        for (scope_name, path, wired) in &scopes {
             println!("{} ({scope_name}): {}", spec.name, path.display());
-            let checks = check_runtime(spec, &env, &wired);
+            let checks = match wired {
+                Err(e) => vec![Check {
+                    ok: false,
+                    text: format!("cannot read the config: {e}"),
+                    fix: Some("fix the file by hand, then run install again".into()),
+                }],
+                // Wired at the other scope: this file is just another config of the runtime.
+                Ok(w) if w.is_empty() && wired_anywhere => vec![Check {
+                    ok: true,
+                    text: "hookwarden is not wired in this file (it is at the other scope)".into(),
+                    fix: None,
+                }],
+                Ok(w) => check_runtime(spec, &env, w),
+            };
             for c in &checks {
                 println!("  [{}] {}", if c.ok { "ok" } else { "FAIL" }, c.text);
                 if let Some(f) = &c.fix {

@@ -95,7 +95,7 @@ pub fn fact(raw: &str, ctx: &Context) -> PathFact {
     if in_temp {
         classes.push("temp".to_string());
     }
-    if ctx.temp_dirs.iter().any(|t| anchor == *t) {
+    if ctx.temp_dirs.contains(&anchor) {
         classes.push("temp_root".to_string());
     }
     let in_project = anchor.starts_with(&ctx.project_root) || anchor.starts_with(&ctx.cwd);

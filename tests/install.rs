@@ -148,7 +148,9 @@ fn install_merges_into_existing_configs_is_idempotent_and_backs_out_byte_for_byt
         let before: Value = serde_json::from_str(original).unwrap();
         let other_commands = commands(&before);
 
-        sb.hw("install", runtime, &[]);
+        // Codex defaults to the user scope; the project file is tested here.
+        let scope: &[&str] = &["--scope", "project"];
+        sb.hw("install", runtime, scope);
         let after = json(&path);
         // the user's other keys and hooks are still there
         for (k, v) in before.as_object().unwrap() {
@@ -184,7 +186,7 @@ fn install_merges_into_existing_configs_is_idempotent_and_backs_out_byte_for_byt
         );
         assert!(String::from_utf8_lossy(&out.stdout).contains("unchanged"));
 
-        sb.hw("uninstall", runtime, &[]);
+        sb.hw("uninstall", runtime, scope);
         assert_eq!(
             read(&path),
             original,
@@ -218,7 +220,8 @@ fn codex_user_scope_enables_the_feature_flag_keeping_the_toml_as_written() {
     let original = "# my codex config\nmodel = \"gpt-5\"   # pinned\n\n[features]\n# web search on\nweb_search_request = true\n\n[profiles.fast]\nmodel = \"gpt-5-mini\"\n";
     write(&cfg, original);
     let hooks = sb.codex_home().join("hooks.json");
-    let out = sb.hw("install", "codex", &["--scope", "user"]);
+    // no --scope: Codex defaults to the user config
+    let out = sb.hw("install", "codex", &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("review and trust"),
@@ -253,10 +256,10 @@ fn codex_flag_already_on_is_left_alone_on_uninstall() {
     let cfg = sb.codex_home().join("config.toml");
     let original = "[features]\nhooks = true\n";
     write(&cfg, original);
-    sb.hw("install", "codex", &[]);
+    sb.hw("install", "codex", &["--scope", "project"]);
     assert_eq!(read(&cfg), original);
     assert!(sb.proj().join(".codex/hooks.json").exists());
-    sb.hw("uninstall", "codex", &[]);
+    sb.hw("uninstall", "codex", &["--scope", "project"]);
     assert_eq!(read(&cfg), original);
     assert!(!sb.proj().join(".codex/hooks.json").exists());
 }
@@ -336,7 +339,7 @@ fn malformed_config_is_reported_with_position_and_left_untouched() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("{}:1:", cfg.display())), "{err}");
     assert_eq!(read(&cfg), "[features\nhooks = true\n");
-    assert!(!sb.proj().join(".codex/hooks.json").exists());
+    assert!(!sb.codex_home().join("hooks.json").exists());
 
     // hooks that are not an object: a shape error, untouched
     let g = sb.proj().join(".gemini/settings.json");

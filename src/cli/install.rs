@@ -12,9 +12,10 @@ pub struct InstallArgs {
     /// claude, codex, gemini, cursor, copilot, qwen or factory.
     #[arg(long)]
     runtime: String,
-    /// `project` (the runtime's config in the project, default) or `user` (in your home).
-    #[arg(long, default_value = "project")]
-    scope: String,
+    /// `project` (the runtime's config in the project) or `user` (in your home; `$CODEX_HOME`
+    /// for Codex). Default: project, except Codex: user (its project hooks need a trusted project).
+    #[arg(long)]
+    scope: Option<String>,
     /// Which hooks: pre, post, prompt, final (comma-separated; default: all the runtime has).
     #[arg(long, value_delimiter = ',')]
     events: Vec<String>,
@@ -38,8 +39,12 @@ fn project_dir(dir: Option<PathBuf>) -> Result<PathBuf> {
 fn options(a: &InstallArgs, need_binary: bool) -> Result<(Options, Env)> {
     let runtime = RuntimeKind::parse(&a.runtime)
         .with_context(|| format!("unknown runtime `{}`", a.runtime))?;
-    let scope = Scope::parse(&a.scope)
-        .with_context(|| format!("unknown scope `{}` (project or user)", a.scope))?;
+    let scope = match &a.scope {
+        Some(s) => {
+            Scope::parse(s).with_context(|| format!("unknown scope `{s}` (project or user)"))?
+        }
+        None => install::default_scope(runtime),
+    };
     let events = install::parse_events(&a.events.join(","))?;
     let binary = match &a.binary {
         Some(b) => std::path::absolute(b)?,

@@ -227,6 +227,16 @@ static SPECS: &[RuntimeSpec] = &[
     },
 ];
 
+/// The scope install uses when none is given: the project, except for Codex, which runs
+/// project hooks only in a trusted project and reads its feature flag from the user config.
+pub fn default_scope(kind: RuntimeKind) -> Scope {
+    if kind == RuntimeKind::Codex {
+        Scope::User
+    } else {
+        Scope::Project
+    }
+}
+
 /// Every runtime install supports.
 pub fn specs() -> &'static [RuntimeSpec] {
     SPECS

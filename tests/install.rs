@@ -103,7 +103,7 @@ fn existing_configs() -> Vec<(&'static str, &'static str, &'static str, Vec<&'st
         (
             "claude",
             ".claude/settings.json",
-            "{\n  \"permissions\": {\n    \"allow\": [\"Bash(npm test)\"],\n    \"deny\": []\n  },\n  \"hooks\": {\n    \"PreToolUse\": [\n      {\n        \"matcher\": \"Bash\",\n        \"hooks\": [{ \"type\": \"command\", \"command\": \"/opt/lint-guard.sh\", \"timeout\": 5 }]\n      }\n    ],\n    \"SessionStart\": [{ \"hooks\": [{ \"type\": \"command\", \"command\": \"echo hi\" }] }]\n  },\n  \"env\": { \"FOO\": \"bar\" }\n}\n",
+            "{\n  \"permissions\": {\n    \"allow\": [\"Bash(npm test)\"],\n    \"deny\": []\n  },\n  \"hooks\": {\n    \"PreToolUse\": [\n      {\n        \"matcher\": \"Bash\",\n        \"hooks\": [{ \"type\": \"command\", \"command\": \"/opt/lint-guard hook --runtime claude\", \"timeout\": 5 }]\n      }\n    ],\n    \"SessionStart\": [{ \"hooks\": [{ \"type\": \"command\", \"command\": \"echo hi\" }] }]\n  },\n  \"env\": { \"FOO\": \"bar\" }\n}\n",
             vec!["PreToolUse", "PostToolUse", "UserPromptSubmit", "Stop"],
         ),
         (
@@ -518,7 +518,10 @@ fn hooks_dir_snippets_are_what_install_writes() {
 #[test]
 fn doctor_accepts_wiring_at_either_scope_and_flags_a_runtime_left_unwired() {
     let sb = Sandbox::new();
-    write(&sb.home().join(".claude/settings.json"), "{\"theme\": \"dark\"}\n");
+    write(
+        &sb.home().join(".claude/settings.json"),
+        "{\"theme\": \"dark\"}\n",
+    );
     sb.hw("install", "claude", &[]);
     let out = sb.run(&["doctor"]);
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -2,7 +2,7 @@
 //! key, its order and the file's indentation.
 
 use super::{
-    copilot, cursor, nested, our_binary, Format, HookSpec, InstallError, RuntimeSpec, Wired,
+    copilot, cursor, hook_command, nested, Format, HookSpec, InstallError, Ours, RuntimeSpec, Wired,
 };
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -116,8 +116,13 @@ pub fn merge(
     path: &Path,
     current: Option<&str>,
     hooks: &[&HookSpec],
-    cmd: &str,
+    binary: &str,
 ) -> Result<String, InstallError> {
+    let cmd = &hook_command(binary, spec.kind);
+    let ours = Ours {
+        runtime: spec.kind,
+        binary: Some(binary),
+    };
     let mut root = match current {
         Some(text) => parse(path, text)?,
         None => Map::new(),
@@ -135,8 +140,7 @@ pub fn merge(
         let mut found = false;
         for entry in arr.iter_mut() {
             for c in commands_mut(spec.format, entry) {
-                let ours = c.as_str().and_then(|s| our_binary(s, spec.kind)).is_some();
-                if ours {
+                if c.as_str().and_then(|s| ours.binary_of(s)).is_some() {
                     found = true;
                     if c.as_str() != Some(cmd) {
                         *c = Value::String(cmd.to_string());
@@ -152,7 +156,12 @@ pub fn merge(
 }
 
 /// The file without hookwarden's entries; `None` when nothing else is left in it.
-pub fn remove(spec: &RuntimeSpec, path: &Path, text: &str) -> Result<Option<String>, InstallError> {
+pub fn remove(
+    spec: &RuntimeSpec,
+    path: &Path,
+    text: &str,
+    ours: Ours,
+) -> Result<Option<String>, InstallError> {
     let mut root = parse(path, text)?;
     let mut removed_any = false;
     if let Some(Value::Object(hooks_obj)) = root.get_mut("hooks") {
@@ -169,13 +178,13 @@ pub fn remove(spec: &RuntimeSpec, path: &Path, text: &str) -> Result<Option<Stri
             for mut entry in std::mem::take(arr) {
                 let ours_gone = match spec.format {
                     Format::Nested => {
-                        let removed = nested::remove_ours(&mut entry, spec.kind);
+                        let removed = nested::remove_ours(&mut entry, ours);
                         touched |= removed;
                         removed && nested::is_empty_group(&entry)
                     }
                     _ => commands(spec.format, &entry)
                         .iter()
-                        .any(|c| our_binary(c, spec.kind).is_some()),
+                        .any(|c| ours.binary_of(c).is_some()),
                 };
                 if !ours_gone {
                     keep.push(entry);
@@ -207,7 +216,12 @@ pub fn remove(spec: &RuntimeSpec, path: &Path, text: &str) -> Result<Option<Stri
 }
 
 /// Every hookwarden handler in the file.
-pub fn wired(spec: &RuntimeSpec, path: &Path, text: &str) -> Result<Vec<Wired>, InstallError> {
+pub fn wired(
+    spec: &RuntimeSpec,
+    path: &Path,
+    text: &str,
+    ours: Ours,
+) -> Result<Vec<Wired>, InstallError> {
     let root = parse(path, text)?;
     let mut out = Vec::new();
     let Some(Value::Object(hooks_obj)) = root.get("hooks") else {
@@ -217,7 +231,7 @@ pub fn wired(spec: &RuntimeSpec, path: &Path, text: &str) -> Result<Vec<Wired>, 
         let Some(arr) = v.as_array() else { continue };
         for entry in arr {
             for c in commands(spec.format, entry) {
-                if let Some(binary) = our_binary(c, spec.kind) {
+                if let Some(binary) = ours.binary_of(c) {
                     let boundary = spec
                         .hooks
                         .iter()
@@ -235,4 +249,120 @@ pub fn wired(spec: &RuntimeSpec, path: &Path, text: &str) -> Result<Vec<Wired>, 
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::event::RuntimeKind;
+    use crate::install::{hook_command, spec};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn other_hook(cmd: String, matcher: Option<String>) -> Value {
+        let mut g = json!({ "hooks": [{ "type": "command", "command": cmd }] });
+        if let Some(m) = matcher {
+            g["matcher"] = json!(m);
+        }
+        g
+    }
+
+    /// A canonical (as `render` writes it) config with other keys and other hooks.
+    fn config() -> impl Strategy<Value = String> {
+        let events = prop::sample::subsequence(
+            vec![
+                "PreToolUse",
+                "PostToolUse",
+                "Stop",
+                "SessionStart",
+                "Notification",
+            ],
+            0..5,
+        );
+        (
+            prop::collection::vec(("[a-z]{1,8}", "[ -~]{0,12}"), 0..4),
+            events,
+            prop::collection::vec(
+                ("[a-z./ -]{1,20}", prop::option::of("[A-Za-z|*]{1,8}")),
+                1..4,
+            ),
+            any::<bool>(),
+        )
+            .prop_map(|(keys, events, hooks, hooks_first)| {
+                let mut root = Map::new();
+                let mut h = Map::new();
+                for e in events {
+                    let groups: Vec<Value> = hooks
+                        .iter()
+                        .map(|(c, m)| other_hook(c.clone(), m.clone()))
+                        .collect();
+                    h.insert(e.to_string(), Value::Array(groups));
+                }
+                if hooks_first && !h.is_empty() {
+                    root.insert("hooks".into(), Value::Object(h.clone()));
+                }
+                for (k, v) in keys {
+                    if k != "hooks" {
+                        root.insert(k, json!(v));
+                    }
+                }
+                if !hooks_first && !h.is_empty() {
+                    root.insert("hooks".into(), Value::Object(h));
+                }
+                render(&root, None)
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn merge_is_idempotent_and_remove_gives_the_original_back(original in config()) {
+            for kind in [RuntimeKind::Claude, RuntimeKind::Gemini, RuntimeKind::Qwen] {
+                let spec = spec(kind).unwrap();
+                let hooks: Vec<&HookSpec> = spec.hooks.iter().collect();
+                let bin = "/opt/hw/hookwarden";
+                let ours = Ours { runtime: kind, binary: None };
+                let p = Path::new("t.json");
+                let once = merge(spec, p, Some(&original), &hooks, bin).unwrap();
+                let twice = merge(spec, p, Some(&once), &hooks, bin).unwrap();
+                prop_assert_eq!(&once, &twice);
+                let back = remove(spec, p, &once, ours).unwrap();
+                let root = parse(p, &original).unwrap();
+                if root.is_empty() {
+                    prop_assert!(back.is_none());
+                } else {
+                    prop_assert_eq!(back.as_deref(), Some(original.as_str()));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn commands_with_quotes_and_spaces_are_recognised() {
+        let cmd = hook_command("/Users/a b/it's/hookwarden", RuntimeKind::Claude);
+        assert_eq!(
+            crate::install::our_binary(&cmd, RuntimeKind::Claude).as_deref(),
+            Some("/Users/a b/it's/hookwarden")
+        );
+        assert_eq!(
+            crate::install::our_binary("hookwarden hook --runtime claude", RuntimeKind::Gemini),
+            None
+        );
+        // same arguments, another program: not ours, unless it is the binary being installed
+        let ours = Ours {
+            runtime: RuntimeKind::Claude,
+            binary: None,
+        };
+        assert_eq!(ours.binary_of("other-guard hook --runtime claude"), None);
+        let wrapper = Ours {
+            runtime: RuntimeKind::Claude,
+            binary: Some("/t/wrap.sh"),
+        };
+        assert_eq!(
+            wrapper
+                .binary_of("/t/wrap.sh hook --runtime claude")
+                .as_deref(),
+            Some("/t/wrap.sh")
+        );
+    }
 }

@@ -324,6 +324,25 @@ pub fn our_binary(command: &str, runtime: RuntimeKind) -> Option<String> {
     Some(bin.to_string())
 }
 
+/// Which commands are hookwarden's: `<binary> hook --runtime <r>` where the binary is named
+/// like hookwarden or is the one this run installs (`--binary` may be a wrapper script).
+/// Another tool that happens to take the same arguments is left alone.
+#[derive(Debug, Clone, Copy)]
+pub struct Ours<'a> {
+    pub runtime: RuntimeKind,
+    pub binary: Option<&'a str>,
+}
+
+impl Ours<'_> {
+    pub fn binary_of(&self, command: &str) -> Option<String> {
+        let b = our_binary(command, self.runtime)?;
+        let named = Path::new(&b)
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().contains("hookwarden"));
+        (named || self.binary == Some(b.as_str())).then_some(b)
+    }
+}
+
 /// A config problem that stops install: the file is left as it is.
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
@@ -509,8 +528,7 @@ pub fn merged_text(
     hooks: &[&HookSpec],
     binary: &str,
 ) -> Result<String, InstallError> {
-    let cmd = hook_command(binary, spec.kind);
-    json::merge(spec, path, current, hooks, &cmd)
+    json::merge(spec, path, current, hooks, binary)
 }
 
 /// The ready-made snippet for a runtime (the files in `hooks/`): the hooks file install
@@ -596,7 +614,11 @@ pub fn uninstall(opts: &Options, env: &Env) -> Result<Report, InstallError> {
         });
         return Ok(report);
     };
-    let wired = json::wired(spec, &path, &cur)?;
+    let ours = Ours {
+        runtime: spec.kind,
+        binary: Some(&opts.binary),
+    };
+    let wired = json::wired(spec, &path, &cur, ours)?;
     if wired.is_empty() {
         report.files.push(FileReport {
             path,
@@ -629,7 +651,7 @@ pub fn uninstall(opts: &Options, env: &Env) -> Result<Report, InstallError> {
             }
         }
     } else {
-        match json::remove(spec, &path, &cur)? {
+        match json::remove(spec, &path, &cur, ours)? {
             Some(text) => {
                 std::fs::write(&bak, &cur).map_err(|e| io_err(&bak, e))?;
                 write_atomic(&path, &text)?;
@@ -675,7 +697,11 @@ pub fn read_wired(
     match read_opt(&path)? {
         None => Ok(None),
         Some(text) => {
-            let w = json::wired(spec, &path, &text)?;
+            let ours = Ours {
+                runtime: spec.kind,
+                binary: None,
+            };
+            let w = json::wired(spec, &path, &text, ours)?;
             Ok(Some((path, w)))
         }
     }

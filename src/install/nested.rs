@@ -1,8 +1,7 @@
 //! The Claude Code hooks layout, which Codex, Gemini CLI, Qwen Code and Factory Droid share:
 //! per event a list of groups, each a `matcher` and a list of `command` handlers.
 
-use super::{our_binary, HookSpec};
-use crate::event::RuntimeKind;
+use super::{HookSpec, Ours};
 use serde_json::{json, Map, Value};
 
 /// One group with one handler. Events without a matcher get none (a matcher there is
@@ -39,7 +38,7 @@ pub fn commands_mut(group: &mut Value) -> Vec<&mut Value> {
 }
 
 /// Drops hookwarden's handlers from a group; true if any was there.
-pub fn remove_ours(group: &mut Value, runtime: RuntimeKind) -> bool {
+pub fn remove_ours(group: &mut Value, ours: Ours) -> bool {
     let Some(hs) = group.get_mut("hooks").and_then(Value::as_array_mut) else {
         return false;
     };
@@ -47,7 +46,7 @@ pub fn remove_ours(group: &mut Value, runtime: RuntimeKind) -> bool {
     hs.retain(|h| {
         h.get("command")
             .and_then(Value::as_str)
-            .and_then(|c| our_binary(c, runtime))
+            .and_then(|c| ours.binary_of(c))
             .is_none()
     });
     hs.len() < before

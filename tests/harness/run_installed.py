@@ -21,6 +21,16 @@ sys.path.insert(0, HARNESS)
 import harness  # noqa: E402
 
 
+ROUTER = r"""#!/bin/sh
+in=$(cat)
+if printf '%%s' "$in" | grep -q '"hook_event_name": *"%(event)s"'; then
+    printf '%%s' "$in" | %(capture)s
+    exit $?
+fi
+printf '%%s' "$in" | %(hook)s
+"""
+
+
 def install(hw, runtime, run, scope, binary):
     env = dict(os.environ, HOME=run["home"], CODEX_HOME=os.path.join(run["home"], ".codex"))
     cmd = [hw, "install", "--runtime", runtime, "--scope", scope, "--binary", binary,
@@ -48,9 +58,13 @@ def main():
     def configure(run, hooks):
         # the harness's own files, minus its hook entries
         orig_configure(run, {})
-        wrapper = hooks[client.pre_event][0][1]
-        state["wrapper"] = wrapper
-        install(a.hookwarden, a.client, run, scope, wrapper)
+        capture = hooks[client.pre_event][0][1]
+        router = os.path.join(run["root"], "router.sh")
+        harness.write_script(router, ROUTER % {
+            "event": client.pre_event, "capture": harness.shq(capture),
+            "hook": harness.shq(os.path.abspath(a.hook))})
+        state["wrapper"] = router
+        install(a.hookwarden, a.client, run, scope, router)
 
     def prepare(run, port):
         orig_prepare(run, port)

@@ -206,6 +206,12 @@ mod tests {
     }
 
     #[test]
+    fn camel_case_payloads_are_recognised_without_runtime_flag() {
+        let raw = pre("bash", json!({ "command": "ls" }));
+        assert_eq!(crate::runtime::infer(&raw), RuntimeKind::Copilot);
+    }
+
+    #[test]
     fn pascal_case_payloads_are_claude_like() {
         let raw = json!({ "session_id": "s", "cwd": "/w", "hook_event_name": "PreToolUse",
             "tool_name": "bash", "tool_input": { "command": "ls" } });

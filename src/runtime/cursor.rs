@@ -182,6 +182,12 @@ mod tests {
     }
 
     #[test]
+    fn cursor_payloads_are_recognised_without_runtime_flag() {
+        let m = common("beforeSubmitPrompt");
+        assert_eq!(crate::runtime::infer(&Value::Object(m)), RuntimeKind::Cursor);
+    }
+
+    #[test]
     fn deny_names_the_rule_for_user_and_agent() {
         let mut m = common("preToolUse");
         m.insert("tool_name".into(), json!("Shell"));

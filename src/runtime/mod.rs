@@ -103,6 +103,13 @@ pub fn infer(raw: &Value) -> RuntimeKind {
     ) {
         return RuntimeKind::Gemini;
     }
+    // Copilot's camelCase payloads carry no event name; Cursor's event names are camelCase.
+    if raw.get("sessionId").is_some() || raw.get("toolName").is_some() {
+        return RuntimeKind::Copilot;
+    }
+    if raw.get("conversation_id").is_some() && event.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return RuntimeKind::Cursor;
+    }
     if raw.get("turn_id").is_some() || raw.get("tool_response").is_some_and(|v| v.is_string()) {
         return RuntimeKind::Codex;
     }

@@ -15,6 +15,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 
 HARNESS = os.environ.get("HARNESS_DIR", "/work/shared/harness")
 sys.path.insert(0, HARNESS)
@@ -27,6 +28,7 @@ if printf '%%s' "$in" | grep -q '"hook_event_name": *"%(event)s"'; then
     printf '%%s' "$in" | %(capture)s
     exit $?
 fi
+printf '%%s' "$in" | grep -o '"hook_event_name": *"[A-Za-z]*"' | head -n 1 >> %(seen)s
 printf '%%s' "$in" | %(hook)s
 """
 
@@ -54,6 +56,8 @@ def main():
     orig_configure, orig_prepare = client.configure, client.prepare
     scope = "user" if a.client == "codex" else "project"
     state = {}
+    fd, seen = tempfile.mkstemp(prefix="hw-events-")
+    os.close(fd)
 
     def configure(run, hooks):
         # the harness's own files, minus its hook entries
@@ -62,7 +66,7 @@ def main():
         router = os.path.join(run["root"], "router.sh")
         harness.write_script(router, ROUTER % {
             "event": client.pre_event, "capture": harness.shq(capture),
-            "hook": harness.shq(os.path.abspath(a.hook))})
+            "hook": harness.shq(os.path.abspath(a.hook)), "seen": harness.shq(seen)})
         state["wrapper"] = router
         install(a.hookwarden, a.client, run, scope, router)
 
@@ -82,6 +86,13 @@ def main():
     ns = argparse.Namespace(client=a.client, hook=a.hook, scenario=a.scenario, expect=a.expect,
                             keep=a.keep, post_hook=None, strace=False, matcher=None)
     rc = harness.cmd_test(ns)
+    events = sorted(set(l.split('"')[-2] for l in open(seen) if l.strip()))
+    os.unlink(seen)
+    expected = {"claude": ["Stop", "UserPromptSubmit"], "codex": ["Stop", "UserPromptSubmit"],
+                "gemini": ["AfterAgent", "BeforeAgent"]}[a.client]
+    ok = all(e in events for e in expected)
+    print("%s  the other installed events ran hookwarden too: %s" % ("PASS" if ok else "FAIL", ", ".join(events)))
+    rc = rc if ok else 1
     print("OVERALL: %s" % ("PASS" if rc == 0 else "FAIL"))
     sys.exit(rc)
 

@@ -535,3 +535,26 @@ fn doctor_accepts_wiring_at_either_scope_and_flags_a_runtime_left_unwired() {
     assert!(stdout.contains("hookwarden is not wired here"));
     assert!(stdout.contains("fix: hookwarden install --runtime gemini"));
 }
+
+#[test]
+fn symlinked_crlf_and_bom_configs_keep_their_form() {
+    let sb = Sandbox::new();
+    // dotfiles: the settings file is a symlink; install writes through it
+    let target = sb.root.join("dotfiles/claude-settings.json");
+    let original = "\u{feff}{\r\n    \"theme\": \"dark\"\r\n}\r\n";
+    write(&target, original);
+    let link = sb.home().join(".claude/settings.json");
+    std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    sb.hw("install", "claude", &["--scope", "user"]);
+    assert!(link.is_symlink(), "the link survives");
+    let installed = read(&target);
+    assert!(installed.starts_with("\u{feff}{\r\n    \"theme\": \"dark\",\r\n    \"hooks\": {\r\n"));
+    assert!(
+        !installed.replace("\r\n", "").contains('\n'),
+        "CRLF kept throughout"
+    );
+    sb.hw("uninstall", "claude", &["--scope", "user"]);
+    assert!(link.is_symlink());
+    assert_eq!(read(&target), original);
+}

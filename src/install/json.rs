@@ -9,6 +9,7 @@ use std::path::Path;
 
 /// Parses a config, reporting where it is broken.
 pub fn parse(path: &Path, text: &str) -> Result<Map<String, Value>, InstallError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Ok(Map::new());
     }
@@ -53,6 +54,12 @@ fn render(root: &Map<String, Value>, original: Option<&str>) -> String {
     let trailing_newline = original.map(|o| o.ends_with('\n')).unwrap_or(true);
     if trailing_newline {
         s.push('\n');
+    }
+    if original.is_some_and(|o| o.contains("\r\n")) {
+        s = s.replace('\n', "\r\n");
+    }
+    if original.is_some_and(|o| o.starts_with('\u{feff}')) {
+        s.insert(0, '\u{feff}');
     }
     s
 }

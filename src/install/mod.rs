@@ -434,8 +434,16 @@ fn read_opt(path: &Path) -> Result<Option<String>, InstallError> {
     }
 }
 
-/// Writes through a temp file and a rename, so a crash never leaves half a config.
+/// Writes through a temp file and a rename, so a crash never leaves half a config. A symlinked
+/// config (dotfiles) is written at its target, so the link survives.
 fn write_atomic(path: &Path, text: &str) -> Result<(), InstallError> {
+    let resolved;
+    let path = if path.is_symlink() {
+        resolved = std::fs::canonicalize(path).map_err(|e| io_err(path, e))?;
+        resolved.as_path()
+    } else {
+        path
+    };
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
     }
@@ -580,9 +588,10 @@ fn write_change(path: &Path, current: Option<&str>, new: &str) -> Result<FileRep
             action: Action::Unchanged,
             backup: None,
         }),
-        Some(cur) => {
+        Some(_) => {
             let bak = backup_path(path);
-            std::fs::write(&bak, cur).map_err(|e| io_err(&bak, e))?;
+            // A copy keeps the file's permissions: settings can hold tokens.
+            std::fs::copy(path, &bak).map_err(|e| io_err(&bak, e))?;
             write_atomic(path, new)?;
             Ok(FileReport {
                 path: path.to_path_buf(),

@@ -184,7 +184,10 @@ mod tests {
     #[test]
     fn cursor_payloads_are_recognised_without_runtime_flag() {
         let m = common("beforeSubmitPrompt");
-        assert_eq!(crate::runtime::infer(&Value::Object(m)), RuntimeKind::Cursor);
+        assert_eq!(
+            crate::runtime::infer(&Value::Object(m)),
+            RuntimeKind::Cursor
+        );
     }
 
     #[test]

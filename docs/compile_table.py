@@ -3,6 +3,8 @@
 (rows: rules, columns: runtimes), from `hookwarden policy compile --runtime R --markdown`.
 
 usage: docs/compile_table.py [HOOKWARDEN_BINARY] [POLICY_FILE]
+
+Prints a per-runtime summary (counts) first, then the full table.
 """
 import subprocess
 import sys
@@ -21,6 +23,13 @@ for r in RUNTIMES:
             rows[key] = {}
             order.append(key)
         rows[key][r] = cells[3]
+levels = ["enforced", "degraded", "not enforceable", "inactive"]
+print("| Runtime | " + " | ".join(levels) + " |")
+print("|---|" + "---|" * len(levels))
+for r in RUNTIMES:
+    counts = [sum(1 for k in order if rows[k].get(r) == lv) for lv in levels]
+    print("| %s | %s |" % (r, " | ".join(str(c) for c in counts)))
+print()
 print("| Rule | Boundary | Effect | " + " | ".join(RUNTIMES) + " |")
 print("|---|---|---|" + "---|" * len(RUNTIMES))
 for k in order:

@@ -135,12 +135,19 @@ fn print_snippet(kind: RuntimeKind) {
     let Some(snippet) = hookwarden::install::snippet(kind) else {
         return;
     };
+    let target = match hookwarden::install::default_scope(kind) {
+        hookwarden::install::Scope::User if kind == RuntimeKind::Codex => {
+            format!("$CODEX_HOME/{}", spec.user_file)
+        }
+        hookwarden::install::Scope::User => format!("~/{}", spec.user_file),
+        hookwarden::install::Scope::Project => spec.project_file.to_string(),
+    };
     println!();
     println!(
         "hook config snippet (hooks/{}; `hookwarden install --runtime {}` writes it into {} with the absolute binary path):",
         snippet_file(kind),
         kind,
-        spec.project_file
+        target
     );
     print!("{snippet}");
     if kind == RuntimeKind::Codex {

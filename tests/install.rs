@@ -558,3 +558,20 @@ fn symlinked_crlf_and_bom_configs_keep_their_form() {
     assert!(link.is_symlink());
     assert_eq!(read(&target), original);
 }
+
+/// The report's wording is reviewed as a diff: `tests/cmd/compile_<runtime>.txt` holds the
+/// expected table and warnings for `tests/cmd/compile_policy.toml`.
+#[test]
+fn compile_report_matches_the_stored_snapshot() {
+    let sb = Sandbox::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cmd");
+    let policy = root.join("compile_policy.toml").display().to_string();
+    for runtime in ["copilot", "codex"] {
+        let out = sb.run(&["policy", "compile", "--runtime", runtime, &policy]);
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let start = stdout.find("RULE").unwrap();
+        let end = stdout.find("hook config snippet").unwrap();
+        let expected = read(&root.join(format!("compile_{runtime}.txt")));
+        assert_eq!(&stdout[start..end], expected, "{runtime}");
+    }
+}

@@ -662,12 +662,12 @@ pub fn uninstall(opts: &Options, env: &Env) -> Result<Report, InstallError> {
     } else {
         match json::remove(spec, &path, &cur, ours)? {
             Some(text) => {
-                std::fs::write(&bak, &cur).map_err(|e| io_err(&bak, e))?;
+                std::fs::copy(&path, &bak).map_err(|e| io_err(&bak, e))?;
                 write_atomic(&path, &text)?;
                 Action::Updated
             }
             None => {
-                std::fs::write(&bak, &cur).map_err(|e| io_err(&bak, e))?;
+                std::fs::copy(&path, &bak).map_err(|e| io_err(&bak, e))?;
                 std::fs::remove_file(&path).map_err(|e| io_err(&path, e))?;
                 Action::Removed
             }

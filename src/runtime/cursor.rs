@@ -4,8 +4,10 @@
 //! Answers: `{permission: allow|deny|ask, user_message, agent_message}` before an action (ask
 //! only at shell and MCP execution), `{continue: false, user_message}` for a prompt, and
 //! `updated_mcp_tool_output` after an MCP tool (the only output Cursor lets a hook replace).
-//! When there is nothing to say the answer is `{}`: hookwarden is installed with
-//! `failClosed: true`, and an empty stdout must not read as a broken hook.
+//! Allow is said explicitly at the gating events (`{"permission":"allow"}`, and
+//! `{"continue":true}` for a prompt): hookwarden is installed with `failClosed: true`, and a
+//! gating hook that answers without a decision is treated as failed there, which would block
+//! every call. Elsewhere the no-opinion answer is `{}`.
 
 use super::{
     approval_message, classify_tool, fill_from_input, redact_response, response_text,
@@ -142,6 +144,8 @@ impl Adapter for Cursor {
             (Boundary::Prompt, Effect::Deny | Effect::Ask | Effect::Redact | Effect::Terminate) => {
                 Answer::json(json!({ "continue": false, "user_message": msg }))
             }
+            (Boundary::ToolRequest, _) => Answer::json(json!({ "permission": "allow" })),
+            (Boundary::Prompt, _) => Answer::json(json!({ "continue": true })),
             _ if ev.boundary == Boundary::Other => Answer::silent(),
             _ => none(),
         }
@@ -206,9 +210,9 @@ mod tests {
         let v: Value = serde_json::from_str(&a.stdout).unwrap();
         assert_eq!(v["permission"], "deny");
         assert!(v["agent_message"].as_str().unwrap().contains("ABC123"));
-        // allow: an empty object, never empty stdout (failClosed)
+        // allow: said explicitly, never an empty or decision-less answer (failClosed)
         let a = Cursor.render(&ev, &decision(Effect::Allow, Boundary::ToolRequest));
-        assert_eq!(a.stdout, "{}");
+        assert_eq!(a.stdout, r#"{"permission":"allow"}"#);
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod decision;
 pub mod dirs;
 pub mod event;
 pub mod hook;
+pub mod install;
 pub mod policy;
 pub mod redact;
 pub mod runtime;

@@ -3,7 +3,9 @@
 pub mod audit_cmd;
 pub mod approve;
 pub mod check;
+pub mod compile;
 pub mod hook;
+pub mod install;
 pub mod policy_cmd;
 
 use clap::{Parser, Subcommand};
@@ -39,6 +41,12 @@ enum Command {
     Approve(approve::ApproveArgs),
     /// List pending and granted approvals.
     Approvals(approve::ApprovalsArgs),
+    /// Wire hookwarden into a runtime's hook config (merges, idempotent, backs up).
+    Install(install::InstallArgs),
+    /// Remove exactly what `install` added.
+    Uninstall(install::InstallArgs),
+    /// Check every runtime config found: wired events, binary, policy, a self-test event.
+    Doctor(install::DoctorArgs),
 }
 
 pub fn main(args: Vec<String>) -> i32 {
@@ -61,6 +69,9 @@ pub fn main(args: Vec<String>) -> i32 {
         Command::Policy { command } => policy_cmd::run(command),
         Command::Approve(a) => approve::approve(a),
         Command::Approvals(a) => approve::list(a),
+        Command::Install(a) => install::run_install(a),
+        Command::Uninstall(a) => install::run_uninstall(a),
+        Command::Doctor(a) => install::run_doctor(a),
     };
     match result {
         Ok(code) => code,

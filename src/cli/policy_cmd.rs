@@ -46,6 +46,8 @@ pub enum PolicyCommand {
     },
     /// Re-evaluate recorded events under a candidate policy; show which decisions change.
     Replay(ReplayArgs),
+    /// Per-rule coverage on one runtime (enforced / degraded / not enforceable) and its hook config snippet.
+    Compile(crate::cli::compile::CompileArgs),
     /// Drafts: new, clone, delete.
     Draft {
         #[command(subcommand)]
@@ -219,6 +221,7 @@ fn resolve(st: &Store, what: &str) -> Result<(String, String, Option<store::Vers
 
 pub fn run(cmd: PolicyCommand) -> Result<i32> {
     match cmd {
+        PolicyCommand::Compile(a) => crate::cli::compile::run(a),
         PolicyCommand::Test { file } => test(file),
         PolicyCommand::Show {
             effective: _,

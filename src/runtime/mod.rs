@@ -8,7 +8,13 @@
 
 pub mod claude;
 pub mod codex;
+pub mod copilot;
+pub mod cursor;
+pub mod factory;
 pub mod gemini;
+pub mod qwen;
+#[cfg(test)]
+pub(crate) mod testutil;
 
 use crate::decision::{Decision, Effect};
 use crate::event::{Boundary, Event, RuntimeKind, Tool, ToolKind};
@@ -76,6 +82,10 @@ pub fn adapter(kind: RuntimeKind) -> &'static dyn Adapter {
     match kind {
         RuntimeKind::Codex => &codex::Codex,
         RuntimeKind::Gemini => &gemini::Gemini,
+        RuntimeKind::Cursor => &cursor::Cursor,
+        RuntimeKind::Copilot => &copilot::Copilot,
+        RuntimeKind::Qwen => &qwen::Qwen,
+        RuntimeKind::Factory => &factory::Factory,
         _ => &claude::Claude,
     }
 }
@@ -92,6 +102,13 @@ pub fn infer(raw: &Value) -> RuntimeKind {
         "BeforeTool" | "AfterTool" | "BeforeAgent" | "AfterAgent" | "BeforeModel" | "AfterModel"
     ) {
         return RuntimeKind::Gemini;
+    }
+    // Copilot's camelCase payloads carry no event name; Cursor's event names are camelCase.
+    if raw.get("sessionId").is_some() || raw.get("toolName").is_some() {
+        return RuntimeKind::Copilot;
+    }
+    if raw.get("conversation_id").is_some() && event.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return RuntimeKind::Cursor;
     }
     if raw.get("turn_id").is_some() || raw.get("tool_response").is_some_and(|v| v.is_string()) {
         return RuntimeKind::Codex;
@@ -125,7 +142,7 @@ pub fn classify_tool(name: &str) -> Tool {
         "Grep" | "Glob" | "grep_search" | "glob" | "list_directory" | "LS" | "grep" => {
             ToolKind::Search
         }
-        "WebFetch" | "web_fetch" | "WebSearch" | "google_web_search" | "web-fetch" => {
+        "WebFetch" | "web_fetch" | "WebSearch" | "google_web_search" | "web-fetch" | "FetchUrl" => {
             ToolKind::WebFetch
         }
         _ => ToolKind::Other,

@@ -1,0 +1,162 @@
+//! `hookwarden policy compile --runtime R [--strict] [FILE]`: what a policy becomes on one
+//! runtime (per-rule coverage) and the hook config to wire it.
+
+use anyhow::{Context as _, Result};
+use clap::Args;
+use hookwarden::event::RuntimeKind;
+use hookwarden::policy::{self, coverage};
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct CompileArgs {
+    /// claude, codex, gemini, cursor, copilot, qwen, factory (also windsurf, kiro: protocol only).
+    #[arg(long)]
+    runtime: String,
+    /// Exit 1 when any rule cannot be enforced on this runtime.
+    #[arg(long)]
+    strict: bool,
+    /// Print the rule table as Markdown (for docs).
+    #[arg(long)]
+    markdown: bool,
+    /// The policy file (default: the effective policy of the current directory).
+    file: Option<PathBuf>,
+}
+
+pub fn run(a: CompileArgs) -> Result<i32> {
+    let caps = coverage::caps(&a.runtime).with_context(|| {
+        format!(
+            "unknown runtime `{}` (one of: {})",
+            a.runtime,
+            coverage::all_caps()
+                .iter()
+                .map(|c| c.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
+    let (compiled, source) = match &a.file {
+        Some(f) => {
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("cannot read {}", f.display()))?;
+            let layer =
+                policy::parse_layer(policy::Scope::Project, &f.display().to_string(), text)?;
+            (policy::compile(&[layer])?, f.display().to_string())
+        }
+        None => {
+            let cwd = std::env::current_dir()?;
+            let root = hookwarden::signals::find_repo_root(&cwd).unwrap_or(cwd.clone());
+            (
+                policy::load_effective(&cwd, &root)?,
+                "effective policy".to_string(),
+            )
+        }
+    };
+    let report = coverage::cover(&compiled, caps);
+    if a.markdown {
+        print_markdown(&report);
+        return Ok(exit_code(&a, &report));
+    }
+    println!(
+        "hookwarden policy compile: {} for {} (policy version {}, {} rules)",
+        source,
+        caps.display,
+        compiled.version,
+        compiled.rules.len()
+    );
+    println!();
+    let w_rule = report
+        .lines
+        .iter()
+        .map(|l| l.rule_id.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!(
+        "{:<w_rule$}  {:<14}  {:<9}  {:<15}  HOW / WHY",
+        "RULE", "BOUNDARY", "EFFECT", "COVERAGE"
+    );
+    for l in &report.lines {
+        println!(
+            "{:<w_rule$}  {:<14}  {:<9}  {:<15}  {}",
+            l.rule_id,
+            l.boundary.as_str(),
+            l.effect.as_str(),
+            l.level.to_string(),
+            l.how
+        );
+    }
+    println!();
+    println!(
+        "summary: {} enforced, {} degraded, {} not enforceable, {} inactive",
+        report.count(coverage::Level::Enforced),
+        report.count(coverage::Level::Degraded),
+        report.count(coverage::Level::NotEnforceable),
+        report.count(coverage::Level::Inactive)
+    );
+    if !report.warnings.is_empty() {
+        println!("warnings:");
+        for w in &report.warnings {
+            println!("  - {w}");
+        }
+    }
+    if let Some(kind) = caps.kind {
+        print_snippet(kind);
+    }
+    Ok(exit_code(&a, &report))
+}
+
+fn exit_code(a: &CompileArgs, report: &coverage::Report) -> i32 {
+    if a.strict && report.count(coverage::Level::NotEnforceable) > 0 {
+        1
+    } else {
+        0
+    }
+}
+
+fn print_markdown(report: &coverage::Report) {
+    println!("| Rule | Boundary | Effect | Coverage | How / why |");
+    println!("|---|---|---|---|---|");
+    for l in &report.lines {
+        println!(
+            "| `{}` | {} | {} | {} | {} |",
+            l.rule_id,
+            l.boundary.as_str(),
+            l.effect.as_str(),
+            l.level,
+            l.how.replace('|', "\\|")
+        );
+    }
+}
+
+fn print_snippet(kind: RuntimeKind) {
+    let Some(spec) = hookwarden::install::spec(kind) else {
+        return;
+    };
+    let Some(snippet) = hookwarden::install::snippet(kind) else {
+        return;
+    };
+    let target = match hookwarden::install::default_scope(kind) {
+        hookwarden::install::Scope::User if kind == RuntimeKind::Codex => {
+            format!("$CODEX_HOME/{}", spec.user_file)
+        }
+        hookwarden::install::Scope::User => format!("~/{}", spec.user_file),
+        hookwarden::install::Scope::Project => spec.project_file.to_string(),
+    };
+    println!();
+    println!(
+        "hook config snippet (hooks/{}; `hookwarden install --runtime {}` writes it into {} with the absolute binary path):",
+        snippet_file(kind),
+        kind,
+        target
+    );
+    print!("{snippet}");
+    if kind == RuntimeKind::Codex {
+        println!("and in $CODEX_HOME/config.toml (hooks/codex.config.toml):");
+        print!("{}", hookwarden::install::codex_toml::SNIPPET);
+    }
+}
+
+/// The file in `hooks/` holding a runtime's snippet.
+pub fn snippet_file(kind: RuntimeKind) -> String {
+    format!("{}.json", kind.as_str())
+}

@@ -1,0 +1,16 @@
+//! Cursor's `hooks.json`: `{"version":1,"hooks":{event:[{command,timeout,failClosed}]}}`.
+//! No matcher: every tool reaches preToolUse (shell, file tools, MCP).
+
+use super::HookSpec;
+use serde_json::{json, Value};
+
+pub const COMMAND_KEY: &str = "command";
+
+pub fn entry(h: &HookSpec, cmd: &str) -> Value {
+    let mut v = json!({ COMMAND_KEY: cmd, "timeout": h.timeout });
+    if h.fail_closed {
+        // Cursor fails open on a crash or timeout unless told otherwise.
+        v["failClosed"] = json!(true);
+    }
+    v
+}

@@ -1,0 +1,222 @@
+//! GitHub Copilot CLI: `preToolUse`, `postToolUse`, `agentStop`.
+//!
+//! With the camelCase config hookwarden installs, events carry no event name:
+//! `{sessionId, timestamp, cwd, toolName, toolArgs}` (toolArgs a JSON string), post-tool adds
+//! `toolResult {resultType, textResultForLlm}`. A PascalCase config sends Claude-like snake_case
+//! payloads with `hook_event_name`; both are read.
+//!
+//! Copilot treats exit 2 as a warning and runs the tool, so every block, including a failure
+//! of hookwarden itself, is a printed `permissionDecision: "deny"`. It cannot change tool
+//! output or block prompts; `agentStop` `decision: "block"` forces another turn.
+
+use super::{
+    approval_message, classify_tool, fill_from_input, parse_claude_like, stop_hook_active, Adapter,
+    Answer, ParseError,
+};
+use crate::decision::{Decision, Effect};
+use crate::event::{Boundary, Event, RuntimeKind};
+use serde_json::{json, Value};
+
+pub struct Copilot;
+
+/// `toolArgs` arrives as a JSON string; an object is taken as it is.
+fn tool_args(v: Option<&Value>) -> Value {
+    match v {
+        Some(Value::String(s)) => {
+            serde_json::from_str(s).unwrap_or_else(|_| json!({ "command": s }))
+        }
+        Some(other) => other.clone(),
+        None => Value::Null,
+    }
+}
+
+fn deny_json(reason: &str) -> Value {
+    json!({ "permissionDecision": "deny", "permissionDecisionReason": reason })
+}
+
+impl Adapter for Copilot {
+    fn kind(&self) -> RuntimeKind {
+        RuntimeKind::Copilot
+    }
+
+    fn parse(&self, raw: &Value) -> Result<Event, ParseError> {
+        let obj = raw.as_object().ok_or(ParseError::NotObject)?;
+        if obj.contains_key("hook_event_name") {
+            let mut ev = parse_claude_like(raw, RuntimeKind::Copilot)?;
+            ev.continuation = stop_hook_active(raw);
+            return Ok(ev);
+        }
+        let s = |k: &str| obj.get(k).and_then(|v| v.as_str()).map(|s| s.to_string());
+        let (boundary, name) = if obj.contains_key("toolResult") {
+            (Boundary::ToolOutput, "postToolUse")
+        } else if obj.contains_key("toolName") {
+            (Boundary::ToolRequest, "preToolUse")
+        } else if obj.contains_key("prompt") {
+            (Boundary::Prompt, "userPromptSubmitted")
+        } else if obj.contains_key("source") || obj.contains_key("initialPrompt") {
+            (Boundary::Other, "sessionStart")
+        } else if obj.contains_key("sessionId") {
+            (Boundary::FinalResponse, "agentStop")
+        } else {
+            return Err(ParseError::NoEventName);
+        };
+        let mut ev = Event::new(RuntimeKind::Copilot, boundary, name);
+        ev.session_id = s("sessionId").unwrap_or_default();
+        ev.cwd = s("cwd").unwrap_or_default();
+        ev.transcript_path = s("transcriptPath");
+        ev.continuation = obj
+            .get("stopHookActive")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        if let Some(tool) = s("toolName") {
+            ev.tool = Some(classify_tool(&tool));
+            let input = tool_args(obj.get("toolArgs"));
+            fill_from_input(&mut ev, &input);
+            ev.tool_input = input;
+        }
+        match boundary {
+            Boundary::ToolOutput => {
+                let result = obj.get("toolResult").cloned().unwrap_or(Value::Null);
+                ev.output = Some(match result.get("textResultForLlm") {
+                    Some(Value::String(t)) => t.clone(),
+                    _ => super::response_text(&result),
+                });
+                ev.tool_response = result;
+            }
+            Boundary::Prompt => ev.prompt = s("prompt"),
+            Boundary::FinalResponse => {
+                ev.response = s("lastAssistantMessage").or_else(|| s("response"))
+            }
+            _ => {}
+        }
+        Ok(ev)
+    }
+
+    fn render(&self, ev: &Event, d: &Decision) -> Answer {
+        let msg = d.message();
+        match (ev.boundary, d.effect) {
+            (Boundary::ToolRequest, Effect::Deny | Effect::Terminate) => {
+                Answer::json(deny_json(&msg))
+            }
+            (Boundary::ToolRequest, Effect::Ask) => Answer::json(json!({
+                "permissionDecision": "ask",
+                "permissionDecisionReason": approval_message(d),
+            })),
+            (Boundary::FinalResponse, Effect::Deny | Effect::Ask | Effect::Redact)
+                if !ev.continuation =>
+            {
+                Answer::json(json!({
+                    "decision": "block",
+                    "reason": format!("{msg}\nRewrite your final answer without it."),
+                }))
+            }
+            // Output and prompts cannot be changed here: recorded only.
+            _ => Answer::silent(),
+        }
+    }
+
+    fn render_failure(&self, boundary: Option<Boundary>, message: &str) -> Answer {
+        match boundary {
+            Some(Boundary::ToolRequest) | None => Answer {
+                stdout: deny_json(message).to_string(),
+                stderr: message.to_string(),
+                exit_code: 0,
+            },
+            _ => Answer {
+                stderr: message.to_string(),
+                ..Answer::default()
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::event::ToolKind;
+    use crate::runtime::testutil::decision;
+
+    fn pre(tool: &str, args: Value) -> Value {
+        json!({ "sessionId": "s1", "timestamp": 1_767_225_600_000_u64, "cwd": "/w",
+                "toolName": tool, "toolArgs": args.to_string() })
+    }
+
+    #[test]
+    fn camel_case_pre_tool_with_string_args() {
+        let ev = Copilot
+            .parse(&pre(
+                "bash",
+                json!({ "command": "rm -rf /", "description": "x" }),
+            ))
+            .unwrap();
+        assert_eq!(ev.boundary, Boundary::ToolRequest);
+        assert_eq!(ev.tool_kind(), Some(ToolKind::Shell));
+        assert_eq!(ev.command.as_deref(), Some("rm -rf /"));
+        assert_eq!(ev.session_id, "s1");
+        let ev = Copilot
+            .parse(&pre("view", json!({ "path": "/w/.env" })))
+            .unwrap();
+        assert_eq!(ev.tool_kind(), Some(ToolKind::FileRead));
+        assert_eq!(ev.paths, vec!["/w/.env".to_string()]);
+    }
+
+    #[test]
+    fn deny_is_printed_json_with_exit_0() {
+        let ev = Copilot
+            .parse(&pre("bash", json!({ "command": "x" })))
+            .unwrap();
+        let a = Copilot.render(&ev, &decision(Effect::Deny, Boundary::ToolRequest));
+        let v: Value = serde_json::from_str(&a.stdout).unwrap();
+        assert_eq!(v["permissionDecision"], "deny");
+        assert!(v["permissionDecisionReason"]
+            .as_str()
+            .unwrap()
+            .contains("test.rule"));
+        assert_eq!(a.exit_code, 0);
+    }
+
+    #[test]
+    fn failure_denies_by_json_not_exit_2() {
+        let a = Copilot.render_failure(Some(Boundary::ToolRequest), "broken input");
+        let v: Value = serde_json::from_str(&a.stdout).unwrap();
+        assert_eq!(v["permissionDecision"], "deny");
+        assert_ne!(a.exit_code, 2);
+        let a = Copilot.render_failure(Some(Boundary::ToolOutput), "broken");
+        assert!(a.stdout.is_empty());
+    }
+
+    #[test]
+    fn post_tool_reads_text_for_llm_and_agent_stop_blocks() {
+        let raw = json!({ "sessionId": "s", "timestamp": 1, "cwd": "/w", "toolName": "bash",
+            "toolArgs": "{\"command\":\"cat .env\"}",
+            "toolResult": { "resultType": "success", "textResultForLlm": "KEY=1" } });
+        let ev = Copilot.parse(&raw).unwrap();
+        assert_eq!(ev.boundary, Boundary::ToolOutput);
+        assert_eq!(ev.output.as_deref(), Some("KEY=1"));
+        assert!(Copilot
+            .render(&ev, &decision(Effect::Redact, Boundary::ToolOutput))
+            .stdout
+            .is_empty());
+        let stop = json!({ "sessionId": "s", "timestamp": 1, "cwd": "/w" });
+        let ev = Copilot.parse(&stop).unwrap();
+        assert_eq!(ev.boundary, Boundary::FinalResponse);
+        let a = Copilot.render(&ev, &decision(Effect::Deny, Boundary::FinalResponse));
+        assert!(a.stdout.contains("\"block\""));
+    }
+
+    #[test]
+    fn camel_case_payloads_are_recognised_without_runtime_flag() {
+        let raw = pre("bash", json!({ "command": "ls" }));
+        assert_eq!(crate::runtime::infer(&raw), RuntimeKind::Copilot);
+    }
+
+    #[test]
+    fn pascal_case_payloads_are_claude_like() {
+        let raw = json!({ "session_id": "s", "cwd": "/w", "hook_event_name": "PreToolUse",
+            "tool_name": "bash", "tool_input": { "command": "ls" } });
+        let ev = Copilot.parse(&raw).unwrap();
+        assert_eq!(ev.runtime, RuntimeKind::Copilot);
+        assert_eq!(ev.command.as_deref(), Some("ls"));
+    }
+}

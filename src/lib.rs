@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod decision;
 pub mod dirs;
+pub mod evaluate;
 pub mod event;
 pub mod hook;
 pub mod policy;

@@ -1,6 +1,7 @@
 //! Command-line front end. One file per command family; `hook` has its own fast path.
 
 pub mod check;
+pub mod evaluate;
 pub mod hook;
 pub mod policy_cmd;
 
@@ -31,6 +32,8 @@ enum Command {
         #[command(subcommand)]
         command: policy_cmd::PolicyCommand,
     },
+    /// Build-time review: runtimes, MCP servers, exposure and observed actions of a repo.
+    Evaluate(evaluate::EvaluateArgs),
 }
 
 pub fn main(args: Vec<String>) -> i32 {
@@ -50,6 +53,7 @@ pub fn main(args: Vec<String>) -> i32 {
         }
         Command::Check(a) => check::run(a),
         Command::Policy { command } => policy_cmd::run(command),
+        Command::Evaluate(a) => evaluate::run(a),
     };
     match result {
         Ok(code) => code,

@@ -16,10 +16,13 @@ pub enum PolicyCommand {
         #[arg(long)]
         cwd: Option<PathBuf>,
     },
+    /// Draft a candidate policy from an evaluation (`hookwarden evaluate --json -o FILE`).
+    Draft(super::evaluate::DraftArgs),
 }
 
 pub fn run(cmd: PolicyCommand) -> Result<i32> {
     match cmd {
+        PolicyCommand::Draft(a) => super::evaluate::run_draft(a),
         PolicyCommand::Test { file } => {
             let compiled = match file {
                 Some(f) => {

@@ -4,6 +4,7 @@
 //! rules indexed, version hashed), built once per hook call and cheap to evaluate.
 
 pub mod activation;
+pub mod draft;
 pub mod eval;
 pub mod glob;
 pub mod model;

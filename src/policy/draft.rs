@@ -697,6 +697,23 @@ fn dir_glob(rel: &str) -> String {
     }
 }
 
+/// Drops `**/a/b/**` when `**/a/**` is in the set: one reviewable line per place.
+fn drop_covered(globs: BTreeSet<String>) -> Vec<String> {
+    let dirs: Vec<String> = globs
+        .iter()
+        .filter_map(|g| g.strip_suffix("**").map(String::from))
+        .collect();
+    globs
+        .iter()
+        .filter(|g| {
+            !dirs
+                .iter()
+                .any(|d| g.len() > d.len() + 2 && g.starts_with(d.as_str()))
+        })
+        .cloned()
+        .collect()
+}
+
 fn change_controls(b: &mut Builder, ev: &Evaluation) {
     let x = &ev.exposure;
     let infra: Vec<&ExposureItem> = x.of(Category::InfraCode).collect();
@@ -753,22 +770,25 @@ fn change_controls(b: &mut Builder, ev: &Evaluation) {
     let mut infra_globs: BTreeSet<String> = BTreeSet::new();
     for i in &infra {
         let lower = i.path.to_ascii_lowercase();
+        // `**.tf`, not `**/*.tf`: the core glob matcher loses the `**` backtrack point after a
+        // later `*`, so `**/*.tf` misses nested paths.
         if lower.ends_with(".tf") {
-            infra_globs.insert("**/*.tf".into());
+            infra_globs.insert("**.tf".into());
         } else if lower.ends_with(".tfvars") {
-            infra_globs.insert("**/*.tfvars".into());
+            infra_globs.insert("**.tfvars".into());
         } else if i.path.contains('/') {
             infra_globs.insert(dir_glob(&i.path));
         } else {
             infra_globs.insert(anywhere(&i.path));
         }
     }
+    let infra_globs = drop_covered(infra_globs);
     write_control(
         b,
         "draft.infra.edit-code",
         "infra_edit",
         "infra_paths",
-        infra_globs.into_iter().collect(),
+        infra_globs,
         &infra,
         "Agent edits to infrastructure code, which change what the next apply does.",
         50,
@@ -776,13 +796,13 @@ fn change_controls(b: &mut Builder, ev: &Evaluation) {
     );
 
     let ci: Vec<&ExposureItem> = x.of(Category::CiCd).collect();
-    let ci_globs: BTreeSet<String> = ci.iter().map(|i| dir_glob(&i.path)).collect();
+    let ci_globs = drop_covered(ci.iter().map(|i| dir_glob(&i.path)).collect());
     write_control(
         b,
         "draft.ci.edit-pipelines",
         "ci_cd",
         "ci_paths",
-        ci_globs.into_iter().collect(),
+        ci_globs,
         &ci,
         "Agent edits to CI/CD definitions: pipelines run with deploy credentials and secrets.",
         60,
@@ -790,13 +810,13 @@ fn change_controls(b: &mut Builder, ev: &Evaluation) {
     );
 
     let mig: Vec<&ExposureItem> = x.of(Category::Migration).collect();
-    let mig_globs: BTreeSet<String> = mig.iter().map(|i| dir_glob(&i.path)).collect();
+    let mig_globs = drop_covered(mig.iter().map(|i| dir_glob(&i.path)).collect());
     write_control(
         b,
         "draft.db.edit-migrations",
         "migrations",
         "migration_paths",
-        mig_globs.into_iter().collect(),
+        mig_globs,
         &mig,
         "Agent-written or edited database migrations, which change production data when deployed.",
         55,
@@ -1013,7 +1033,10 @@ fn mcp_controls(b: &mut Builder, ev: &Evaluation) {
                 c.unless_note = Some("read-only tools (get, list, describe, logs) are exempt".into());
             }
         }
-        if s.labels.contains(&Capability::ExecutesCode) || s.labels.contains(&Capability::SecretsAccess) {
+        // A deployment server already has its control; this is for code runners and vaults.
+        if (s.labels.contains(&Capability::ExecutesCode) || s.labels.contains(&Capability::SecretsAccess))
+            && !s.labels.contains(&Capability::DeploymentInfra)
+        {
             let id = format!("draft.exec.{slug}");
             let tool = s.tools.iter().find(|t| !is_read_tool(t)).cloned().unwrap_or_else(|| "run".into());
             let mut t = test(&format!("{name}: {tool}"));
@@ -1140,6 +1163,18 @@ fn egress_controls(b: &mut Builder, ev: &Evaluation) {
     }
 
     let trusted_hosts = b.lists.get("trusted_hosts").cloned();
+    // Web fetches cite the fetch tools seen, not shell commands.
+    let mut evidence: Vec<String> = evidence
+        .into_iter()
+        .filter(|e| !e.starts_with("obs:cmd:"))
+        .collect();
+    evidence.extend(
+        ev.observed
+            .tools
+            .iter()
+            .filter(|t| crate::runtime::classify_tool(&t.name).kind == crate::event::ToolKind::WebFetch)
+            .map(|t| t.id.clone()),
+    );
     let mut tests = Vec::new();
     let mut t = test("fetch from an untrusted host");
     t.tool = Some("WebFetch".into());
@@ -1259,6 +1294,17 @@ fn apply_exceptions(b: &mut Builder) {
             c.unless = Some(e.unless.clone());
             c.unless_note = Some(format!("business exception: {}", e.reason));
             c.evidence.push(format!("context:exception[{}]", i + 1));
+            // An MCP tool exception is easy to exercise: its first tool must pass.
+            if let (Some(server), Some(tools)) = (c.when.mcp_server.as_ref(), e.unless.mcp_tool.as_ref()) {
+                if let (Some(server), Some(tool)) = (server.as_slice().first(), tools.as_slice().first()) {
+                    let tool = tool.replace('*', "x");
+                    let mut t = test(&format!("exception: {server} {tool}"));
+                    t.tool = Some(format!("mcp__{server}__{tool}"));
+                    t.tool_input = Some(toml::Value::Table(toml::map::Map::new()));
+                    t.not_fires = vec![c.id.clone()];
+                    c.tests.push(t);
+                }
+            }
         }
     }
 }
@@ -1506,8 +1552,9 @@ fn render(input: &DraftInput, controls: &[Control], lists: &BTreeMap<String, Vec
                 // Name first, expect and fire lists last: reads as "given ..., expect ...".
                 let order = |k: &str| match k {
                     "name" => 0,
-                    "expect" => 2,
-                    "fires" | "not_fires" => 3,
+                    "content" | "tool_input" => 2,
+                    "expect" => 3,
+                    "fires" | "not_fires" => 4,
                     _ => 1,
                 };
                 let mut kv: Vec<(&String, &toml::Value)> = tbl.iter().collect();

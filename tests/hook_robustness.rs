@@ -22,7 +22,10 @@ fn empty_stdin_fails_closed_with_a_message() {
 fn invalid_json_fails_closed_on_every_runtime() {
     let env = Env::new();
     for rt in ["claude", "codex", "gemini"] {
-        let r = env.run(&["hook", "--runtime", rt], b"{\"hook_event_name\": \"PreToolUse\", ");
+        let r = env.run(
+            &["hook", "--runtime", rt],
+            b"{\"hook_event_name\": \"PreToolUse\", ",
+        );
         assert_eq!(r.code, 2, "{rt}");
         assert!(r.stderr.contains("not valid JSON"), "{}", r.stderr);
     }
@@ -34,7 +37,10 @@ fn json_without_event_name_fails_closed() {
     let env = Env::new();
     let r = env.run(&["hook", "--runtime", "claude"], b"[1,2,3]");
     assert_eq!(r.code, 2);
-    let r = env.run(&["hook", "--runtime", "claude"], b"{\"tool_name\":\"Bash\"}");
+    let r = env.run(
+        &["hook", "--runtime", "claude"],
+        b"{\"tool_name\":\"Bash\"}",
+    );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("hook_event_name"), "{}", r.stderr);
 }
@@ -64,7 +70,10 @@ fn binary_bytes_in_tool_output_are_survived() {
     let ev = fixture("claude", "PostToolUse_Bash", &env.work());
     let mut bytes = ev.to_string().into_bytes();
     // Splice raw invalid UTF-8 into the stdout string.
-    let pos = bytes.windows(15).position(|w| w == b"harness-bash-ok").unwrap();
+    let pos = bytes
+        .windows(15)
+        .position(|w| w == b"harness-bash-ok")
+        .unwrap();
     bytes.splice(pos..pos, [0xff, 0xfe, 0x00u8.wrapping_add(0x80), 0xc3]);
     let r = env.run(&["hook", "--runtime", "claude"], &bytes);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -87,7 +96,11 @@ fn fifty_megabyte_output_is_handled_and_secret_redacted() {
     assert!(reason.ends_with("leaked [REDACTED:github-pat]\n") || reason.contains("[REDACTED:"));
     // The audit keeps a bounded, masked copy.
     let audit = env.audit_text();
-    assert!(audit.len() < 64 * 1024, "audit line is {} bytes", audit.len());
+    assert!(
+        audit.len() < 64 * 1024,
+        "audit line is {} bytes",
+        audit.len()
+    );
     assert!(!audit.contains(GH_TOKEN));
 }
 
@@ -96,11 +109,17 @@ fn broken_policy_fails_closed_at_pre_tool_with_file_line_col() {
     let env = Env::new();
     let dir = env.work().join(".hookwarden");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("policy.toml"), "[policy]\nname = \"p\"\n\n[[rule]]\nid = \"x\"\neffect = \"dney\"\n").unwrap();
+    std::fs::write(
+        dir.join("policy.toml"),
+        "[policy]\nname = \"p\"\n\n[[rule]]\nid = \"x\"\neffect = \"dney\"\n",
+    )
+    .unwrap();
     let ev = fixture("claude", "PreToolUse_Bash", &env.work());
     let v = env.hook("claude", &ev).json();
     assert_eq!(v["hookSpecificOutput"]["permissionDecision"], "deny");
-    let reason = v["hookSpecificOutput"]["permissionDecisionReason"].as_str().unwrap();
+    let reason = v["hookSpecificOutput"]["permissionDecisionReason"]
+        .as_str()
+        .unwrap();
     assert!(reason.contains("policy.toml:6:"), "{reason}");
     assert!(reason.contains("hookwarden.policy-broken"), "{reason}");
 
@@ -113,7 +132,10 @@ fn broken_policy_fails_closed_at_pre_tool_with_file_line_col() {
         .unwrap()
         .contains("[REDACTED:"));
     let lines = env.audit_lines();
-    assert!(lines[1]["errors"][0].as_str().unwrap().contains("policy file is broken"));
+    assert!(lines[1]["errors"][0]
+        .as_str()
+        .unwrap()
+        .contains("policy file is broken"));
 }
 
 #[test]
@@ -128,7 +150,9 @@ fn unknown_policy_field_is_an_error_not_ignored() {
     .unwrap();
     let ev = fixture("claude", "PreToolUse_Bash", &env.work());
     let v = env.hook("claude", &ev).json();
-    let reason = v["hookSpecificOutput"]["permissionDecisionReason"].as_str().unwrap();
+    let reason = v["hookSpecificOutput"]["permissionDecisionReason"]
+        .as_str()
+        .unwrap();
     assert!(reason.contains("progam"), "{reason}");
 }
 
@@ -166,7 +190,10 @@ fn fifty_concurrent_hooks_append_fifty_intact_lines() {
     }
     let lines = env.audit_lines();
     assert_eq!(lines.len(), 50);
-    let mut ids: Vec<String> = lines.iter().map(|l| l["action_id"].as_str().unwrap().to_string()).collect();
+    let mut ids: Vec<String> = lines
+        .iter()
+        .map(|l| l["action_id"].as_str().unwrap().to_string())
+        .collect();
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 50);
@@ -175,7 +202,15 @@ fn fifty_concurrent_hooks_append_fifty_intact_lines() {
 #[test]
 fn check_explains_a_decision() {
     let env = Env::new();
-    let mut c = env.command(&["check", "--cwd", "/home/dev/project", "--", "rm", "-rf", "/"]);
+    let mut c = env.command(&[
+        "check",
+        "--cwd",
+        "/home/dev/project",
+        "--",
+        "rm",
+        "-rf",
+        "/",
+    ]);
     let out = c.output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1));
@@ -184,10 +219,16 @@ fn check_explains_a_decision() {
     assert!(text.contains("shell.recursive_delete"), "{text}");
     assert!(text.contains("[root"), "{text}");
 
-    let out = env.command(&["check", "--json", "--read", ".env"]).output().unwrap();
+    let out = env
+        .command(&["check", "--json", "--read", ".env"])
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["decision"]["effect"], "deny");
-    assert_eq!(v["decision"]["rule_ids"], json!(["secrets.read-secret-file"]));
+    assert_eq!(
+        v["decision"]["rule_ids"],
+        json!(["secrets.read-secret-file"])
+    );
 }
 
 #[test]

@@ -28,7 +28,10 @@ fn claude_harmless_command_gets_no_answer() {
 #[test]
 fn claude_rm_rf_is_denied_with_a_reason_naming_the_rule() {
     let env = Env::new();
-    let ev = with_command(fixture("claude", "PreToolUse_Bash", &env.work()), "rm -rf ./victim_dir");
+    let ev = with_command(
+        fixture("claude", "PreToolUse_Bash", &env.work()),
+        "rm -rf ./victim_dir",
+    );
     let r = env.hook("claude", &ev);
     assert_eq!(r.code, 0);
     let v = r.json();
@@ -37,7 +40,10 @@ fn claude_rm_rf_is_denied_with_a_reason_naming_the_rule() {
     assert_eq!(hso["permissionDecision"], "deny");
     let reason = hso["permissionDecisionReason"].as_str().unwrap();
     assert!(reason.contains("fs.recursive-delete"), "{reason}");
-    assert!(reason.contains("instead") || reason.contains("Delete specific files"), "{reason}");
+    assert!(
+        reason.contains("instead") || reason.contains("Delete specific files"),
+        "{reason}"
+    );
     let line = &env.audit_lines()[0];
     assert_eq!(line["effect"], "deny");
     assert_eq!(line["rule_ids"], json!(["fs.recursive-delete"]));
@@ -65,7 +71,10 @@ fn claude_read_of_env_file_is_denied_but_example_allowed() {
 #[test]
 fn claude_force_push_is_denied() {
     let env = Env::new();
-    let ev = with_command(fixture("claude", "PreToolUse_Bash", &env.work()), "git push --force origin main");
+    let ev = with_command(
+        fixture("claude", "PreToolUse_Bash", &env.work()),
+        "git push --force origin main",
+    );
     let v = env.hook("claude", &ev).json();
     assert_eq!(v["hookSpecificOutput"]["permissionDecision"], "deny");
     assert!(v["hookSpecificOutput"]["permissionDecisionReason"]
@@ -112,10 +121,19 @@ fn claude_read_output_is_redacted_in_the_read_shape() {
     let v = env.hook("claude", &ev).json();
     let out = &v["hookSpecificOutput"]["updatedToolOutput"];
     assert_eq!(out["type"], "text");
-    assert_eq!(out["file"]["filePath"], ev["tool_response"]["file"]["filePath"]);
-    assert_eq!(out["file"]["numLines"], ev["tool_response"]["file"]["numLines"]);
+    assert_eq!(
+        out["file"]["filePath"],
+        ev["tool_response"]["file"]["filePath"]
+    );
+    assert_eq!(
+        out["file"]["numLines"],
+        ev["tool_response"]["file"]["numLines"]
+    );
     let content = out["file"]["content"].as_str().unwrap();
-    assert!(content.starts_with("a=1\ntoken = \"[REDACTED:"), "{content}");
+    assert!(
+        content.starts_with("a=1\ntoken = \"[REDACTED:"),
+        "{content}"
+    );
     assert!(!content.contains(GH_TOKEN));
 }
 
@@ -131,13 +149,19 @@ fn claude_mcp_output_uses_the_mcp_field() {
     let v = env.hook("claude", &ev).json();
     let out = &v["hookSpecificOutput"]["updatedMCPToolOutput"];
     assert_eq!(out[0]["type"], "text");
-    assert!(out[0]["text"].as_str().unwrap().starts_with("value [REDACTED:"));
+    assert!(out[0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("value [REDACTED:"));
 }
 
 #[test]
 fn claude_clean_output_is_left_alone() {
     let env = Env::new();
-    let r = env.hook("claude", &fixture("claude", "PostToolUse_Bash", &env.work()));
+    let r = env.hook(
+        "claude",
+        &fixture("claude", "PostToolUse_Bash", &env.work()),
+    );
     assert_eq!(r.code, 0);
     assert_eq!(r.stdout.trim(), "");
 }
@@ -145,7 +169,14 @@ fn claude_clean_output_is_left_alone() {
 #[test]
 fn claude_other_events_pass_through() {
     let env = Env::new();
-    for name in ["SessionStart", "SessionEnd", "PostToolBatch", "UserPromptSubmit", "Stop", "PostToolUseFailure_Bash"] {
+    for name in [
+        "SessionStart",
+        "SessionEnd",
+        "PostToolBatch",
+        "UserPromptSubmit",
+        "Stop",
+        "PostToolUseFailure_Bash",
+    ] {
         let r = env.hook("claude", &fixture("claude", name, &env.work()));
         assert_eq!(r.code, 0, "{name}: {}", r.stderr);
         assert_eq!(r.stdout.trim(), "", "{name}");
@@ -170,16 +201,31 @@ fn claude_prompt_with_secret_is_blocked() {
 fn assert_codex_pre_tool_shape(v: &Value) {
     let top: Vec<&String> = v.as_object().unwrap().keys().collect();
     assert_eq!(top, vec!["hookSpecificOutput"], "{v}");
-    let mut inner: Vec<&String> = v["hookSpecificOutput"].as_object().unwrap().keys().collect();
+    let mut inner: Vec<&String> = v["hookSpecificOutput"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
     inner.sort();
-    assert_eq!(inner, vec!["hookEventName", "permissionDecision", "permissionDecisionReason"], "{v}");
+    assert_eq!(
+        inner,
+        vec![
+            "hookEventName",
+            "permissionDecision",
+            "permissionDecisionReason"
+        ],
+        "{v}"
+    );
     assert_eq!(v["hookSpecificOutput"]["permissionDecision"], "deny");
 }
 
 #[test]
 fn codex_rm_is_denied_with_known_fields_only() {
     let env = Env::new();
-    let ev = with_command(fixture("codex", "PreToolUse_Bash", &env.work()), "rm -r ./victim_dir");
+    let ev = with_command(
+        fixture("codex", "PreToolUse_Bash", &env.work()),
+        "rm -r ./victim_dir",
+    );
     let r = env.hook("codex", &ev);
     assert_eq!(r.code, 0);
     assert_codex_pre_tool_shape(&r.json());
@@ -207,7 +253,10 @@ fn codex_patch_paths_are_all_seen() {
         "*** Begin Patch\n*** Update File: notes.txt\n@@\n-a\n+b\n*** Add File: .env\n+X=1\n*** End Patch\n"
     );
     env.hook("codex", &ev);
-    assert_eq!(env.audit_lines()[1]["event"]["paths"], json!(["notes.txt", ".env"]));
+    assert_eq!(
+        env.audit_lines()[1]["event"]["paths"],
+        json!(["notes.txt", ".env"])
+    );
 }
 
 #[test]
@@ -221,7 +270,12 @@ fn codex_output_is_redacted_through_the_block_reason() {
     assert_eq!(keys, vec!["decision", "reason"]);
     assert_eq!(v["decision"], "block");
     let reason = v["reason"].as_str().unwrap();
-    assert_eq!(reason, "API_TOKEN=[REDACTED:github-pat]\nok\n".replace("github-pat", kind_of(reason)).as_str());
+    assert_eq!(
+        reason,
+        "API_TOKEN=[REDACTED:github-pat]\nok\n"
+            .replace("github-pat", kind_of(reason))
+            .as_str()
+    );
 }
 
 fn kind_of(s: &str) -> &str {
@@ -233,7 +287,14 @@ fn kind_of(s: &str) -> &str {
 #[test]
 fn codex_other_events_pass_through() {
     let env = Env::new();
-    for name in ["SessionStart", "SessionEnd", "UserPromptSubmit", "Stop", "PreToolUse_apply_patch_2", "PostToolUse_apply_patch"] {
+    for name in [
+        "SessionStart",
+        "SessionEnd",
+        "UserPromptSubmit",
+        "Stop",
+        "PreToolUse_apply_patch_2",
+        "PostToolUse_apply_patch",
+    ] {
         let r = env.hook("codex", &fixture("codex", name, &env.work()));
         assert_eq!((r.code, r.stdout.trim()), (0, ""), "{name}: {}", r.stderr);
     }
@@ -244,11 +305,17 @@ fn codex_other_events_pass_through() {
 #[test]
 fn gemini_rm_is_denied_in_gemini_shape() {
     let env = Env::new();
-    let ev = with_command(fixture("gemini", "BeforeTool_run_shell_command", &env.work()), "rm -rf ./victim_dir");
+    let ev = with_command(
+        fixture("gemini", "BeforeTool_run_shell_command", &env.work()),
+        "rm -rf ./victim_dir",
+    );
     let v = env.hook("gemini", &ev).json();
     // Gemini ignores Claude's permissionDecision shape: only top-level decision counts.
     assert_eq!(v["decision"], "deny");
-    assert!(v["reason"].as_str().unwrap().contains("fs.recursive-delete"));
+    assert!(v["reason"]
+        .as_str()
+        .unwrap()
+        .contains("fs.recursive-delete"));
     assert!(v.get("hookSpecificOutput").is_none());
 }
 
@@ -263,7 +330,11 @@ fn gemini_read_file_env_local_is_denied() {
 #[test]
 fn gemini_write_and_replace_are_allowed() {
     let env = Env::new();
-    for name in ["BeforeTool_write_file", "BeforeTool_replace", "BeforeTool_run_shell_command"] {
+    for name in [
+        "BeforeTool_write_file",
+        "BeforeTool_replace",
+        "BeforeTool_run_shell_command",
+    ] {
         let r = env.hook("gemini", &fixture("gemini", name, &env.work()));
         assert_eq!((r.code, r.stdout.trim()), (0, ""), "{name}");
     }
@@ -277,13 +348,24 @@ fn gemini_output_is_redacted_through_the_deny_reason() {
     let v = env.hook("gemini", &ev).json();
     assert_eq!(v["decision"], "deny");
     let reason = v["reason"].as_str().unwrap();
-    assert!(reason.starts_with("Output: key [REDACTED:") && reason.ends_with("\nExit Code: 0"), "{reason}");
+    assert!(
+        reason.starts_with("Output: key [REDACTED:") && reason.ends_with("\nExit Code: 0"),
+        "{reason}"
+    );
 }
 
 #[test]
 fn gemini_other_events_pass_through() {
     let env = Env::new();
-    for name in ["BeforeAgent", "AfterAgent", "BeforeModel", "AfterModel", "BeforeToolSelection", "PreCompress", "AfterTool_read_file"] {
+    for name in [
+        "BeforeAgent",
+        "AfterAgent",
+        "BeforeModel",
+        "AfterModel",
+        "BeforeToolSelection",
+        "PreCompress",
+        "AfterTool_read_file",
+    ] {
         let r = env.hook("gemini", &fixture("gemini", name, &env.work()));
         assert_eq!((r.code, r.stdout.trim()), (0, ""), "{name}: {}", r.stderr);
     }
@@ -294,7 +376,10 @@ fn gemini_other_events_pass_through() {
 #[test]
 fn runtime_is_inferred_without_the_flag() {
     let env = Env::new();
-    let g = with_command(fixture("gemini", "BeforeTool_run_shell_command", &env.work()), "rm -rf /");
+    let g = with_command(
+        fixture("gemini", "BeforeTool_run_shell_command", &env.work()),
+        "rm -rf /",
+    );
     let r = env.run(&["hook"], g.to_string().as_bytes());
     assert_eq!(r.json()["decision"], "deny");
     let c = with_command(fixture("codex", "PreToolUse_Bash", &env.work()), "rm -rf /");

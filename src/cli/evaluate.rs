@@ -67,7 +67,8 @@ pub fn run(a: EvaluateArgs) -> Result<i32> {
     let to_file = a.output.is_some();
     match a.output {
         Some(path) => {
-            std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+            std::fs::write(&path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!(
                 "evaluation written to {} ({} priorities, {} warnings)",
                 path.display(),
@@ -106,7 +107,11 @@ pub fn render_text(ev: &Evaluation) -> String {
             "  {} ({}): hookwarden {}   [{}]",
             r.runtime,
             r.scope,
-            if r.hookwarden_wired { "wired" } else { "NOT WIRED" },
+            if r.hookwarden_wired {
+                "wired"
+            } else {
+                "NOT WIRED"
+            },
             r.id
         );
         let _ = writeln!(o, "    config: {}", r.config_files.join(", "));
@@ -147,7 +152,11 @@ pub fn render_text(ev: &Evaluation) -> String {
         let _ = writeln!(
             o,
             "    labels: {}",
-            if s.labels.is_empty() { "unknown".to_string() } else { labels(&s.labels) }
+            if s.labels.is_empty() {
+                "unknown".to_string()
+            } else {
+                labels(&s.labels)
+            }
         );
         if !s.tools.is_empty() {
             let _ = writeln!(o, "    tools: {}", s.tools.join(", "));
@@ -173,7 +182,11 @@ pub fn render_text(ev: &Evaluation) -> String {
         "\n== Static exposure ({} files seen, {} bytes scanned{})",
         x.files_seen,
         x.bytes_scanned,
-        if x.truncated { ", PARTIAL: a walk cap was hit" } else { "" }
+        if x.truncated {
+            ", PARTIAL: a walk cap was hit"
+        } else {
+            ""
+        }
     );
     for c in Category::ALL {
         let items: Vec<_> = x.of(c).collect();
@@ -185,10 +198,22 @@ pub fn render_text(ev: &Evaluation) -> String {
             let mut line = format!("    {}", i.path);
             let classes: Vec<&String> = i.classes.iter().filter(|c| *c != "secret_file").collect();
             if !classes.is_empty() {
-                let _ = write!(line, "  [{}]", classes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
+                let _ = write!(
+                    line,
+                    "  [{}]",
+                    classes
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
             }
             if !i.secret_kinds.is_empty() {
-                let kinds: Vec<String> = i.secret_kinds.iter().map(|(k, n)| format!("{k} x{n}")).collect();
+                let kinds: Vec<String> = i
+                    .secret_kinds
+                    .iter()
+                    .map(|(k, n)| format!("{k} x{n}"))
+                    .collect();
                 let _ = write!(line, "  secrets: {}", kinds.join(", "));
             }
             let _ = writeln!(o, "{line}");
@@ -204,7 +229,10 @@ pub fn render_text(ev: &Evaluation) -> String {
     let ob = &ev.observed;
     let _ = writeln!(o, "\n== Observed");
     if ob.is_empty() {
-        let _ = writeln!(o, "  no audit log or transcripts given (--audit, --transcripts)");
+        let _ = writeln!(
+            o,
+            "  no audit log or transcripts given (--audit, --transcripts)"
+        );
     } else {
         let _ = writeln!(
             o,
@@ -250,7 +278,10 @@ pub fn render_text(ev: &Evaluation) -> String {
         let _ = writeln!(o, "     action: {}", p.action);
     }
     if !ev.warnings.is_empty() {
-        let _ = writeln!(o, "\n== Warnings (the report is partial where these say so)");
+        let _ = writeln!(
+            o,
+            "\n== Warnings (the report is partial where these say so)"
+        );
         for w in &ev.warnings {
             let _ = writeln!(o, "  {w}");
         }
@@ -301,7 +332,8 @@ pub fn run_draft(a: DraftArgs) -> Result<i32> {
     let out = draft::generate(&input)?;
     match &a.output {
         Some(path) => {
-            std::fs::write(path, &out.text).with_context(|| format!("cannot write {}", path.display()))?;
+            std::fs::write(path, &out.text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!(
                 "draft written to {}: {} control(s), {} test(s); next: review it, then `hookwarden policy test {}`",
                 path.display(),

@@ -195,7 +195,13 @@ fn finish(mut out: Exposure) -> Exposure {
     out
 }
 
-fn push(out: &mut Exposure, c: Category, rel: &str, classes: Vec<String>, kinds: BTreeMap<String, usize>) {
+fn push(
+    out: &mut Exposure,
+    c: Category,
+    rel: &str,
+    classes: Vec<String>,
+    kinds: BTreeMap<String, usize>,
+) {
     out.items.push(ExposureItem {
         id: format!("exp:{}:{}", c.as_str(), id_part(rel)),
         category: c,
@@ -222,11 +228,29 @@ fn classify(path: &Path, rel: &str, limits: &Limits, out: &mut Exposure) {
     };
     let has_key_content = kinds.contains_key("private-key");
     if classes.iter().any(|c| c == "private_key") || has_key_content {
-        push(out, Category::PrivateKey, rel, classes.clone(), kinds.clone());
+        push(
+            out,
+            Category::PrivateKey,
+            rel,
+            classes.clone(),
+            kinds.clone(),
+        );
     } else if !classes.is_empty() {
-        push(out, Category::SecretFile, rel, classes.clone(), kinds.clone());
+        push(
+            out,
+            Category::SecretFile,
+            rel,
+            classes.clone(),
+            kinds.clone(),
+        );
     } else if !kinds.is_empty() {
-        push(out, Category::SecretInConfig, rel, Vec::new(), kinds.clone());
+        push(
+            out,
+            Category::SecretInConfig,
+            rel,
+            Vec::new(),
+            kinds.clone(),
+        );
     }
     let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     let in_dir = |words: &[&str]| dirs.iter().any(|d| words.contains(d));
@@ -236,7 +260,16 @@ fn classify(path: &Path, rel: &str, limits: &Limits, out: &mut Exposure) {
         || name == "serverless.yml"
         || name.starts_with("docker-compose")
         || (matches!(ext, "yaml" | "yml" | "json")
-            && in_dir(&["k8s", "kubernetes", "helm", "charts", "manifests", "ansible", "cloudformation", "deploy"]))
+            && in_dir(&[
+                "k8s",
+                "kubernetes",
+                "helm",
+                "charts",
+                "manifests",
+                "ansible",
+                "cloudformation",
+                "deploy",
+            ]))
     {
         push(out, Category::InfraCode, rel, Vec::new(), BTreeMap::new());
     }
@@ -254,28 +287,77 @@ fn classify(path: &Path, rel: &str, limits: &Limits, out: &mut Exposure) {
         push(out, Category::Migration, rel, Vec::new(), BTreeMap::new());
     }
     const CODE: &[&str] = &[
-        "rs", "py", "ts", "tsx", "js", "jsx", "go", "java", "kt", "rb", "php", "cs", "swift", "scala", "ex",
+        "rs", "py", "ts", "tsx", "js", "jsx", "go", "java", "kt", "rb", "php", "cs", "swift",
+        "scala", "ex",
     ];
     if CODE.contains(&ext) {
         let stem_and_dirs = lower.as_str();
         let has = |words: &[&str]| words.iter().any(|w| stem_and_dirs.contains(w));
-        if has(&["auth", "login", "oauth", "jwt", "session", "password", "rbac", "permission", "sso"]) {
+        if has(&[
+            "auth",
+            "login",
+            "oauth",
+            "jwt",
+            "session",
+            "password",
+            "rbac",
+            "permission",
+            "sso",
+        ]) {
             push(out, Category::AuthCode, rel, Vec::new(), BTreeMap::new());
         }
-        if has(&["payment", "billing", "stripe", "checkout", "invoice", "charge", "refund", "subscription"]) {
+        if has(&[
+            "payment",
+            "billing",
+            "stripe",
+            "checkout",
+            "invoice",
+            "charge",
+            "refund",
+            "subscription",
+        ]) {
             push(out, Category::PaymentCode, rel, Vec::new(), BTreeMap::new());
         }
     }
     const CONFIG: &[&str] = &[
-        "yaml", "yml", "json", "toml", "ini", "conf", "cfg", "properties", "env", "py", "rb", "js", "ts",
+        "yaml",
+        "yml",
+        "json",
+        "toml",
+        "ini",
+        "conf",
+        "cfg",
+        "properties",
+        "env",
+        "py",
+        "rb",
+        "js",
+        "ts",
     ];
     let prod_name = name.contains("prod") || dirs.iter().any(|d| d.contains("prod"));
-    let config_place = in_dir(&["config", "configs", "settings", "environments", "env", "deploy", "k8s", "helm"])
-        || name.starts_with("application")
+    let config_place = in_dir(&[
+        "config",
+        "configs",
+        "settings",
+        "environments",
+        "env",
+        "deploy",
+        "k8s",
+        "helm",
+    ]) || name.starts_with("application")
         || name.starts_with("appsettings")
         || name.starts_with("config");
-    if prod_name && (CONFIG.contains(&ext) || classes.iter().any(|c| c == "env_file")) && (config_place || !CODE.contains(&ext)) {
-        push(out, Category::ProductionConfig, rel, Vec::new(), BTreeMap::new());
+    if prod_name
+        && (CONFIG.contains(&ext) || classes.iter().any(|c| c == "env_file"))
+        && (config_place || !CODE.contains(&ext))
+    {
+        push(
+            out,
+            Category::ProductionConfig,
+            rel,
+            Vec::new(),
+            BTreeMap::new(),
+        );
     }
 }
 
@@ -284,11 +366,30 @@ fn wants_content_scan(name: &str) -> bool {
     let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     matches!(
         ext,
-        "env" | "json" | "yaml" | "yml" | "toml" | "ini" | "cfg" | "conf" | "properties" | "tf"
-            | "tfvars" | "pem" | "key" | "npmrc" | "pypirc" | "netrc" | "xml" | "sh"
+        "env"
+            | "json"
+            | "yaml"
+            | "yml"
+            | "toml"
+            | "ini"
+            | "cfg"
+            | "conf"
+            | "properties"
+            | "tf"
+            | "tfvars"
+            | "pem"
+            | "key"
+            | "npmrc"
+            | "pypirc"
+            | "netrc"
+            | "xml"
+            | "sh"
     ) || name.starts_with(".env")
         || crate::signals::paths::sensitive_classes(&format!("/{name}")).contains(&"private_key")
-        || matches!(name, ".npmrc" | ".pypirc" | ".netrc" | ".git-credentials" | "credentials")
+        || matches!(
+            name,
+            ".npmrc" | ".pypirc" | ".netrc" | ".git-credentials" | "credentials"
+        )
 }
 
 fn scan_secrets(path: &Path, limits: &Limits, out: &mut Exposure) -> BTreeMap<String, usize> {
@@ -326,9 +427,17 @@ fn scan_secrets(path: &Path, limits: &Limits, out: &mut Exposure) -> BTreeMap<St
                 let v = v.trim().trim_matches('"');
                 !v.is_empty()
                     && !v.starts_with('$')
-                    && ["TOKEN", "KEY", "SECRET", "PASSWORD", "PASS", "DSN", "CREDENTIAL"]
-                        .iter()
-                        .any(|w| k.contains(w))
+                    && [
+                        "TOKEN",
+                        "KEY",
+                        "SECRET",
+                        "PASSWORD",
+                        "PASS",
+                        "DSN",
+                        "CREDENTIAL",
+                    ]
+                    .iter()
+                    .any(|w| k.contains(w))
             })
             .count();
         if n > 0 {

@@ -202,7 +202,15 @@ pub fn scan(
             .filter(|p| p.is_file())
             .collect();
         if !files.is_empty() {
-            add_runtime("codex", "user", (&dir, prefix), &files, &mut inv, &mut servers, warnings);
+            add_runtime(
+                "codex",
+                "user",
+                (&dir, prefix),
+                &files,
+                &mut inv,
+                &mut servers,
+                warnings,
+            );
         }
     }
     inv.mcp_servers = servers;
@@ -235,7 +243,15 @@ fn scan_source(
         }
     }
     if !files.is_empty() {
-        add_runtime(src.runtime, scope, (base, prefix), &files, inv, servers, warnings);
+        add_runtime(
+            src.runtime,
+            scope,
+            (base, prefix),
+            &files,
+            inv,
+            servers,
+            warnings,
+        );
     }
 }
 
@@ -534,9 +550,17 @@ fn has_userinfo_password(s: &str) -> bool {
 
 fn looks_inline_credential(key: &str, value: &str) -> bool {
     let k = key.to_ascii_uppercase();
-    let credential_name = ["TOKEN", "KEY", "SECRET", "PASSWORD", "PASS", "AUTH", "CREDENTIAL"]
-        .iter()
-        .any(|w| k.contains(w));
+    let credential_name = [
+        "TOKEN",
+        "KEY",
+        "SECRET",
+        "PASSWORD",
+        "PASS",
+        "AUTH",
+        "CREDENTIAL",
+    ]
+    .iter()
+    .any(|w| k.contains(w));
     let value = value.trim();
     let reference = value.is_empty()
         || value.starts_with('$')
@@ -554,16 +578,48 @@ pub fn labels_for(haystack: &str) -> Vec<Capability> {
     let has = |words: &[&str]| words.iter().any(|w| h.contains(w));
     let mut out = BTreeSet::new();
     if has(&[
-        "github", "gitlab", "bitbucket", "jira", "linear", "slack", "discord", "teams", "gmail",
-        "mail", "smtp", "sendgrid", "mailgun", "twilio", "notion", "confluence", "atlassian",
-        "asana", "zendesk", "intercom", "telegram", "whatsapp",
+        "github",
+        "gitlab",
+        "bitbucket",
+        "jira",
+        "linear",
+        "slack",
+        "discord",
+        "teams",
+        "gmail",
+        "mail",
+        "smtp",
+        "sendgrid",
+        "mailgun",
+        "twilio",
+        "notion",
+        "confluence",
+        "atlassian",
+        "asana",
+        "zendesk",
+        "intercom",
+        "telegram",
+        "whatsapp",
     ]) {
         out.insert(ExternalCommunication);
         out.insert(NetworkEgress);
     }
     if has(&[
-        "postgres", "mysql", "mariadb", "sqlite", "mongo", "redis", "supabase", "bigquery",
-        "snowflake", "dynamo", "elasticsearch", "clickhouse", "database", "neon", "prisma",
+        "postgres",
+        "mysql",
+        "mariadb",
+        "sqlite",
+        "mongo",
+        "redis",
+        "supabase",
+        "bigquery",
+        "snowflake",
+        "dynamo",
+        "elasticsearch",
+        "clickhouse",
+        "database",
+        "neon",
+        "prisma",
     ]) {
         out.insert(DataStore);
         if !h.contains("sqlite") {
@@ -571,8 +627,23 @@ pub fn labels_for(haystack: &str) -> Vec<Capability> {
         }
     }
     if has(&[
-        "kubernetes", "k8s", "kubectl", "aws", "gcloud", "gcp", "azure", "terraform", "pulumi",
-        "helm", "docker", "vercel", "netlify", "heroku", "cloudflare", "fly.io", "flyctl",
+        "kubernetes",
+        "k8s",
+        "kubectl",
+        "aws",
+        "gcloud",
+        "gcp",
+        "azure",
+        "terraform",
+        "pulumi",
+        "helm",
+        "docker",
+        "vercel",
+        "netlify",
+        "heroku",
+        "cloudflare",
+        "fly.io",
+        "flyctl",
     ]) {
         out.insert(DeploymentInfra);
         out.insert(NetworkEgress);
@@ -586,19 +657,42 @@ pub fn labels_for(haystack: &str) -> Vec<Capability> {
         out.insert(WritesFiles);
     }
     if has(&[
-        "fetch", "browser", "puppeteer", "playwright", "http", "brave", "tavily", "exa", "search",
-        "scrape", "crawl",
+        "fetch",
+        "browser",
+        "puppeteer",
+        "playwright",
+        "http",
+        "brave",
+        "tavily",
+        "exa",
+        "search",
+        "scrape",
+        "crawl",
     ]) {
         out.insert(NetworkEgress);
     }
     if has(&[
-        "shell", "exec", "terminal", "command", "code-runner", "python", "jupyter", "sandbox",
-        "desktop-commander", "e2b",
+        "shell",
+        "exec",
+        "terminal",
+        "command",
+        "code-runner",
+        "python",
+        "jupyter",
+        "sandbox",
+        "desktop-commander",
+        "e2b",
     ]) {
         out.insert(ExecutesCode);
     }
     if has(&[
-        "vault", "secret", "1password", "onepassword", "keychain", "bitwarden", "doppler",
+        "vault",
+        "secret",
+        "1password",
+        "onepassword",
+        "keychain",
+        "bitwarden",
+        "doppler",
         "infisical",
     ]) {
         out.insert(SecretsAccess);

@@ -114,11 +114,9 @@ pub fn evaluate(opts: &Options) -> Result<Evaluation, EvaluateError> {
     if let Some(a) = &opts.audit {
         // An audit log that was asked for and cannot be read is an error: the user would
         // otherwise read "nothing observed" as "nothing happened".
-        observed::add_audit(&mut observed, a, &mut warnings).map_err(|e| {
-            EvaluateError::Audit {
-                path: a.display().to_string(),
-                message: e.to_string(),
-            }
+        observed::add_audit(&mut observed, a, &mut warnings).map_err(|e| EvaluateError::Audit {
+            path: a.display().to_string(),
+            message: e.to_string(),
         })?;
     }
     if let Some(t) = &opts.transcripts {

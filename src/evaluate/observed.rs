@@ -61,7 +61,11 @@ struct Acc {
 
 /// Reads an audit log into `obs`. The file must exist; lines that do not parse are counted in
 /// a warning.
-pub fn add_audit(obs: &mut Observed, path: &Path, warnings: &mut Vec<String>) -> std::io::Result<()> {
+pub fn add_audit(
+    obs: &mut Observed,
+    path: &Path,
+    warnings: &mut Vec<String>,
+) -> std::io::Result<()> {
     let (records, bad) = crate::audit::read_all(path)?;
     obs.sources.push(path.display().to_string());
     if bad > 0 {
@@ -80,7 +84,9 @@ pub fn add_audit(obs: &mut Observed, path: &Path, warnings: &mut Vec<String>) ->
             e.0 += 1;
             e.1.insert(f.effect.to_string());
         }
-        if r.event.boundary == Boundary::ToolOutput && r.findings.iter().any(|f| f.flag == "secret.detected") {
+        if r.event.boundary == Boundary::ToolOutput
+            && r.findings.iter().any(|f| f.flag == "secret.detected")
+        {
             obs.secret_outputs += 1;
         }
         // Count each action once: at its request.
@@ -102,7 +108,11 @@ pub fn add_audit(obs: &mut Observed, path: &Path, warnings: &mut Vec<String>) ->
 }
 
 /// Reads every `.jsonl` / `.json` file under `dir` (or `dir` itself if it is a file).
-pub fn add_transcripts(obs: &mut Observed, dir: &Path, warnings: &mut Vec<String>) -> std::io::Result<()> {
+pub fn add_transcripts(
+    obs: &mut Observed,
+    dir: &Path,
+    warnings: &mut Vec<String>,
+) -> std::io::Result<()> {
     let mut files = Vec::new();
     if dir.is_file() {
         files.push(dir.to_path_buf());
@@ -117,7 +127,10 @@ pub fn add_transcripts(obs: &mut Observed, dir: &Path, warnings: &mut Vec<String
             Ok((calls, bad)) => {
                 obs.sources.push(f.display().to_string());
                 if bad > 0 {
-                    warnings.push(format!("{}: {bad} line(s) are not JSON and were skipped", f.display()));
+                    warnings.push(format!(
+                        "{}: {bad} line(s) are not JSON and were skipped",
+                        f.display()
+                    ));
                 }
                 for (runtime, cwd, name, input) in calls {
                     obs.transcript_calls += 1;
@@ -138,7 +151,10 @@ pub fn add_transcripts(obs: &mut Observed, dir: &Path, warnings: &mut Vec<String
                     record_action(obs, &ev);
                 }
             }
-            Err(e) => warnings.push(format!("{}: cannot read transcript ({e}); skipped", f.display())),
+            Err(e) => warnings.push(format!(
+                "{}: cannot read transcript ({e}); skipped",
+                f.display()
+            )),
         }
     }
     Ok(())
@@ -151,7 +167,9 @@ fn collect_files(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     if depth > 8 || out.len() >= MAX_TRANSCRIPT_FILES {
         return;
     }
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.filter_map(|e| e.ok()) {
         let p = e.path();
         let Ok(ft) = e.file_type() else { continue };
@@ -203,7 +221,7 @@ fn read_transcript(path: &Path) -> Result<(Vec<Call>, usize), String> {
         }
         walk(v, 0, &mut runtime, &cwd, &mut calls);
     }
-    if !values.is_empty() && values.len() == bad {
+    if values.is_empty() && bad > 0 {
         return Err("no line is JSON".into());
     }
     Ok((calls, bad))
@@ -220,12 +238,21 @@ fn walk(v: &Value, depth: usize, runtime: &mut RuntimeKind, cwd: &str, out: &mut
             match (m.get("type").and_then(|t| t.as_str()), name) {
                 (Some("tool_use"), Some(n)) => {
                     *runtime = RuntimeKind::Claude;
-                    out.push((*runtime, cwd.to_string(), n.to_string(), m.get("input").cloned().unwrap_or(Value::Null)));
+                    out.push((
+                        *runtime,
+                        cwd.to_string(),
+                        n.to_string(),
+                        m.get("input").cloned().unwrap_or(Value::Null),
+                    ));
                     return;
                 }
                 (Some("function_call") | Some("custom_tool_call"), Some(n)) => {
                     *runtime = RuntimeKind::Codex;
-                    let args = m.get("arguments").or_else(|| m.get("input")).cloned().unwrap_or(Value::Null);
+                    let args = m
+                        .get("arguments")
+                        .or_else(|| m.get("input"))
+                        .cloned()
+                        .unwrap_or(Value::Null);
                     let args = match args {
                         Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
                         other => other,
@@ -243,7 +270,12 @@ fn walk(v: &Value, depth: usize, runtime: &mut RuntimeKind, cwd: &str, out: &mut
             if let Some(fc) = m.get("functionCall") {
                 if let Some(n) = fc.get("name").and_then(|n| n.as_str()) {
                     *runtime = RuntimeKind::Gemini;
-                    out.push((*runtime, cwd.to_string(), n.to_string(), fc.get("args").cloned().unwrap_or(Value::Null)));
+                    out.push((
+                        *runtime,
+                        cwd.to_string(),
+                        n.to_string(),
+                        fc.get("args").cloned().unwrap_or(Value::Null),
+                    ));
                     return;
                 }
             }
@@ -251,7 +283,12 @@ fn walk(v: &Value, depth: usize, runtime: &mut RuntimeKind, cwd: &str, out: &mut
                 for c in calls {
                     if let Some(n) = c.get("name").and_then(|n| n.as_str()) {
                         *runtime = RuntimeKind::Gemini;
-                        out.push((*runtime, cwd.to_string(), n.to_string(), c.get("args").cloned().unwrap_or(Value::Null)));
+                        out.push((
+                            *runtime,
+                            cwd.to_string(),
+                            n.to_string(),
+                            c.get("args").cloned().unwrap_or(Value::Null),
+                        ));
                     }
                 }
                 return;
@@ -285,16 +322,31 @@ fn record_action(obs: &mut Observed, ev: &Event) {
     let flags = signals::run(ev, &ctx);
     for f in &flags {
         if f.name == "shell.exec" {
-            let program = f.attrs.get("program").and_then(|p| p.as_str()).unwrap_or("");
+            let program = f
+                .attrs
+                .get("program")
+                .and_then(|p| p.as_str())
+                .unwrap_or("");
             let sub = f
                 .attrs
                 .get("args")
                 .and_then(|a| a.as_array())
-                .and_then(|a| a.iter().filter_map(|x| x.as_str()).find(|x| !x.starts_with('-')))
-                .filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .and_then(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str())
+                        .find(|x| !x.starts_with('-'))
+                })
+                .filter(|s| {
+                    s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                })
                 .filter(|_| SUBCOMMAND_PROGRAMS.contains(&program))
                 .unwrap_or("");
-            let cmd = if sub.is_empty() { program.to_string() } else { format!("{program} {sub}") };
+            let cmd = if sub.is_empty() {
+                program.to_string()
+            } else {
+                format!("{program} {sub}")
+            };
             if !cmd.is_empty() {
                 *obs.acc.commands.entry(scrub(&cmd)).or_insert(0) += 1;
             }
@@ -303,13 +355,17 @@ fn record_action(obs: &mut Observed, ev: &Event) {
             let sensitive: Vec<&String> = p
                 .classes
                 .iter()
-                .filter(|c| crate::signals::paths::sensitive_classes(&p.resolved).iter().any(|s| s == *c))
+                .filter(|c| {
+                    crate::signals::paths::sensitive_classes(&p.resolved)
+                        .iter()
+                        .any(|s| s == *c)
+                })
                 .collect();
             if !sensitive.is_empty() {
                 let e = obs.acc.paths.entry(scrub(&p.resolved)).or_default();
                 e.0 += 1;
                 e.1.extend(sensitive.into_iter().cloned());
-                e.1.insert(format!("{}", f.name));
+                e.1.insert(f.name.clone());
             }
         }
         for h in &f.hosts {
@@ -335,12 +391,35 @@ fn record_action(obs: &mut Observed, ev: &Event) {
 /// Programs whose first operand is a subcommand worth counting (`git push`, `terraform apply`);
 /// for the rest the operand is data (a path, a URL, a variable name) and is not shown.
 const SUBCOMMAND_PROGRAMS: &[&str] = &[
-    "git", "terraform", "tofu", "terragrunt", "pulumi", "kubectl", "helm", "docker", "npm", "pnpm",
-    "yarn", "cargo", "go", "gh", "aws", "gcloud", "az", "pip", "make", "psql", "systemctl",
+    "git",
+    "terraform",
+    "tofu",
+    "terragrunt",
+    "pulumi",
+    "kubectl",
+    "helm",
+    "docker",
+    "npm",
+    "pnpm",
+    "yarn",
+    "cargo",
+    "go",
+    "gh",
+    "aws",
+    "gcloud",
+    "az",
+    "pip",
+    "make",
+    "psql",
+    "systemctl",
 ];
 
 fn context(cwd: &str) -> Context {
-    let cwd = if cwd.is_empty() { PathBuf::from("/") } else { PathBuf::from(cwd) };
+    let cwd = if cwd.is_empty() {
+        PathBuf::from("/")
+    } else {
+        PathBuf::from(cwd)
+    };
     Context {
         project_root: cwd.clone(),
         cwd,
@@ -357,12 +436,25 @@ pub fn hosts_in(text: &str) -> Vec<String> {
         let scheme_ok = rest[..i].ends_with("http") || rest[..i].ends_with("https");
         let tail = &rest[i + 3..];
         let end = tail
-            .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace() || c == '"' || c == '\'' || c == '\\')
+            .find(|c: char| {
+                c == '/'
+                    || c == '?'
+                    || c == '#'
+                    || c.is_whitespace()
+                    || c == '"'
+                    || c == '\''
+                    || c == '\\'
+            })
             .unwrap_or(tail.len());
         let authority = &tail[..end];
         let host = authority.rsplit('@').next().unwrap_or("");
         let host = host.split(':').next().unwrap_or("").to_ascii_lowercase();
-        if scheme_ok && !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') {
+        if scheme_ok
+            && !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        {
             out.push(host);
         }
         rest = &tail[end..];
@@ -387,19 +479,20 @@ impl Observed {
             v.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
             v
         };
-        let detailed = |m: BTreeMap<String, (usize, BTreeSet<String>)>, prefix: &str| -> Vec<Count> {
-            let mut v: Vec<Count> = m
-                .into_iter()
-                .map(|(name, (count, d))| Count {
-                    id: format!("obs:{prefix}:{}", id_part(&name)),
-                    name,
-                    count,
-                    detail: d.into_iter().collect(),
-                })
-                .collect();
-            v.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
-            v
-        };
+        let detailed =
+            |m: BTreeMap<String, (usize, BTreeSet<String>)>, prefix: &str| -> Vec<Count> {
+                let mut v: Vec<Count> = m
+                    .into_iter()
+                    .map(|(name, (count, d))| Count {
+                        id: format!("obs:{prefix}:{}", id_part(&name)),
+                        name,
+                        count,
+                        detail: d.into_iter().collect(),
+                    })
+                    .collect();
+                v.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
+                v
+            };
         self.tools = simple(acc.tools, "tool");
         self.commands = simple(acc.commands, "cmd");
         self.mcp_calls = simple(acc.mcp, "mcp");

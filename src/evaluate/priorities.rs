@@ -58,7 +58,10 @@ pub fn rank(inv: &Inventory, exp: &Exposure, obs: &Observed) -> Vec<Priority> {
         );
     }
 
-    let mut creds: Vec<String> = exp.of(Category::SecretInConfig).map(|i| i.id.clone()).collect();
+    let mut creds: Vec<String> = exp
+        .of(Category::SecretInConfig)
+        .map(|i| i.id.clone())
+        .collect();
     creds.extend(
         inv.mcp_servers
             .iter()
@@ -75,13 +78,22 @@ pub fn rank(inv: &Inventory, exp: &Exposure, obs: &Observed) -> Vec<Priority> {
         );
     }
 
-    let unwired: Vec<&super::inventory::RuntimeInfo> =
-        inv.runtimes.iter().filter(|r| !r.hookwarden_wired).collect();
+    let unwired: Vec<&super::inventory::RuntimeInfo> = inv
+        .runtimes
+        .iter()
+        .filter(|r| !r.hookwarden_wired)
+        .collect();
     if !unwired.is_empty() {
         let sensitive = exp.items.iter().any(|i| {
-            matches!(i.category, Category::SecretFile | Category::PrivateKey | Category::SecretInConfig)
+            matches!(
+                i.category,
+                Category::SecretFile | Category::PrivateKey | Category::SecretInConfig
+            )
         });
-        let names: Vec<String> = unwired.iter().map(|r| format!("{} ({})", r.runtime, r.scope)).collect();
+        let names: Vec<String> = unwired
+            .iter()
+            .map(|r| format!("{} ({})", r.runtime, r.scope))
+            .collect();
         add(
             "unguarded-runtimes",
             format!("hookwarden is not wired into {}", names.join(", ")),
@@ -100,7 +112,10 @@ pub fn rank(inv: &Inventory, exp: &Exposure, obs: &Observed) -> Vec<Priority> {
     if !secrets.is_empty() {
         add(
             "secret-files",
-            format!("{} secret file(s) and private key(s) in the repository", secrets.len()),
+            format!(
+                "{} secret file(s) and private key(s) in the repository",
+                secrets.len()
+            ),
             80,
             secrets,
             "deny agent reads and writes of secret files; keep keys out of the working tree",
@@ -129,7 +144,11 @@ pub fn rank(inv: &Inventory, exp: &Exposure, obs: &Observed) -> Vec<Priority> {
         if risky.is_empty() {
             continue;
         }
-        let mut sev: u8 = if s.labels.contains(&Capability::DeploymentInfra) { 75 } else { 70 };
+        let mut sev: u8 = if s.labels.contains(&Capability::DeploymentInfra) {
+            75
+        } else {
+            70
+        };
         if !s.auto_approved.is_empty() {
             sev += 10;
         }
@@ -149,7 +168,11 @@ pub fn rank(inv: &Inventory, exp: &Exposure, obs: &Observed) -> Vec<Priority> {
             "{} ({}{})",
             s.name,
             risky.join(", "),
-            if s.auto_approved.is_empty() { "" } else { "; runs without asking" }
+            if s.auto_approved.is_empty() {
+                ""
+            } else {
+                "; runs without asking"
+            }
         ));
     }
     if !mcp_names.is_empty() {
@@ -162,8 +185,11 @@ pub fn rank(inv: &Inventory, exp: &Exposure, obs: &Observed) -> Vec<Priority> {
         );
     }
 
-    let permissive: Vec<&super::inventory::RuntimeInfo> =
-        inv.runtimes.iter().filter(|r| !r.permissive.is_empty()).collect();
+    let permissive: Vec<&super::inventory::RuntimeInfo> = inv
+        .runtimes
+        .iter()
+        .filter(|r| !r.permissive.is_empty())
+        .collect();
     if !permissive.is_empty() {
         let what: Vec<String> = permissive
             .iter()
@@ -171,7 +197,10 @@ pub fn rank(inv: &Inventory, exp: &Exposure, obs: &Observed) -> Vec<Priority> {
             .collect();
         add(
             "permissive-settings",
-            format!("runtime settings let tools run without asking ({})", what.join("; ")),
+            format!(
+                "runtime settings let tools run without asking ({})",
+                what.join("; ")
+            ),
             70,
             permissive.iter().map(|r| r.id.clone()).collect(),
             "keep these only with hookwarden wired and the draft policy deployed",
@@ -205,13 +234,21 @@ pub fn rank(inv: &Inventory, exp: &Exposure, obs: &Observed) -> Vec<Priority> {
     let change: Vec<String> = exp
         .items
         .iter()
-        .filter(|i| matches!(i.category, Category::InfraCode | Category::CiCd | Category::Migration))
+        .filter(|i| {
+            matches!(
+                i.category,
+                Category::InfraCode | Category::CiCd | Category::Migration
+            )
+        })
         .map(|i| i.id.clone())
         .collect();
     if !change.is_empty() {
         add(
             "infra-ci-migrations",
-            format!("{} infrastructure, CI/CD or migration file(s) an agent can change", change.len()),
+            format!(
+                "{} infrastructure, CI/CD or migration file(s) an agent can change",
+                change.len()
+            ),
             55,
             change,
             "ask before infra apply commands; ask on edits of CI workflows and migrations",
@@ -221,7 +258,12 @@ pub fn rank(inv: &Inventory, exp: &Exposure, obs: &Observed) -> Vec<Priority> {
     let code: Vec<String> = exp
         .items
         .iter()
-        .filter(|i| matches!(i.category, Category::AuthCode | Category::PaymentCode | Category::ProductionConfig))
+        .filter(|i| {
+            matches!(
+                i.category,
+                Category::AuthCode | Category::PaymentCode | Category::ProductionConfig
+            )
+        })
         .map(|i| i.id.clone())
         .collect();
     if !code.is_empty() {
@@ -235,7 +277,7 @@ pub fn rank(inv: &Inventory, exp: &Exposure, obs: &Observed) -> Vec<Priority> {
     }
 
     // Stable: by severity, then as added.
-    out.sort_by(|a, b| b.severity.cmp(&a.severity));
+    out.sort_by_key(|p| std::cmp::Reverse(p.severity));
     out.truncate(MAX_PRIORITIES);
     for (i, p) in out.iter_mut().enumerate() {
         p.rank = i + 1;

@@ -47,7 +47,10 @@ impl RiskClass {
 
 /// Control families: the unit presets and context address.
 pub const FAMILIES: &[(&str, &str)] = &[
-    ("secrets", "reading secret files, keys and files with credentials"),
+    (
+        "secrets",
+        "reading secret files, keys and files with credentials",
+    ),
     ("secrets_write", "writing secret files"),
     ("secrets_output", "secrets in tool output"),
     ("sensitive_data", "the use case's sensitive data paths"),
@@ -55,8 +58,14 @@ pub const FAMILIES: &[(&str, &str)] = &[
     ("infra_edit", "editing infrastructure code"),
     ("ci_cd", "editing CI/CD definitions"),
     ("migrations", "editing database migrations"),
-    ("sensitive_code", "editing auth, payment code and production configs"),
-    ("external_comms", "MCP tools that post, send or change things other people see"),
+    (
+        "sensitive_code",
+        "editing auth, payment code and production configs",
+    ),
+    (
+        "external_comms",
+        "MCP tools that post, send or change things other people see",
+    ),
     ("data_store", "MCP data-store servers"),
     ("deploy_mcp", "MCP deployment/infra servers"),
     ("exec_mcp", "MCP servers that execute code or reach secrets"),
@@ -149,14 +158,21 @@ fn load_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, InputError>
     })
 }
 
-fn check_families<'a>(path: &Path, names: impl Iterator<Item = &'a String>) -> Result<(), InputError> {
+fn check_families<'a>(
+    path: &Path,
+    names: impl Iterator<Item = &'a String>,
+) -> Result<(), InputError> {
     for n in names {
         if !FAMILIES.iter().any(|(f, _)| f == n) {
             return Err(InputError::Invalid {
                 path: path.display().to_string(),
                 message: format!(
                     "unknown control family `{n}` (known: {})",
-                    FAMILIES.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", ")
+                    FAMILIES
+                        .iter()
+                        .map(|(f, _)| *f)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             });
         }
@@ -275,7 +291,9 @@ pub struct DraftOutput {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DraftError {
-    #[error("the generated draft does not parse ({0}); this is a hookwarden bug, please report it")]
+    #[error(
+        "the generated draft does not parse ({0}); this is a hookwarden bug, please report it"
+    )]
     Generated(String),
 }
 
@@ -329,7 +347,10 @@ fn anywhere(rel: &str) -> String {
 /// A concrete repo-relative path a glob matches, for a test.
 fn sample_for(glob: &str) -> String {
     let g = glob.trim_start_matches("**/").trim_start_matches('/');
-    let s = g.replace("**", "sample").replace('*', "sample").replace('?', "x");
+    let s = g
+        .replace("**", "sample")
+        .replace('*', "sample")
+        .replace('?', "x");
     if s.ends_with('/') || s.is_empty() {
         format!("{s}sample.txt")
     } else if s.ends_with("sample") && !g.contains('.') {
@@ -474,7 +495,9 @@ pub fn generate(input: &DraftInput) -> Result<DraftOutput, DraftError> {
             }
         }
         if kept.is_empty() {
-            b.warnings.push(format!("control `{id}` has no test; add one when you review it"));
+            b.warnings.push(format!(
+                "control `{id}` has no test; add one when you review it"
+            ));
         }
         c.tests = kept;
     }
@@ -506,12 +529,21 @@ fn secrets_controls(b: &mut Builder, ev: &Evaluation) {
         .iter()
         .filter(|i| matches!(i.category, Category::SecretFile | Category::PrivateKey))
         .collect();
-    let observed: Vec<String> = ev.observed.sensitive_paths.iter().map(|c| c.id.clone()).collect();
+    let observed: Vec<String> = ev
+        .observed
+        .sensitive_paths
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
     let mut evidence = ids(&files);
     evidence.extend(observed.iter().cloned());
     let mut tests = Vec::new();
-    let env_file = files.iter().find(|i| i.classes.iter().any(|c| c == "env_file"));
-    let key = files.iter().find(|i| i.category == Category::PrivateKey && i.classes.iter().any(|c| c == "private_key"));
+    let env_file = files
+        .iter()
+        .find(|i| i.classes.iter().any(|c| c == "env_file"));
+    let key = files.iter().find(|i| {
+        i.category == Category::PrivateKey && i.classes.iter().any(|c| c == "private_key")
+    });
     for i in [env_file, key].into_iter().flatten() {
         let mut t = test(&format!("agent reads {}", i.path));
         t.read = Some(i.path.clone());
@@ -555,7 +587,10 @@ fn secrets_controls(b: &mut Builder, ev: &Evaluation) {
         .of(Category::SecretInConfig)
         .map(|i| anywhere(&i.path))
         .collect();
-    let mut cred_evidence: Vec<String> = x.of(Category::SecretInConfig).map(|i| i.id.clone()).collect();
+    let mut cred_evidence: Vec<String> = x
+        .of(Category::SecretInConfig)
+        .map(|i| i.id.clone())
+        .collect();
     for s in &ev.inventory.mcp_servers {
         if s.inline_credentials.is_empty() {
             continue;
@@ -598,7 +633,9 @@ fn secrets_controls(b: &mut Builder, ev: &Evaluation) {
     }
 
     if !files.is_empty() {
-        let target = env_file.map(|i| i.path.clone()).unwrap_or_else(|| ".env".into());
+        let target = env_file
+            .map(|i| i.path.clone())
+            .unwrap_or_else(|| ".env".into());
         let mut t = test(&format!("agent writes {target}"));
         t.write = Some(target);
         t.content = Some("DEBUG=1".into());
@@ -657,7 +694,12 @@ fn sensitive_data_control(b: &mut Builder) {
     if ctx.sensitive_data.paths.is_empty() {
         return;
     }
-    let globs: Vec<String> = ctx.sensitive_data.paths.iter().map(|g| anywhere(g)).collect();
+    let globs: Vec<String> = ctx
+        .sensitive_data
+        .paths
+        .iter()
+        .map(|g| anywhere(g))
+        .collect();
     let sample = sample_for(&globs[0]);
     b.lists.insert("sensitive_data".into(), globs);
     let what = ctx
@@ -724,7 +766,14 @@ fn change_controls(b: &mut Builder, ev: &Evaluation) {
         .filter(|s| s.labels.contains(&Capability::DeploymentInfra))
         .map(|s| s.id.clone())
         .collect();
-    const INFRA_PROGRAMS: &[&str] = &["terraform", "tofu", "terragrunt", "pulumi", "kubectl", "helm"];
+    const INFRA_PROGRAMS: &[&str] = &[
+        "terraform",
+        "tofu",
+        "terragrunt",
+        "pulumi",
+        "kubectl",
+        "helm",
+    ];
     let observed_infra: Vec<String> = ev
         .observed
         .commands
@@ -736,7 +785,10 @@ fn change_controls(b: &mut Builder, ev: &Evaluation) {
     evidence.extend(deploy_mcp);
     evidence.extend(observed_infra);
     let mut tests = Vec::new();
-    for cmd in ["terraform apply -auto-approve", "kubectl apply -f k8s/deployment.yaml"] {
+    for cmd in [
+        "terraform apply -auto-approve",
+        "kubectl apply -f k8s/deployment.yaml",
+    ] {
         let mut t = test(&format!("`{cmd}`"));
         t.command = Some(cmd.into());
         t.fires = vec!["draft.infra.apply".into()];
@@ -896,9 +948,26 @@ fn write_control(
 
 /// Tool-name globs of MCP tools that change or send something.
 const WRITE_TOOLS: &[&str] = &[
-    "create*", "update*", "delete*", "merge*", "push*", "send*", "post*", "reply*", "add*",
-    "fork*", "close*", "comment*", "*_create*", "*_update*", "*_delete*", "*_post*", "*_send*",
-    "*_reply*", "*_merge*", "*_push*",
+    "create*",
+    "update*",
+    "delete*",
+    "merge*",
+    "push*",
+    "send*",
+    "post*",
+    "reply*",
+    "add*",
+    "fork*",
+    "close*",
+    "comment*",
+    "*_create*",
+    "*_update*",
+    "*_delete*",
+    "*_post*",
+    "*_send*",
+    "*_reply*",
+    "*_merge*",
+    "*_push*",
 ];
 
 fn mcp_controls(b: &mut Builder, ev: &Evaluation) {
@@ -917,7 +986,10 @@ fn mcp_controls(b: &mut Builder, ev: &Evaluation) {
         let auto = if s.auto_approved.is_empty() {
             String::new()
         } else {
-            format!(" Its config lets {} run without asking.", s.auto_approved.join(", "))
+            format!(
+                " Its config lets {} run without asking.",
+                s.auto_approved.join(", ")
+            )
         };
         let labels: Vec<&str> = s.labels.iter().map(|c| c.as_str()).collect();
         if s.labels.contains(&Capability::ExternalCommunication) {
@@ -968,7 +1040,10 @@ fn mcp_controls(b: &mut Builder, ev: &Evaluation) {
             let mut t = test(&format!("{name}: {tool}"));
             t.tool = Some(tool_name(&tool));
             let mut input = toml::map::Map::new();
-            input.insert("sql".into(), toml::Value::String("DELETE FROM customers".into()));
+            input.insert(
+                "sql".into(),
+                toml::Value::String("DELETE FROM customers".into()),
+            );
             t.tool_input = Some(toml::Value::Table(input));
             t.fires = vec![id.clone()];
             b.control(
@@ -1018,7 +1093,9 @@ fn mcp_controls(b: &mut Builder, ev: &Evaluation) {
                 "mcp_server, unless the tool name is a read",
                 Boundary::ToolRequest,
                 80,
-                &format!("Changes through `{name}` need approval. Describe the change and ask the user."),
+                &format!(
+                    "Changes through `{name}` need approval. Describe the change and ask the user."
+                ),
                 Condition {
                     mcp_server: one(name),
                     ..Condition::default()
@@ -1030,15 +1107,22 @@ fn mcp_controls(b: &mut Builder, ev: &Evaluation) {
                     mcp_tool: many(READ_TOOLS),
                     ..Condition::default()
                 });
-                c.unless_note = Some("read-only tools (get, list, describe, logs) are exempt".into());
+                c.unless_note =
+                    Some("read-only tools (get, list, describe, logs) are exempt".into());
             }
         }
         // A deployment server already has its control; this is for code runners and vaults.
-        if (s.labels.contains(&Capability::ExecutesCode) || s.labels.contains(&Capability::SecretsAccess))
+        if (s.labels.contains(&Capability::ExecutesCode)
+            || s.labels.contains(&Capability::SecretsAccess))
             && !s.labels.contains(&Capability::DeploymentInfra)
         {
             let id = format!("draft.exec.{slug}");
-            let tool = s.tools.iter().find(|t| !is_read_tool(t)).cloned().unwrap_or_else(|| "run".into());
+            let tool = s
+                .tools
+                .iter()
+                .find(|t| !is_read_tool(t))
+                .cloned()
+                .unwrap_or_else(|| "run".into());
             let mut t = test(&format!("{name}: {tool}"));
             t.tool = Some(tool_name(&tool));
             t.tool_input = Some(toml::Value::Table(toml::map::Map::new()));
@@ -1063,7 +1147,14 @@ fn mcp_controls(b: &mut Builder, ev: &Evaluation) {
     }
 }
 
-const READ_TOOLS: &[&str] = &["*get*", "*list*", "*describe*", "*logs*", "*read*", "*search*"];
+const READ_TOOLS: &[&str] = &[
+    "*get*",
+    "*list*",
+    "*describe*",
+    "*logs*",
+    "*read*",
+    "*search*",
+];
 
 fn is_read_tool(t: &str) -> bool {
     READ_TOOLS.iter().any(|g| super::glob::matches(g, t))
@@ -1078,7 +1169,12 @@ fn egress_controls(b: &mut Builder, ev: &Evaluation) {
         .observed
         .commands
         .iter()
-        .filter(|c| matches!(c.name.split(' ').next(), Some("curl" | "wget" | "nc" | "scp" | "rsync")))
+        .filter(|c| {
+            matches!(
+                c.name.split(' ').next(),
+                Some("curl" | "wget" | "nc" | "scp" | "rsync")
+            )
+        })
         .map(|c| c.id.clone())
         .collect();
     evidence.extend(net_programs);
@@ -1172,14 +1268,19 @@ fn egress_controls(b: &mut Builder, ev: &Evaluation) {
         ev.observed
             .tools
             .iter()
-            .filter(|t| crate::runtime::classify_tool(&t.name).kind == crate::event::ToolKind::WebFetch)
+            .filter(|t| {
+                crate::runtime::classify_tool(&t.name).kind == crate::event::ToolKind::WebFetch
+            })
             .map(|t| t.id.clone()),
     );
     let mut tests = Vec::new();
     let mut t = test("fetch from an untrusted host");
     t.tool = Some("WebFetch".into());
     let mut input = toml::map::Map::new();
-    input.insert("url".into(), toml::Value::String("https://blog.untrusted-example.net/post".into()));
+    input.insert(
+        "url".into(),
+        toml::Value::String("https://blog.untrusted-example.net/post".into()),
+    );
     t.tool_input = Some(toml::Value::Table(input));
     t.fires = vec!["draft.net.web-fetch".into()];
     tests.push(t);
@@ -1187,7 +1288,10 @@ fn egress_controls(b: &mut Builder, ev: &Evaluation) {
         let mut t = test(&format!("fetch from trusted {h}"));
         t.tool = Some("WebFetch".into());
         let mut input = toml::map::Map::new();
-        input.insert("url".into(), toml::Value::String(format!("https://{h}/docs")));
+        input.insert(
+            "url".into(),
+            toml::Value::String(format!("https://{h}/docs")),
+        );
         t.tool_input = Some(toml::Value::Table(input));
         t.not_fires = vec!["draft.net.web-fetch".into()];
         tests.push(t);
@@ -1264,7 +1368,11 @@ fn git_controls(b: &mut Builder, ev: &Evaluation) {
 
 fn apply_exceptions(b: &mut Builder) {
     let Some(ctx) = b.input.context else { return };
-    let path = b.input.context_path.clone().unwrap_or_else(|| "context".into());
+    let path = b
+        .input
+        .context_path
+        .clone()
+        .unwrap_or_else(|| "context".into());
     for (i, e) in ctx.exceptions.iter().enumerate() {
         let targets: Vec<usize> = b
             .controls
@@ -1295,8 +1403,12 @@ fn apply_exceptions(b: &mut Builder) {
             c.unless_note = Some(format!("business exception: {}", e.reason));
             c.evidence.push(format!("context:exception[{}]", i + 1));
             // An MCP tool exception is easy to exercise: its first tool must pass.
-            if let (Some(server), Some(tools)) = (c.when.mcp_server.as_ref(), e.unless.mcp_tool.as_ref()) {
-                if let (Some(server), Some(tool)) = (server.as_slice().first(), tools.as_slice().first()) {
+            if let (Some(server), Some(tools)) =
+                (c.when.mcp_server.as_ref(), e.unless.mcp_tool.as_ref())
+            {
+                if let (Some(server), Some(tool)) =
+                    (server.as_slice().first(), tools.as_slice().first())
+                {
                     let tool = tool.replace('*', "x");
                     let mut t = test(&format!("exception: {server} {tool}"));
                     t.tool = Some(format!("mcp__{server}__{tool}"));
@@ -1313,7 +1425,10 @@ fn apply_exceptions(b: &mut Builder) {
 // Rendering
 
 fn key(k: &str) -> String {
-    if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
         k.to_string()
     } else {
         toml::Value::String(k.to_string()).to_string()
@@ -1327,7 +1442,10 @@ fn inline(v: &toml::Value) -> String {
             if t.is_empty() {
                 return "{}".into();
             }
-            let parts: Vec<String> = t.iter().map(|(k, v)| format!("{} = {}", key(k), inline(v))).collect();
+            let parts: Vec<String> = t
+                .iter()
+                .map(|(k, v)| format!("{} = {}", key(k), inline(v)))
+                .collect();
             format!("{{ {} }}", parts.join(", "))
         }
         toml::Value::Array(a) => {
@@ -1339,7 +1457,9 @@ fn inline(v: &toml::Value) -> String {
 }
 
 fn inline_of<T: serde::Serialize>(v: &T) -> String {
-    toml::Value::try_from(v).map(|v| inline(&v)).unwrap_or_else(|_| "{}".into())
+    toml::Value::try_from(v)
+        .map(|v| inline(&v))
+        .unwrap_or_else(|_| "{}".into())
 }
 
 fn q(s: &str) -> String {
@@ -1414,7 +1534,12 @@ fn coverage_line(c: &Control, runtimes: &[(String, bool)]) -> String {
         .join("; ")
 }
 
-fn render(input: &DraftInput, controls: &[Control], lists: &BTreeMap<String, Vec<String>>, ev: &Evaluation) -> String {
+fn render(
+    input: &DraftInput,
+    controls: &[Control],
+    lists: &BTreeMap<String, Vec<String>>,
+    ev: &Evaluation,
+) -> String {
     let mut o = String::new();
     let runtimes = target_runtimes(ev);
     let repo_name = Path::new(&ev.repo)
@@ -1426,18 +1551,50 @@ fn render(input: &DraftInput, controls: &[Control], lists: &BTreeMap<String, Vec
     if let Some(p) = &input.context_path {
         let _ = write!(source, " + context {p}");
     }
-    let _ = writeln!(o, "# DRAFT hookwarden policy for `{repo_name}`, generated by `hookwarden policy draft`");
-    let _ = writeln!(o, "# from {source}, risk class {}{}.", input.risk.as_str(),
-        input.preset.map(|p| format!(", preset `{}`", p.preset.name)).unwrap_or_default());
+    let _ = writeln!(
+        o,
+        "# DRAFT hookwarden policy for `{repo_name}`, generated by `hookwarden policy draft`"
+    );
+    let _ = writeln!(
+        o,
+        "# from {source}, risk class {}{}.",
+        input.risk.as_str(),
+        input
+            .preset
+            .map(|p| format!(", preset `{}`", p.preset.name))
+            .unwrap_or_default()
+    );
     let _ = writeln!(o, "#");
-    let _ = writeln!(o, "# This file is the review point. For each control below, check the evidence it cites");
-    let _ = writeln!(o, "# (ids from the evaluation report), then: change `effect`, tighten `when`, add an");
-    let _ = writeln!(o, "# exception with `unless`, narrow it with `activation`, or switch it off with");
-    let _ = writeln!(o, "# `disabled = true` and say why in its `[rule.lineage] note`. Keep `lineage`: it is");
-    let _ = writeln!(o, "# shown by `hookwarden check` and in the audit log when the control fires.");
+    let _ = writeln!(
+        o,
+        "# This file is the review point. For each control below, check the evidence it cites"
+    );
+    let _ = writeln!(
+        o,
+        "# (ids from the evaluation report), then: change `effect`, tighten `when`, add an"
+    );
+    let _ = writeln!(
+        o,
+        "# exception with `unless`, narrow it with `activation`, or switch it off with"
+    );
+    let _ = writeln!(
+        o,
+        "# `disabled = true` and say why in its `[rule.lineage] note`. Keep `lineage`: it is"
+    );
+    let _ = writeln!(
+        o,
+        "# shown by `hookwarden check` and in the audit log when the control fires."
+    );
     let _ = writeln!(o, "# Then: policy validate -> policy test -> policy replay -> policy compile -> policy deploy");
-    let _ = writeln!(o, "# (docs/workflow.md). Coverage per runtime says how each runtime can enforce an effect.");
-    let unwired: Vec<&String> = runtimes.iter().filter(|(_, w)| !w).map(|(r, _)| r).collect();
+    let _ = writeln!(
+        o,
+        "# (docs/workflow.md). Coverage per runtime says how each runtime can enforce an effect."
+    );
+    let unwired: Vec<&String> = runtimes
+        .iter()
+        .filter(|(_, w)| !w)
+        .map(|(r, _)| r)
+        .collect();
     if !unwired.is_empty() {
         let _ = writeln!(
             o,
@@ -1454,31 +1611,54 @@ fn render(input: &DraftInput, controls: &[Control], lists: &BTreeMap<String, Vec
         }
     }
     if !ev.observed.hosts.is_empty() {
-        let hosts: Vec<String> = ev.observed.hosts.iter().take(20).map(|h| h.name.clone()).collect();
+        let hosts: Vec<String> = ev
+            .observed
+            .hosts
+            .iter()
+            .take(20)
+            .map(|h| h.name.clone())
+            .collect();
         let _ = writeln!(o, "#\n# Hosts contacted in recorded sessions (trusted only if listed in `trusted_hosts`):\n#   {}", hosts.join(", "));
     }
     let _ = writeln!(o);
     let _ = writeln!(o, "[policy]");
     let _ = writeln!(o, "name = {}", q(&format!("{repo_name}-draft")));
-    let use_case = ctx.and_then(|c| c.name.clone()).unwrap_or_else(|| "coding-agent".into());
+    let use_case = ctx
+        .and_then(|c| c.name.clone())
+        .unwrap_or_else(|| "coding-agent".into());
     let _ = writeln!(o, "use_case = {}", q(&use_case));
     let _ = writeln!(o, "version = \"0.1.0\"");
     let _ = writeln!(o, "status = \"draft\"");
     if let Some(m) = input.preset.and_then(|p| p.preset.mode) {
-        let _ = writeln!(o, "mode = {}", q(if m == Mode::Audit { "audit" } else { "enforce" }));
+        let _ = writeln!(
+            o,
+            "mode = {}",
+            q(if m == Mode::Audit { "audit" } else { "enforce" })
+        );
     }
     let desc = ctx
         .and_then(|c| c.description.clone())
         .unwrap_or_else(|| format!("Candidate controls from the evaluation of {repo_name}; every control cites its evidence."));
     let _ = writeln!(o, "description = {}", q(&desc));
     let _ = writeln!(o, "\n[policy.metadata]");
-    let _ = writeln!(o, "generated_by = {}", q(&format!("hookwarden {} policy draft", env!("CARGO_PKG_VERSION"))));
+    let _ = writeln!(
+        o,
+        "generated_by = {}",
+        q(&format!(
+            "hookwarden {} policy draft",
+            env!("CARGO_PKG_VERSION")
+        ))
+    );
     let _ = writeln!(o, "evaluation = {}", q(&input.evaluation_path));
     let _ = writeln!(o, "risk_class = {}", q(input.risk.as_str()));
     if let Some(p) = input.preset {
         let _ = writeln!(o, "preset = {}", q(&p.preset.name));
     }
-    let _ = writeln!(o, "target_runtimes = {}", inline_of(&runtimes.iter().map(|(r, _)| r.clone()).collect::<Vec<_>>()));
+    let _ = writeln!(
+        o,
+        "target_runtimes = {}",
+        inline_of(&runtimes.iter().map(|(r, _)| r.clone()).collect::<Vec<_>>())
+    );
     if !lists.is_empty() {
         let _ = writeln!(o, "\n[lists]");
         for (name, items) in lists {
@@ -1492,7 +1672,13 @@ fn render(input: &DraftInput, controls: &[Control], lists: &BTreeMap<String, Vec
         let _ = writeln!(o, "#   risk:       {}", c.addresses);
         let _ = writeln!(o, "#   applies to: {}", c.applies_to);
         let _ = writeln!(o, "#   check:      {}", c.check);
-        let _ = writeln!(o, "#   effect:     {} (family `{}`, risk class {})", c.effect, c.family, input.risk.as_str());
+        let _ = writeln!(
+            o,
+            "#   effect:     {} (family `{}`, risk class {})",
+            c.effect,
+            c.family,
+            input.risk.as_str()
+        );
         let act = match &c.activation {
             Some(a) => format!("as in [rule.activation] (context): {}", inline_of(a)),
             None => "always".into(),
@@ -1501,7 +1687,15 @@ fn render(input: &DraftInput, controls: &[Control], lists: &BTreeMap<String, Vec
         let _ = writeln!(o, "#   timing:     {}", timing(c.boundary));
         for (r, wired) in &runtimes {
             let cov = coverage(r, c.boundary, c.effect);
-            let _ = writeln!(o, "#   coverage:   {r}: {cov}{}", if *wired { "" } else { " (once hookwarden is wired)" });
+            let _ = writeln!(
+                o,
+                "#   coverage:   {r}: {cov}{}",
+                if *wired {
+                    ""
+                } else {
+                    " (once hookwarden is wired)"
+                }
+            );
         }
         if let Some(n) = &c.unless_note {
             let _ = writeln!(o, "#   exception:  {n}");
@@ -1574,7 +1768,11 @@ mod tests {
 
     #[test]
     fn samples_match_their_globs() {
-        for g in ["**/data/customers/**", "**/config/production.yaml", "**/*.tf"] {
+        for g in [
+            "**/data/customers/**",
+            "**/config/production.yaml",
+            "**/*.tf",
+        ] {
             let s = format!("/home/dev/project/{}", sample_for(g));
             assert!(super::super::glob::matches(g, &s), "{g} vs {s}");
         }

@@ -19,8 +19,12 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> Value {
-        serde_json::from_str(self.stdout.trim())
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {:?}\nstderr: {}", self.stdout, self.stderr))
+        serde_json::from_str(self.stdout.trim()).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}): {:?}\nstderr: {}",
+                self.stdout, self.stderr
+            )
+        })
     }
 }
 
@@ -50,8 +54,14 @@ impl Env {
             .env("HOOKWARDEN_AUDIT", self.audit_path())
             .env("HOOKWARDEN_DATA_DIR", self.dir.path().join("data"))
             .env("HOOKWARDEN_CONFIG_DIR", self.dir.path().join("config"))
-            .env("HOOKWARDEN_ORG_POLICY", self.dir.path().join("org-policy.toml"))
-            .env("HOOKWARDEN_USER_POLICY", self.dir.path().join("user-policy.toml"))
+            .env(
+                "HOOKWARDEN_ORG_POLICY",
+                self.dir.path().join("org-policy.toml"),
+            )
+            .env(
+                "HOOKWARDEN_USER_POLICY",
+                self.dir.path().join("user-policy.toml"),
+            )
             .env("HOME", self.dir.path().join("home"))
             .env_remove("TMPDIR")
             .current_dir(self.dir.path());
@@ -82,13 +92,18 @@ impl Env {
 
     /// Runs `hookwarden hook --runtime <rt>` with a JSON payload.
     pub fn hook(&self, runtime: &str, payload: &Value) -> Run {
-        self.run(&["hook", "--runtime", runtime], payload.to_string().as_bytes())
+        self.run(
+            &["hook", "--runtime", runtime],
+            payload.to_string().as_bytes(),
+        )
     }
 
     pub fn audit_lines(&self) -> Vec<Value> {
         let text = std::fs::read_to_string(self.audit_path()).unwrap_or_default();
         text.lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("broken audit line ({e}): {l}")))
+            .map(|l| {
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("broken audit line ({e}): {l}"))
+            })
             .collect()
     }
 

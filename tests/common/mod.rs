@@ -2,6 +2,8 @@
 //! (its own audit log, data, config and policy locations) and captures what it answers.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod fake;
+
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};

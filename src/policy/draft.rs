@@ -1771,7 +1771,7 @@ mod tests {
         for g in [
             "**/data/customers/**",
             "**/config/production.yaml",
-            "**/*.tf",
+            "**.tf",
         ] {
             let s = format!("/home/dev/project/{}", sample_for(g));
             assert!(super::super::glob::matches(g, &s), "{g} vs {s}");

@@ -28,7 +28,14 @@ pub fn apply(text: &str, findings: &[Finding]) -> String {
     let mut spans: Vec<(usize, usize, &str, &str)> = findings
         .iter()
         .filter(|f| f.start < f.end && f.end <= text.len())
-        .map(|f| (floor(text, f.start), ceil(text, f.end), f.kind.as_str(), f.hash.as_str()))
+        .map(|f| {
+            (
+                floor(text, f.start),
+                ceil(text, f.end),
+                f.kind.as_str(),
+                f.hash.as_str(),
+            )
+        })
         .collect();
     spans.sort();
     let mut merged: Vec<(usize, usize, &str, &str)> = Vec::new();

@@ -206,7 +206,14 @@ fn static_exposure_finds_each_category() {
     };
     assert_eq!(paths("secret_file"), vec![".env"]);
     assert_eq!(paths("private_key"), vec!["deploy/keys/id_rsa"]);
-    assert_eq!(paths("secret_in_config"), vec!["config/production.yaml"]);
+    assert_eq!(
+        paths("secret_in_config"),
+        vec![
+            ".gemini/settings.json",
+            ".mcp.json",
+            "config/production.yaml"
+        ]
+    );
     assert_eq!(
         paths("infra_code"),
         vec![

@@ -21,7 +21,8 @@ struct Tally {
 
 #[test]
 fn dev_corpus_recall_and_false_positives() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/secrets-dev.jsonl");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/secrets-dev.jsonl");
     let Ok(data) = std::fs::read_to_string(&path) else {
         eprintln!("secrets corpus not found at {}; skipping", path.display());
         return;
@@ -59,8 +60,16 @@ fn dev_corpus_recall_and_false_positives() {
         hit += t.hit;
         neg += t.neg;
         touched += t.touched;
-        let recall = if t.pos == 0 { "-".to_string() } else { format!("{}/{}", t.hit, t.pos) };
-        let fp = if t.neg == 0 { "-".to_string() } else { format!("{}/{}", t.touched, t.neg) };
+        let recall = if t.pos == 0 {
+            "-".to_string()
+        } else {
+            format!("{}/{}", t.hit, t.pos)
+        };
+        let fp = if t.neg == 0 {
+            "-".to_string()
+        } else {
+            format!("{}/{}", t.touched, t.neg)
+        };
         println!("{k:<46} {recall:>9} {fp:>9}");
     }
     let recall = hit as f64 / pos.max(1) as f64;
@@ -82,7 +91,11 @@ fn dev_corpus_recall_and_false_positives() {
     // `AKCxxxxxxxxxx` that hookwarden suppresses on purpose, and public IP addresses, which are
     // not secrets).
     assert!(recall >= 0.87, "recall fell to {:.1}%", recall * 100.0);
-    assert!(fp_rate <= 0.08, "false positives rose to {:.1}%", fp_rate * 100.0);
+    assert!(
+        fp_rate <= 0.08,
+        "false positives rose to {:.1}%",
+        fp_rate * 100.0
+    );
 }
 
 fn short(t: &str) -> String {

@@ -31,15 +31,27 @@ fn every_kind_is_found_and_masked_whole() {
                 e.1 += 1;
             } else {
                 let kinds: Vec<&str> = found.iter().map(|x| x.kind.as_str()).collect();
-                failures.push(format!("{} (seed {seed}) found {kinds:?}: {}", f.kind, f.text));
+                failures.push(format!(
+                    "{} (seed {seed}) found {kinds:?}: {}",
+                    f.kind, f.text
+                ));
             }
         }
     }
     for (k, (n, ok)) in &per_kind {
         println!("{k:<28} {ok}/{n}");
     }
-    assert!(per_kind.len() >= 40, "only {} kinds generated", per_kind.len());
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        per_kind.len() >= 40,
+        "only {} kinds generated",
+        per_kind.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

@@ -30,7 +30,14 @@ fn clean_text() -> impl Strategy<Value = String> {
 }
 
 fn separator() -> impl Strategy<Value = &'static str> {
-    prop_oneof![Just(" "), Just("\n"), Just("\t"), Just(" \""), Just("\n> "), Just(": ")]
+    prop_oneof![
+        Just(" "),
+        Just("\n"),
+        Just("\t"),
+        Just(" \""),
+        Just("\n> "),
+        Just(": ")
+    ]
 }
 
 proptest! {

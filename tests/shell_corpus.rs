@@ -45,7 +45,10 @@ fn shell_corpus() {
                 .unwrap_or_else(|e| panic!("{}:{}: {e}", file.display(), n + 1));
             let cmd = v["cmd"].as_str().unwrap().to_string();
             let expect: Effect = serde_json::from_value(v["expect"].clone()).unwrap();
-            let category = v["category"].as_str().unwrap_or("uncategorized").to_string();
+            let category = v["category"]
+                .as_str()
+                .unwrap_or("uncategorized")
+                .to_string();
             let t = PolicyTest {
                 command: Some(cmd.clone()),
                 cwd: v["cwd"].as_str().map(|s| s.to_string()),
@@ -75,7 +78,10 @@ fn shell_corpus() {
         }
     }
     let (mut d_all, mut s_all, mut safe_all, mut a_all) = (0, 0, 0, 0);
-    println!("\n{:<28} {:>16} {:>16}", "category", "dangerous stopped", "safe allowed");
+    println!(
+        "\n{:<28} {:>16} {:>16}",
+        "category", "dangerous stopped", "safe allowed"
+    );
     for (cat, t) in &tallies {
         let pct = |a: usize, b: usize| {
             if b == 0 {

@@ -210,8 +210,9 @@ pub(crate) fn id_part(s: &str) -> String {
 /// Hides credentials a URL or argument may carry (`postgres://user:pass@host`, tokens) so
 /// commands and URLs from configs can be shown.
 pub fn scrub(s: &str) -> String {
-    let masked = crate::audit::mask(s);
-    scrub_userinfo(&masked)
+    // Userinfo first: a URL without its password is still a useful URL to show, where the
+    // secret masker would hide the whole connection string.
+    crate::audit::mask(&scrub_userinfo(s))
 }
 
 fn scrub_userinfo(s: &str) -> String {

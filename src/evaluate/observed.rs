@@ -368,12 +368,10 @@ fn record_action(obs: &mut Observed, ev: &Event) {
                 e.1.insert(f.name.clone());
             }
         }
-        for h in &f.hosts {
-            *obs.acc.hosts.entry(h.clone()).or_insert(0) += 1;
-        }
     }
-    // Hosts from URLs in the command and the tool input, until a network signal reports them.
-    let mut hosts = BTreeSet::new();
+    // Hosts the signals report, and those in URLs of the command and tool input; each host
+    // counts once per action.
+    let mut hosts: BTreeSet<String> = flags.iter().flat_map(|f| f.hosts.iter().cloned()).collect();
     if let Some(c) = &ev.command {
         hosts.extend(hosts_in(c));
     }

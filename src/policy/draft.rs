@@ -1768,11 +1768,7 @@ mod tests {
 
     #[test]
     fn samples_match_their_globs() {
-        for g in [
-            "**/data/customers/**",
-            "**/config/production.yaml",
-            "**.tf",
-        ] {
+        for g in ["**/data/customers/**", "**/config/production.yaml", "**.tf"] {
             let s = format!("/home/dev/project/{}", sample_for(g));
             assert!(super::super::glob::matches(g, &s), "{g} vs {s}");
         }

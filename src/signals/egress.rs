@@ -97,15 +97,37 @@ fn looks_like_url(a: &str) -> bool {
     let host = host.split(':').next().unwrap_or("");
     let labels: Vec<&str> = host.split('.').collect();
     labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        })
         && labels
-            .last()
-            .is_some_and(|t| t.chars().all(|c| c.is_ascii_alphabetic()) || host.parse::<std::net::Ipv4Addr>().is_ok())
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && labels.last().is_some_and(|t| {
+            t.chars().all(|c| c.is_ascii_alphabetic()) || host.parse::<std::net::Ipv4Addr>().is_ok()
+        })
         && !matches!(
             labels.last().copied(),
-            Some("txt" | "json" | "sh" | "py" | "js" | "ts" | "md" | "tar" | "gz" | "zip" | "rs" | "toml" | "yaml" | "yml" | "html" | "log" | "csv" | "sql" | "env" | "pem" | "key")
+            Some(
+                "txt"
+                    | "json"
+                    | "sh"
+                    | "py"
+                    | "js"
+                    | "ts"
+                    | "md"
+                    | "tar"
+                    | "gz"
+                    | "zip"
+                    | "rs"
+                    | "toml"
+                    | "yaml"
+                    | "yml"
+                    | "html"
+                    | "log"
+                    | "csv"
+                    | "sql"
+                    | "env"
+                    | "pem"
+                    | "key"
+            )
         )
 }
 
@@ -127,19 +149,80 @@ pub struct NetFacts {
 }
 
 const CURL_VALUE_OPTS: &[&str] = &[
-    "-o", "--output", "-H", "--header", "-u", "--user", "-X", "--request", "-A",
-    "--user-agent", "-e", "--referer", "-b", "--cookie", "-c", "--cookie-jar", "-w",
-    "--write-out", "-K", "--config", "-x", "--proxy", "--resolve", "--connect-to", "--cacert",
-    "--cert", "--key", "-m", "--max-time", "--retry", "-r", "--range", "-C",
-    "--continue-at", "-z", "--time-cond", "-E", "--connect-timeout", "--max-redirs",
-    "--retry-delay", "--retry-max-time", "--limit-rate", "-Y", "-y", "--speed-limit",
-    "--speed-time", "--interface", "--dns-servers", "--oauth2-bearer", "--proto",
-    "--proto-redir", "--trace", "--trace-ascii", "--stderr", "-D", "--dump-header",
-    "--output-dir", "--aws-sigv4", "--proxy-user", "-U",
+    "-o",
+    "--output",
+    "-H",
+    "--header",
+    "-u",
+    "--user",
+    "-X",
+    "--request",
+    "-A",
+    "--user-agent",
+    "-e",
+    "--referer",
+    "-b",
+    "--cookie",
+    "-c",
+    "--cookie-jar",
+    "-w",
+    "--write-out",
+    "-K",
+    "--config",
+    "-x",
+    "--proxy",
+    "--resolve",
+    "--connect-to",
+    "--cacert",
+    "--cert",
+    "--key",
+    "-m",
+    "--max-time",
+    "--retry",
+    "-r",
+    "--range",
+    "-C",
+    "--continue-at",
+    "-z",
+    "--time-cond",
+    "-E",
+    "--connect-timeout",
+    "--max-redirs",
+    "--retry-delay",
+    "--retry-max-time",
+    "--limit-rate",
+    "-Y",
+    "-y",
+    "--speed-limit",
+    "--speed-time",
+    "--interface",
+    "--dns-servers",
+    "--oauth2-bearer",
+    "--proto",
+    "--proto-redir",
+    "--trace",
+    "--trace-ascii",
+    "--stderr",
+    "-D",
+    "--dump-header",
+    "--output-dir",
+    "--aws-sigv4",
+    "--proxy-user",
+    "-U",
 ];
 const CURL_DATA_OPTS: &[&str] = &[
-    "-d", "--data", "--data-binary", "--data-ascii", "--data-urlencode", "--json", "-F",
-    "--form", "--form-string", "-T", "--upload-file", "--data-raw",
+    "-d",
+    "--data",
+    "--data-binary",
+    "--data-ascii",
+    "--data-urlencode",
+    "--json",
+    "-F",
+    "--form",
+    "--form-string",
+    "-T",
+    "--upload-file",
+    "--data-raw",
 ];
 
 /// Analyses one simple command (program basename and argv after it) for network egress.
@@ -178,7 +261,11 @@ pub fn analyze_command(
                         to_stdout = true;
                     }
                     i += 1;
-                } else if a == "-O-" || a == "-qO-" || a == "--output-document=-" || a.ends_with("O-") && a.starts_with('-') && !a.starts_with("--") {
+                } else if a == "-O-"
+                    || a == "-qO-"
+                    || a == "--output-document=-"
+                    || a.ends_with("O-") && a.starts_with('-') && !a.starts_with("--")
+                {
                     to_stdout = true;
                 } else if !a.starts_with('-') && looks_like_url(a) {
                     hosts.extend(host_of(a));
@@ -309,7 +396,9 @@ fn curl(
                         .or_else(|| v.split_once("=<").map(|(_, f)| f.to_string()))
                         .or_else(|| {
                             if name == "--data-urlencode" {
-                                v.split_once('@').filter(|(n, _)| !n.contains('=')).map(|(_, f)| f.to_string())
+                                v.split_once('@')
+                                    .filter(|(n, _)| !n.contains('='))
+                                    .map(|(_, f)| f.to_string())
                             } else {
                                 None
                             }
@@ -345,7 +434,28 @@ fn curl(
             if a.contains('O') || a.ends_with('o') {
                 writes_file = true;
             }
-            if matches!(last, "o" | "H" | "u" | "X" | "A" | "e" | "b" | "c" | "w" | "K" | "x" | "m" | "r" | "C" | "z" | "E" | "D" | "Y" | "y" | "U") {
+            if matches!(
+                last,
+                "o" | "H"
+                    | "u"
+                    | "X"
+                    | "A"
+                    | "e"
+                    | "b"
+                    | "c"
+                    | "w"
+                    | "K"
+                    | "x"
+                    | "m"
+                    | "r"
+                    | "C"
+                    | "z"
+                    | "E"
+                    | "D"
+                    | "Y"
+                    | "y"
+                    | "U"
+            ) {
                 i += 1;
             }
             if a.ends_with('d') || a.ends_with('F') || a.ends_with('T') {
@@ -353,7 +463,10 @@ fn curl(
                 if let Some(v) = args.get(i + 1) {
                     if a.ends_with('T') {
                         uploads.push(v.clone());
-                    } else if let Some(f) = v.strip_prefix('@').or_else(|| v.split_once("=@").map(|(_, f)| f)) {
+                    } else if let Some(f) = v
+                        .strip_prefix('@')
+                        .or_else(|| v.split_once("=@").map(|(_, f)| f))
+                    {
                         uploads.push(f.to_string());
                     }
                 }
@@ -379,7 +492,11 @@ fn curl(
         let facts_paths = uploads.iter().map(|f| paths::fact(f, ctx)).collect();
         push_upload(out, detail, &hosts, facts_paths, ctx);
     } else {
-        out.push(Flag::new("net.download").detail(detail).hosts(hosts.clone()));
+        out.push(
+            Flag::new("net.download")
+                .detail(detail)
+                .hosts(hosts.clone()),
+        );
     }
     facts.hosts = hosts;
 }
@@ -393,7 +510,11 @@ fn push_net(
     file_reads: &mut Vec<String>,
 ) {
     if uploads.is_empty() {
-        out.push(Flag::new("net.download").detail(detail).hosts(hosts.to_vec()));
+        out.push(
+            Flag::new("net.download")
+                .detail(detail)
+                .hosts(hosts.to_vec()),
+        );
     } else {
         file_reads.extend(uploads.iter().cloned());
         let p = uploads.iter().map(|f| paths::fact(f, ctx)).collect();
@@ -421,7 +542,11 @@ fn remote_part(a: &str) -> Option<String> {
     if a.starts_with('-') || a.starts_with('/') || a.starts_with('.') {
         return None;
     }
-    if let Some(rest) = a.strip_prefix("rsync://").or_else(|| a.strip_prefix("sftp://")).or_else(|| a.strip_prefix("scp://")) {
+    if let Some(rest) = a
+        .strip_prefix("rsync://")
+        .or_else(|| a.strip_prefix("sftp://"))
+        .or_else(|| a.strip_prefix("scp://"))
+    {
         return host_of(rest);
     }
     let (host, _) = a.split_once(':')?;
@@ -441,11 +566,40 @@ fn remote_copy(
     file_reads: &mut Vec<String>,
 ) {
     const VALUE_OPTS: &[&str] = &[
-        "-i", "-P", "-p", "-o", "-F", "-l", "-c", "-S", "-J", "-e", "--rsh", "-b", "-D", "-B",
-        "--exclude", "--include", "--exclude-from", "--include-from", "--filter", "-f",
-        "--files-from", "--log-file", "--password-file", "--port", "--timeout", "--chmod",
-        "--backup-dir", "--suffix", "--partial-dir", "--temp-dir", "-T", "--compare-dest",
-        "--link-dest", "--copy-dest",
+        "-i",
+        "-P",
+        "-p",
+        "-o",
+        "-F",
+        "-l",
+        "-c",
+        "-S",
+        "-J",
+        "-e",
+        "--rsh",
+        "-b",
+        "-D",
+        "-B",
+        "--exclude",
+        "--include",
+        "--exclude-from",
+        "--include-from",
+        "--filter",
+        "-f",
+        "--files-from",
+        "--log-file",
+        "--password-file",
+        "--port",
+        "--timeout",
+        "--chmod",
+        "--backup-dir",
+        "--suffix",
+        "--partial-dir",
+        "--temp-dir",
+        "-T",
+        "--compare-dest",
+        "--link-dest",
+        "--copy-dest",
     ];
     let mut operands = Vec::new();
     let mut i = 0;
@@ -454,7 +608,11 @@ fn remote_copy(
         if a.starts_with('-') {
             let flag_takes = VALUE_OPTS.contains(&a.as_str())
                 && !(program == "scp" && a == "-p")
-                && !(program == "rsync" && matches!(a.as_str(), "-p" | "-c" | "-l" | "-D" | "-b" | "-S" | "-o" | "-i" | "-P" | "-J" | "-F"));
+                && !(program == "rsync"
+                    && matches!(
+                        a.as_str(),
+                        "-p" | "-c" | "-l" | "-D" | "-b" | "-S" | "-o" | "-i" | "-P" | "-J" | "-F"
+                    ));
             if flag_takes {
                 i += 1;
             }
@@ -480,7 +638,10 @@ fn remote_copy(
         return;
     };
     if let Some(h) = remote_part(dest) {
-        let local: Vec<&String> = sources.iter().filter(|s| remote_part(s).is_none()).collect();
+        let local: Vec<&String> = sources
+            .iter()
+            .filter(|s| remote_part(s).is_none())
+            .collect();
         file_reads.extend(local.iter().map(|s| s.to_string()));
         let p = local.iter().map(|f| paths::fact(f, ctx)).collect();
         push_upload(out, detail, &[h], p, ctx);
@@ -498,7 +659,10 @@ mod tests {
 
     #[test]
     fn hosts_from_urls() {
-        assert_eq!(host_of("https://Example.com:8443/x?y").as_deref(), Some("example.com"));
+        assert_eq!(
+            host_of("https://Example.com:8443/x?y").as_deref(),
+            Some("example.com")
+        );
         assert_eq!(host_of("user@10.0.0.1:/srv").as_deref(), Some("10.0.0.1"));
         assert_eq!(host_of("http://[::1]:80/").as_deref(), Some("::1"));
         assert!(looks_like_url("evil.example.com/x.sh"));

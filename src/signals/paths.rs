@@ -432,13 +432,27 @@ mod tests {
         ] {
             assert!(fact(p, &c).has("secret_file"), "{p}");
         }
-        for p in ["~/.ssh/id_rsa.pub", ".env.example", "src/main.rs", "docs/keys.md"] {
+        for p in [
+            "~/.ssh/id_rsa.pub",
+            ".env.example",
+            "src/main.rs",
+            "docs/keys.md",
+        ] {
             assert!(!fact(p, &c).has("secret_file"), "{p}");
         }
-        assert_eq!(persistence_class("/home/u/.ssh/authorized_keys"), Some("ssh_config"));
+        assert_eq!(
+            persistence_class("/home/u/.ssh/authorized_keys"),
+            Some("ssh_config")
+        );
         assert_eq!(persistence_class("/home/u/.zshrc"), Some("shell_rc"));
-        assert_eq!(persistence_class("/home/u/proj/.git/hooks/pre-push"), Some("git_hook"));
-        assert_eq!(persistence_class("/home/u/proj/.git/config"), Some("git_config"));
+        assert_eq!(
+            persistence_class("/home/u/proj/.git/hooks/pre-push"),
+            Some("git_hook")
+        );
+        assert_eq!(
+            persistence_class("/home/u/proj/.git/config"),
+            Some("git_config")
+        );
         assert_eq!(persistence_class("/home/u/proj/src/lib.rs"), None);
     }
 

@@ -44,7 +44,10 @@ impl Signal for PiiSignal {
         let text = match event.boundary_text() {
             Some(t) => t,
             None if event.boundary == Boundary::ToolRequest
-                && matches!(event.tool_kind(), Some(ToolKind::Mcp) | Some(ToolKind::Other)) =>
+                && matches!(
+                    event.tool_kind(),
+                    Some(ToolKind::Mcp) | Some(ToolKind::Other)
+                ) =>
             {
                 owned = crate::runtime::response_text(&event.tool_input);
                 owned.as_str()
@@ -169,7 +172,8 @@ fn edges(text: &str, s: usize, e: usize, extra: &[u8]) -> bool {
 /// Numbers are not part of a longer number, version or identifier.
 fn digit_edges(text: &str, s: usize, e: usize) -> bool {
     let b = text.as_bytes();
-    let bad_before = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b'/' | b':' | b'+');
+    let bad_before =
+        |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b'/' | b':' | b'+');
     let bad_after = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'/' | b':');
     let after_dot_digit = e + 1 < b.len() && b[e] == b'.' && b[e + 1].is_ascii_digit();
     (s == 0 || !bad_before(b[s - 1])) && (e >= b.len() || !bad_after(b[e])) && !after_dot_digit
@@ -178,12 +182,22 @@ fn digit_edges(text: &str, s: usize, e: usize) -> bool {
 fn preceded_by_version_or_time(text: &str, s: usize) -> bool {
     let head = &text[s.saturating_sub(12)..s];
     let lower = head.to_ascii_lowercase();
-    lower.contains("version") || lower.contains("v=") || lower.contains("port") || lower.contains("pid")
+    lower.contains("version")
+        || lower.contains("v=")
+        || lower.contains("port")
+        || lower.contains("pid")
 }
 
 const EMAIL_SKIP_DOMAINS: &[&str] = &[
-    "example.com", "example.org", "example.net", "users.noreply.github.com", "noreply.github.com",
-    "localhost", "test.com", "email.com", "domain.com",
+    "example.com",
+    "example.org",
+    "example.net",
+    "users.noreply.github.com",
+    "noreply.github.com",
+    "localhost",
+    "test.com",
+    "email.com",
+    "domain.com",
 ];
 const NOT_TLDS: &[&str] = &[
     "png", "jpg", "jpeg", "gif", "svg", "webp", "js", "ts", "css", "json", "md", "txt", "html",
@@ -199,8 +213,18 @@ fn email_ok(m: &str) -> bool {
     if NOT_TLDS.contains(&tld) {
         return false;
     }
-    if matches!(local, "git" | "noreply" | "no-reply" | "donotreply" | "user" | "you" | "name" | "username" | "email")
-        || local.starts_with("noreply")
+    if matches!(
+        local,
+        "git"
+            | "noreply"
+            | "no-reply"
+            | "donotreply"
+            | "user"
+            | "you"
+            | "name"
+            | "username"
+            | "email"
+    ) || local.starts_with("noreply")
     {
         return false;
     }

@@ -56,7 +56,11 @@ fn b64url_encode(data: &[u8]) -> String {
     let a = B64URL.as_bytes();
     let mut out = String::new();
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
         let chars = chunk.len() + 1;
         for i in 0..chars {
@@ -83,7 +87,14 @@ fn fake(kind: &'static str, secret: String, context: &str) -> Fake {
 
 /// Every generator, by kind.
 pub fn all(r: &mut Rng) -> Vec<Fake> {
-    let pw = |r: &mut Rng| format!("{}{}{}", r.pick(PASSWORD, 10), r.pick(DIGITS, 2), r.pick(LOWER, 4));
+    let pw = |r: &mut Rng| {
+        format!(
+            "{}{}{}",
+            r.pick(PASSWORD, 10),
+            r.pick(DIGITS, 2),
+            r.pick(LOWER, 4)
+        )
+    };
     let pem_body = |r: &mut Rng| {
         (0..8)
             .map(|_| r.pick(B64, 64))
@@ -92,8 +103,16 @@ pub fn all(r: &mut Rng) -> Vec<Fake> {
     };
     let jwt = |r: &mut Rng| {
         let header = b64url_encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-        let body = format!(r#"{{"sub":"{}","iat":{}}}"#, r.pick(ALNUM, 12), 1_700_000_000 + r.next() % 1000);
-        format!("{header}.{}.{}", b64url_encode(body.as_bytes()), r.pick(B64URL, 43))
+        let body = format!(
+            r#"{{"sub":"{}","iat":{}}}"#,
+            r.pick(ALNUM, 12),
+            1_700_000_000 + r.next() % 1000
+        );
+        format!(
+            "{header}.{}.{}",
+            b64url_encode(body.as_bytes()),
+            r.pick(B64URL, 43)
+        )
     };
     vec![
         fake("aws-access-key-id", format!("AKIA{}", r.pick("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)), "aws_access_key_id = {}"),

@@ -40,10 +40,42 @@ const MAX_SPAN: usize = 17 * 1024;
 
 /// Programs that send data over the network (or fetch with credentials).
 const EGRESS_PROGRAMS: &[&str] = &[
-    "curl", "wget", "http", "https", "xh", "httpie", "nc", "ncat", "netcat", "socat", "telnet",
-    "scp", "sftp", "rsync", "ftp", "ssh", "aws", "gsutil", "gcloud", "az", "gh", "git", "docker",
-    "podman", "npm", "twine", "openssl", "mail", "sendmail", "mutt", "s3cmd", "rclone",
-    "Invoke-WebRequest", "Invoke-RestMethod", "iwr", "irm",
+    "curl",
+    "wget",
+    "http",
+    "https",
+    "xh",
+    "httpie",
+    "nc",
+    "ncat",
+    "netcat",
+    "socat",
+    "telnet",
+    "scp",
+    "sftp",
+    "rsync",
+    "ftp",
+    "ssh",
+    "aws",
+    "gsutil",
+    "gcloud",
+    "az",
+    "gh",
+    "git",
+    "docker",
+    "podman",
+    "npm",
+    "twine",
+    "openssl",
+    "mail",
+    "sendmail",
+    "mutt",
+    "s3cmd",
+    "rclone",
+    "Invoke-WebRequest",
+    "Invoke-RestMethod",
+    "iwr",
+    "irm",
 ];
 
 pub struct SecretSignal;
@@ -138,7 +170,11 @@ fn shell_egress(flags: &[Flag], command: &str) -> (bool, Vec<String>) {
                 hosts.extend(f.hosts.iter().cloned());
             }
             "shell.exec" => {
-                let program = f.attrs.get("program").and_then(|v| v.as_str()).unwrap_or("");
+                let program = f
+                    .attrs
+                    .get("program")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("");
                 if EGRESS_PROGRAMS.contains(&program) {
                     egress = true;
                     let args = f.attrs.get("args").and_then(|a| a.as_array());
@@ -164,9 +200,12 @@ fn written_egress(text: &str, findings: &[Finding]) -> (bool, Vec<String>) {
         let line_start = text[..f.start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[f.end..].find('\n').map_or(text.len(), |i| f.end + i);
         let line = &text[line_start..line_end];
-        let calls_out = line.split(|c: char| !c.is_ascii_alphanumeric() && c != '-').any(|w| {
-            EGRESS_PROGRAMS.contains(&w) || matches!(w, "fetch" | "requests" | "urlopen" | "axios")
-        });
+        let calls_out = line
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+            .any(|w| {
+                EGRESS_PROGRAMS.contains(&w)
+                    || matches!(w, "fetch" | "requests" | "urlopen" | "axios")
+            });
         let line_hosts: Vec<String> = line
             .split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '(' || c == ')')
             .filter_map(url_host)
@@ -339,8 +378,7 @@ fn drop_shadowed(out: &mut Vec<Finding>) {
         .map(|f| (f.start, f.end))
         .collect();
     out.retain(|f| {
-        !WEAK.contains(&f.kind.as_str())
-            || !strong.iter().any(|&(s, e)| s <= f.start && f.end <= e)
+        !WEAK.contains(&f.kind.as_str()) || !strong.iter().any(|&(s, e)| s <= f.start && f.end <= e)
     });
 }
 
@@ -459,7 +497,10 @@ fn is_k8s_secret_kind(text: &str, kw_end: usize) -> bool {
         Some(b'\'') | Some(b'"') => &rest[1..],
         _ => rest,
     };
-    matches!(rest.first(), None | Some(b'\n') | Some(b'\r') | Some(b' ') | Some(b'\t'))
+    matches!(
+        rest.first(),
+        None | Some(b'\n') | Some(b'\r') | Some(b' ') | Some(b'\t')
+    )
 }
 
 fn secret_group<'t>(caps: &regex::Captures<'t>) -> Option<regex::Match<'t>> {
@@ -542,13 +583,11 @@ fn token_edges(text: &str, start: usize, end: usize) -> bool {
 /// The kind to report for a candidate, or `None` when a check rejects it.
 fn accept(r: &RuleDef, value: &str, text: &str, start: usize) -> Option<&'static str> {
     match r.check {
-        Check::Token(min) => {
-            (!is_placeholder(value) && entropy(value) >= min).then_some(r.kind)
+        Check::Token(min) => (!is_placeholder(value) && entropy(value) >= min).then_some(r.kind),
+        Check::Assigned(min) => {
+            (!is_placeholder(value) && !is_reference(value) && entropy(value) >= min)
+                .then_some(r.kind)
         }
-        Check::Assigned(min) => (!is_placeholder(value)
-            && !is_reference(value)
-            && entropy(value) >= min)
-            .then_some(r.kind),
         Check::Password => password_ok(value).then_some(r.kind),
         Check::Jwt => jwt_ok(value).then_some(r.kind),
         Check::PemBlock => pem_kind(value),
@@ -581,7 +620,12 @@ fn token_prefixes() -> &'static [String] {
         RULES
             .iter()
             .filter(|r| matches!(r.check, Check::Token(_)) && r.back == 0)
-            .flat_map(|r| r.exact.iter().filter(|w| w.len() >= 3).map(|w| w.to_string()))
+            .flat_map(|r| {
+                r.exact
+                    .iter()
+                    .filter(|w| w.len() >= 3)
+                    .map(|w| w.to_string())
+            })
             .chain(["xox".to_string()])
             .collect()
     })
@@ -632,39 +676,177 @@ fn run_generic(text: &str, name_start: usize, out: &mut Vec<Finding>) {
 }
 
 const STRONG_NAME_WORDS: &[&str] = &[
-    "secret", "token", "passwd", "password", "passwort", "pwd", "credential", "apikey", "api_key",
-    "api-key", "privatekey", "private_key", "accesskey", "access_key",
+    "secret",
+    "token",
+    "passwd",
+    "password",
+    "passwort",
+    "pwd",
+    "credential",
+    "apikey",
+    "api_key",
+    "api-key",
+    "privatekey",
+    "private_key",
+    "accesskey",
+    "access_key",
 ];
 
 const NAME_REJECT_WORDS: &[&str] = &[
-    "public", "csrf", "xsrf", "authenticity", "keyboard", "keyword", "monkey", "turkey", "hotkey",
-    "keyframe", "keypress", "keycode", "keystroke", "tokenizer", "tokenize", "author", "keyspace",
-    "keychain", "primarykey", "primary_key", "foreign", "sortkey", "sort_key", "partition",
-    "cachekey", "cache_key", "idempotency", "pagetoken", "page_token", "nexttoken", "next_token",
-    "continuation", "max_token", "maxtoken", "num_token", "token_count", "tokens_",
-    "jsonwebtoken", "secretsmanager", "secret_manager", "secretmanager",
+    "public",
+    "csrf",
+    "xsrf",
+    "authenticity",
+    "keyboard",
+    "keyword",
+    "monkey",
+    "turkey",
+    "hotkey",
+    "keyframe",
+    "keypress",
+    "keycode",
+    "keystroke",
+    "tokenizer",
+    "tokenize",
+    "author",
+    "keyspace",
+    "keychain",
+    "primarykey",
+    "primary_key",
+    "foreign",
+    "sortkey",
+    "sort_key",
+    "partition",
+    "cachekey",
+    "cache_key",
+    "idempotency",
+    "pagetoken",
+    "page_token",
+    "nexttoken",
+    "next_token",
+    "continuation",
+    "max_token",
+    "maxtoken",
+    "num_token",
+    "token_count",
+    "tokens_",
+    "jsonwebtoken",
+    "secretsmanager",
+    "secret_manager",
+    "secretmanager",
 ];
 
 const NAME_REJECT_SUFFIXES: &[&str] = &[
-    "id", "ids", "name", "names", "file", "filename", "path", "url", "uri", "type", "size",
-    "length", "len", "count", "version", "field", "prefix", "suffix", "ref", "env", "var",
-    "dir", "format", "mode", "header", "param", "policy", "endpoint", "enabled", "required",
-    "timeout", "expiry", "expires", "expiration", "ttl", "label", "desc", "description",
-    "template", "store", "provider", "manager", "method", "algorithm", "alg", "kind", "index",
-    "column", "pattern", "regex", "hint", "placeholder", "location", "host", "region", "user",
-    "username", "login", "arn", "hash", "digest", "checksum", "sha", "md5", "fingerprint",
-    "rotation", "policy", "source", "mount", "secrets_dir", "class", "bits", "strength", "lifetime",
-    "usage", "tokens", "chars", "limit", "max", "min", "field_name", "selector", "event", "key_id",
-    "keyid", "keys", "image", "names", "spec", "secrets",
+    "id",
+    "ids",
+    "name",
+    "names",
+    "file",
+    "filename",
+    "path",
+    "url",
+    "uri",
+    "type",
+    "size",
+    "length",
+    "len",
+    "count",
+    "version",
+    "field",
+    "prefix",
+    "suffix",
+    "ref",
+    "env",
+    "var",
+    "dir",
+    "format",
+    "mode",
+    "header",
+    "param",
+    "policy",
+    "endpoint",
+    "enabled",
+    "required",
+    "timeout",
+    "expiry",
+    "expires",
+    "expiration",
+    "ttl",
+    "label",
+    "desc",
+    "description",
+    "template",
+    "store",
+    "provider",
+    "manager",
+    "method",
+    "algorithm",
+    "alg",
+    "kind",
+    "index",
+    "column",
+    "pattern",
+    "regex",
+    "hint",
+    "placeholder",
+    "location",
+    "host",
+    "region",
+    "user",
+    "username",
+    "login",
+    "arn",
+    "hash",
+    "digest",
+    "checksum",
+    "sha",
+    "md5",
+    "fingerprint",
+    "rotation",
+    "policy",
+    "source",
+    "mount",
+    "secrets_dir",
+    "class",
+    "bits",
+    "strength",
+    "lifetime",
+    "usage",
+    "tokens",
+    "chars",
+    "limit",
+    "max",
+    "min",
+    "field_name",
+    "selector",
+    "event",
+    "key_id",
+    "keyid",
+    "keys",
+    "image",
+    "names",
+    "spec",
+    "secrets",
 ];
 
 const HASH_NAME_WORDS: &[&str] = &[
-    "sha", "hash", "checksum", "digest", "md5", "commit", "srcrev", "etag", "integrity",
-    "fingerprint", "revision",
+    "sha",
+    "hash",
+    "checksum",
+    "digest",
+    "md5",
+    "commit",
+    "srcrev",
+    "etag",
+    "integrity",
+    "fingerprint",
+    "revision",
 ];
 
 fn generic_ok(name: &str, value: &str) -> bool {
-    let name = name.trim_matches(|c| c == '"' || c == '\'').to_ascii_lowercase();
+    let name = name
+        .trim_matches(|c| c == '"' || c == '\'')
+        .to_ascii_lowercase();
     let bare = name.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
     if NAME_REJECT_WORDS.iter().any(|w| bare.contains(w)) {
         return false;
@@ -678,10 +860,12 @@ fn generic_ok(name: &str, value: &str) -> bool {
         return false;
     }
     let last_word = bare.rsplit(['_', '.', '-']).next().unwrap_or(bare);
-    if NAME_REJECT_SUFFIXES
-        .iter()
-        .any(|s| bare.ends_with(&format!("_{s}")) || bare.ends_with(&format!(".{s}")) || bare.ends_with(&format!("-{s}")) || last_word == *s)
-    {
+    if NAME_REJECT_SUFFIXES.iter().any(|s| {
+        bare.ends_with(&format!("_{s}"))
+            || bare.ends_with(&format!(".{s}"))
+            || bare.ends_with(&format!("-{s}"))
+            || last_word == *s
+    }) {
         return false;
     }
     // camelCase suffixes: `credentialsId`, `secretName`.
@@ -697,7 +881,10 @@ fn generic_ok(name: &str, value: &str) -> bool {
         return false;
     }
     // A known token prefix: its own rule decides (and rejected it).
-    if token_prefixes().iter().any(|p| value.starts_with(p.as_str())) {
+    if token_prefixes()
+        .iter()
+        .any(|p| value.starts_with(p.as_str()))
+    {
         return false;
     }
     // A constant's name (`ACCESS_TOKEN`), or the name repeated as its own value.
@@ -712,9 +899,11 @@ fn generic_ok(name: &str, value: &str) -> bool {
         return false;
     }
     let lower = value.to_ascii_lowercase();
-    if ["sha1-", "sha256-", "sha384-", "sha512-", "sha256:", "sha1:", "md5:", "sha512:"]
-        .iter()
-        .any(|p| lower.starts_with(p))
+    if [
+        "sha1-", "sha256-", "sha384-", "sha512-", "sha256:", "sha1:", "md5:", "sha512:",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
     {
         return false;
     }
@@ -753,7 +942,9 @@ fn name_original_case(name: &str) -> &str {
 }
 
 fn camel_tail(name: &str) -> Option<String> {
-    for s in ["id", "name", "file", "path", "url", "type", "size", "length", "version", "ref"] {
+    for s in [
+        "id", "name", "file", "path", "url", "type", "size", "length", "version", "ref",
+    ] {
         if name.ends_with(s) && name.len() > s.len() {
             let head = &name[..name.len() - s.len()];
             if head.ends_with("secret")
@@ -808,16 +999,47 @@ fn looks_like_code(v: &str) -> bool {
     }
     // Version numbers and dates.
     let t = v.trim_start_matches(['v', 'V']);
-    if t.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'_' || b == b':')
+    if t.bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'_' || b == b':')
     {
         return true;
     }
     // A file name with an extension.
     if let Some((_, ext)) = v.rsplit_once('.') {
         const EXTS: &[&str] = &[
-            "pem", "key", "crt", "cer", "p12", "pfx", "json", "yaml", "yml", "txt", "env", "jks",
-            "keystore", "keytab", "pub", "cfg", "conf", "ini", "toml", "xml", "properties", "js",
-            "ts", "py", "rb", "go", "rs", "sh", "gpg", "asc", "der", "html", "md",
+            "pem",
+            "key",
+            "crt",
+            "cer",
+            "p12",
+            "pfx",
+            "json",
+            "yaml",
+            "yml",
+            "txt",
+            "env",
+            "jks",
+            "keystore",
+            "keytab",
+            "pub",
+            "cfg",
+            "conf",
+            "ini",
+            "toml",
+            "xml",
+            "properties",
+            "js",
+            "ts",
+            "py",
+            "rb",
+            "go",
+            "rs",
+            "sh",
+            "gpg",
+            "asc",
+            "der",
+            "html",
+            "md",
         ];
         if EXTS.contains(&ext.to_ascii_lowercase().as_str()) {
             return true;
@@ -868,11 +1090,46 @@ fn char_classes(v: &str) -> u32 {
 }
 
 const PLACEHOLDER_MARKERS: &[&str] = &[
-    "xxxx", "example", "your_", "your-", "yourkey", "yourtoken", "yoursecret", "yourpass", "<",
-    ">", "${", "{{", "}}", "changeme", "change_me", "change-me", "placeholder", "redacted",
-    "dummy", "sample", "insert", "replace_me", "replace-me", "replaceme", "****", "...", "####",
-    "0000000000", "put_your", "enter_your", "here_", "_here", "-here", "todo", "fixme", "foobar",
-    "notreal", "not_real", "not-a-real", "lorem",
+    "xxxx",
+    "example",
+    "your_",
+    "your-",
+    "yourkey",
+    "yourtoken",
+    "yoursecret",
+    "yourpass",
+    "<",
+    ">",
+    "${",
+    "{{",
+    "}}",
+    "changeme",
+    "change_me",
+    "change-me",
+    "placeholder",
+    "redacted",
+    "dummy",
+    "sample",
+    "insert",
+    "replace_me",
+    "replace-me",
+    "replaceme",
+    "****",
+    "...",
+    "####",
+    "0000000000",
+    "put_your",
+    "enter_your",
+    "here_",
+    "_here",
+    "-here",
+    "todo",
+    "fixme",
+    "foobar",
+    "notreal",
+    "not_real",
+    "not-a-real",
+    "lorem",
 ];
 
 /// Placeholder and documentation values: `xxxx`, `your-key-here`, `<token>`, `${VAR}`,
@@ -921,9 +1178,31 @@ pub fn is_reference(v: &str) -> bool {
 }
 
 const PLACEHOLDER_PASSWORDS: &[&str] = &[
-    "password", "passwd", "pass", "pwd", "secret", "changeme", "token", "test", "user", "username",
-    "mypassword", "yourpassword", "your_password", "p@ssw0rd!", "xxx", "yyy", "foo", "bar",
-    "none", "null", "empty", "redacted", "hidden", "masked", "****",
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "secret",
+    "changeme",
+    "token",
+    "test",
+    "user",
+    "username",
+    "mypassword",
+    "yourpassword",
+    "your_password",
+    "p@ssw0rd!",
+    "xxx",
+    "yyy",
+    "foo",
+    "bar",
+    "none",
+    "null",
+    "empty",
+    "redacted",
+    "hidden",
+    "masked",
+    "****",
 ];
 
 fn password_ok(v: &str) -> bool {
@@ -1003,7 +1282,9 @@ fn is_placeholder_jwt(v: &str) -> bool {
 }
 
 fn pem_kind(v: &str) -> Option<&'static str> {
-    let header_end = v.find("-----").and_then(|i| v[i + 5..].find("-----").map(|j| i + 10 + j))?;
+    let header_end = v
+        .find("-----")
+        .and_then(|i| v[i + 5..].find("-----").map(|j| i + 10 + j))?;
     let body = &v[header_end.min(v.len())..];
     let body = body.split("-----END").next().unwrap_or(body);
     let material = body

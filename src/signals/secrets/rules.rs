@@ -96,7 +96,14 @@ pub static RULES: &[RuleDef] = &[
     ),
     assigned(
         "aws-secret-access-key",
-        &["secret_access_key", "secretaccesskey", "aws_secret", "aws-secret", "awssecret", "secret-access-key"],
+        &[
+            "secret_access_key",
+            "secretaccesskey",
+            "aws_secret",
+            "aws-secret",
+            "awssecret",
+            "secret-access-key",
+        ],
         concat!(
             r"(?i)(?:aws)?[_.\-]?secret[_.\-]?(?:access)?[_.\-]?key",
             sep!(),
@@ -106,7 +113,12 @@ pub static RULES: &[RuleDef] = &[
     ),
     assigned(
         "aws-session-token",
-        &["session_token", "sessiontoken", "security-token", "security_token"],
+        &[
+            "session_token",
+            "sessiontoken",
+            "security-token",
+            "security_token",
+        ],
         concat!(
             r"(?i)(?:aws[_.\-]?)?(?:session|security)[_.\-]?token",
             sep!(),
@@ -245,7 +257,16 @@ pub static RULES: &[RuleDef] = &[
     ),
     token(
         "gitlab-token",
-        &["gldt-", "glrt-", "glcbt-", "glft-", "glsoat-", "glagent-", "glffct-", "GR1348941"],
+        &[
+            "gldt-",
+            "glrt-",
+            "glcbt-",
+            "glft-",
+            "glsoat-",
+            "glagent-",
+            "glffct-",
+            "GR1348941",
+        ],
         r"(?:gldt-|glrt-|glcbt-|glft-|glsoat-|glagent-|glffct-|GR1348941)[A-Za-z0-9_\-]{20,64}",
         96,
         3.0,
@@ -403,8 +424,20 @@ pub static RULES: &[RuleDef] = &[
         3.5,
     ),
     token("groq-api-key", &["gsk_"], r"gsk_[A-Za-z0-9]{52}", 60, 3.5),
-    token("perplexity-api-key", &["pplx-"], r"pplx-[A-Za-z0-9]{48}", 56, 3.5),
-    token("replicate-api-token", &["r8_"], r"r8_[A-Za-z0-9]{37}", 44, 3.5),
+    token(
+        "perplexity-api-key",
+        &["pplx-"],
+        r"pplx-[A-Za-z0-9]{48}",
+        56,
+        3.5,
+    ),
+    token(
+        "replicate-api-token",
+        &["r8_"],
+        r"r8_[A-Za-z0-9]{37}",
+        44,
+        3.5,
+    ),
     // ---------------------------------------------------------------- package registries
     token("npm-token", &["npm_"], r"npm_[A-Za-z0-9]{36}", 44, 3.0),
     RuleDef {
@@ -424,7 +457,13 @@ pub static RULES: &[RuleDef] = &[
         330,
         3.5,
     ),
-    token("rubygems-api-key", &["rubygems_"], r"rubygems_[a-f0-9]{48}", 60, 3.0),
+    token(
+        "rubygems-api-key",
+        &["rubygems_"],
+        r"rubygems_[a-f0-9]{48}",
+        60,
+        3.0,
+    ),
     token(
         "docker-hub-pat",
         &["dckr_pat_"],
@@ -465,13 +504,7 @@ pub static RULES: &[RuleDef] = &[
         ),
         3.0,
     ),
-    token(
-        "mailgun-api-key",
-        &["key-"],
-        r"key-[a-f0-9]{32}",
-        40,
-        3.0,
-    ),
+    token("mailgun-api-key", &["key-"], r"key-[a-f0-9]{32}", 40, 3.0),
     RuleDef {
         kind: "mailchimp-api-key",
         exact: &["-us"],
@@ -489,7 +522,13 @@ pub static RULES: &[RuleDef] = &[
         70,
         3.0,
     ),
-    token("linear-api-key", &["lin_api_"], r"lin_api_[A-Za-z0-9]{40}", 50, 3.5),
+    token(
+        "linear-api-key",
+        &["lin_api_"],
+        r"lin_api_[A-Za-z0-9]{40}",
+        50,
+        3.5,
+    ),
     token(
         "notion-api-token",
         &["ntn_"],
@@ -541,7 +580,14 @@ pub static RULES: &[RuleDef] = &[
     ),
     token(
         "doppler-token",
-        &["dp.pt.", "dp.st.", "dp.sa.", "dp.ct.", "dp.scim.", "dp.audit."],
+        &[
+            "dp.pt.",
+            "dp.st.",
+            "dp.sa.",
+            "dp.ct.",
+            "dp.scim.",
+            "dp.audit.",
+        ],
         r"dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}",
         60,
         3.5,
@@ -667,7 +713,9 @@ pub static RULES: &[RuleDef] = &[
     // Context-named tokens whose value has no prefix of its own.
     assigned(
         "datadog-api-key",
-        &["datadog", "dd_api", "dd_app", "dd-api", "dd-app", "ddapi", "ddapp"],
+        &[
+            "datadog", "dd_api", "dd_app", "dd-api", "dd-app", "ddapi", "ddapp",
+        ],
         concat!(
             r"(?i)(?:datadog|dd)[_.\-]?(?:api|app(?:lication)?)?[_.\-]?key",
             sep!(),
@@ -698,7 +746,11 @@ pub static RULES: &[RuleDef] = &[
     assigned(
         "sourcegraph-token",
         &["sourcegraph"],
-        concat!(r"(?i)sourcegraph[A-Za-z0-9_.\-]{0,24}", sep!(), r"([0-9a-fA-F]{40})"),
+        concat!(
+            r"(?i)sourcegraph[A-Za-z0-9_.\-]{0,24}",
+            sep!(),
+            r"([0-9a-fA-F]{40})"
+        ),
         3.0,
     ),
     assigned(
@@ -808,7 +860,12 @@ pub static RULES: &[RuleDef] = &[
     RuleDef {
         kind: "kubernetes-secret",
         exact: &[],
-        folded: &["kind: secret", "kind: 'secret", "kind: \"secret", "kind:secret"],
+        folded: &[
+            "kind: secret",
+            "kind: 'secret",
+            "kind: \"secret",
+            "kind:secret",
+        ],
         pattern: r#"(?m)^[ \t]+[A-Za-z0-9._\-]+:[ \t]*(?:[|>][-+]?[ \t]*\r?\n[ \t]+)?["']?([A-Za-z0-9+/]{8,}={0,2})["']?[ \t]*\r?$"#,
         back: 3000,
         fwd: 3000,
@@ -820,9 +877,23 @@ pub static RULES: &[RuleDef] = &[
         kind: "database-url",
         exact: &[],
         folded: &[
-            "postgres://", "postgresql://", "mysql://", "mariadb://", "mongodb://", "mongodb+srv://",
-            "redis://", "rediss://", "amqp://", "amqps://", "mssql://", "sqlserver://", "jdbc:",
-            "clickhouse://", "cockroachdb://", "nats://", "kafka://",
+            "postgres://",
+            "postgresql://",
+            "mysql://",
+            "mariadb://",
+            "mongodb://",
+            "mongodb+srv://",
+            "redis://",
+            "rediss://",
+            "amqp://",
+            "amqps://",
+            "mssql://",
+            "sqlserver://",
+            "jdbc:",
+            "clickhouse://",
+            "cockroachdb://",
+            "nats://",
+            "kafka://",
         ],
         pattern: r"(?i)(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse|cockroachdb|nats|kafka)(?:\+[a-z0-9]+)?://[^:/?#@\s'\x22]*:([^@/\s'\x22]{1,256})@",
         back: 12,
@@ -863,7 +934,16 @@ pub static RULES: &[RuleDef] = &[
     RuleDef {
         kind: "authorization-header",
         exact: &[],
-        folded: &["authorization", "api-token:", "apikey:", "api-key:", "x-api-key", "token:", "apiKey", "-apikey:"],
+        folded: &[
+            "authorization",
+            "api-token:",
+            "apikey:",
+            "api-key:",
+            "x-api-key",
+            "token:",
+            "apiKey",
+            "-apikey:",
+        ],
         pattern: r#"(?i)(?:authorization|x-[a-z\-]*api-?key|api-?key|api-token|token)["']?[ \t]*[:=][ \t]*["']?(?:(?:bearer|basic|token|api-token|apikey|digest|sso-key)[ \t]+)?([A-Za-z0-9._~+/\-]{8,4096}={0,2})"#,
         back: 20,
         fwd: 4200,
@@ -875,7 +955,15 @@ pub static RULES: &[RuleDef] = &[
         kind: "generic-secret",
         exact: &[],
         folded: &[
-            "secret", "token", "passw", "pwd", "credential", "api_key", "apikey", "api-key", "key",
+            "secret",
+            "token",
+            "passw",
+            "pwd",
+            "credential",
+            "api_key",
+            "apikey",
+            "api-key",
+            "key",
             "auth",
         ],
         pattern: concat!(

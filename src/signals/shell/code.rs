@@ -13,7 +13,13 @@ pub fn sql_verbs(sql: &str) -> Vec<&'static str> {
     static RES: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
     let lower = sql.to_ascii_lowercase();
     const KEYS: &[&str] = &[
-        "drop", "truncate", "delete", "copy", "flush", "dropdatabase", "into outfile",
+        "drop",
+        "truncate",
+        "delete",
+        "copy",
+        "flush",
+        "dropdatabase",
+        "into outfile",
     ];
     if !KEYS.iter().any(|k| lower.contains(k)) {
         return Vec::new();
@@ -128,13 +134,19 @@ pub fn code_source(lang: &str, args: &[String]) -> CodeSource {
             }
             continue;
         }
-        if let Some(v) = a.strip_prefix("--eval=").or_else(|| a.strip_prefix("--print=")) {
+        if let Some(v) = a
+            .strip_prefix("--eval=")
+            .or_else(|| a.strip_prefix("--print="))
+        {
             inline.push(v.to_string());
         }
         // Options with a value.
         let takes = match lang {
             "python" => matches!(a, "-W" | "-X" | "-Q"),
-            "node" => matches!(a, "-r" | "--require" | "--import" | "--loader" | "--input-type"),
+            "node" => matches!(
+                a,
+                "-r" | "--require" | "--import" | "--loader" | "--input-type"
+            ),
             "perl" => matches!(a, "-I" | "-M") && a.len() == 2,
             "ruby" => matches!(a, "-I" | "-r" | "-C") && a.len() == 2,
             "php" => matches!(a, "-d" | "-c" | "-f"),
@@ -169,8 +181,24 @@ pub struct CodeFacts {
 }
 
 const CODE_KEYS: &[&str] = &[
-    "system", "popen", "subprocess", "exec", "spawn", "rmtree", "rm", "remove", "fork", "open",
-    "read", "`", "%x", "passthru", "child_process", "rimraf", "unlink", "write",
+    "system",
+    "popen",
+    "subprocess",
+    "exec",
+    "spawn",
+    "rmtree",
+    "rm",
+    "remove",
+    "fork",
+    "open",
+    "read",
+    "`",
+    "%x",
+    "passthru",
+    "child_process",
+    "rimraf",
+    "unlink",
+    "write",
 ];
 
 /// Scans interpreter code.
@@ -198,7 +226,9 @@ pub fn scan_code(code: &str, lang: &str) -> CodeFacts {
         f.recursive_deletes.push(first_literal(call));
     }
     for m in r.shellout.find_iter(code) {
-        let name = m.as_str().trim_end_matches(|c: char| c == '(' || c.is_whitespace());
+        let name = m
+            .as_str()
+            .trim_end_matches(|c: char| c == '(' || c.is_whitespace());
         let tail = &code[m.end()..];
         let call = call_args(tail);
         let trimmed = call.trim_start();
@@ -375,7 +405,10 @@ mod tests {
         assert_eq!(f.recursive_deletes, vec![Some("/home/u".to_string())]);
         let f = scan_code("import os; os.system('rm -rf ~')", "python");
         assert_eq!(f.shell, vec!["rm -rf ~".to_string()]);
-        let f = scan_code("require('fs').rmSync('dist', {recursive: true, force: true})", "node");
+        let f = scan_code(
+            "require('fs').rmSync('dist', {recursive: true, force: true})",
+            "node",
+        );
         assert_eq!(f.recursive_deletes.len(), 1);
         let f = scan_code("require('fs').rmSync('a.txt')", "node");
         assert!(f.recursive_deletes.is_empty());

@@ -87,8 +87,11 @@ pub fn analyze(cmd: &str, ctx: &Context) -> Vec<Flag> {
             "command not fully analysed ({limit} limit); first 80 chars: {}",
             cmd.chars().take(80).collect::<String>()
         );
-        a.out
-            .push(Flag::new("shell.parse_limit").detail(detail).attr("limit", limit));
+        a.out.push(
+            Flag::new("shell.parse_limit")
+                .detail(detail)
+                .attr("limit", limit),
+        );
     }
     a.out
 }
@@ -171,7 +174,13 @@ impl Analyzer<'_> {
             .find_map(|p| raw.strip_prefix(p).map(|rest| format!("/tmp{rest}")));
         let raw_eff = expanded.as_deref().unwrap_or(raw);
         let mut f = match &self.cwd {
-            Some(cwd) if cwd != &self.ctx.cwd && !raw_eff.starts_with('/') && !raw_eff.starts_with('~') && !raw_eff.starts_with("$HOME") && !raw_eff.starts_with("${HOME}") => {
+            Some(cwd)
+                if cwd != &self.ctx.cwd
+                    && !raw_eff.starts_with('/')
+                    && !raw_eff.starts_with('~')
+                    && !raw_eff.starts_with("$HOME")
+                    && !raw_eff.starts_with("${HOME}") =>
+            {
                 let abs = cwd.join(raw_eff);
                 let mut f = paths::fact(&abs.to_string_lossy(), self.ctx);
                 f.raw = raw.to_string();
@@ -188,7 +197,11 @@ impl Analyzer<'_> {
         }
         if f.has("glob") {
             // `cat .env*`: the name without wildcards says what the glob reaches.
-            let bare: String = f.resolved.chars().filter(|c| !matches!(c, '*' | '?')).collect();
+            let bare: String = f
+                .resolved
+                .chars()
+                .filter(|c| !matches!(c, '*' | '?'))
+                .collect();
             for c in paths::sensitive_classes(&bare) {
                 if !f.has(c) {
                     f.classes.push(c.to_string());
@@ -227,7 +240,9 @@ impl Analyzer<'_> {
                 }
             }
             Node::Group(body, redirs) => {
-                let inp = self.redirections(redirs, "(group)").unwrap_or_else(|| input.clone());
+                let inp = self
+                    .redirections(redirs, "(group)")
+                    .unwrap_or_else(|| input.clone());
                 self.node(body, via, &inp, depth);
             }
             Node::Function(name, body) => {
@@ -267,10 +282,18 @@ impl Analyzer<'_> {
                             .collect();
                         if argv[1..].iter().any(|w| w.dynamic) {
                             // The text has expansions; still readable as code.
-                            let text = skip_opts.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
+                            let text = skip_opts
+                                .iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join(" ");
                             return Input::Literal(text);
                         }
-                        let text = skip_opts.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
+                        let text = skip_opts
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" ");
                         let text = if prog == "printf" || args.iter().any(|a| a == "-e") {
                             text.replace("\\n", "\n")
                         } else {
@@ -281,16 +304,24 @@ impl Analyzer<'_> {
                     p if DOWNLOADERS.contains(&p) => {
                         let mut tmp = Vec::new();
                         let mut reads = Vec::new();
-                        let facts = egress::analyze_command(p, &args, StdinKind::None, "", self.ctx, &mut tmp, &mut reads);
+                        let facts = egress::analyze_command(
+                            p,
+                            &args,
+                            StdinKind::None,
+                            "",
+                            self.ctx,
+                            &mut tmp,
+                            &mut reads,
+                        );
                         let mut hosts = facts.hosts;
                         if hosts.is_empty() {
                             hosts.push("(unknown)".into());
                         }
                         Input::Download(hosts)
                     }
-                    "base64" | "base32" | "xxd" | "openssl" | "gpg" | "gunzip" | "zcat" | "gzip"
-                    | "bzcat" | "xzcat" | "uudecode" | "rev" | "tr" | "sed" | "awk" | "perl"
-                    | "python" | "python3" | "node" | "ruby" | "eval" | "jq" => {
+                    "base64" | "base32" | "xxd" | "openssl" | "gpg" | "gunzip" | "zcat"
+                    | "gzip" | "bzcat" | "xzcat" | "uudecode" | "rev" | "tr" | "sed" | "awk"
+                    | "perl" | "python" | "python3" | "node" | "ruby" | "eval" | "jq" => {
                         Input::Decoded(prog.to_string())
                     }
                     "cat" => match args.iter().find(|a| !a.starts_with('-')) {
@@ -301,7 +332,9 @@ impl Analyzer<'_> {
                             .iter()
                             .rev()
                             .find_map(|r| match r.op {
-                                RedirOp::HereDoc | RedirOp::HereString => Some(Input::Text(r.body.clone().unwrap_or_default())),
+                                RedirOp::HereDoc | RedirOp::HereString => {
+                                    Some(Input::Text(r.body.clone().unwrap_or_default()))
+                                }
                                 RedirOp::In => Some(Input::File(r.target.text.clone())),
                                 _ => None,
                             })
@@ -330,7 +363,13 @@ impl Analyzer<'_> {
             let t = r.target.text.as_str();
             let dev_ok = matches!(
                 t,
-                "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty" | "/dev/zero" | "/dev/random" | "/dev/urandom"
+                "/dev/null"
+                    | "/dev/stdout"
+                    | "/dev/stderr"
+                    | "/dev/tty"
+                    | "/dev/zero"
+                    | "/dev/random"
+                    | "/dev/urandom"
             ) || t.starts_with("/dev/fd/")
                 || t.starts_with("/dev/pts/");
             match r.op {
@@ -338,21 +377,37 @@ impl Analyzer<'_> {
                     input = Some(Input::Text(r.body.clone().unwrap_or_default()));
                 }
                 RedirOp::In | RedirOp::ReadWrite if !r.target.procsub => {
-                    if let Some(net) = t.strip_prefix("/dev/tcp/").or_else(|| t.strip_prefix("/dev/udp/")) {
+                    if let Some(net) = t
+                        .strip_prefix("/dev/tcp/")
+                        .or_else(|| t.strip_prefix("/dev/udp/"))
+                    {
                         let host = net.split('/').next().unwrap_or("").to_string();
-                        self.out.push(Flag::new("net.download").detail(text).hosts(vec![host]));
+                        self.out
+                            .push(Flag::new("net.download").detail(text).hosts(vec![host]));
                     } else if !dev_ok {
-                        self.out.push(Flag::new("file.read").detail(text).paths(vec![self.fact(t)]));
+                        self.out.push(
+                            Flag::new("file.read")
+                                .detail(text)
+                                .paths(vec![self.fact(t)]),
+                        );
                     }
                     input = Some(Input::File(t.to_string()));
                     if r.op == RedirOp::ReadWrite && !dev_ok {
-                        self.out.push(Flag::new("file.write").detail(text).paths(vec![self.fact(t)]));
+                        self.out.push(
+                            Flag::new("file.write")
+                                .detail(text)
+                                .paths(vec![self.fact(t)]),
+                        );
                     }
                 }
                 RedirOp::Out | RedirOp::Append if !r.target.procsub => {
-                    if let Some(net) = t.strip_prefix("/dev/tcp/").or_else(|| t.strip_prefix("/dev/udp/")) {
+                    if let Some(net) = t
+                        .strip_prefix("/dev/tcp/")
+                        .or_else(|| t.strip_prefix("/dev/udp/"))
+                    {
                         let host = net.split('/').next().unwrap_or("").to_string();
-                        self.out.push(Flag::new("net.upload").detail(text).hosts(vec![host]));
+                        self.out
+                            .push(Flag::new("net.upload").detail(text).hosts(vec![host]));
                     } else if is_block_device(t) {
                         self.out.push(
                             Flag::new("shell.disk_write")
@@ -360,8 +415,16 @@ impl Analyzer<'_> {
                                 .attr("kind", "redirect")
                                 .paths(vec![self.fact(t)]),
                         );
-                    } else if !dev_ok && !t.is_empty() && !(r.op == RedirOp::Out && t.chars().all(|c| c.is_ascii_digit() || c == '-')) {
-                        self.out.push(Flag::new("file.write").detail(text).paths(vec![self.fact(t)]));
+                    } else if !dev_ok
+                        && !t.is_empty()
+                        && !(r.op == RedirOp::Out
+                            && t.chars().all(|c| c.is_ascii_digit() || c == '-'))
+                    {
+                        self.out.push(
+                            Flag::new("file.write")
+                                .detail(text)
+                                .paths(vec![self.fact(t)]),
+                        );
                     }
                 }
                 _ => {}
@@ -376,7 +439,11 @@ impl Analyzer<'_> {
         for w in s.assigns.iter().map(|a| &a.1).chain(s.words.iter()) {
             for sub in &w.subs {
                 let mut v = via.to_vec();
-                v.push(if w.procsub { "<()".into() } else { "$()".into() });
+                v.push(if w.procsub {
+                    "<()".into()
+                } else {
+                    "$()".into()
+                });
                 self.node(sub, &v, &Input::None, depth);
             }
         }
@@ -397,7 +464,14 @@ impl Analyzer<'_> {
     }
 
     /// Parses a string as shell code and walks it.
-    fn run_script(&mut self, code: &str, via: &[String], label: String, input: &Input, depth: usize) {
+    fn run_script(
+        &mut self,
+        code: &str,
+        via: &[String],
+        label: String,
+        input: &Input,
+        depth: usize,
+    ) {
         if depth + 1 >= self.budget.max_depth {
             self.budget.limit.get_or_insert("depth");
             return;
@@ -408,12 +482,25 @@ impl Analyzer<'_> {
         self.node(&tree, &v, input, depth + 1);
     }
 
-    fn push_exec(&mut self, program: &str, args: &[String], via: &[String], text: &str, extra: Option<(&str, Value)>) {
+    fn push_exec(
+        &mut self,
+        program: &str,
+        args: &[String],
+        via: &[String],
+        text: &str,
+        extra: Option<(&str, Value)>,
+    ) {
         let mut f = Flag::new("shell.exec")
             .detail(text)
             .attr("program", program)
-            .attr("args", Value::Array(args.iter().map(|a| Value::String(a.clone())).collect()))
-            .attr("via", Value::Array(via.iter().map(|a| Value::String(a.clone())).collect()));
+            .attr(
+                "args",
+                Value::Array(args.iter().map(|a| Value::String(a.clone())).collect()),
+            )
+            .attr(
+                "via",
+                Value::Array(via.iter().map(|a| Value::String(a.clone())).collect()),
+            );
         if let Some(sub) = subcommand(program, args) {
             f = f.attr("subcommand", sub);
         }
@@ -425,14 +512,26 @@ impl Analyzer<'_> {
 
     /// One simple command's argv (after assignments and redirections).
     #[allow(clippy::too_many_lines)]
-    fn exec(&mut self, argv: &[Word], via: &[String], input: &Input, text: &str, fill: &[String], depth: usize) {
+    fn exec(
+        &mut self,
+        argv: &[Word],
+        via: &[String],
+        input: &Input,
+        text: &str,
+        fill: &[String],
+        depth: usize,
+    ) {
         if !self.budget.step() || argv.is_empty() {
             return;
         }
         let first = &argv[0];
         if first.dynamic {
             // A variable assigned a literal earlier is known.
-            let name = first.text.trim_start_matches('$').trim_start_matches('{').trim_end_matches('}');
+            let name = first
+                .text
+                .trim_start_matches('$')
+                .trim_start_matches('{')
+                .trim_end_matches('}');
             if first.subs.is_empty() && parse_is_name(name) {
                 if let Some(v) = self.vars.get(name).cloned() {
                     let mut words = vec![lit(&v)];
@@ -446,12 +545,21 @@ impl Analyzer<'_> {
             }
             // `$HOME/bin/tool`, `$(pwd)/run.sh`: the program name itself is static.
             let base = basename(&first.text);
-            if !(first.text.contains('/') && !base.contains('$') && !base.is_empty() && !base.contains('`')) {
+            if !(first.text.contains('/')
+                && !base.contains('$')
+                && !base.is_empty()
+                && !base.contains('`'))
+            {
                 let args: Vec<String> = argv[1..].iter().map(|w| w.text.clone()).collect();
                 self.push_exec(&first.text, &args, via, text, None);
                 let hosts = downloads_in(&first.subs);
                 if !hosts.is_empty() {
-                    self.out.push(Flag::new("shell.pipe_to_shell").detail(text).hosts(hosts).attr("via", "command substitution"));
+                    self.out.push(
+                        Flag::new("shell.pipe_to_shell")
+                            .detail(text)
+                            .hosts(hosts)
+                            .attr("via", "command substitution"),
+                    );
                 }
                 self.out.push(
                     Flag::new("shell.dynamic_command")
@@ -465,9 +573,17 @@ impl Analyzer<'_> {
         let program = basename(&first.text).to_string();
         let words = &argv[1..];
         let args: Vec<String> = words.iter().map(|w| w.text.clone()).collect();
-        if args.iter().any(|a| a == "--help") && !matches!(program.as_str(), "sudo" | "env" | "xargs" | "bash" | "sh") {
+        if args.iter().any(|a| a == "--help")
+            && !matches!(program.as_str(), "sudo" | "env" | "xargs" | "bash" | "sh")
+        {
             // Help output only: the command does nothing else.
-            self.push_exec(&program, &["--help".to_string()], via, text, Some(("help", Value::Bool(true))));
+            self.push_exec(
+                &program,
+                &["--help".to_string()],
+                via,
+                text,
+                Some(("help", Value::Bool(true))),
+            );
             return;
         }
         self.push_exec(&program, &args, via, text, None);
@@ -477,10 +593,11 @@ impl Analyzer<'_> {
         let mut v = via.to_vec();
         match program.as_str() {
             // ---- wrappers that run the rest of their argv
-            "sudo" | "doas" | "nohup" | "builtin" | "exec" | "time" | "nice" | "ionice" | "timeout"
-            | "stdbuf" | "setsid" | "chroot" | "env" | "command" | "npx" | "bunx" | "pnpx" | "busybox"
-            | "toybox" | "unbuffer" | "caffeinate" | "flock" | "runuser" | "torsocks" | "proxychains"
-            | "proxychains4" | "chronic" | "systemd-run" | "strace" | "ltrace" | "gtimeout" | "with-contenv" => {
+            "sudo" | "doas" | "nohup" | "builtin" | "exec" | "time" | "nice" | "ionice"
+            | "timeout" | "stdbuf" | "setsid" | "chroot" | "env" | "command" | "npx" | "bunx"
+            | "pnpx" | "busybox" | "toybox" | "unbuffer" | "caffeinate" | "flock" | "runuser"
+            | "torsocks" | "proxychains" | "proxychains4" | "chronic" | "systemd-run"
+            | "strace" | "ltrace" | "gtimeout" | "with-contenv" => {
                 if program == "command" && args.iter().any(|a| a == "-v" || a == "-V") {
                     return;
                 }
@@ -492,7 +609,11 @@ impl Analyzer<'_> {
                             return;
                         }
                     }
-                    if let Some(s) = args.iter().find_map(|a| a.strip_prefix("-S").filter(|r| !r.is_empty()).or_else(|| a.strip_prefix("--split-string="))) {
+                    if let Some(s) = args.iter().find_map(|a| {
+                        a.strip_prefix("-S")
+                            .filter(|r| !r.is_empty())
+                            .or_else(|| a.strip_prefix("--split-string="))
+                    }) {
                         self.run_script(s, via, "env -S".into(), input, depth);
                         return;
                     }
@@ -501,7 +622,9 @@ impl Analyzer<'_> {
                     if start < words.len() {
                         v.push(program.clone());
                         self.exec(&words[start..], &v, input, text, fill, depth + 1);
-                    } else if matches!(program.as_str(), "sudo" | "doas") && args.iter().any(|a| a == "-s" || a == "-i") {
+                    } else if matches!(program.as_str(), "sudo" | "doas")
+                        && args.iter().any(|a| a == "-s" || a == "-i")
+                    {
                         // A root shell reading stdin.
                         self.stdin_shell(&program, input, via, text, depth);
                     }
@@ -540,7 +663,10 @@ impl Analyzer<'_> {
             }
             "ssh" | "mosh" | "autossh" => {
                 let mut i = 0;
-                const SSH_VALUE: &[&str] = &["-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o", "-p", "-Q", "-R", "-S", "-W", "-w", "-B"];
+                const SSH_VALUE: &[&str] = &[
+                    "-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O",
+                    "-o", "-p", "-Q", "-R", "-S", "-W", "-w", "-B",
+                ];
                 while i < words.len() {
                     let a = words[i].text.as_str();
                     if a == "--" {
@@ -572,9 +698,19 @@ impl Analyzer<'_> {
             "eval" => {
                 let hosts = downloads_in_words(words);
                 if !hosts.is_empty() {
-                    self.out.push(Flag::new("shell.pipe_to_shell").detail(text).hosts(hosts).attr("via", "eval"));
+                    self.out.push(
+                        Flag::new("shell.pipe_to_shell")
+                            .detail(text)
+                            .hosts(hosts)
+                            .attr("via", "eval"),
+                    );
                 } else if words.iter().any(|w| w.text.contains(parse::SUBST)) {
-                    self.out.push(Flag::new("shell.dynamic_command").detail(text).attr("program", "eval").attr("source", "command substitution"));
+                    self.out.push(
+                        Flag::new("shell.dynamic_command")
+                            .detail(text)
+                            .attr("program", "eval")
+                            .attr("source", "command substitution"),
+                    );
                 }
                 let s = join_words(words);
                 self.run_script(&s, via, "eval".into(), &Input::None, depth);
@@ -585,43 +721,76 @@ impl Analyzer<'_> {
                         self.code_from_subs(w, text, "source");
                     } else {
                         let f = self.fact(&w.text);
-                        self.out.push(Flag::new("file.read").detail(text).paths(vec![f]));
+                        self.out
+                            .push(Flag::new("file.read").detail(text).paths(vec![f]));
                     }
                 }
             }
             "xargs" => self.xargs(words, via, input, text, depth),
             "find" => self.find(&args, words, via, text, depth),
             "fd" | "fdfind" => {
-                if let Some(i) = args.iter().position(|a| a == "-x" || a == "--exec" || a == "-X" || a == "--exec-batch") {
+                if let Some(i) = args
+                    .iter()
+                    .position(|a| a == "-x" || a == "--exec" || a == "-X" || a == "--exec-batch")
+                {
                     v.push("fd -x".into());
                     let roots = find_roots(&args[..i]);
                     self.exec(&words[i + 1..], &v, &Input::None, text, &roots, depth + 1);
                 }
             }
             "parallel" => {
-                let end = args.iter().position(|a| a.starts_with(":::")).unwrap_or(args.len());
+                let end = args
+                    .iter()
+                    .position(|a| a.starts_with(":::"))
+                    .unwrap_or(args.len());
                 let mut i = 0;
                 while i < end && args[i].starts_with('-') {
-                    if matches!(args[i].as_str(), "-j" | "-S" | "--jobs" | "--sshlogin" | "-a" | "--arg-file" | "-d" | "--delimiter" | "--joblog" | "--results" | "-I") {
+                    if matches!(
+                        args[i].as_str(),
+                        "-j" | "-S"
+                            | "--jobs"
+                            | "--sshlogin"
+                            | "-a"
+                            | "--arg-file"
+                            | "-d"
+                            | "--delimiter"
+                            | "--joblog"
+                            | "--results"
+                            | "-I"
+                    ) {
                         i += 1;
                     }
                     i += 1;
                 }
                 let cmd = &words[i.min(end)..end];
                 if cmd.len() == 1 && cmd[0].text.contains(' ') {
-                    self.run_script(&cmd[0].text.clone(), via, "parallel".into(), &Input::None, depth);
+                    self.run_script(
+                        &cmd[0].text.clone(),
+                        via,
+                        "parallel".into(),
+                        &Input::None,
+                        depth,
+                    );
                 } else if !cmd.is_empty() {
                     v.push("parallel".into());
-                    let operands: Vec<String> = args.get(end + 1..).map(|s| s.to_vec()).unwrap_or_default();
+                    let operands: Vec<String> =
+                        args.get(end + 1..).map(|s| s.to_vec()).unwrap_or_default();
                     self.exec(cmd, &v, &Input::None, text, &operands, depth + 1);
                 }
             }
-            "bundle" | "poetry" | "pipenv" | "pdm" | "uv" | "rye" | "hatch" | "npm" | "pnpm" | "yarn" | "conda" | "mamba" | "micromamba" | "nix-shell"
-                if matches!(args.first().map(|s| s.as_str()), Some("exec" | "run" | "dlx" | "x")) =>
+            "bundle" | "poetry" | "pipenv" | "pdm" | "uv" | "rye" | "hatch" | "npm" | "pnpm"
+            | "yarn" | "conda" | "mamba" | "micromamba" | "nix-shell"
+                if matches!(
+                    args.first().map(|s| s.as_str()),
+                    Some("exec" | "run" | "dlx" | "x")
+                ) =>
             {
                 // `bundle exec rails …`, `poetry run alembic …`: the rest is the command.
                 let rest = &words[1..];
-                let skip = rest.iter().take_while(|w| w.text.starts_with('-') && w.text != "--").count();
+                let skip = rest
+                    .iter()
+                    .take_while(|w| w.text.starts_with('-') && w.text != "--")
+                    .count();
                 let mut start = skip;
                 if rest.get(start).is_some_and(|w| w.text == "--") {
                     start += 1;
@@ -637,20 +806,40 @@ impl Analyzer<'_> {
                     self.exec(&rest[start..], &v, input, text, fill, depth + 1);
                 }
             }
-            "docker" | "podman" | "docker-compose" | "kubectl" | "oc" => self.container_exec(&program, words, via, input, text, depth),
+            "docker" | "podman" | "docker-compose" | "kubectl" | "oc" => {
+                self.container_exec(&program, words, via, input, text, depth)
+            }
             p if SHELLS.contains(&p) => self.shell(&program, words, via, input, text, depth),
             _ => self.program(&program, words, &args, via, input, text, fill, depth),
         }
     }
 
-    fn stdin_shell(&mut self, program: &str, input: &Input, via: &[String], text: &str, depth: usize) {
+    fn stdin_shell(
+        &mut self,
+        program: &str,
+        input: &Input,
+        via: &[String],
+        text: &str,
+        depth: usize,
+    ) {
         match input {
             Input::Text(body) | Input::Literal(body) => {
                 let body = body.clone();
-                self.run_script(&body, via, format!("{program} (stdin)"), &Input::None, depth);
+                self.run_script(
+                    &body,
+                    via,
+                    format!("{program} (stdin)"),
+                    &Input::None,
+                    depth,
+                );
             }
             Input::Download(hosts) => {
-                self.out.push(Flag::new("shell.pipe_to_shell").detail(text).hosts(hosts.clone()).attr("via", program));
+                self.out.push(
+                    Flag::new("shell.pipe_to_shell")
+                        .detail(text)
+                        .hosts(hosts.clone())
+                        .attr("via", program),
+                );
             }
             Input::Decoded(src) | Input::Other(src) => {
                 self.out.push(
@@ -667,7 +856,12 @@ impl Analyzer<'_> {
     fn code_from_subs(&mut self, w: &Word, text: &str, program: &str) {
         let hosts = downloads_in(&w.subs);
         if !hosts.is_empty() {
-            self.out.push(Flag::new("shell.pipe_to_shell").detail(text).hosts(hosts).attr("via", program));
+            self.out.push(
+                Flag::new("shell.pipe_to_shell")
+                    .detail(text)
+                    .hosts(hosts)
+                    .attr("via", program),
+            );
         } else {
             self.out.push(
                 Flag::new("shell.dynamic_command")
@@ -678,7 +872,15 @@ impl Analyzer<'_> {
         }
     }
 
-    fn shell(&mut self, program: &str, words: &[Word], via: &[String], input: &Input, text: &str, depth: usize) {
+    fn shell(
+        &mut self,
+        program: &str,
+        words: &[Word],
+        via: &[String],
+        input: &Input,
+        text: &str,
+        depth: usize,
+    ) {
         let mut i = 0;
         let mut has_c = false;
         let mut stdin_flag = false;
@@ -714,7 +916,12 @@ impl Analyzer<'_> {
             if let Some(code) = words.get(i) {
                 let hosts = downloads_in(&code.subs);
                 if !hosts.is_empty() {
-                    self.out.push(Flag::new("shell.pipe_to_shell").detail(text).hosts(hosts).attr("via", format!("{program} -c")));
+                    self.out.push(
+                        Flag::new("shell.pipe_to_shell")
+                            .detail(text)
+                            .hosts(hosts)
+                            .attr("via", format!("{program} -c")),
+                    );
                 }
                 let code = code.text.clone();
                 self.run_script(&code, via, format!("{program} -c"), &Input::None, depth);
@@ -732,7 +939,15 @@ impl Analyzer<'_> {
         }
     }
 
-    fn container_exec(&mut self, program: &str, words: &[Word], via: &[String], input: &Input, text: &str, depth: usize) {
+    fn container_exec(
+        &mut self,
+        program: &str,
+        words: &[Word],
+        via: &[String],
+        input: &Input,
+        text: &str,
+        depth: usize,
+    ) {
         let args: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
         let mut v = via.to_vec();
         if matches!(program, "kubectl" | "oc") {
@@ -754,7 +969,17 @@ impl Analyzer<'_> {
         }
         i += 1;
         while i < args.len() && args[i].starts_with('-') {
-            if matches!(args[i], "-e" | "--env" | "-u" | "--user" | "-w" | "--workdir" | "--env-file" | "--detach-keys" | "--index") {
+            if matches!(
+                args[i],
+                "-e" | "--env"
+                    | "-u"
+                    | "--user"
+                    | "-w"
+                    | "--workdir"
+                    | "--env-file"
+                    | "--detach-keys"
+                    | "--index"
+            ) {
                 i += 1;
             }
             i += 1;
@@ -783,7 +1008,21 @@ impl Analyzer<'_> {
                 i += 2;
                 continue;
             }
-            if matches!(a, "-n" | "-L" | "-P" | "-d" | "-E" | "-s" | "-a" | "--arg-file" | "--delimiter" | "--max-args" | "--max-procs" | "--max-lines" | "--eof") {
+            if matches!(
+                a,
+                "-n" | "-L"
+                    | "-P"
+                    | "-d"
+                    | "-E"
+                    | "-s"
+                    | "-a"
+                    | "--arg-file"
+                    | "--delimiter"
+                    | "--max-args"
+                    | "--max-procs"
+                    | "--max-lines"
+                    | "--eof"
+            ) {
                 i += 2;
                 continue;
             }
@@ -816,7 +1055,12 @@ impl Analyzer<'_> {
                     for f in &mut facts {
                         f.classes.push("find_delete".into());
                     }
-                    self.out.push(Flag::new("shell.recursive_delete").detail(text).paths(facts).attr("program", "find"));
+                    self.out.push(
+                        Flag::new("shell.recursive_delete")
+                            .detail(text)
+                            .paths(facts)
+                            .attr("program", "find"),
+                    );
                 }
                 "-exec" | "-execdir" | "-ok" | "-okdir" => {
                     let start = i + 1;
@@ -827,7 +1071,14 @@ impl Analyzer<'_> {
                     if start < end {
                         let mut v = via.to_vec();
                         v.push(format!("find {a}"));
-                        self.exec(&words[start..end], &v, &Input::None, text, &roots, depth + 1);
+                        self.exec(
+                            &words[start..end],
+                            &v,
+                            &Input::None,
+                            text,
+                            &roots,
+                            depth + 1,
+                        );
                     }
                     i = end;
                 }
@@ -838,7 +1089,17 @@ impl Analyzer<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn program(&mut self, program: &str, words: &[Word], args: &[String], via: &[String], input: &Input, text: &str, fill: &[String], depth: usize) {
+    fn program(
+        &mut self,
+        program: &str,
+        words: &[Word],
+        args: &[String],
+        via: &[String],
+        input: &Input,
+        text: &str,
+        fill: &[String],
+        depth: usize,
+    ) {
         // Operands that stand for the paths `find`/`xargs` fill in.
         let expand = |ops: Vec<String>| -> Vec<String> {
             let mut out = Vec::new();
@@ -877,49 +1138,101 @@ impl Analyzer<'_> {
                 }
                 let facts = self.facts(&ops);
                 if program == "shred" && ops.iter().any(|o| is_block_device(o)) {
-                    self.out.push(Flag::new("shell.disk_write").detail(text).attr("kind", "shred").paths(facts));
+                    self.out.push(
+                        Flag::new("shell.disk_write")
+                            .detail(text)
+                            .attr("kind", "shred")
+                            .paths(facts),
+                    );
                     return;
                 }
                 if recursive {
-                    self.out.push(Flag::new("shell.recursive_delete").detail(text).paths(facts).attr("program", program));
+                    self.out.push(
+                        Flag::new("shell.recursive_delete")
+                            .detail(text)
+                            .paths(facts)
+                            .attr("program", program),
+                    );
                 } else if !facts.is_empty() {
-                    self.out.push(Flag::new("file.delete").detail(text).paths(facts));
+                    self.out
+                        .push(Flag::new("file.delete").detail(text).paths(facts));
                 }
             }
-            "cd" | "pushd" => {
-                match words.iter().find(|w| !w.text.starts_with('-')) {
-                    Some(w) if !w.dynamic => {
-                        let f = self.fact(&w.text);
-                        self.cwd = Some(PathBuf::from(f.resolved));
-                    }
-                    Some(_) => self.cwd = None,
-                    None => self.cwd = self.ctx.home.clone(),
+            "cd" | "pushd" => match words.iter().find(|w| !w.text.starts_with('-')) {
+                Some(w) if !w.dynamic => {
+                    let f = self.fact(&w.text);
+                    self.cwd = Some(PathBuf::from(f.resolved));
                 }
-            }
+                Some(_) => self.cwd = None,
+                None => self.cwd = self.ctx.home.clone(),
+            },
             "dd" => {
                 for a in args {
                     if let Some(t) = a.strip_prefix("of=") {
                         if is_block_device(t) {
-                            self.out.push(Flag::new("shell.disk_write").detail(text).attr("kind", "dd").paths(vec![self.fact(t)]));
+                            self.out.push(
+                                Flag::new("shell.disk_write")
+                                    .detail(text)
+                                    .attr("kind", "dd")
+                                    .paths(vec![self.fact(t)]),
+                            );
                         } else {
-                            self.out.push(Flag::new("file.write").detail(text).paths(vec![self.fact(t)]));
+                            self.out.push(
+                                Flag::new("file.write")
+                                    .detail(text)
+                                    .paths(vec![self.fact(t)]),
+                            );
                         }
                     }
                     if let Some(t) = a.strip_prefix("if=") {
                         if !t.starts_with("/dev/") {
-                            self.out.push(Flag::new("file.read").detail(text).paths(vec![self.fact(t)]));
+                            self.out.push(
+                                Flag::new("file.read")
+                                    .detail(text)
+                                    .paths(vec![self.fact(t)]),
+                            );
                         }
                     }
                 }
             }
-            p if p.starts_with("mkfs") || matches!(p, "mke2fs" | "mkswap" | "wipefs" | "fdisk" | "sfdisk" | "cfdisk" | "parted" | "sgdisk" | "gdisk" | "blkdiscard" | "badblocks" | "hdparm") => {
-                let readonly = matches!(p, "fdisk" | "sfdisk" | "parted" | "sgdisk" | "gdisk") && args.iter().any(|a| a == "-l" || a == "--list" || a == "print" || a == "-p");
+            p if p.starts_with("mkfs")
+                || matches!(
+                    p,
+                    "mke2fs"
+                        | "mkswap"
+                        | "wipefs"
+                        | "fdisk"
+                        | "sfdisk"
+                        | "cfdisk"
+                        | "parted"
+                        | "sgdisk"
+                        | "gdisk"
+                        | "blkdiscard"
+                        | "badblocks"
+                        | "hdparm"
+                ) =>
+            {
+                let readonly = matches!(p, "fdisk" | "sfdisk" | "parted" | "sgdisk" | "gdisk")
+                    && args
+                        .iter()
+                        .any(|a| a == "-l" || a == "--list" || a == "print" || a == "-p");
                 if !readonly {
-                    let devs: Vec<PathFact> = args.iter().filter(|a| a.starts_with("/dev/")).map(|a| self.fact(a)).collect();
-                    self.out.push(Flag::new("shell.disk_write").detail(text).attr("kind", p).paths(devs));
+                    let devs: Vec<PathFact> = args
+                        .iter()
+                        .filter(|a| a.starts_with("/dev/"))
+                        .map(|a| self.fact(a))
+                        .collect();
+                    self.out.push(
+                        Flag::new("shell.disk_write")
+                            .detail(text)
+                            .attr("kind", p)
+                            .paths(devs),
+                    );
                 }
             }
-            "psql" | "mysql" | "mariadb" | "sqlite3" | "sqlite" | "duckdb" | "clickhouse-client" | "clickhouse" | "sqlcmd" | "cockroach" | "mongosh" | "mongo" | "redis-cli" | "cqlsh" | "snowsql" | "bq" | "usql" | "pgcli" | "mycli" | "litecli" => {
+            "psql" | "mysql" | "mariadb" | "sqlite3" | "sqlite" | "duckdb"
+            | "clickhouse-client" | "clickhouse" | "sqlcmd" | "cockroach" | "mongosh" | "mongo"
+            | "redis-cli" | "cqlsh" | "snowsql" | "bq" | "usql" | "pgcli" | "mycli" | "litecli" => {
                 self.sql_client(program, args, input, text);
             }
             _ => {}
@@ -943,7 +1256,15 @@ impl Analyzer<'_> {
         let mut sent = Vec::new();
         let before = self.out.len();
         let mut net_out = Vec::new();
-        egress::analyze_command(program, args, input.kind(), text, self.ctx, &mut net_out, &mut sent);
+        egress::analyze_command(
+            program,
+            args,
+            input.kind(),
+            text,
+            self.ctx,
+            &mut net_out,
+            &mut sent,
+        );
         for f in &mut net_out {
             for p in &mut f.paths {
                 if is_backup_name(&p.resolved) {
@@ -996,14 +1317,37 @@ impl Analyzer<'_> {
                 operands.push(a.to_string());
             } else if a == "-p" && matches!(program, "mysql" | "mariadb" | "mycli") {
                 // `-p` alone prompts for the password; a value must be attached.
-            } else if matches!(a, "-U" | "-h" | "-p" | "-d" | "-u" | "-P" | "-H" | "-f" | "--host" | "--port" | "--user" | "--dbname" | "--username" | "-D" | "--database" | "-S" | "-n" | "-a" | "--format" | "-F") {
+            } else if matches!(
+                a,
+                "-U" | "-h"
+                    | "-p"
+                    | "-d"
+                    | "-u"
+                    | "-P"
+                    | "-H"
+                    | "-f"
+                    | "--host"
+                    | "--port"
+                    | "--user"
+                    | "--dbname"
+                    | "--username"
+                    | "-D"
+                    | "--database"
+                    | "-S"
+                    | "-n"
+                    | "-a"
+                    | "--format"
+                    | "-F"
+            ) {
                 i += 1;
             }
             i += 1;
         }
         match program {
             // `sqlite3 db.sqlite "DROP TABLE t"`
-            "sqlite3" | "sqlite" | "duckdb" | "litecli" => sql.extend(operands.iter().skip(1).cloned()),
+            "sqlite3" | "sqlite" | "duckdb" | "litecli" => {
+                sql.extend(operands.iter().skip(1).cloned())
+            }
             "redis-cli" | "bq" => sql.push(operands.join(" ")),
             _ => {}
         }
@@ -1023,18 +1367,37 @@ impl Analyzer<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn interpreter(&mut self, program: &str, lang: &str, args: &[String], via: &[String], input: &Input, text: &str, depth: usize) {
+    fn interpreter(
+        &mut self,
+        program: &str,
+        lang: &str,
+        args: &[String],
+        via: &[String],
+        input: &Input,
+        text: &str,
+        depth: usize,
+    ) {
         let codes = match code::code_source(lang, args) {
             code::CodeSource::Inline(c) => c,
             code::CodeSource::Script => return,
             code::CodeSource::Stdin => match input {
                 Input::Text(t) | Input::Literal(t) => vec![t.clone()],
                 Input::Download(hosts) => {
-                    self.out.push(Flag::new("shell.pipe_to_shell").detail(text).hosts(hosts.clone()).attr("via", program));
+                    self.out.push(
+                        Flag::new("shell.pipe_to_shell")
+                            .detail(text)
+                            .hosts(hosts.clone())
+                            .attr("via", program),
+                    );
                     return;
                 }
                 Input::Decoded(src) => {
-                    self.out.push(Flag::new("shell.dynamic_command").detail(text).attr("program", program).attr("source", src.clone()));
+                    self.out.push(
+                        Flag::new("shell.dynamic_command")
+                            .detail(text)
+                            .attr("program", program)
+                            .attr("source", src.clone()),
+                    );
                     return;
                 }
                 _ => return,
@@ -1048,18 +1411,30 @@ impl Analyzer<'_> {
             }
             for target in &f.recursive_deletes {
                 let facts = target.iter().map(|t| self.fact(t)).collect();
-                self.out.push(Flag::new("shell.recursive_delete").detail(text).paths(facts).attr("program", program));
+                self.out.push(
+                    Flag::new("shell.recursive_delete")
+                        .detail(text)
+                        .paths(facts)
+                        .attr("program", program),
+                );
             }
             if !f.reads.is_empty() {
                 let facts = self.facts(&f.reads);
-                self.out.push(Flag::new("file.read").detail(text).paths(facts));
+                self.out
+                    .push(Flag::new("file.read").detail(text).paths(facts));
             }
             if !f.writes.is_empty() {
                 let facts = self.facts(&f.writes);
-                self.out.push(Flag::new("file.write").detail(text).paths(facts));
+                self.out
+                    .push(Flag::new("file.write").detail(text).paths(facts));
             }
             if f.dynamic_exec {
-                self.out.push(Flag::new("shell.dynamic_command").detail(text).attr("program", program).attr("source", "interpreter"));
+                self.out.push(
+                    Flag::new("shell.dynamic_command")
+                        .detail(text)
+                        .attr("program", program)
+                        .attr("source", "interpreter"),
+                );
             }
             for s in &f.shell {
                 self.run_script(s, via, label.clone(), &Input::None, depth);
@@ -1081,23 +1456,34 @@ fn parse_is_name(s: &str) -> bool {
 }
 
 fn join_words(words: &[Word]) -> String {
-    words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
+    words
+        .iter()
+        .map(|w| w.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn is_block_device(t: &str) -> bool {
     let Some(d) = t.strip_prefix("/dev/") else {
         return false;
     };
-    ["sd", "hd", "vd", "xvd", "nvme", "mmcblk", "disk", "rdisk", "md", "dm-", "mapper/", "loop", "sr"]
-        .iter()
-        .any(|p| d.starts_with(p))
+    [
+        "sd", "hd", "vd", "xvd", "nvme", "mmcblk", "disk", "rdisk", "md", "dm-", "mapper/", "loop",
+        "sr",
+    ]
+    .iter()
+    .any(|p| d.starts_with(p))
 }
 
 /// The start paths of a `find` command (before the first expression).
 fn find_roots(args: &[String]) -> Vec<String> {
     let mut roots = Vec::new();
     for a in args {
-        if a.starts_with('-') && !roots.is_empty() || a == "(" || a == "!" || a.starts_with("-") && !matches!(a.as_str(), "-H" | "-L" | "-P") {
+        if a.starts_with('-') && !roots.is_empty()
+            || a == "("
+            || a == "!"
+            || a.starts_with("-") && !matches!(a.as_str(), "-H" | "-L" | "-P")
+        {
             if a.starts_with('-') && matches!(a.as_str(), "-H" | "-L" | "-P") {
                 continue;
             }
@@ -1114,9 +1500,38 @@ fn find_roots(args: &[String]) -> Vec<String> {
 /// Where a wrapper's wrapped command starts in its argv (after options and operands it owns).
 fn wrapped_start(program: &str, words: &[Word]) -> Option<usize> {
     let value_opts: &[&str] = match program {
-        "sudo" => &["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-T", "-U", "--user", "--group", "--chdir", "--prompt", "--role", "--type", "--host", "--close-from", "--other-user"],
+        "sudo" => &[
+            "-u",
+            "-g",
+            "-C",
+            "-D",
+            "-h",
+            "-p",
+            "-r",
+            "-t",
+            "-T",
+            "-U",
+            "--user",
+            "--group",
+            "--chdir",
+            "--prompt",
+            "--role",
+            "--type",
+            "--host",
+            "--close-from",
+            "--other-user",
+        ],
         "doas" => &["-u", "-C"],
-        "env" => &["-u", "--unset", "-C", "--chdir", "-P", "--default-signal", "--ignore-signal", "--block-signal"],
+        "env" => &[
+            "-u",
+            "--unset",
+            "-C",
+            "--chdir",
+            "-P",
+            "--default-signal",
+            "--ignore-signal",
+            "--block-signal",
+        ],
         "exec" => &["-a"],
         "time" => &["-f", "--format", "-o", "--output"],
         "nice" => &["-n", "--adjustment"],
@@ -1127,7 +1542,17 @@ fn wrapped_start(program: &str, words: &[Word]) -> Option<usize> {
         "npx" | "bunx" | "pnpx" => &["-p", "--package", "-c", "--call"],
         "flock" => &["-w", "--timeout", "-E", "--conflict-exit-code"],
         "runuser" => &["-u", "--user", "-g", "--group"],
-        "systemd-run" => &["-p", "--property", "--unit", "-u", "--description", "--uid", "--gid", "-E", "--setenv"],
+        "systemd-run" => &[
+            "-p",
+            "--property",
+            "--unit",
+            "-u",
+            "--description",
+            "--uid",
+            "--gid",
+            "-E",
+            "--setenv",
+        ],
         "strace" | "ltrace" => &["-o", "-e", "-p", "-s", "-u", "-E", "-P"],
         _ => &[],
     };
@@ -1152,7 +1577,10 @@ fn wrapped_start(program: &str, words: &[Word]) -> Option<usize> {
             i += 1;
             continue;
         }
-        if matches!(program, "env" | "sudo" | "doas") && a.contains('=') && parse_is_name(a.split('=').next().unwrap_or("")) {
+        if matches!(program, "env" | "sudo" | "doas")
+            && a.contains('=')
+            && parse_is_name(a.split('=').next().unwrap_or(""))
+        {
             i += 1;
             continue;
         }
@@ -1173,7 +1601,20 @@ fn strip_wrappers<'w>(words: &[&'w Word]) -> Vec<&'w Word> {
     for _ in 0..8 {
         let Some(first) = cur.first() else { break };
         let p = basename(&first.text);
-        if !matches!(p, "sudo" | "doas" | "nohup" | "time" | "nice" | "timeout" | "stdbuf" | "env" | "command" | "exec" | "builtin") {
+        if !matches!(
+            p,
+            "sudo"
+                | "doas"
+                | "nohup"
+                | "time"
+                | "nice"
+                | "timeout"
+                | "stdbuf"
+                | "env"
+                | "command"
+                | "exec"
+                | "builtin"
+        ) {
             break;
         }
         let owned: Vec<Word> = cur[1..].iter().map(|w| (*w).clone()).collect();
@@ -1212,7 +1653,18 @@ fn collect_downloads(n: &Node, hosts: &mut Vec<String>, depth: usize) {
             let argv = strip_wrappers(&words);
             if let Some(first) = argv.first() {
                 if DOWNLOADERS.contains(&basename(&first.text)) {
-                    let found: Vec<String> = argv[1..].iter().filter_map(|w| if w.text.contains("://") || w.text.contains('.') && !w.text.starts_with('-') { egress::host_of(&w.text) } else { None }).collect();
+                    let found: Vec<String> = argv[1..]
+                        .iter()
+                        .filter_map(|w| {
+                            if w.text.contains("://")
+                                || w.text.contains('.') && !w.text.starts_with('-')
+                            {
+                                egress::host_of(&w.text)
+                            } else {
+                                None
+                            }
+                        })
+                        .collect();
                     if found.is_empty() {
                         hosts.push("(unknown)".into());
                     } else {
@@ -1226,7 +1678,9 @@ fn collect_downloads(n: &Node, hosts: &mut Vec<String>, depth: usize) {
                 }
             }
         }
-        Node::Pipeline(v) | Node::List(v) => v.iter().for_each(|n| collect_downloads(n, hosts, depth + 1)),
+        Node::Pipeline(v) | Node::List(v) => v
+            .iter()
+            .for_each(|n| collect_downloads(n, hosts, depth + 1)),
         Node::Group(b, _) | Node::Function(_, b) => collect_downloads(b, hosts, depth + 1),
     }
 }
@@ -1249,14 +1703,69 @@ fn calls_itself_in_pipeline(name: &str, body: &Node) -> bool {
 /// The subcommand of tools with global options before it (`git -C x push`, `kubectl -n ns delete`).
 fn subcommand(program: &str, args: &[String]) -> Option<String> {
     let value_opts: &[&str] = match program {
-        "git" => &["-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env"],
-        "kubectl" | "oc" => &["-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server", "--token", "--as", "-l", "--selector", "-f", "--filename", "-o", "--output"],
-        "helm" => &["-n", "--namespace", "--kube-context", "--kubeconfig", "--repository-config", "--registry-config"],
-        "docker" | "podman" => &["-H", "--host", "-c", "--context", "--config", "-l", "--log-level"],
+        "git" => &[
+            "-C",
+            "-c",
+            "--git-dir",
+            "--work-tree",
+            "--namespace",
+            "--exec-path",
+            "--config-env",
+        ],
+        "kubectl" | "oc" => &[
+            "-n",
+            "--namespace",
+            "--context",
+            "--kubeconfig",
+            "--cluster",
+            "--user",
+            "-s",
+            "--server",
+            "--token",
+            "--as",
+            "-l",
+            "--selector",
+            "-f",
+            "--filename",
+            "-o",
+            "--output",
+        ],
+        "helm" => &[
+            "-n",
+            "--namespace",
+            "--kube-context",
+            "--kubeconfig",
+            "--repository-config",
+            "--registry-config",
+        ],
+        "docker" | "podman" => &[
+            "-H",
+            "--host",
+            "-c",
+            "--context",
+            "--config",
+            "-l",
+            "--log-level",
+        ],
         "terraform" | "tofu" | "terragrunt" => &[],
-        "aws" => &["--profile", "--region", "--output", "--endpoint-url", "--query", "--cli-read-timeout"],
+        "aws" => &[
+            "--profile",
+            "--region",
+            "--output",
+            "--endpoint-url",
+            "--query",
+            "--cli-read-timeout",
+        ],
         "gcloud" | "gsutil" => &["--project", "--account", "--configuration", "-o"],
-        "npm" | "pnpm" | "yarn" => &["--prefix", "-w", "--workspace", "-C", "--dir", "--filter", "--cwd"],
+        "npm" | "pnpm" | "yarn" => &[
+            "--prefix",
+            "-w",
+            "--workspace",
+            "-C",
+            "--dir",
+            "--filter",
+            "--cwd",
+        ],
         "cargo" => &["-Z", "--config", "--color"],
         "gh" => &["-R", "--repo"],
         "fly" | "flyctl" => &["-a", "--app", "-c", "--config"],
@@ -1286,23 +1795,122 @@ fn file_roles(program: &str, args: &[String]) -> (Vec<String>, Vec<String>) {
     // Options that take a value, per program: their value is not a file operand.
     let value_opts: &[&str] = match program {
         "head" | "tail" => &["-n", "-c", "--lines", "--bytes", "--pid", "-s"],
-        "grep" | "egrep" | "fgrep" | "rg" | "ag" | "ack" | "zgrep" => &["-e", "-f", "-A", "-B", "-C", "-m", "-d", "-D", "--include", "--exclude", "--exclude-dir", "-g", "--glob", "-t", "--type", "-T", "--type-not", "--max-count", "--context", "--after-context", "--before-context", "--regexp", "--file", "-j", "--threads", "-M", "--max-columns", "--encoding", "--colors", "--replace", "--sort", "--sortr"],
-        "sort" => &["-k", "-t", "-o", "-S", "-T", "--key", "--field-separator", "--output"],
+        "grep" | "egrep" | "fgrep" | "rg" | "ag" | "ack" | "zgrep" => &[
+            "-e",
+            "-f",
+            "-A",
+            "-B",
+            "-C",
+            "-m",
+            "-d",
+            "-D",
+            "--include",
+            "--exclude",
+            "--exclude-dir",
+            "-g",
+            "--glob",
+            "-t",
+            "--type",
+            "-T",
+            "--type-not",
+            "--max-count",
+            "--context",
+            "--after-context",
+            "--before-context",
+            "--regexp",
+            "--file",
+            "-j",
+            "--threads",
+            "-M",
+            "--max-columns",
+            "--encoding",
+            "--colors",
+            "--replace",
+            "--sort",
+            "--sortr",
+        ],
+        "sort" => &[
+            "-k",
+            "-t",
+            "-o",
+            "-S",
+            "-T",
+            "--key",
+            "--field-separator",
+            "--output",
+        ],
         "cut" => &["-d", "-f", "-c", "-b", "--delimiter", "--fields"],
         "xxd" => &["-l", "-s", "-c", "-g", "-o", "-n"],
         "od" | "hexdump" => &["-n", "-j", "-t", "-N", "-s", "-e", "-f"],
         "sed" => &["-e", "-f", "--expression", "--file", "-l"],
         "awk" | "gawk" | "mawk" => &["-F", "-v", "-f"],
-        "jq" | "yq" => &["--arg", "--argjson", "--slurpfile", "--rawfile", "-f", "--from-file", "--indent"],
-        "cp" | "mv" | "install" | "ln" => &["-t", "--target-directory", "-S", "--suffix", "-m", "--mode", "-o", "-g", "--backup"],
-        "tar" | "bsdtar" => &["-f", "--file", "-C", "--directory", "-T", "--files-from", "-X", "--exclude-from", "--exclude", "--transform", "--owner", "--group", "--mode", "-I", "--use-compress-program"],
+        "jq" | "yq" => &[
+            "--arg",
+            "--argjson",
+            "--slurpfile",
+            "--rawfile",
+            "-f",
+            "--from-file",
+            "--indent",
+        ],
+        "cp" | "mv" | "install" | "ln" => &[
+            "-t",
+            "--target-directory",
+            "-S",
+            "--suffix",
+            "-m",
+            "--mode",
+            "-o",
+            "-g",
+            "--backup",
+        ],
+        "tar" | "bsdtar" => &[
+            "-f",
+            "--file",
+            "-C",
+            "--directory",
+            "-T",
+            "--files-from",
+            "-X",
+            "--exclude-from",
+            "--exclude",
+            "--transform",
+            "--owner",
+            "--group",
+            "--mode",
+            "-I",
+            "--use-compress-program",
+        ],
         "zip" => &["-x", "-i", "-P", "--password", "-b", "-n"],
-        "less" | "more" | "bat" | "cat" | "nl" | "tac" => &["-n", "--line-range", "-r", "-l", "--language", "-p", "--style", "--theme", "-b", "-s"],
+        "less" | "more" | "bat" | "cat" | "nl" | "tac" => &[
+            "-n",
+            "--line-range",
+            "-r",
+            "-l",
+            "--language",
+            "-p",
+            "--style",
+            "--theme",
+            "-b",
+            "-s",
+        ],
         "base64" | "base32" => &["-w", "--wrap"],
         "strings" => &["-n", "-t", "-e"],
         "diff" | "cmp" => &["-U", "-C", "--label", "-L", "-x", "-X", "--exclude"],
         "tee" => &[],
-        "openssl" => &["-in", "-out", "-pass", "-passin", "-passout", "-k", "-K", "-iv", "-inkey", "-key", "-certfile"],
+        "openssl" => &[
+            "-in",
+            "-out",
+            "-pass",
+            "-passin",
+            "-passout",
+            "-k",
+            "-K",
+            "-iv",
+            "-inkey",
+            "-key",
+            "-certfile",
+        ],
         _ => &[],
     };
     let mut ops: Vec<String> = Vec::new();
@@ -1315,7 +1923,16 @@ fn file_roles(program: &str, args: &[String]) -> (Vec<String>, Vec<String>) {
         if !opts_done && a == "--" {
             opts_done = true;
         } else if !opts_done && a.starts_with('-') && a.len() > 1 {
-            if matches!(program, "grep" | "egrep" | "fgrep" | "rg" | "ag" | "ack" | "zgrep") && (a == "-e" || a == "-f" || a == "--regexp" || a == "--file" || a.starts_with("--regexp=") || a.starts_with("-e")) {
+            if matches!(
+                program,
+                "grep" | "egrep" | "fgrep" | "rg" | "ag" | "ack" | "zgrep"
+            ) && (a == "-e"
+                || a == "-f"
+                || a == "--regexp"
+                || a == "--file"
+                || a.starts_with("--regexp=")
+                || a.starts_with("-e"))
+            {
                 pattern_given = true;
             }
             if program == "openssl" && matches!(a.as_str(), "-in" | "-inkey" | "-key") {
@@ -1337,7 +1954,14 @@ fn file_roles(program: &str, args: &[String]) -> (Vec<String>, Vec<String>) {
     let mut reads = Vec::new();
     let mut writes = Vec::new();
     match program {
-        "cat" | "tac" | "less" | "more" | "head" | "tail" | "nl" | "od" | "hexdump" | "base64" | "base32" | "strings" | "wc" | "uniq" | "paste" | "column" | "diff" | "cmp" | "md5sum" | "sha1sum" | "sha256sum" | "sha512sum" | "shasum" | "md5" | "bat" | "batcat" | "view" | "vim" | "vi" | "nvim" | "nano" | "emacs" | "pico" | "xxd" | "source" | "." | "strings " | "fold" | "fmt" | "pr" | "expand" | "iconv" | "zcat" | "gunzip" | "bzcat" | "xzcat" | "lzcat" | "zless" | "zmore" | "cksum" | "sum" | "b2sum" | "look" | "rev" | "tr" | "unexpand" | "dos2unix" | "file" | "clip" | "pbcopy" | "xclip" | "xsel" | "wl-copy" | "gpg" | "age" | "sops" | "split" | "csplit" => {
+        "cat" | "tac" | "less" | "more" | "head" | "tail" | "nl" | "od" | "hexdump" | "base64"
+        | "base32" | "strings" | "wc" | "uniq" | "paste" | "column" | "diff" | "cmp" | "md5sum"
+        | "sha1sum" | "sha256sum" | "sha512sum" | "shasum" | "md5" | "bat" | "batcat" | "view"
+        | "vim" | "vi" | "nvim" | "nano" | "emacs" | "pico" | "xxd" | "source" | "."
+        | "strings " | "fold" | "fmt" | "pr" | "expand" | "iconv" | "zcat" | "gunzip" | "bzcat"
+        | "xzcat" | "lzcat" | "zless" | "zmore" | "cksum" | "sum" | "b2sum" | "look" | "rev"
+        | "tr" | "unexpand" | "dos2unix" | "file" | "clip" | "pbcopy" | "xclip" | "xsel"
+        | "wl-copy" | "gpg" | "age" | "sops" | "split" | "csplit" => {
             if program == "xxd" && ops.len() > 1 {
                 reads.push(ops[0].clone());
                 writes.push(ops[1].clone());
@@ -1352,12 +1976,26 @@ fn file_roles(program: &str, args: &[String]) -> (Vec<String>, Vec<String>) {
             }
         }
         "grep" | "egrep" | "fgrep" | "rg" | "ag" | "ack" | "zgrep" => {
-            reads = if pattern_given { ops } else { ops.into_iter().skip(1).collect() };
+            reads = if pattern_given {
+                ops
+            } else {
+                ops.into_iter().skip(1).collect()
+            };
         }
         "sed" => {
-            let script_given = args.iter().any(|a| a == "-e" || a == "-f" || a.starts_with("--expression"));
-            let files: Vec<String> = if script_given { ops } else { ops.into_iter().skip(1).collect() };
-            let in_place = args.iter().any(|a| a.starts_with("-i") || a.starts_with("--in-place") || (a.starts_with('-') && !a.starts_with("--") && a.contains('i')));
+            let script_given = args
+                .iter()
+                .any(|a| a == "-e" || a == "-f" || a.starts_with("--expression"));
+            let files: Vec<String> = if script_given {
+                ops
+            } else {
+                ops.into_iter().skip(1).collect()
+            };
+            let in_place = args.iter().any(|a| {
+                a.starts_with("-i")
+                    || a.starts_with("--in-place")
+                    || (a.starts_with('-') && !a.starts_with("--") && a.contains('i'))
+            });
             if in_place {
                 writes = files.clone();
             }
@@ -1365,7 +2003,11 @@ fn file_roles(program: &str, args: &[String]) -> (Vec<String>, Vec<String>) {
         }
         "awk" | "gawk" | "mawk" => {
             let prog_given = args.iter().any(|a| a == "-f");
-            reads = if prog_given { ops } else { ops.into_iter().skip(1).collect() };
+            reads = if prog_given {
+                ops
+            } else {
+                ops.into_iter().skip(1).collect()
+            };
             reads.retain(|a| !a.contains('=') || a.contains('/'));
         }
         "jq" | "yq" => {
@@ -1377,7 +2019,11 @@ fn file_roles(program: &str, args: &[String]) -> (Vec<String>, Vec<String>) {
                 if program != "rsync" || !dest.contains(':') {
                     writes.push(dest.clone());
                 }
-                reads.extend(srcs.iter().filter(|s| !s.contains(':') || s.starts_with('/')).cloned());
+                reads.extend(
+                    srcs.iter()
+                        .filter(|s| !s.contains(':') || s.starts_with('/'))
+                        .cloned(),
+                );
             }
         }
         "mv" => {
@@ -1388,7 +2034,13 @@ fn file_roles(program: &str, args: &[String]) -> (Vec<String>, Vec<String>) {
             }
         }
         "scp" => {
-            reads.extend(ops.iter().rev().skip(1).filter(|s| egress_remote(s).is_none()).cloned());
+            reads.extend(
+                ops.iter()
+                    .rev()
+                    .skip(1)
+                    .filter(|s| egress_remote(s).is_none())
+                    .cloned(),
+            );
             if let Some(d) = ops.last() {
                 if egress_remote(d).is_none() {
                     writes.push(d.clone());
@@ -1407,10 +2059,25 @@ fn file_roles(program: &str, args: &[String]) -> (Vec<String>, Vec<String>) {
         }
         "tar" | "bsdtar" => {
             let flags: String = args.first().cloned().unwrap_or_default();
-            let create = args.iter().any(|a| a == "--create" || a == "-c" || (a.starts_with('-') && !a.starts_with("--") && a.contains('c'))) || (!flags.starts_with('-') && flags.contains('c'));
-            let archive = args.iter().position(|a| a == "-f" || a == "--file" || (a.starts_with('-') && !a.starts_with("--") && a.ends_with('f'))).and_then(|i| args.get(i + 1)).cloned();
+            let create = args.iter().any(|a| {
+                a == "--create"
+                    || a == "-c"
+                    || (a.starts_with('-') && !a.starts_with("--") && a.contains('c'))
+            }) || (!flags.starts_with('-') && flags.contains('c'));
+            let archive = args
+                .iter()
+                .position(|a| {
+                    a == "-f"
+                        || a == "--file"
+                        || (a.starts_with('-') && !a.starts_with("--") && a.ends_with('f'))
+                })
+                .and_then(|i| args.get(i + 1))
+                .cloned();
             if create {
-                reads = ops.into_iter().filter(|o| Some(o) != archive.as_ref() && o != &flags).collect();
+                reads = ops
+                    .into_iter()
+                    .filter(|o| Some(o) != archive.as_ref() && o != &flags)
+                    .collect();
                 writes.extend(archive);
             } else {
                 reads.extend(archive);

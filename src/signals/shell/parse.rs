@@ -224,7 +224,10 @@ fn flatten(mut items: Vec<Node>) -> Node {
 }
 
 fn is_meta(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\r' | ';' | '&' | '|' | '<' | '>' | '(' | ')')
+    matches!(
+        c,
+        ' ' | '\t' | '\n' | '\r' | ';' | '&' | '|' | '<' | '>' | '(' | ')'
+    )
 }
 
 fn is_name(s: &str) -> bool {
@@ -881,7 +884,11 @@ impl Parser<'_, '_> {
         let (body, _) = self.list(Closer::Paren);
         self.depth -= 1;
         Word {
-            text: if out { ">(…)".into() } else { "<(…)".into() },
+            text: if out {
+                ">(…)".into()
+            } else {
+                "<(…)".into()
+            },
             dynamic: true,
             quoted: false,
             subs: vec![body],
@@ -1048,7 +1055,10 @@ impl Parser<'_, '_> {
             match c {
                 c if is_meta(c) => {
                     // Extended globs `@(a|b)`, `!(x)` stay inside the word.
-                    if c == '(' && any && matches!(w.text.chars().last(), Some('@' | '!' | '+' | '*' | '?')) {
+                    if c == '('
+                        && any
+                        && matches!(w.text.chars().last(), Some('@' | '!' | '+' | '*' | '?'))
+                    {
                         self.pos += 1;
                         let inner = self.balanced('(', ')', 1);
                         w.text.push('(');

@@ -452,7 +452,14 @@ fn risk_class_preset_and_context_set_strictness_and_exceptions() {
     assert_eq!(push.approver_role.as_deref(), Some("security-oncall"));
     // Context: trusted hosts become a list and exceptions; sensitive data becomes a control.
     assert_eq!(f.lists["trusted_hosts"][0], "api.stripe.com");
-    assert!(rule(&f, "draft.net.shell-egress").unless.is_some());
+    let egress = rule(&f, "draft.net.egress");
+    assert!(egress.when.hosts_outside.is_some());
+    assert!(egress
+        .lineage
+        .as_ref()
+        .unwrap()
+        .evidence
+        .contains(&"context:trusted.hosts".to_string()));
     let gh = rule(&f, "draft.comms.github");
     assert!(gh
         .lineage

@@ -10,6 +10,7 @@ pub mod approvals;
 pub mod audit;
 pub mod decision;
 pub mod dirs;
+pub mod evaluate;
 pub mod event;
 pub mod hook;
 pub mod install;

@@ -4,6 +4,7 @@ pub mod audit_cmd;
 pub mod approve;
 pub mod check;
 pub mod compile;
+pub mod evaluate;
 pub mod hook;
 pub mod install;
 pub mod policy_cmd;
@@ -47,6 +48,8 @@ enum Command {
     Uninstall(install::InstallArgs),
     /// Check every runtime config found: wired events, binary, policy, a self-test event.
     Doctor(install::DoctorArgs),
+    /// Build-time review: runtimes, MCP servers, exposure and observed actions of a repo.
+    Evaluate(evaluate::EvaluateArgs),
 }
 
 pub fn main(args: Vec<String>) -> i32 {
@@ -72,6 +75,7 @@ pub fn main(args: Vec<String>) -> i32 {
         Command::Install(a) => install::run_install(a),
         Command::Uninstall(a) => install::run_uninstall(a),
         Command::Doctor(a) => install::run_doctor(a),
+        Command::Evaluate(a) => evaluate::run(a),
     };
     match result {
         Ok(code) => code,

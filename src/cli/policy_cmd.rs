@@ -48,10 +48,13 @@ pub enum PolicyCommand {
     Replay(ReplayArgs),
     /// Per-rule coverage on one runtime (enforced / degraded / not enforceable) and its hook config snippet.
     Compile(crate::cli::compile::CompileArgs),
-    /// Drafts: new, clone, delete.
+    /// Drafts: new, clone, delete; or `--evaluation FILE` to draft from an evaluation.
+    #[command(args_conflicts_with_subcommands = true)]
     Draft {
         #[command(subcommand)]
-        command: DraftCommand,
+        command: Option<DraftCommand>,
+        #[command(flatten)]
+        from_evaluation: super::evaluate::DraftArgs,
     },
     /// Validate, test and activate a policy (a file or a draft id) for its use case.
     Deploy(DeployArgs),
@@ -239,7 +242,14 @@ pub fn run(cmd: PolicyCommand) -> Result<i32> {
         }
         PolicyCommand::Validate { file, scope, cwd } => validate_cmd(file, &scope, cwd),
         PolicyCommand::Replay(a) => replay_cmd(a),
-        PolicyCommand::Draft { command } => draft(command),
+        PolicyCommand::Draft {
+            command: Some(command),
+            ..
+        } => draft(command),
+        PolicyCommand::Draft {
+            command: None,
+            from_evaluation,
+        } => super::evaluate::run_draft(from_evaluation),
         PolicyCommand::Deploy(a) => deploy(a),
         PolicyCommand::History {
             use_case,

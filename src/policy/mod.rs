@@ -5,6 +5,7 @@
 
 pub mod activation;
 pub mod coverage;
+pub mod draft;
 pub mod eval;
 pub mod glob;
 pub mod lifecycle;

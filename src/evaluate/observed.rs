@@ -1,0 +1,519 @@
+//! Observed exposure: what agents actually did, from the audit log and runtime transcripts.
+//!
+//! Every recorded tool call is rebuilt as an [`Event`] and run through the same signals the hook
+//! uses, so "touched a secret file" means exactly what a rule's `paths_any = ["secret_file"]`
+//! means. Transcripts are read best-effort across formats (Claude `tool_use`, Codex
+//! `function_call`, Gemini `functionCall`/`toolCalls`); a file that cannot be read is a warning
+//! and the others still count. Commands are reduced to program and subcommand, hosts to host
+//! names: no argument values, so no secret, reaches the report.
+
+use super::{id_part, scrub};
+use crate::event::{Boundary, Event, RuntimeKind, ToolKind};
+use crate::signals::{self, Context};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Something seen, and how often.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Count {
+    pub id: String,
+    pub name: String,
+    pub count: usize,
+    /// For rules: the effect; for paths: the classes; for MCP: the server.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub detail: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Observed {
+    /// Files read (the audit log, transcripts).
+    pub sources: Vec<String>,
+    /// Audit records read.
+    pub audit_records: usize,
+    /// Tool calls found in transcripts.
+    pub transcript_calls: usize,
+    /// Actions blocked (ask, deny, terminate) in the audit log.
+    pub blocked: usize,
+    /// Tool outputs in which the hook found secrets.
+    pub secret_outputs: usize,
+    pub tools: Vec<Count>,
+    pub commands: Vec<Count>,
+    pub mcp_calls: Vec<Count>,
+    pub rules_fired: Vec<Count>,
+    /// Sensitive paths touched (secret files, keys, credentials), with the classes.
+    pub sensitive_paths: Vec<Count>,
+    pub hosts: Vec<Count>,
+    #[serde(skip)]
+    acc: Acc,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Acc {
+    tools: BTreeMap<String, usize>,
+    commands: BTreeMap<String, usize>,
+    mcp: BTreeMap<String, usize>,
+    rules: BTreeMap<String, (usize, BTreeSet<String>)>,
+    paths: BTreeMap<String, (usize, BTreeSet<String>)>,
+    hosts: BTreeMap<String, usize>,
+}
+
+/// Reads an audit log into `obs`. The file must exist; lines that do not parse are counted in
+/// a warning.
+pub fn add_audit(
+    obs: &mut Observed,
+    path: &Path,
+    warnings: &mut Vec<String>,
+) -> std::io::Result<()> {
+    let (records, bad) = crate::audit::read_all(path)?;
+    obs.sources.push(path.display().to_string());
+    if bad > 0 {
+        warnings.push(format!(
+            "{}: {bad} line(s) are not audit records and were skipped",
+            path.display()
+        ));
+    }
+    for r in &records {
+        obs.audit_records += 1;
+        if r.decision.would_effect.blocks() {
+            obs.blocked += 1;
+        }
+        for f in &r.decision.fired {
+            let e = obs.acc.rules.entry(f.rule_id.clone()).or_default();
+            e.0 += 1;
+            e.1.insert(f.effect.to_string());
+        }
+        if r.event.boundary == Boundary::ToolOutput
+            && r.findings.iter().any(|f| f.flag == "secret.detected")
+        {
+            obs.secret_outputs += 1;
+        }
+        // Count each action once: at its request.
+        if r.event.boundary != Boundary::ToolRequest {
+            continue;
+        }
+        let mut ev = Event::new(r.decision.runtime, r.event.boundary, &r.event.event_name);
+        ev.cwd = r.event.cwd.clone();
+        ev.tool = r.event.tool.clone();
+        ev.tool_input = r.event.tool_input.clone();
+        ev.command = r.event.command.clone();
+        ev.paths = r.event.paths.clone();
+        if let Some(u) = ev.tool_input.get("url").and_then(|v| v.as_str()) {
+            ev.urls.push(u.to_string());
+        }
+        record_action(obs, &ev);
+    }
+    Ok(())
+}
+
+/// Reads every `.jsonl` / `.json` file under `dir` (or `dir` itself if it is a file).
+pub fn add_transcripts(
+    obs: &mut Observed,
+    dir: &Path,
+    warnings: &mut Vec<String>,
+) -> std::io::Result<()> {
+    let mut files = Vec::new();
+    if dir.is_file() {
+        files.push(dir.to_path_buf());
+    } else {
+        // Fails on a missing dir: that is the caller's clear error.
+        std::fs::read_dir(dir)?;
+        collect_files(dir, 0, &mut files);
+    }
+    files.sort();
+    for f in files {
+        match read_transcript(&f) {
+            Ok((calls, bad)) => {
+                obs.sources.push(f.display().to_string());
+                if bad > 0 {
+                    warnings.push(format!(
+                        "{}: {bad} line(s) are not JSON and were skipped",
+                        f.display()
+                    ));
+                }
+                for (runtime, cwd, name, input) in calls {
+                    obs.transcript_calls += 1;
+                    let mut ev = Event::new(runtime, Boundary::ToolRequest, "transcript");
+                    ev.cwd = cwd;
+                    ev.tool = Some(crate::runtime::classify_tool(&name));
+                    crate::runtime::fill_from_input(&mut ev, &input);
+                    // Codex runs `["bash", "-lc", "<script>"]`: the script is the command.
+                    if let Some(script) = input
+                        .get("command")
+                        .and_then(|c| c.as_array())
+                        .filter(|a| a.len() == 3 && matches!(a[1].as_str(), Some("-lc" | "-c")))
+                        .and_then(|a| a[2].as_str())
+                    {
+                        ev.command = Some(script.to_string());
+                    }
+                    ev.tool_input = input;
+                    record_action(obs, &ev);
+                }
+            }
+            Err(e) => warnings.push(format!(
+                "{}: cannot read transcript ({e}); skipped",
+                f.display()
+            )),
+        }
+    }
+    Ok(())
+}
+
+const MAX_TRANSCRIPT_FILES: usize = 2_000;
+const MAX_TRANSCRIPT_BYTES: u64 = 64 * 1024 * 1024;
+
+fn collect_files(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    if depth > 8 || out.len() >= MAX_TRANSCRIPT_FILES {
+        return;
+    }
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.filter_map(|e| e.ok()) {
+        let p = e.path();
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_dir() {
+            collect_files(&p, depth + 1, out);
+        } else if ft.is_file() && p.extension().is_some_and(|x| x == "jsonl" || x == "json") {
+            out.push(p);
+        }
+        if out.len() >= MAX_TRANSCRIPT_FILES {
+            return;
+        }
+    }
+}
+
+type Call = (RuntimeKind, String, String, Value);
+
+fn read_transcript(path: &Path) -> Result<(Vec<Call>, usize), String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if meta.len() > MAX_TRANSCRIPT_BYTES {
+        return Err(format!("larger than {MAX_TRANSCRIPT_BYTES} bytes"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let text = String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())?;
+    let mut calls = Vec::new();
+    let mut bad = 0;
+    let mut cwd = String::new();
+    let mut runtime = RuntimeKind::None;
+    let values: Vec<Value> = if path.extension().is_some_and(|x| x == "json") {
+        vec![serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?]
+    } else {
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .filter_map(|l| match serde_json::from_str(l) {
+                Ok(v) => Some(v),
+                Err(_) => {
+                    bad += 1;
+                    None
+                }
+            })
+            .collect()
+    };
+    for v in &values {
+        if let Some(c) = v
+            .get("cwd")
+            .or_else(|| v.pointer("/payload/cwd"))
+            .and_then(|c| c.as_str())
+        {
+            cwd = c.to_string();
+        }
+        walk(v, 0, &mut runtime, &cwd, &mut calls);
+    }
+    if values.is_empty() && bad > 0 {
+        return Err("no line is JSON".into());
+    }
+    Ok((calls, bad))
+}
+
+/// Finds tool calls anywhere in a transcript value.
+fn walk(v: &Value, depth: usize, runtime: &mut RuntimeKind, cwd: &str, out: &mut Vec<Call>) {
+    if depth > 32 {
+        return;
+    }
+    match v {
+        Value::Object(m) => {
+            let name = m.get("name").and_then(|n| n.as_str());
+            match (m.get("type").and_then(|t| t.as_str()), name) {
+                (Some("tool_use"), Some(n)) => {
+                    *runtime = RuntimeKind::Claude;
+                    out.push((
+                        *runtime,
+                        cwd.to_string(),
+                        n.to_string(),
+                        m.get("input").cloned().unwrap_or(Value::Null),
+                    ));
+                    return;
+                }
+                (Some("function_call") | Some("custom_tool_call"), Some(n)) => {
+                    *runtime = RuntimeKind::Codex;
+                    let args = m
+                        .get("arguments")
+                        .or_else(|| m.get("input"))
+                        .cloned()
+                        .unwrap_or(Value::Null);
+                    let args = match args {
+                        Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
+                        other => other,
+                    };
+                    // Codex's `apply_patch` custom tool sends the patch as a plain string.
+                    let args = match args {
+                        Value::String(s) => serde_json::json!({ "input": s }),
+                        other => other,
+                    };
+                    out.push((*runtime, cwd.to_string(), n.to_string(), args));
+                    return;
+                }
+                _ => {}
+            }
+            if let Some(fc) = m.get("functionCall") {
+                if let Some(n) = fc.get("name").and_then(|n| n.as_str()) {
+                    *runtime = RuntimeKind::Gemini;
+                    out.push((
+                        *runtime,
+                        cwd.to_string(),
+                        n.to_string(),
+                        fc.get("args").cloned().unwrap_or(Value::Null),
+                    ));
+                    return;
+                }
+            }
+            if let Some(calls) = m.get("toolCalls").and_then(|c| c.as_array()) {
+                for c in calls {
+                    if let Some(n) = c.get("name").and_then(|n| n.as_str()) {
+                        *runtime = RuntimeKind::Gemini;
+                        out.push((
+                            *runtime,
+                            cwd.to_string(),
+                            n.to_string(),
+                            c.get("args").cloned().unwrap_or(Value::Null),
+                        ));
+                    }
+                }
+                return;
+            }
+            for x in m.values() {
+                walk(x, depth + 1, runtime, cwd, out);
+            }
+        }
+        Value::Array(a) => {
+            for x in a {
+                walk(x, depth + 1, runtime, cwd, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Counts one tool call: tool, command, MCP call, sensitive paths, hosts.
+fn record_action(obs: &mut Observed, ev: &Event) {
+    let Some(tool) = &ev.tool else { return };
+    *obs.acc.tools.entry(tool.name.clone()).or_insert(0) += 1;
+    if tool.kind == ToolKind::Mcp {
+        let key = format!(
+            "{}/{}",
+            tool.mcp_server.clone().unwrap_or_default(),
+            tool.mcp_tool.clone().unwrap_or_default()
+        );
+        *obs.acc.mcp.entry(key).or_insert(0) += 1;
+    }
+    let ctx = context(&ev.cwd);
+    let flags = signals::run(ev, &ctx);
+    for f in &flags {
+        if f.name == "shell.exec" {
+            let program = f
+                .attrs
+                .get("program")
+                .and_then(|p| p.as_str())
+                .unwrap_or("");
+            let sub = f
+                .attrs
+                .get("args")
+                .and_then(|a| a.as_array())
+                .and_then(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str())
+                        .find(|x| !x.starts_with('-'))
+                })
+                .filter(|s| {
+                    s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                })
+                .filter(|_| SUBCOMMAND_PROGRAMS.contains(&program))
+                .unwrap_or("");
+            let cmd = if sub.is_empty() {
+                program.to_string()
+            } else {
+                format!("{program} {sub}")
+            };
+            if !cmd.is_empty() {
+                *obs.acc.commands.entry(scrub(&cmd)).or_insert(0) += 1;
+            }
+        }
+        for p in &f.paths {
+            let sensitive: Vec<&String> = p
+                .classes
+                .iter()
+                .filter(|c| {
+                    crate::signals::paths::sensitive_classes(&p.resolved)
+                        .iter()
+                        .any(|s| s == *c)
+                })
+                .collect();
+            if !sensitive.is_empty() {
+                let e = obs.acc.paths.entry(scrub(&p.resolved)).or_default();
+                e.0 += 1;
+                e.1.extend(sensitive.into_iter().cloned());
+                e.1.insert(f.name.clone());
+            }
+        }
+    }
+    // Hosts the signals report, and those in URLs of the command and tool input; each host
+    // counts once per action.
+    let mut hosts: BTreeSet<String> = flags.iter().flat_map(|f| f.hosts.iter().cloned()).collect();
+    if let Some(c) = &ev.command {
+        hosts.extend(hosts_in(c));
+    }
+    for u in &ev.urls {
+        hosts.extend(hosts_in(u));
+    }
+    if tool.kind == ToolKind::Mcp {
+        hosts.extend(hosts_in(&ev.tool_input.to_string()));
+    }
+    for h in hosts {
+        *obs.acc.hosts.entry(h).or_insert(0) += 1;
+    }
+}
+
+/// Programs whose first operand is a subcommand worth counting (`git push`, `terraform apply`);
+/// for the rest the operand is data (a path, a URL, a variable name) and is not shown.
+const SUBCOMMAND_PROGRAMS: &[&str] = &[
+    "git",
+    "terraform",
+    "tofu",
+    "terragrunt",
+    "pulumi",
+    "kubectl",
+    "helm",
+    "docker",
+    "npm",
+    "pnpm",
+    "yarn",
+    "cargo",
+    "go",
+    "gh",
+    "aws",
+    "gcloud",
+    "az",
+    "pip",
+    "make",
+    "psql",
+    "systemctl",
+];
+
+fn context(cwd: &str) -> Context {
+    let cwd = if cwd.is_empty() {
+        PathBuf::from("/")
+    } else {
+        PathBuf::from(cwd)
+    };
+    Context {
+        project_root: cwd.clone(),
+        cwd,
+        home: std::env::var_os("HOME").map(PathBuf::from),
+        temp_dirs: vec![PathBuf::from("/tmp"), PathBuf::from("/var/tmp")],
+    }
+}
+
+/// Host names of `http(s)://` URLs in a text.
+pub fn hosts_in(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let scheme_ok = rest[..i].ends_with("http") || rest[..i].ends_with("https");
+        let tail = &rest[i + 3..];
+        let end = tail
+            .find(|c: char| {
+                c == '/'
+                    || c == '?'
+                    || c == '#'
+                    || c.is_whitespace()
+                    || c == '"'
+                    || c == '\''
+                    || c == '\\'
+            })
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        let host = authority.rsplit('@').next().unwrap_or("");
+        let host = host.split(':').next().unwrap_or("").to_ascii_lowercase();
+        if scheme_ok
+            && !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        {
+            out.push(host);
+        }
+        rest = &tail[end..];
+    }
+    out
+}
+
+impl Observed {
+    /// Turns the tallies into the sorted lists the report shows.
+    pub fn finish(&mut self) {
+        let acc = std::mem::take(&mut self.acc);
+        let simple = |m: BTreeMap<String, usize>, prefix: &str| -> Vec<Count> {
+            let mut v: Vec<Count> = m
+                .into_iter()
+                .map(|(name, count)| Count {
+                    id: format!("obs:{prefix}:{}", id_part(&name)),
+                    name,
+                    count,
+                    detail: Vec::new(),
+                })
+                .collect();
+            v.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
+            v
+        };
+        let detailed =
+            |m: BTreeMap<String, (usize, BTreeSet<String>)>, prefix: &str| -> Vec<Count> {
+                let mut v: Vec<Count> = m
+                    .into_iter()
+                    .map(|(name, (count, d))| Count {
+                        id: format!("obs:{prefix}:{}", id_part(&name)),
+                        name,
+                        count,
+                        detail: d.into_iter().collect(),
+                    })
+                    .collect();
+                v.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
+                v
+            };
+        self.tools = simple(acc.tools, "tool");
+        self.commands = simple(acc.commands, "cmd");
+        self.mcp_calls = simple(acc.mcp, "mcp");
+        self.hosts = simple(acc.hosts, "host");
+        self.rules_fired = detailed(acc.rules, "rule");
+        self.sensitive_paths = detailed(acc.paths, "path");
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_from_text() {
+        assert_eq!(
+            hosts_in("curl -s https://user:pw@Example.com:8443/x && wget http://a.b/c"),
+            vec!["example.com".to_string(), "a.b".to_string()]
+        );
+        assert!(hosts_in("ftp://x.y/").is_empty());
+    }
+}

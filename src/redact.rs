@@ -1,7 +1,9 @@
-//! Redaction: replaces secret spans with `[REDACTED:<kind>]`, keeping every other byte.
+//! Redaction: replaces sensitive spans with `[REDACTED:<kind>#<hash>]`, keeping every other
+//! byte.
 //!
 //! Used on tool output before the model sees it, on the audit log's copy of an event, and
-//! anywhere a value must be shown without its secret.
+//! anywhere a value must be shown without its secret. Redaction is idempotent: a marker holds
+//! nothing any scanner reports, so redacting redacted text changes nothing.
 
 use crate::signals::Finding;
 use sha2::{Digest, Sha256};
@@ -16,20 +18,27 @@ pub fn short_hash(value: &str) -> String {
     d.iter().take(4).map(|b| format!("{b:02x}")).collect()
 }
 
-/// Replaces each finding's span with its marker. Overlapping spans are merged; the merged
-/// span takes the kind of the first finding in it.
+/// Replaces each finding's span with its marker. Overlapping or touching spans are merged
+/// into one marker (so no fragment of either survives between them); the merged span takes
+/// the kind and hash of the first finding in it.
 pub fn apply(text: &str, findings: &[Finding]) -> String {
     if findings.is_empty() {
         return text.to_string();
     }
-    let mut spans: Vec<(usize, usize, &str)> = findings
+    let mut spans: Vec<(usize, usize, &str, &str)> = findings
         .iter()
         .filter(|f| f.start < f.end && f.end <= text.len())
-        .filter(|f| text.is_char_boundary(f.start) && text.is_char_boundary(f.end))
-        .map(|f| (f.start, f.end, f.kind.as_str()))
+        .map(|f| {
+            (
+                floor(text, f.start),
+                ceil(text, f.end),
+                f.kind.as_str(),
+                f.hash.as_str(),
+            )
+        })
         .collect();
     spans.sort();
-    let mut merged: Vec<(usize, usize, &str)> = Vec::new();
+    let mut merged: Vec<(usize, usize, &str, &str)> = Vec::new();
     for s in spans {
         match merged.last_mut() {
             Some(last) if s.0 <= last.1 => last.1 = last.1.max(s.1),
@@ -38,19 +47,101 @@ pub fn apply(text: &str, findings: &[Finding]) -> String {
     }
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
-    for (start, end, kind) in merged {
+    for (start, end, kind, hash) in merged {
         out.push_str(&text[pos..start]);
-        out.push_str("[REDACTED:");
-        out.push_str(kind);
-        out.push(']');
+        out.push_str(&marker(kind, hash, end - start));
         pos = end;
     }
     out.push_str(&text[pos..]);
     out
 }
 
-/// Scans and redacts in one step.
+/// The text that replaces a span.
+pub fn marker(kind: &str, hash: &str, len: usize) -> String {
+    if kind == crate::signals::secrets::UNSCANNED {
+        return format!(
+            "[REDACTED:{kind}: {len} bytes beyond the {} MiB scan bound withheld]",
+            crate::signals::secrets::MAX_SCAN_BYTES >> 20
+        );
+    }
+    if hash.is_empty() {
+        format!("[REDACTED:{kind}]")
+    } else {
+        format!("[REDACTED:{kind}#{hash}]")
+    }
+}
+
+fn floor(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil(text: &str, mut i: usize) -> usize {
+    while i < text.len() && !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Every finding of every redactable scanner (secrets and personal data).
+pub fn scan_all(text: &str) -> Vec<Finding> {
+    let mut f = crate::signals::secrets::scan(text);
+    f.extend(crate::signals::pii::scan(text));
+    f
+}
+
+/// Findings of the given kinds only; runs the personal-data scanner only when a PII kind is
+/// asked for, so redacting secrets costs nothing more.
+pub fn scan_kinds(text: &str, kinds: &[&str]) -> Vec<Finding> {
+    let mut f: Vec<Finding> = crate::signals::secrets::scan(text);
+    if kinds.iter().any(|k| crate::signals::pii::KINDS.contains(k)) {
+        f.extend(crate::signals::pii::scan(text));
+    }
+    if kinds
+        .iter()
+        .any(|k| crate::signals::injection::KINDS.contains(k))
+    {
+        f.extend(crate::signals::injection::scan_hidden(text));
+    }
+    f.retain(|x| kinds.contains(&x.kind.as_str()));
+    f
+}
+
+/// Scans for secrets and personal data and redacts them in one step (the audit log's mask).
 pub fn redact_text(text: &str) -> (String, Vec<Finding>) {
-    let findings = crate::signals::secrets::scan(text);
+    let findings = scan_all(text);
     (apply(text, &findings), findings)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn f(kind: &str, start: usize, end: usize) -> Finding {
+        Finding {
+            kind: kind.into(),
+            start,
+            end,
+            hash: "abcd1234".into(),
+        }
+    }
+
+    #[test]
+    fn merges_overlaps_and_keeps_the_rest() {
+        let t = "aaa SECRETSECRET bbb";
+        let out = apply(t, &[f("x", 4, 12), f("y", 8, 16)]);
+        assert_eq!(out, "aaa [REDACTED:x#abcd1234] bbb");
+    }
+
+    #[test]
+    fn redaction_is_idempotent() {
+        let t = "export GITHUB_TOKEN=ghp_Zk3xQ9mW2vB7nR4tY8pL1sD6fG0hJ5cA3eKu and a@b.co";
+        let (once, _) = redact_text(t);
+        let (twice, found) = redact_text(&once);
+        assert_eq!(once, twice);
+        assert!(found.is_empty(), "{found:?}");
+    }
 }

@@ -3,7 +3,9 @@
 use anyhow::Result;
 use clap::Args;
 use hookwarden::decision::Effect;
-use hookwarden::event::{Boundary, Event, RuntimeKind, Tool, ToolKind};
+use hookwarden::event::RuntimeKind;
+use hookwarden::policy::model::PolicyTest;
+use hookwarden::policy::testing;
 use hookwarden::policy::{self, eval};
 use hookwarden::signals::Context;
 use serde_json::json;
@@ -45,41 +47,36 @@ pub fn run(a: CheckArgs) -> Result<i32> {
         Some(c) => c.clone(),
         None => std::env::current_dir()?.display().to_string(),
     };
-    let mut ev;
-    if let Some(p) = &a.read {
-        ev = Event::new(runtime, Boundary::ToolRequest, "check");
-        ev.tool = Some(Tool::new("Read", ToolKind::FileRead));
-        ev.paths = vec![p.clone()];
-        ev.tool_input = json!({ "file_path": p });
-    } else if let Some(p) = &a.write {
-        ev = Event::new(runtime, Boundary::ToolRequest, "check");
-        ev.tool = Some(Tool::new("Write", ToolKind::FileWrite));
-        ev.paths = vec![p.clone()];
-        ev.write_content = a.content.clone();
-        ev.tool_input = json!({ "file_path": p, "content": a.content.clone().unwrap_or_default() });
-    } else if let Some(o) = &a.output {
-        let text = match o.strip_prefix('@') {
+    let output = match &a.output {
+        Some(o) => Some(match o.strip_prefix('@') {
             Some(f) => std::fs::read_to_string(f)?,
             None => o.clone(),
-        };
-        ev = Event::new(runtime, Boundary::ToolOutput, "check");
-        ev.tool = Some(Tool::new("Bash", ToolKind::Shell));
-        ev.tool_response = json!({ "stdout": text, "stderr": "" });
-        ev.output = Some(text);
-    } else if let Some(p) = &a.prompt {
-        ev = Event::new(runtime, Boundary::Prompt, "check");
-        ev.prompt = Some(p.clone());
-    } else if !a.command.is_empty() {
-        let cmd = a.command.join(" ");
-        ev = Event::new(runtime, Boundary::ToolRequest, "check");
-        ev.tool = Some(Tool::new("Bash", ToolKind::Shell));
-        ev.tool_input = json!({ "command": cmd });
-        ev.command = Some(cmd);
-    } else {
+        }),
+        None => None,
+    };
+    let command = (!a.command.is_empty()).then(|| a.command.join(" "));
+    if a.read.is_none()
+        && a.write.is_none()
+        && output.is_none()
+        && a.prompt.is_none()
+        && command.is_none()
+    {
         anyhow::bail!(
             "nothing to check: give `-- <command>`, --read, --write, --output or --prompt"
         );
     }
+    // `check` describes an action the way an inline policy test does.
+    let spec = PolicyTest {
+        command: if output.is_some() { None } else { command },
+        read: a.read.clone(),
+        write: a.write.clone(),
+        content: a.content.clone(),
+        output,
+        prompt: a.prompt.clone(),
+        runtime: Some(runtime.as_str().to_string()),
+        ..PolicyTest::default()
+    };
+    let mut ev = testing::event_for(&spec);
     ev.cwd = cwd;
     ev.session_id = "check".into();
     let ctx = Context::for_cwd(&ev.cwd);

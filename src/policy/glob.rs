@@ -17,43 +17,46 @@ pub fn matches(pattern: &str, text: &str) -> bool {
 }
 
 fn match_bytes(p: &[u8], t: &[u8]) -> bool {
-    // Iterative matcher with backtracking points for `*` and `**`.
-    let (mut pi, mut ti) = (0usize, 0usize);
-    let mut star: Option<(usize, usize, bool)> = None;
-    while ti < t.len() {
-        if pi < p.len() {
-            if p[pi] == b'*' {
-                let double = pi + 1 < p.len() && p[pi + 1] == b'*';
-                let skip = if double { 2 } else { 1 };
-                // `**/` also matches zero directories.
-                let skip = if double && pi + 2 < p.len() && p[pi + 2] == b'/' {
-                    3
-                } else {
-                    skip
-                };
-                star = Some((pi + skip, ti, double));
-                pi += skip;
-                continue;
-            }
-            if p[pi] == b'?' && t[ti] != b'/' || p[pi] == t[ti] {
-                pi += 1;
-                ti += 1;
-                continue;
-            }
-        }
-        match star {
-            Some((sp, st, double)) if double || t[st] != b'/' => {
-                star = Some((sp, st + 1, double));
-                pi = sp;
-                ti = st + 1;
-            }
-            _ => return false,
-        }
+    if !p.iter().any(|&c| c == b'*' || c == b'?') {
+        return p == t;
     }
-    while pi < p.len() && p[pi] == b'*' {
-        pi += 1;
+    // Recursive with a memo of failed (pattern, text) positions: O(|p|·|t|) whatever the stars.
+    let mut failed = vec![false; (p.len() + 1) * (t.len() + 1)];
+    step(p, t, 0, 0, &mut failed)
+}
+
+fn step(p: &[u8], t: &[u8], pi: usize, ti: usize, failed: &mut [bool]) -> bool {
+    let key = pi * (t.len() + 1) + ti;
+    if failed[key] {
+        return false;
     }
-    pi == p.len()
+    let ok = if pi == p.len() {
+        ti == t.len()
+    } else if p[pi] == b'*' && p.get(pi + 1) == Some(&b'*') {
+        // `**` crosses `/`; `**/` may also stand for no directory at all.
+        let rest = pi + 2;
+        (p.get(rest) == Some(&b'/') && step(p, t, rest + 1, ti, failed))
+            || (ti..=t.len()).any(|k| step(p, t, rest, k, failed))
+    } else if p[pi] == b'*' {
+        let mut k = ti;
+        loop {
+            if step(p, t, pi + 1, k, failed) {
+                break true;
+            }
+            if k == t.len() || t[k] == b'/' {
+                break false;
+            }
+            k += 1;
+        }
+    } else if ti < t.len() && ((p[pi] == b'?' && t[ti] != b'/') || p[pi] == t[ti]) {
+        step(p, t, pi + 1, ti + 1, failed)
+    } else {
+        false
+    };
+    if !ok {
+        failed[key] = true;
+    }
+    ok
 }
 
 #[cfg(test)]

@@ -252,10 +252,7 @@ fn collect_strings(v: &Value, out: &mut String) {
 pub fn redact_response(v: &Value, d: &Decision) -> Value {
     let kinds: Vec<&str> = d.redactions.iter().map(|r| r.kind.as_str()).collect();
     map_strings(v, &mut |s| {
-        let findings: Vec<_> = crate::signals::secrets::scan(s)
-            .into_iter()
-            .filter(|f| kinds.contains(&f.kind.as_str()))
-            .collect();
+        let findings = crate::redact::scan_kinds(s, &kinds);
         crate::redact::apply(s, &findings)
     })
 }

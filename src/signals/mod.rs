@@ -5,7 +5,10 @@
 //! event does not need: each says which events it applies to, and heavy pattern sets are built
 //! lazily on first use.
 
+pub mod egress;
+pub mod injection;
 pub mod paths;
+pub mod pii;
 pub mod secrets;
 pub mod shell;
 
@@ -168,6 +171,9 @@ pub fn all() -> &'static [&'static dyn Signal] {
         &paths::PathSignal,
         &shell::ShellSignal,
         &secrets::SecretSignal,
+        &egress::EgressSignal,
+        &pii::PiiSignal,
+        &injection::InjectionSignal,
     ]
 }
 
@@ -189,5 +195,8 @@ pub fn known_flags() -> Vec<&'static str> {
     v.extend_from_slice(paths::FLAGS);
     v.extend_from_slice(shell::FLAGS);
     v.extend_from_slice(secrets::FLAGS);
+    v.extend_from_slice(egress::FLAGS);
+    v.extend_from_slice(pii::FLAGS);
+    v.extend_from_slice(injection::FLAGS);
     v
 }

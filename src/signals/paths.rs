@@ -95,7 +95,7 @@ pub fn fact(raw: &str, ctx: &Context) -> PathFact {
     if in_temp {
         classes.push("temp".to_string());
     }
-    if ctx.temp_dirs.iter().any(|t| anchor == *t) {
+    if ctx.temp_dirs.contains(&anchor) {
         classes.push("temp_root".to_string());
     }
     let in_project = anchor.starts_with(&ctx.project_root) || anchor.starts_with(&ctx.cwd);
@@ -163,18 +163,47 @@ pub fn sensitive_classes(path: &str) -> Vec<&'static str> {
     }
     if lower.ends_with("/.aws/credentials")
         || lower.ends_with("/.aws/config")
+        || lower.contains("/.aws/sso/cache/")
         || lower.contains("/.config/gcloud/")
         || lower.ends_with("application_default_credentials.json")
         || lower.contains("/.azure/")
         || lower.ends_with("/.kube/config")
+        || name == "kubeconfig"
+        || name.ends_with(".kubeconfig")
         || lower.ends_with("/.docker/config.json")
+        || lower.ends_with("/.config/gh/hosts.yml")
+        || lower.ends_with("/.terraform.d/credentials.tfrc.json")
+        || lower.ends_with("/.config/doctl/config.yaml")
+        || lower.ends_with("/.oci/config")
     {
         add("cloud_credentials");
     }
     if matches!(
         name,
-        ".netrc" | "_netrc" | ".pypirc" | ".npmrc" | ".git-credentials" | ".pgpass"
-    ) {
+        ".netrc"
+            | "_netrc"
+            | ".pypirc"
+            | ".npmrc"
+            | ".yarnrc.yml"
+            | ".git-credentials"
+            | ".pgpass"
+            | ".my.cnf"
+            | ".vault-token"
+            | ".htpasswd"
+            | ".terraformrc"
+            | "credentials.json"
+            | "secrets.json"
+            | "secrets.yml"
+            | "secrets.yaml"
+            | "secrets.toml"
+            | "master.key"
+            | "credentials.yml.enc"
+    ) || lower.ends_with("/.cargo/credentials")
+        || lower.ends_with("/.cargo/credentials.toml")
+        || lower.ends_with("/.gem/credentials")
+        || lower.ends_with("/.m2/settings-security.xml")
+        || name.ends_with(".kdbx")
+    {
         add("credential_file");
     }
     if name.ends_with(".tfstate") || name.ends_with(".tfstate.backup") {
@@ -182,7 +211,10 @@ pub fn sensitive_classes(path: &str) -> Vec<&'static str> {
     }
     if (name.contains("service-account")
         || name.contains("service_account")
-        || name.contains("serviceaccount"))
+        || name.contains("serviceaccount")
+        || name.contains("sa-key")
+        || name.contains("gcp-key")
+        || name.contains("gcp_key"))
         && name.ends_with(".json")
     {
         add("service_account");
@@ -219,13 +251,21 @@ fn is_private_key_name(name: &str) -> bool {
         || name.ends_with("_rsa")
         || name.ends_with(".ppk")
         || (name.ends_with(".pem") && (name.contains("key") || name.contains("priv")))
+        || name.ends_with(".p8")
+        || (name.ends_with(".asc") && name.contains("secret"))
+        || matches!(name, "secring.gpg" | "private-keys-v1.d")
 }
 
 /// Paths whose modification changes how code runs later: flagged on writes.
 pub fn persistence_class(path: &str) -> Option<&'static str> {
     let lower = path.to_ascii_lowercase();
     let name = lower.rsplit('/').next().unwrap_or(&lower);
-    if lower.ends_with("/.ssh/authorized_keys") || lower.ends_with("/.ssh/config") {
+    if lower.ends_with("/.ssh/authorized_keys")
+        || lower.ends_with("/.ssh/authorized_keys2")
+        || lower.ends_with("/.ssh/config")
+        || lower.ends_with("/.ssh/rc")
+        || lower.ends_with("/.ssh/environment")
+    {
         return Some("ssh_config");
     }
     if matches!(
@@ -238,12 +278,36 @@ pub fn persistence_class(path: &str) -> Option<&'static str> {
             | ".zshenv"
             | ".bash_login"
             | ".bash_logout"
+            | ".zlogin"
+            | ".zlogout"
+            | ".cshrc"
+            | ".tcshrc"
+            | ".kshrc"
+            | ".inputrc"
     ) || lower.contains("/.config/fish/")
+        || lower.starts_with("/etc/profile")
+        || lower == "/etc/bash.bashrc"
+        || lower == "/etc/zshrc"
+        || lower.contains("/.oh-my-zsh/custom/")
     {
         return Some("shell_rc");
     }
     if lower.contains("/.git/hooks/") || lower.contains("/.husky/") {
         return Some("git_hook");
+    }
+    // `core.hooksPath`, `core.fsmonitor` and aliases in a git config run code later.
+    if lower.ends_with("/.git/config") || lower.ends_with("/.gitconfig") {
+        return Some("git_config");
+    }
+    if lower.contains("/.config/autostart/")
+        || lower.contains("/library/launchagents/")
+        || lower.contains("/library/launchdaemons/")
+        || lower.contains("/.config/systemd/user/")
+        || lower.starts_with("/etc/systemd/")
+        || lower.starts_with("/etc/cron")
+        || lower.starts_with("/var/spool/cron")
+    {
+        return Some("autostart");
     }
     None
 }
@@ -345,6 +409,51 @@ mod tests {
         assert!(fact(".git/config", &c).has("git_dir"));
         assert!(fact("~/.aws/credentials", &c).has("cloud_credentials"));
         assert!(fact("/tmp/../etc", &c).has("system"));
+    }
+
+    #[test]
+    fn sensitive_files_and_persistence() {
+        let c = ctx();
+        for p in [
+            "~/.ssh/id_rsa",
+            "deploy/server.key",
+            "certs/client.p12",
+            "~/.aws/credentials",
+            "~/.config/gcloud/application_default_credentials.json",
+            "~/.azure/accessTokens.json",
+            "~/.kube/config",
+            "~/.docker/config.json",
+            "~/.netrc",
+            "~/.pypirc",
+            ".npmrc",
+            "infra/terraform.tfstate",
+            "keys/my-service-account.json",
+            "~/.config/gh/hosts.yml",
+        ] {
+            assert!(fact(p, &c).has("secret_file"), "{p}");
+        }
+        for p in [
+            "~/.ssh/id_rsa.pub",
+            ".env.example",
+            "src/main.rs",
+            "docs/keys.md",
+        ] {
+            assert!(!fact(p, &c).has("secret_file"), "{p}");
+        }
+        assert_eq!(
+            persistence_class("/home/u/.ssh/authorized_keys"),
+            Some("ssh_config")
+        );
+        assert_eq!(persistence_class("/home/u/.zshrc"), Some("shell_rc"));
+        assert_eq!(
+            persistence_class("/home/u/proj/.git/hooks/pre-push"),
+            Some("git_hook")
+        );
+        assert_eq!(
+            persistence_class("/home/u/proj/.git/config"),
+            Some("git_config")
+        );
+        assert_eq!(persistence_class("/home/u/proj/src/lib.rs"), None);
     }
 
     #[test]

@@ -1,0 +1,672 @@
+//! Egress signal: which hosts an action talks to, and whether it sends local data out.
+//!
+//! Two sources: web-fetch tools (the event's URLs, `net.fetch`) and shell commands, which the
+//! shell signal hands to [`analyze_command`] for each simple command it finds (curl, wget,
+//! scp, rsync, sftp, nc, `git clone`, ...). Downloads raise `net.download`; sending a file or
+//! stdin raises `net.upload`. Both carry `hosts`, which rules test against the policy's
+//! `allowed_hosts` list.
+
+use super::{paths, Context, Flag, Signal};
+use crate::event::{Boundary, Event, ToolKind};
+
+pub const FLAGS: &[&str] = &["net.fetch", "net.download", "net.upload"];
+
+/// Programs whose output is downloaded content (a pipe from them into a shell runs it).
+pub const DOWNLOADERS: &[&str] = &[
+    "curl", "wget", "fetch", "http", "https", "xh", "xhs", "aria2c", "lynx", "links", "httpie",
+    "axel", "curlie",
+];
+
+pub struct EgressSignal;
+
+impl Signal for EgressSignal {
+    fn name(&self) -> &'static str {
+        "net"
+    }
+
+    fn applies(&self, event: &Event) -> bool {
+        event.boundary == Boundary::ToolRequest
+            && (event.tool_kind() == Some(ToolKind::WebFetch) || !event.urls.is_empty())
+            && event.tool_kind() != Some(ToolKind::Shell)
+    }
+
+    fn inspect(&self, event: &Event, _ctx: &Context, out: &mut Vec<Flag>) {
+        let mut hosts: Vec<String> = event.urls.iter().filter_map(|u| host_of(u)).collect();
+        if hosts.is_empty() {
+            // Search tools name no URL; a fetch tool whose input we could not read still
+            // gets a flag so rules can see it.
+            if let Some(u) = event
+                .tool_input
+                .get("url")
+                .and_then(|v| v.as_str())
+                .and_then(host_of)
+            {
+                hosts.push(u);
+            }
+        }
+        hosts.dedup();
+        if hosts.is_empty() {
+            return;
+        }
+        out.push(
+            Flag::new("net.fetch")
+                .detail(format!(
+                    "{} {}",
+                    event.tool_name().unwrap_or("fetch"),
+                    event.urls.join(" ")
+                ))
+                .hosts(hosts),
+        );
+    }
+}
+
+/// The host of a URL or of an `scp`-style `user@host:path`, lowercased, without port.
+pub fn host_of(url: &str) -> Option<String> {
+    let rest = match url.find("://") {
+        Some(i) => &url[i + 3..],
+        None => url,
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let host = if let Some(stripped) = authority.strip_prefix('[') {
+        stripped.split(']').next().unwrap_or("")
+    } else {
+        authority.split(':').next().unwrap_or("")
+    };
+    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    if host.is_empty()
+        || host.contains('$')
+        || !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'))
+    {
+        return None;
+    }
+    Some(host)
+}
+
+/// A bare argument that names a host: `example.com/path`, `10.0.0.1:8080`.
+fn looks_like_url(a: &str) -> bool {
+    if a.contains("://") {
+        return true;
+    }
+    if a.starts_with('-') || a.starts_with('/') || a.starts_with('.') || a.starts_with('@') {
+        return false;
+    }
+    let host = a.split(['/', '?']).next().unwrap_or("");
+    let host = host.split(':').next().unwrap_or("");
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && labels.last().is_some_and(|t| {
+            t.chars().all(|c| c.is_ascii_alphabetic()) || host.parse::<std::net::Ipv4Addr>().is_ok()
+        })
+        && !matches!(
+            labels.last().copied(),
+            Some(
+                "txt"
+                    | "json"
+                    | "sh"
+                    | "py"
+                    | "js"
+                    | "ts"
+                    | "md"
+                    | "tar"
+                    | "gz"
+                    | "zip"
+                    | "rs"
+                    | "toml"
+                    | "yaml"
+                    | "yml"
+                    | "html"
+                    | "log"
+                    | "csv"
+                    | "sql"
+                    | "env"
+                    | "pem"
+                    | "key"
+            )
+        )
+}
+
+/// How a command's stdin is fed, as far as egress cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StdinKind {
+    /// A terminal or nothing.
+    None,
+    /// A pipe, a file or a heredoc: data.
+    Data,
+}
+
+/// What [`analyze_command`] found.
+#[derive(Debug, Default)]
+pub struct NetFacts {
+    /// The command prints downloaded content on stdout.
+    pub downloads_to_stdout: bool,
+    pub hosts: Vec<String>,
+}
+
+const CURL_VALUE_OPTS: &[&str] = &[
+    "-o",
+    "--output",
+    "-H",
+    "--header",
+    "-u",
+    "--user",
+    "-X",
+    "--request",
+    "-A",
+    "--user-agent",
+    "-e",
+    "--referer",
+    "-b",
+    "--cookie",
+    "-c",
+    "--cookie-jar",
+    "-w",
+    "--write-out",
+    "-K",
+    "--config",
+    "-x",
+    "--proxy",
+    "--resolve",
+    "--connect-to",
+    "--cacert",
+    "--cert",
+    "--key",
+    "-m",
+    "--max-time",
+    "--retry",
+    "-r",
+    "--range",
+    "-C",
+    "--continue-at",
+    "-z",
+    "--time-cond",
+    "-E",
+    "--connect-timeout",
+    "--max-redirs",
+    "--retry-delay",
+    "--retry-max-time",
+    "--limit-rate",
+    "-Y",
+    "-y",
+    "--speed-limit",
+    "--speed-time",
+    "--interface",
+    "--dns-servers",
+    "--oauth2-bearer",
+    "--proto",
+    "--proto-redir",
+    "--trace",
+    "--trace-ascii",
+    "--stderr",
+    "-D",
+    "--dump-header",
+    "--output-dir",
+    "--aws-sigv4",
+    "--proxy-user",
+    "-U",
+];
+const CURL_DATA_OPTS: &[&str] = &[
+    "-d",
+    "--data",
+    "--data-binary",
+    "--data-ascii",
+    "--data-urlencode",
+    "--json",
+    "-F",
+    "--form",
+    "--form-string",
+    "-T",
+    "--upload-file",
+    "--data-raw",
+];
+
+/// Analyses one simple command (program basename and argv after it) for network egress.
+/// Pushes flags; `file_reads` receives local files the command sends.
+pub fn analyze_command(
+    program: &str,
+    args: &[String],
+    stdin: StdinKind,
+    detail: &str,
+    ctx: &Context,
+    out: &mut Vec<Flag>,
+    file_reads: &mut Vec<String>,
+) -> NetFacts {
+    let mut facts = NetFacts::default();
+    match program {
+        "curl" | "curlie" => curl(args, stdin, detail, ctx, out, file_reads, &mut facts),
+        "wget" => {
+            let mut hosts = Vec::new();
+            let mut upload_files = Vec::new();
+            let mut to_stdout = false;
+            let mut i = 0;
+            while i < args.len() {
+                let a = &args[i];
+                if let Some(f) = a
+                    .strip_prefix("--post-file=")
+                    .or_else(|| a.strip_prefix("--body-file="))
+                {
+                    upload_files.push(f.to_string());
+                } else if a == "--post-file" || a == "--body-file" {
+                    if let Some(f) = args.get(i + 1) {
+                        upload_files.push(f.clone());
+                    }
+                    i += 1;
+                } else if a == "-O" || a == "--output-document" {
+                    if args.get(i + 1).is_some_and(|v| v == "-") {
+                        to_stdout = true;
+                    }
+                    i += 1;
+                } else if a == "-O-"
+                    || a == "-qO-"
+                    || a == "--output-document=-"
+                    || a.ends_with("O-") && a.starts_with('-') && !a.starts_with("--")
+                {
+                    to_stdout = true;
+                } else if !a.starts_with('-') && looks_like_url(a) {
+                    hosts.extend(host_of(a));
+                }
+                i += 1;
+            }
+            facts.downloads_to_stdout = to_stdout;
+            push_net(out, detail, &hosts, &upload_files, ctx, file_reads);
+            facts.hosts = hosts;
+        }
+        "http" | "https" | "xh" | "xhs" | "httpie" => {
+            let hosts: Vec<String> = args
+                .iter()
+                .filter(|a| !a.starts_with('-') && looks_like_url(a))
+                .filter_map(|a| host_of(a))
+                .collect();
+            // `field=@file` / `field:=@file` send a file.
+            let uploads: Vec<String> = args
+                .iter()
+                .filter_map(|a| a.split_once("=@").map(|(_, f)| f.to_string()))
+                .collect();
+            facts.downloads_to_stdout = true;
+            push_net(out, detail, &hosts, &uploads, ctx, file_reads);
+            if stdin == StdinKind::Data && uploads.is_empty() {
+                push_upload(out, detail, &hosts, Vec::new(), ctx);
+            }
+            facts.hosts = hosts;
+        }
+        "aria2c" | "axel" | "lynx" | "links" | "fetch" => {
+            let hosts: Vec<String> = args
+                .iter()
+                .filter(|a| !a.starts_with('-') && looks_like_url(a))
+                .filter_map(|a| host_of(a))
+                .collect();
+            facts.downloads_to_stdout = matches!(program, "lynx" | "links");
+            push_net(out, detail, &hosts, &[], ctx, file_reads);
+            facts.hosts = hosts;
+        }
+        "scp" | "rsync" | "sftp" => remote_copy(program, args, stdin, detail, ctx, out, file_reads),
+        "nc" | "ncat" | "netcat" | "socat" | "telnet" => {
+            let listening = args.iter().any(|a| {
+                a.starts_with('-') && !a.starts_with("--") && a.contains('l') || a == "--listen"
+            });
+            let hosts: Vec<String> = args
+                .iter()
+                .filter(|a| !a.starts_with('-'))
+                .filter(|a| !a.chars().all(|c| c.is_ascii_digit()))
+                .filter_map(|a| {
+                    if program == "socat" {
+                        a.split(':').nth(1).and_then(host_of)
+                    } else {
+                        host_of(a)
+                    }
+                })
+                .take(1)
+                .collect();
+            let sends_file = args.iter().any(|a| a.starts_with("-e") || a == "-c");
+            if !listening && (stdin == StdinKind::Data || sends_file) && !hosts.is_empty() {
+                push_upload(out, detail, &hosts, Vec::new(), ctx);
+            }
+        }
+        "git" => {
+            let sub = args.iter().find(|a| !a.starts_with('-'));
+            if matches!(sub.map(|s| s.as_str()), Some("clone")) {
+                let hosts: Vec<String> = args
+                    .iter()
+                    .filter(|a| a.contains("://") || a.contains('@') && a.contains(':'))
+                    .filter_map(|a| host_of(a))
+                    .collect();
+                push_net(out, detail, &hosts, &[], ctx, file_reads);
+            }
+        }
+        _ => {}
+    }
+    facts
+}
+
+#[allow(clippy::too_many_arguments)]
+fn curl(
+    args: &[String],
+    stdin: StdinKind,
+    detail: &str,
+    ctx: &Context,
+    out: &mut Vec<Flag>,
+    file_reads: &mut Vec<String>,
+    facts: &mut NetFacts,
+) {
+    let mut hosts = Vec::new();
+    let mut uploads: Vec<String> = Vec::new();
+    let mut stdin_upload = false;
+    let mut writes_file = false;
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        // `--opt=value` long forms.
+        let (name, inline) = match a.split_once('=') {
+            Some((n, v)) if a.starts_with("--") => (n, Some(v.to_string())),
+            _ => (a, None),
+        };
+        let data_opt = CURL_DATA_OPTS.contains(&name)
+            || name.starts_with("-d") && name.len() > 2 && !name.starts_with("--")
+            || name.starts_with("-F") && name.len() > 2 && !name.starts_with("--")
+            || name.starts_with("-T") && name.len() > 2 && !name.starts_with("--");
+        if data_opt {
+            let value = if let Some(v) = inline {
+                Some(v)
+            } else if CURL_DATA_OPTS.contains(&name) {
+                i += 1;
+                args.get(i).cloned()
+            } else {
+                Some(name[2..].to_string())
+            };
+            if let Some(v) = value {
+                let upload_file = name == "-T" || name == "--upload-file" || name.starts_with("-T");
+                let raw = name == "--data-raw" || name == "--form-string";
+                if upload_file {
+                    if v == "-" || v == "." {
+                        stdin_upload = true;
+                    } else {
+                        uploads.push(v);
+                    }
+                } else if !raw {
+                    // `@file`, `name=@file`, `name=<file`, `name@file` (urlencode).
+                    let file = v
+                        .strip_prefix('@')
+                        .map(|s| s.to_string())
+                        .or_else(|| v.split_once("=@").map(|(_, f)| f.to_string()))
+                        .or_else(|| v.split_once("=<").map(|(_, f)| f.to_string()))
+                        .or_else(|| {
+                            if name == "--data-urlencode" {
+                                v.split_once('@')
+                                    .filter(|(n, _)| !n.contains('='))
+                                    .map(|(_, f)| f.to_string())
+                            } else {
+                                None
+                            }
+                        });
+                    if let Some(f) = file {
+                        let f = f.split(';').next().unwrap_or(&f).to_string();
+                        if f == "-" {
+                            stdin_upload = true;
+                        } else {
+                            uploads.push(f);
+                        }
+                    }
+                }
+            }
+        } else if name == "--url" {
+            let v = inline.or_else(|| {
+                i += 1;
+                args.get(i).cloned()
+            });
+            if let Some(h) = v.as_deref().and_then(host_of) {
+                hosts.push(h);
+            }
+        } else if CURL_VALUE_OPTS.contains(&name) {
+            if matches!(name, "-o" | "--output") {
+                writes_file = true;
+            }
+            if inline.is_none() {
+                i += 1;
+            }
+        } else if a.starts_with('-') && !a.starts_with("--") && a.len() > 2 {
+            // A cluster like `-fsSLo file`: a value option last in the cluster takes the next arg.
+            let last = &a[a.len() - 1..];
+            if a.contains('O') || a.ends_with('o') {
+                writes_file = true;
+            }
+            if matches!(
+                last,
+                "o" | "H"
+                    | "u"
+                    | "X"
+                    | "A"
+                    | "e"
+                    | "b"
+                    | "c"
+                    | "w"
+                    | "K"
+                    | "x"
+                    | "m"
+                    | "r"
+                    | "C"
+                    | "z"
+                    | "E"
+                    | "D"
+                    | "Y"
+                    | "y"
+                    | "U"
+            ) {
+                i += 1;
+            }
+            if a.ends_with('d') || a.ends_with('F') || a.ends_with('T') {
+                // `-sd @file`: data option at the end of a cluster.
+                if let Some(v) = args.get(i + 1) {
+                    if a.ends_with('T') {
+                        uploads.push(v.clone());
+                    } else if let Some(f) = v
+                        .strip_prefix('@')
+                        .or_else(|| v.split_once("=@").map(|(_, f)| f))
+                    {
+                        uploads.push(f.to_string());
+                    }
+                }
+                i += 1;
+            }
+        } else if a == "-O" || a == "--remote-name" || a == "-J" {
+            writes_file = true;
+        } else if !a.starts_with('-') && looks_like_url(a) {
+            hosts.extend(host_of(a));
+        }
+        i += 1;
+    }
+    if stdin_upload && stdin == StdinKind::None {
+        // `-d @-` with nothing piped in reads the terminal: still data the user did not see.
+        stdin_upload = true;
+    }
+    facts.downloads_to_stdout = !writes_file;
+    hosts.dedup();
+    if !uploads.is_empty() || stdin_upload {
+        for f in &uploads {
+            file_reads.push(f.clone());
+        }
+        let facts_paths = uploads.iter().map(|f| paths::fact(f, ctx)).collect();
+        push_upload(out, detail, &hosts, facts_paths, ctx);
+    } else {
+        out.push(
+            Flag::new("net.download")
+                .detail(detail)
+                .hosts(hosts.clone()),
+        );
+    }
+    facts.hosts = hosts;
+}
+
+fn push_net(
+    out: &mut Vec<Flag>,
+    detail: &str,
+    hosts: &[String],
+    uploads: &[String],
+    ctx: &Context,
+    file_reads: &mut Vec<String>,
+) {
+    if uploads.is_empty() {
+        out.push(
+            Flag::new("net.download")
+                .detail(detail)
+                .hosts(hosts.to_vec()),
+        );
+    } else {
+        file_reads.extend(uploads.iter().cloned());
+        let p = uploads.iter().map(|f| paths::fact(f, ctx)).collect();
+        push_upload(out, detail, hosts, p, ctx);
+    }
+}
+
+fn push_upload(
+    out: &mut Vec<Flag>,
+    detail: &str,
+    hosts: &[String],
+    files: Vec<super::PathFact>,
+    _ctx: &Context,
+) {
+    out.push(
+        Flag::new("net.upload")
+            .detail(detail)
+            .hosts(hosts.to_vec())
+            .paths(files),
+    );
+}
+
+/// `host:path` or `user@host:path` (not a local path with a colon after a slash).
+fn remote_part(a: &str) -> Option<String> {
+    if a.starts_with('-') || a.starts_with('/') || a.starts_with('.') {
+        return None;
+    }
+    if let Some(rest) = a
+        .strip_prefix("rsync://")
+        .or_else(|| a.strip_prefix("sftp://"))
+        .or_else(|| a.strip_prefix("scp://"))
+    {
+        return host_of(rest);
+    }
+    let (host, _) = a.split_once(':')?;
+    if host.is_empty() || host.contains('/') {
+        return None;
+    }
+    host_of(host)
+}
+
+fn remote_copy(
+    program: &str,
+    args: &[String],
+    stdin: StdinKind,
+    detail: &str,
+    ctx: &Context,
+    out: &mut Vec<Flag>,
+    file_reads: &mut Vec<String>,
+) {
+    const VALUE_OPTS: &[&str] = &[
+        "-i",
+        "-P",
+        "-p",
+        "-o",
+        "-F",
+        "-l",
+        "-c",
+        "-S",
+        "-J",
+        "-e",
+        "--rsh",
+        "-b",
+        "-D",
+        "-B",
+        "--exclude",
+        "--include",
+        "--exclude-from",
+        "--include-from",
+        "--filter",
+        "-f",
+        "--files-from",
+        "--log-file",
+        "--password-file",
+        "--port",
+        "--timeout",
+        "--chmod",
+        "--backup-dir",
+        "--suffix",
+        "--partial-dir",
+        "--temp-dir",
+        "-T",
+        "--compare-dest",
+        "--link-dest",
+        "--copy-dest",
+    ];
+    let mut operands = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a.starts_with('-') {
+            let flag_takes = VALUE_OPTS.contains(&a.as_str())
+                && !(program == "scp" && a == "-p")
+                && !(program == "rsync"
+                    && matches!(
+                        a.as_str(),
+                        "-p" | "-c" | "-l" | "-D" | "-b" | "-S" | "-o" | "-i" | "-P" | "-J" | "-F"
+                    ));
+            if flag_takes {
+                i += 1;
+            }
+        } else {
+            operands.push(a.clone());
+        }
+        i += 1;
+    }
+    if program == "sftp" {
+        let hosts: Vec<String> = operands
+            .iter()
+            .filter_map(|a| host_of(a.split(':').next().unwrap_or(a)))
+            .take(1)
+            .collect();
+        if !hosts.is_empty() {
+            // An sftp session can put any file; a batch or piped script is an upload channel.
+            let _ = stdin;
+            push_upload(out, detail, &hosts, Vec::new(), ctx);
+        }
+        return;
+    }
+    let Some((dest, sources)) = operands.split_last() else {
+        return;
+    };
+    if let Some(h) = remote_part(dest) {
+        let local: Vec<&String> = sources
+            .iter()
+            .filter(|s| remote_part(s).is_none())
+            .collect();
+        file_reads.extend(local.iter().map(|s| s.to_string()));
+        let p = local.iter().map(|f| paths::fact(f, ctx)).collect();
+        push_upload(out, detail, &[h], p, ctx);
+    } else {
+        let hosts: Vec<String> = sources.iter().filter_map(|s| remote_part(s)).collect();
+        if !hosts.is_empty() {
+            out.push(Flag::new("net.download").detail(detail).hosts(hosts));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_from_urls() {
+        assert_eq!(
+            host_of("https://Example.com:8443/x?y").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(host_of("user@10.0.0.1:/srv").as_deref(), Some("10.0.0.1"));
+        assert_eq!(host_of("http://[::1]:80/").as_deref(), Some("::1"));
+        assert!(looks_like_url("evil.example.com/x.sh"));
+        assert!(!looks_like_url("notes.txt"));
+        assert!(!looks_like_url("./a.b"));
+    }
+}

@@ -1,0 +1,367 @@
+//! Personal data signal: email addresses, phone numbers, US social security numbers, payment
+//! card numbers (Luhn-checked) and IBANs (mod-97-checked) in the text a boundary carries.
+//!
+//! Raises `pii.detected` with one [`Finding`] per value (kind, span, salted hash) and attrs
+//! `kinds`, `count`. The default policy alerts; a policy can redact (the findings are redactable
+//! like secrets) or deny, e.g. "no PII in outbound communication" on MCP tool requests.
+//!
+//! Bound: the first [`MAX_PII_BYTES`] of a text are scanned; personal data beyond it is not
+//! reported (PII rules alert by default; secrets, which are withheld past their own bound, are
+//! scanned separately).
+
+use super::{Context, Finding, Flag, Signal};
+use crate::event::{Boundary, Event, ToolKind};
+use regex::Regex;
+use std::sync::OnceLock;
+
+pub const FLAGS: &[&str] = &["pii.detected"];
+
+/// Every kind this signal reports.
+pub const KINDS: &[&str] = &["email", "phone-number", "us-ssn", "payment-card", "iban"];
+
+pub const MAX_PII_BYTES: usize = 4 * 1024 * 1024;
+
+pub struct PiiSignal;
+
+impl Signal for PiiSignal {
+    fn name(&self) -> &'static str {
+        "pii"
+    }
+
+    fn applies(&self, event: &Event) -> bool {
+        match event.boundary {
+            Boundary::Prompt | Boundary::ToolOutput | Boundary::FinalResponse => {
+                event.boundary_text().is_some_and(|t| !t.is_empty())
+            }
+            // Outbound: what a shell command, a written file or an MCP/other tool sends.
+            Boundary::ToolRequest => true,
+            Boundary::Other => false,
+        }
+    }
+
+    fn inspect(&self, event: &Event, _ctx: &Context, out: &mut Vec<Flag>) {
+        let owned;
+        let text = match event.boundary_text() {
+            Some(t) => t,
+            None if event.boundary == Boundary::ToolRequest
+                && matches!(
+                    event.tool_kind(),
+                    Some(ToolKind::Mcp) | Some(ToolKind::Other)
+                ) =>
+            {
+                owned = crate::runtime::response_text(&event.tool_input);
+                owned.as_str()
+            }
+            None => return,
+        };
+        let findings = scan(text);
+        if findings.is_empty() {
+            return;
+        }
+        let mut kinds: Vec<String> = findings.iter().map(|f| f.kind.clone()).collect();
+        kinds.sort();
+        kinds.dedup();
+        out.push(
+            Flag::new("pii.detected")
+                .detail(kinds.join(", "))
+                .attr("kinds", kinds)
+                .attr("count", findings.len())
+                .findings(findings),
+        );
+    }
+}
+
+struct Patterns {
+    email: Regex,
+    phone: Regex,
+    ssn: Regex,
+    card: Regex,
+    iban: Regex,
+}
+
+fn patterns() -> Option<&'static Patterns> {
+    static P: OnceLock<Option<Patterns>> = OnceLock::new();
+    P.get_or_init(|| {
+        Some(Patterns {
+            email: Regex::new(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})*\.[A-Za-z]{2,24}").ok()?,
+            phone: Regex::new(r"(?:\+[1-9][0-9]{0,2}[ .\-]?)?(?:\([0-9]{3}\)[ .\-]?|[0-9]{3}[ .\-])[0-9]{3}[ .\-][0-9]{4}|\+[1-9][0-9]{7,14}|\+[1-9][0-9]{0,2}(?:[ .\-][0-9]{2,5}){3,4}").ok()?,
+            ssn: Regex::new(r"[0-9]{3}-[0-9]{2}-[0-9]{4}").ok()?,
+            card: Regex::new(r"[0-9]{4}(?:[ \-]?[0-9]{2,4}){2,4}[0-9]{0,3}").ok()?,
+            iban: Regex::new(r"[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?").ok()?,
+        })
+    })
+    .as_ref()
+}
+
+/// Finds personal data in `text`, sorted by start.
+pub fn scan(text: &str) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if text.len() < 6 {
+        return out;
+    }
+    let Some(p) = patterns() else {
+        return out;
+    };
+    let mut end = text.len().min(MAX_PII_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let text = &text[..end];
+    let bytes = text.as_bytes();
+    let has_digits = bytes.iter().any(u8::is_ascii_digit);
+    if text.contains('@') {
+        for m in p.email.find_iter(text) {
+            if email_ok(m.as_str()) && edges(text, m.start(), m.end(), b"@") {
+                push(&mut out, "email", text, m.start(), m.end());
+            }
+        }
+    }
+    if !has_digits {
+        return out;
+    }
+    for m in p.ssn.find_iter(text) {
+        if ssn_ok(m.as_str()) && digit_edges(text, m.start(), m.end()) {
+            push(&mut out, "us-ssn", text, m.start(), m.end());
+        }
+    }
+    for m in p.card.find_iter(text) {
+        let s = m.as_str().trim_end_matches([' ', '-']);
+        let e = m.start() + s.len();
+        if card_ok(s) && digit_edges(text, m.start(), e) {
+            push(&mut out, "payment-card", text, m.start(), e);
+        }
+    }
+    for m in p.phone.find_iter(text) {
+        let (s, e) = (m.start(), m.end());
+        if digit_edges(text, s, e)
+            && !overlaps(&out, s, e)
+            && phone_ok(m.as_str())
+            && !preceded_by_version_or_time(text, s)
+        {
+            push(&mut out, "phone-number", text, s, e);
+        }
+    }
+    for m in p.iban.find_iter(text) {
+        if iban_ok(m.as_str()) && edges(text, m.start(), m.end(), b"") {
+            push(&mut out, "iban", text, m.start(), m.end());
+        }
+    }
+    out.sort_by_key(|f| (f.start, f.end));
+    out
+}
+
+fn push(out: &mut Vec<Finding>, kind: &str, text: &str, start: usize, end: usize) {
+    out.push(Finding {
+        kind: kind.to_string(),
+        start,
+        end,
+        hash: crate::redact::short_hash(&text[start..end]),
+    });
+}
+
+fn overlaps(out: &[Finding], s: usize, e: usize) -> bool {
+    out.iter().any(|f| f.start < e && s < f.end)
+}
+
+fn edges(text: &str, s: usize, e: usize, extra: &[u8]) -> bool {
+    let b = text.as_bytes();
+    let bad = |c: u8| c.is_ascii_alphanumeric() || extra.contains(&c);
+    (s == 0 || !bad(b[s - 1])) && (e >= b.len() || !bad(b[e]))
+}
+
+/// Numbers are not part of a longer number, version or identifier.
+fn digit_edges(text: &str, s: usize, e: usize) -> bool {
+    let b = text.as_bytes();
+    let bad_before =
+        |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b'/' | b':' | b'+');
+    let bad_after = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'/' | b':');
+    let after_dot_digit = e + 1 < b.len() && b[e] == b'.' && b[e + 1].is_ascii_digit();
+    (s == 0 || !bad_before(b[s - 1])) && (e >= b.len() || !bad_after(b[e])) && !after_dot_digit
+}
+
+fn preceded_by_version_or_time(text: &str, s: usize) -> bool {
+    let head = &text[s.saturating_sub(12)..s];
+    let lower = head.to_ascii_lowercase();
+    lower.contains("version")
+        || lower.contains("v=")
+        || lower.contains("port")
+        || lower.contains("pid")
+}
+
+const EMAIL_SKIP_DOMAINS: &[&str] = &[
+    "example.com",
+    "example.org",
+    "example.net",
+    "users.noreply.github.com",
+    "noreply.github.com",
+    "localhost",
+    "test.com",
+    "email.com",
+    "domain.com",
+];
+const NOT_TLDS: &[&str] = &[
+    "png", "jpg", "jpeg", "gif", "svg", "webp", "js", "ts", "css", "json", "md", "txt", "html",
+    "py", "rs", "go", "rb", "java", "lock", "toml", "yaml", "yml", "xml", "map", "mjs", "cjs",
+];
+
+fn email_ok(m: &str) -> bool {
+    let lower = m.to_ascii_lowercase();
+    let Some((local, domain)) = lower.rsplit_once('@') else {
+        return false;
+    };
+    let tld = domain.rsplit('.').next().unwrap_or("");
+    if NOT_TLDS.contains(&tld) {
+        return false;
+    }
+    if matches!(
+        local,
+        "git"
+            | "noreply"
+            | "no-reply"
+            | "donotreply"
+            | "user"
+            | "you"
+            | "name"
+            | "username"
+            | "email"
+    ) || local.starts_with("noreply")
+    {
+        return false;
+    }
+    !EMAIL_SKIP_DOMAINS
+        .iter()
+        .any(|d| domain == *d || domain.ends_with(&format!(".{d}")))
+}
+
+fn ssn_ok(m: &str) -> bool {
+    let parts: Vec<&str> = m.split('-').collect();
+    let [area, group, serial] = parts.as_slice() else {
+        return false;
+    };
+    let area_n: u32 = area.parse().unwrap_or(0);
+    area_n != 0
+        && area_n != 666
+        && area_n < 900
+        && *group != "00"
+        && *serial != "0000"
+        // Documented sample numbers.
+        && m != "078-05-1120"
+        && m != "123-45-6789"
+}
+
+fn digits(s: &str) -> Vec<u8> {
+    s.bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| b - b'0')
+        .collect()
+}
+
+/// The Luhn checksum of a card number holds.
+pub fn luhn(d: &[u8]) -> bool {
+    let mut sum = 0u32;
+    for (i, &x) in d.iter().rev().enumerate() {
+        let mut v = x as u32;
+        if i % 2 == 1 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    sum % 10 == 0
+}
+
+fn card_ok(s: &str) -> bool {
+    // Separators, if any, are all the same character.
+    let seps: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_digit()).collect();
+    if seps.windows(2).any(|w| w[0] != w[1]) {
+        return false;
+    }
+    let d = digits(s);
+    if !(13..=19).contains(&d.len()) || d.iter().all(|&x| x == d[0]) {
+        return false;
+    }
+    let prefix2 = d[0] * 10 + d[1];
+    let prefix4 = prefix2 as u32 * 100 + (d[2] * 10 + d[3]) as u32;
+    let known = d[0] == 4
+        || (51..=55).contains(&prefix2)
+        || (2221..=2720).contains(&prefix4)
+        || prefix2 == 34
+        || prefix2 == 37
+        || prefix4 == 6011
+        || prefix2 == 65
+        || prefix2 == 35
+        || prefix2 == 36
+        || prefix2 == 38
+        || prefix2 == 30
+        || prefix2 == 62;
+    known && luhn(&d)
+}
+
+fn phone_ok(m: &str) -> bool {
+    let d = digits(m);
+    (10..=15).contains(&d.len()) && !d.iter().all(|&x| x == d[0]) && !m.starts_with("000")
+}
+
+/// The mod-97 check of an IBAN holds (ISO 13616).
+pub fn iban_ok(m: &str) -> bool {
+    let s: String = m.chars().filter(|c| !c.is_whitespace()).collect();
+    if !(15..=34).contains(&s.len()) {
+        return false;
+    }
+    let rearranged = format!("{}{}", &s[4..], &s[..4]);
+    let mut rem: u32 = 0;
+    for c in rearranged.chars() {
+        let v = match c {
+            '0'..='9' => c as u32 - '0' as u32,
+            'A'..='Z' => c as u32 - 'A' as u32 + 10,
+            _ => return false,
+        };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
+    }
+    rem == 1
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn kinds(t: &str) -> Vec<String> {
+        scan(t).into_iter().map(|f| f.kind).collect()
+    }
+
+    #[test]
+    fn finds_each_kind() {
+        assert_eq!(kinds("mail jane.doe@acme-corp.io now"), ["email"]);
+        assert_eq!(kinds("call (415) 555-0134 today"), ["phone-number"]);
+        assert_eq!(kinds("call +44 20 7946 0958"), ["phone-number"]);
+        assert_eq!(kinds("ssn 219-09-9999."), ["us-ssn"]);
+        assert_eq!(kinds("card 4111 1111 1111 1111 exp"), ["payment-card"]);
+        assert_eq!(kinds("card 5555555555554444"), ["payment-card"]);
+        assert_eq!(kinds("IBAN GB82 WEST 1234 5698 7654 32"), ["iban"]);
+        assert_eq!(kinds("DE89370400440532013000"), ["iban"]);
+    }
+
+    #[test]
+    fn look_alikes_are_not_pii() {
+        for t in [
+            "version 1.2.3-4",
+            "4111 1111 1111 1112",
+            "GB82 WEST 1234 5698 7654 33",
+            "git@github.com:org/repo.git",
+            "icon@2x.png",
+            "build 2024-01-15 12:30:45",
+            "took 1234567890 ns",
+            "uuid 0736f5ef-7e88-499a-80cc-90c85d2a5180",
+            "sha 43fc912ef59a83054ea7f6706df4d53a7dea4d80",
+        ] {
+            assert!(kinds(t).is_empty(), "{t}: {:?}", scan(t));
+        }
+    }
+}

@@ -1,0 +1,1327 @@
+//! Secret detection signal: finds credentials in the text a boundary carries.
+//!
+//! Pipeline: aho-corasick keyword prefilter -> per-kind regex (compiled on first use, only for
+//! kinds whose keyword occurs) run on a bounded window around each keyword hit -> value checks
+//! (placeholders, variable references, hashes, UUIDs, entropy). The catalogue is in [`rules`].
+//!
+//! Raises `secret.detected` with one [`Finding`] per secret (kind, byte span, salted hash —
+//! never the value) and attrs `kinds`, `count`. At the tool-request boundary it also raises
+//! `secret.egress` when the secret travels with a network action (a `net.upload`/`net.download`
+//! or egress-program `shell.exec` flag of the same command, a fetched URL, or a written line that
+//! calls out), and `secret.write` when a file tool writes it. Redaction lives in [`crate::redact`].
+//!
+//! Bounds: text up to [`MAX_SCAN_BYTES`] is scanned whole, in time linear in its size (each
+//! keyword hit costs one window of at most a few KB per rule, and the total window work is
+//! capped). Anything beyond the bound, or beyond the work cap, is reported as one
+//! `unscanned-output` finding covering the rest, so redaction withholds it rather than passing a
+//! secret it did not look at.
+
+pub mod rules;
+
+use super::{Context, Finding, Flag, Signal};
+use crate::event::{Boundary, Event, ToolKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use regex::Regex;
+use rules::{Check, RuleDef, RULES};
+use serde_json::Value;
+use std::sync::OnceLock;
+
+pub const FLAGS: &[&str] = &["secret.detected", "secret.egress", "secret.write"];
+
+/// Text beyond this many bytes is not scanned: it is withheld as `unscanned-output`.
+pub const MAX_SCAN_BYTES: usize = 16 * 1024 * 1024;
+
+/// The finding kind that covers text that was not scanned.
+pub const UNSCANNED: &str = "unscanned-output";
+
+/// Longest span a single rule can match; the withheld tail starts this far before the cut so
+/// a secret straddling it is never left half-visible.
+const MAX_SPAN: usize = 17 * 1024;
+
+/// Programs that send data over the network (or fetch with credentials).
+const EGRESS_PROGRAMS: &[&str] = &[
+    "curl",
+    "wget",
+    "http",
+    "https",
+    "xh",
+    "httpie",
+    "nc",
+    "ncat",
+    "netcat",
+    "socat",
+    "telnet",
+    "scp",
+    "sftp",
+    "rsync",
+    "ftp",
+    "ssh",
+    "aws",
+    "gsutil",
+    "gcloud",
+    "az",
+    "gh",
+    "git",
+    "docker",
+    "podman",
+    "npm",
+    "twine",
+    "openssl",
+    "mail",
+    "sendmail",
+    "mutt",
+    "s3cmd",
+    "rclone",
+    "Invoke-WebRequest",
+    "Invoke-RestMethod",
+    "iwr",
+    "irm",
+];
+
+pub struct SecretSignal;
+
+impl Signal for SecretSignal {
+    fn name(&self) -> &'static str {
+        "secret"
+    }
+
+    fn applies(&self, event: &Event) -> bool {
+        event.boundary_text().is_some_and(|t| !t.is_empty())
+            || (event.boundary == Boundary::ToolRequest && !event.urls.is_empty())
+    }
+
+    fn inspect(&self, event: &Event, _ctx: &Context, out: &mut Vec<Flag>) {
+        let text = event.boundary_text().unwrap_or("");
+        let findings = scan(text);
+        if !findings.is_empty() {
+            out.push(detected_flag("secret.detected", &findings));
+        }
+        if event.boundary != Boundary::ToolRequest {
+            return;
+        }
+        // Secrets in fetched URLs (`?token=...`) leave with the request.
+        let url_findings: Vec<Finding> = event.urls.iter().flat_map(|u| scan(u)).collect();
+        let mut egress_hosts: Vec<String> = Vec::new();
+        let mut egress = false;
+        if !url_findings.is_empty() {
+            egress = true;
+            egress_hosts.extend(event.urls.iter().filter_map(|u| url_host(u)));
+        }
+        let secret_findings: Vec<&Finding> =
+            findings.iter().filter(|f| f.kind != UNSCANNED).collect();
+        if !secret_findings.is_empty() {
+            match event.tool_kind() {
+                Some(ToolKind::Shell) => {
+                    let (is_egress, hosts) = shell_egress(out, text);
+                    egress |= is_egress;
+                    egress_hosts.extend(hosts);
+                }
+                Some(k) if k.writes_files() => {
+                    let (is_egress, hosts) = written_egress(text, &findings);
+                    egress |= is_egress;
+                    egress_hosts.extend(hosts);
+                    let facts: Vec<super::PathFact> = event
+                        .paths
+                        .iter()
+                        .map(|p| super::paths::fact(p, _ctx))
+                        .collect();
+                    let mut flag = detected_flag("secret.write", &findings).paths(facts);
+                    flag.detail = format!("{} into {}", flag.detail, event.paths.join(" "));
+                    out.push(flag);
+                }
+                _ => {}
+            }
+        }
+        if egress {
+            let mut all = findings.clone();
+            all.extend(url_findings);
+            egress_hosts.sort();
+            egress_hosts.dedup();
+            if egress_hosts.is_empty() {
+                // Unknown destination: never on an allowlist.
+                egress_hosts.push("<unknown>".to_string());
+            }
+            let mut flag = detected_flag("secret.egress", &all).hosts(egress_hosts.clone());
+            flag.detail = format!("{} to {}", flag.detail, egress_hosts.join(", "));
+            out.push(flag);
+        }
+    }
+}
+
+fn detected_flag(name: &str, findings: &[Finding]) -> Flag {
+    let mut kinds: Vec<String> = findings.iter().map(|f| f.kind.clone()).collect();
+    kinds.sort();
+    kinds.dedup();
+    Flag::new(name)
+        .detail(kinds.join(", "))
+        .attr("kinds", kinds)
+        .attr("count", findings.len())
+        .findings(findings.to_vec())
+}
+
+/// Whether the command's own flags say it talks to the network, and to which hosts.
+fn shell_egress(flags: &[Flag], command: &str) -> (bool, Vec<String>) {
+    let mut egress = false;
+    let mut hosts = Vec::new();
+    for f in flags {
+        match f.name.as_str() {
+            "net.upload" | "net.download" | "net.connect" | "net.egress" => {
+                egress = true;
+                hosts.extend(f.hosts.iter().cloned());
+            }
+            "shell.exec" => {
+                let program = f
+                    .attrs
+                    .get("program")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("");
+                if EGRESS_PROGRAMS.contains(&program) {
+                    egress = true;
+                    let args = f.attrs.get("args").and_then(|a| a.as_array());
+                    for a in args.into_iter().flatten().filter_map(Value::as_str) {
+                        hosts.extend(arg_host(a));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if egress && hosts.is_empty() {
+        hosts.extend(command.split_whitespace().filter_map(arg_host));
+    }
+    (egress, hosts)
+}
+
+/// Written content that calls out with a secret on the same line (`curl -H "... <token>" url`).
+fn written_egress(text: &str, findings: &[Finding]) -> (bool, Vec<String>) {
+    let mut egress = false;
+    let mut hosts = Vec::new();
+    for f in findings {
+        let line_start = text[..f.start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[f.end..].find('\n').map_or(text.len(), |i| f.end + i);
+        let line = &text[line_start..line_end];
+        let calls_out = line
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+            .any(|w| {
+                EGRESS_PROGRAMS.contains(&w)
+                    || matches!(w, "fetch" | "requests" | "urlopen" | "axios")
+            });
+        let line_hosts: Vec<String> = line
+            .split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '(' || c == ')')
+            .filter_map(url_host)
+            .collect();
+        if calls_out && !line_hosts.is_empty() {
+            egress = true;
+            hosts.extend(line_hosts);
+        }
+    }
+    (egress, hosts)
+}
+
+/// The host of a URL-like or `user@host:` argument.
+fn arg_host(arg: &str) -> Option<String> {
+    let arg = arg.trim_matches(|c| c == '"' || c == '\'');
+    if arg.contains("://") {
+        return url_host(arg);
+    }
+    // scp/rsync/ssh style `user@host:path` or `host:path`.
+    if arg.starts_with('-') || arg.starts_with('/') || arg.starts_with('.') {
+        return None;
+    }
+    let (head, _) = arg.split_once(':')?;
+    let host = head.rsplit('@').next()?;
+    let looks_like_host = host.contains('.')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    looks_like_host.then(|| host.to_ascii_lowercase())
+}
+
+/// The host part of a URL.
+pub fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit('@').next()?;
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next()?
+    } else {
+        host_port.split(':').next()?
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+// ------------------------------------------------------------------------------------------
+// The scanner
+// ------------------------------------------------------------------------------------------
+
+struct Engine {
+    exact: Option<AhoCorasick>,
+    exact_rules: Vec<Vec<usize>>,
+    folded: Option<AhoCorasick>,
+    folded_rules: Vec<Vec<usize>>,
+    regexes: Vec<OnceLock<Option<Regex>>>,
+}
+
+fn build_automaton(words: &[String], fold: bool) -> Option<AhoCorasick> {
+    if words.is_empty() {
+        return None;
+    }
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(fold)
+        .match_kind(MatchKind::Standard)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(words)
+        .or_else(|_| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(fold)
+                .match_kind(MatchKind::Standard)
+                .build(words)
+        })
+        .ok()
+}
+
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let mut exact_words: Vec<String> = Vec::new();
+        let mut exact_rules: Vec<Vec<usize>> = Vec::new();
+        let mut folded_words: Vec<String> = Vec::new();
+        let mut folded_rules: Vec<Vec<usize>> = Vec::new();
+        for (i, r) in RULES.iter().enumerate() {
+            for w in r.exact {
+                match exact_words.iter().position(|x| x == w) {
+                    Some(p) => exact_rules[p].push(i),
+                    None => {
+                        exact_words.push(w.to_string());
+                        exact_rules.push(vec![i]);
+                    }
+                }
+            }
+            for w in r.folded {
+                let w = w.to_ascii_lowercase();
+                match folded_words.iter().position(|x| *x == w) {
+                    Some(p) => folded_rules[p].push(i),
+                    None => {
+                        folded_words.push(w);
+                        folded_rules.push(vec![i]);
+                    }
+                }
+            }
+        }
+        Engine {
+            exact: build_automaton(&exact_words, false),
+            exact_rules,
+            folded: build_automaton(&folded_words, true),
+            folded_rules,
+            regexes: RULES.iter().map(|_| OnceLock::new()).collect(),
+        }
+    })
+}
+
+impl Engine {
+    fn regex(&self, i: usize) -> Option<&Regex> {
+        self.regexes[i]
+            .get_or_init(|| Regex::new(RULES[i].pattern).ok())
+            .as_ref()
+    }
+}
+
+/// The kinds this scanner can report (every rule's kind, once).
+pub fn kinds() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = RULES.iter().map(|r| r.kind).collect();
+    v.extend(["openssh-private-key", "pgp-private-key", UNSCANNED]);
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Finds secrets in `text`. Findings are sorted by start and may overlap.
+pub fn scan(text: &str) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if text.len() < 8 {
+        return out;
+    }
+    let limit = floor_boundary(text, text.len().min(MAX_SCAN_BYTES));
+    let head = &text[..limit];
+    let budget = head.len().saturating_mul(8) + (4 << 20);
+    let unscanned_from = scan_into(head, budget, &mut out);
+    let withheld_from = match unscanned_from {
+        Some(p) => Some(p),
+        None if limit < text.len() => Some(limit.saturating_sub(MAX_SPAN)),
+        None => None,
+    };
+    if let Some(from) = withheld_from {
+        let from = floor_boundary(text, from);
+        out.retain(|f| f.start < from);
+        out.push(Finding {
+            kind: UNSCANNED.to_string(),
+            start: from,
+            end: text.len(),
+            hash: String::new(),
+        });
+    }
+    out.sort_by(|a, b| (a.start, a.end, &a.kind).cmp(&(b.start, b.end, &b.kind)));
+    out.dedup_by(|a, b| a.start == b.start && a.end == b.end && a.kind == b.kind);
+    drop_shadowed(&mut out);
+    out
+}
+
+/// Generic findings fully inside a specific one add nothing but noise.
+fn drop_shadowed(out: &mut Vec<Finding>) {
+    const WEAK: &[&str] = &["generic-secret", "authorization-header", "url-credentials"];
+    if out.len() < 2 {
+        return;
+    }
+    let strong: Vec<(usize, usize)> = out
+        .iter()
+        .filter(|f| !WEAK.contains(&f.kind.as_str()))
+        .map(|f| (f.start, f.end))
+        .collect();
+    out.retain(|f| {
+        !WEAK.contains(&f.kind.as_str()) || !strong.iter().any(|&(s, e)| s <= f.start && f.end <= e)
+    });
+}
+
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_boundary(text: &str, mut i: usize) -> usize {
+    while i < text.len() && !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// One keyword hit: the rule and where its window lies.
+struct Window {
+    rule: usize,
+    start: usize,
+    end: usize,
+}
+
+/// Scans `text`; returns the position from which the work cap stopped scanning, if it did.
+fn scan_into(text: &str, budget: usize, out: &mut Vec<Finding>) -> Option<usize> {
+    let eng = engine();
+    let n = text.len();
+    // Per rule, the window being grown; merged windows never overlap, so no text is searched
+    // twice by the same rule.
+    let mut open: Vec<Option<(usize, usize)>> = vec![None; RULES.len()];
+    let mut windows: Vec<Window> = Vec::new();
+    let mut generic_hits: Vec<usize> = Vec::new();
+    let mut add = |rule: usize, kw_start: usize, windows: &mut Vec<Window>| {
+        let r = &RULES[rule];
+        if r.check == Check::Generic {
+            generic_hits.push(kw_start);
+            return;
+        }
+        let s = kw_start.saturating_sub(r.back);
+        let e = (kw_start + r.fwd).min(n);
+        match &mut open[rule] {
+            Some((os, oe)) if s <= *oe => {
+                *os = (*os).min(s);
+                *oe = (*oe).max(e);
+            }
+            slot => {
+                if let Some((os, oe)) = slot.take() {
+                    windows.push(Window {
+                        rule,
+                        start: os,
+                        end: oe,
+                    });
+                }
+                *slot = Some((s, e));
+            }
+        }
+    };
+    if let Some(ac) = &eng.exact {
+        for m in ac.find_overlapping_iter(text) {
+            for &r in &eng.exact_rules[m.pattern().as_usize()] {
+                add(r, m.start(), &mut windows);
+            }
+        }
+    }
+    if let Some(ac) = &eng.folded {
+        for m in ac.find_overlapping_iter(text) {
+            for &r in &eng.folded_rules[m.pattern().as_usize()] {
+                if RULES[r].check == Check::K8sSecret && !is_k8s_secret_kind(text, m.end()) {
+                    continue;
+                }
+                add(r, m.start(), &mut windows);
+            }
+        }
+    }
+    for (rule, slot) in open.iter().enumerate() {
+        if let Some((s, e)) = slot {
+            windows.push(Window {
+                rule,
+                start: *s,
+                end: *e,
+            });
+        }
+    }
+    windows.sort_by_key(|w| (w.start, w.rule));
+    let mut spent = 0usize;
+    for w in &windows {
+        spent += w.end - w.start;
+        if spent > budget {
+            return Some(w.start);
+        }
+        let (s, e) = (floor_boundary(text, w.start), ceil_boundary(text, w.end));
+        run_rule(text, w.rule, s, e, out);
+    }
+    generic_hits.sort_unstable();
+    let mut last_name_start = usize::MAX;
+    for kw in generic_hits {
+        spent += 400;
+        if spent > budget {
+            return Some(kw);
+        }
+        let name_start = name_start_before(text, kw);
+        if name_start == last_name_start {
+            continue;
+        }
+        last_name_start = name_start;
+        run_generic(text, name_start, out);
+    }
+    None
+}
+
+/// `kind: Secret` exactly (not `SecretStore`, `ExternalSecret`).
+fn is_k8s_secret_kind(text: &str, kw_end: usize) -> bool {
+    let rest = &text.as_bytes()[kw_end..];
+    let rest = match rest.first() {
+        Some(b'\'') | Some(b'"') => &rest[1..],
+        _ => rest,
+    };
+    matches!(
+        rest.first(),
+        None | Some(b'\n') | Some(b'\r') | Some(b' ') | Some(b'\t')
+    )
+}
+
+fn secret_group<'t>(caps: &regex::Captures<'t>) -> Option<regex::Match<'t>> {
+    caps.get(1).or_else(|| caps.get(0))
+}
+
+fn run_rule(text: &str, rule: usize, s: usize, e: usize, out: &mut Vec<Finding>) {
+    let Some(re) = engine().regex(rule) else {
+        return;
+    };
+    let r = &RULES[rule];
+    let hay = &text[s..e];
+    for caps in re.captures_iter(hay) {
+        let Some(m) = secret_group(&caps) else {
+            continue;
+        };
+        let (start, end) = (s + m.start(), s + m.end());
+        if r.edges && !clean_edges(text, start, end) {
+            continue;
+        }
+        if let Check::Token(_) = r.check {
+            if !token_edges(text, start, end) {
+                continue;
+            }
+        }
+        // A name-anchored match must start at the name, not inside a longer word
+        // (`rookTable` is not `okta`).
+        let whole_start = s + caps.get(0).map_or(0, |m| m.start());
+        if matches!(r.check, Check::Assigned(_))
+            && whole_start > 0
+            && whole_start != start
+            && text.as_bytes()[whole_start].is_ascii_alphanumeric()
+            && text.as_bytes()[whole_start - 1].is_ascii_alphanumeric()
+        {
+            continue;
+        }
+        let value = &text[start..end];
+        // Already-redacted text holds markers, never secrets: redaction stays idempotent.
+        let whole = caps.get(0).map_or("", |m| m.as_str());
+        if whole.contains("[REDACTED:") || value.ends_with(']') && whole.contains("REDACTED") {
+            continue;
+        }
+        let Some(kind) = accept(r, value, text, start) else {
+            continue;
+        };
+        out.push(finding(kind, start, end, value));
+    }
+}
+
+fn finding(kind: &str, start: usize, end: usize, value: &str) -> Finding {
+    Finding {
+        kind: kind.to_string(),
+        start,
+        end,
+        hash: crate::redact::short_hash(value),
+    }
+}
+
+/// The secret does not continue into a neighbouring letter or digit.
+fn clean_edges(text: &str, start: usize, end: usize) -> bool {
+    let b = text.as_bytes();
+    let before_ok = start == 0 || !b[start - 1].is_ascii_alphanumeric();
+    let after_ok = end >= b.len() || !(b[end].is_ascii_alphanumeric());
+    before_ok && after_ok
+}
+
+/// A prefixed token neither continues a dotted/underscored word before it nor stops short of
+/// its own tail (`...-####`, a trailing `_`).
+fn token_edges(text: &str, start: usize, end: usize) -> bool {
+    let b = text.as_bytes();
+    let before_ok = start == 0 || !matches!(b[start - 1], b'.' | b'_' | b'-');
+    let cut_short = matches!(b[end - 1], b'-' | b'_')
+        && end < b.len()
+        && matches!(b[end], b'#' | b'*' | b'<' | b'{' | b'[' | b'.');
+    let tail_ok = !cut_short;
+    let after_ok = end >= b.len() || b[end] != b'_';
+    before_ok && tail_ok && after_ok
+}
+
+/// The kind to report for a candidate, or `None` when a check rejects it.
+fn accept(r: &RuleDef, value: &str, text: &str, start: usize) -> Option<&'static str> {
+    match r.check {
+        Check::Token(min) => (!is_placeholder(value) && entropy(value) >= min).then_some(r.kind),
+        Check::Assigned(min) => {
+            (!is_placeholder(value) && !is_reference(value) && entropy(value) >= min)
+                .then_some(r.kind)
+        }
+        Check::Password => password_ok(value).then_some(r.kind),
+        Check::Jwt => jwt_ok(value).then_some(r.kind),
+        Check::PemBlock => pem_kind(value),
+        Check::K8sSecret => k8s_value_ok(value, text, start).then_some(r.kind),
+        Check::Generic => None,
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Generic: secret-like names with high-entropy values
+// ------------------------------------------------------------------------------------------
+
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-'
+}
+
+fn name_start_before(text: &str, kw: usize) -> usize {
+    let b = text.as_bytes();
+    let mut i = kw;
+    while i > 0 && kw - i < 60 && is_name_byte(b[i - 1]) {
+        i -= 1;
+    }
+    i
+}
+
+/// The literal prefixes of prefixed-token rules.
+fn token_prefixes() -> &'static [String] {
+    static P: OnceLock<Vec<String>> = OnceLock::new();
+    P.get_or_init(|| {
+        RULES
+            .iter()
+            .filter(|r| matches!(r.check, Check::Token(_)) && r.back == 0)
+            .flat_map(|r| {
+                r.exact
+                    .iter()
+                    .filter(|w| w.len() >= 3)
+                    .map(|w| w.to_string())
+            })
+            .chain(["xox".to_string()])
+            .collect()
+    })
+}
+
+fn generic_regex() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    RE.get_or_init(|| {
+        let rule = RULES.iter().find(|r| r.check == Check::Generic)?;
+        Regex::new(&format!(r"\A(?:{})", rule.pattern)).ok()
+    })
+    .as_ref()
+}
+
+fn run_generic(text: &str, name_start: usize, out: &mut Vec<Finding>) {
+    let Some(re) = generic_regex() else {
+        return;
+    };
+    let end = ceil_boundary(text, (name_start + 360).min(text.len()));
+    let Some(caps) = re.captures(&text[name_start..end]) else {
+        return;
+    };
+    let (Some(name), Some(value)) = (caps.get(1), caps.get(2)) else {
+        return;
+    };
+    let (start, stop) = (name_start + value.start(), name_start + value.end());
+    let raw = &text[start..stop];
+    // A value shown cut short (`ops_eyJzaWdu...`, `abc…`) is a display, not the secret.
+    if raw.ends_with("..") || text[stop..].starts_with('\u{2026}') {
+        return;
+    }
+    // Trailing punctuation belongs to the sentence, not the value; base64 padding stays.
+    let trimmed = if raw.ends_with("==") {
+        raw
+    } else {
+        raw.trim_end_matches(['.', ':', '!', '?', '=', '-', '\\'])
+    };
+    let stop = start + trimmed.len();
+    if !clean_edges(text, start, stop) && stop < text.len() {
+        let next = text.as_bytes()[stop];
+        if next.is_ascii_alphanumeric() {
+            return;
+        }
+    }
+    if generic_ok(name.as_str(), &text[start..stop]) {
+        out.push(finding("generic-secret", start, stop, &text[start..stop]));
+    }
+}
+
+const STRONG_NAME_WORDS: &[&str] = &[
+    "secret",
+    "token",
+    "passwd",
+    "password",
+    "passwort",
+    "pwd",
+    "credential",
+    "apikey",
+    "api_key",
+    "api-key",
+    "privatekey",
+    "private_key",
+    "accesskey",
+    "access_key",
+];
+
+const NAME_REJECT_WORDS: &[&str] = &[
+    "public",
+    "csrf",
+    "xsrf",
+    "authenticity",
+    "keyboard",
+    "keyword",
+    "monkey",
+    "turkey",
+    "hotkey",
+    "keyframe",
+    "keypress",
+    "keycode",
+    "keystroke",
+    "tokenizer",
+    "tokenize",
+    "author",
+    "keyspace",
+    "keychain",
+    "primarykey",
+    "primary_key",
+    "foreign",
+    "sortkey",
+    "sort_key",
+    "partition",
+    "cachekey",
+    "cache_key",
+    "idempotency",
+    "pagetoken",
+    "page_token",
+    "nexttoken",
+    "next_token",
+    "continuation",
+    "max_token",
+    "maxtoken",
+    "num_token",
+    "token_count",
+    "tokens_",
+    "jsonwebtoken",
+    "secretsmanager",
+    "secret_manager",
+    "secretmanager",
+];
+
+const NAME_REJECT_SUFFIXES: &[&str] = &[
+    "id",
+    "ids",
+    "name",
+    "names",
+    "file",
+    "filename",
+    "path",
+    "url",
+    "uri",
+    "type",
+    "size",
+    "length",
+    "len",
+    "count",
+    "version",
+    "field",
+    "prefix",
+    "suffix",
+    "ref",
+    "env",
+    "var",
+    "dir",
+    "format",
+    "mode",
+    "header",
+    "param",
+    "policy",
+    "endpoint",
+    "enabled",
+    "required",
+    "timeout",
+    "expiry",
+    "expires",
+    "expiration",
+    "ttl",
+    "label",
+    "desc",
+    "description",
+    "template",
+    "store",
+    "provider",
+    "manager",
+    "method",
+    "algorithm",
+    "alg",
+    "kind",
+    "index",
+    "column",
+    "pattern",
+    "regex",
+    "hint",
+    "placeholder",
+    "location",
+    "host",
+    "region",
+    "user",
+    "username",
+    "login",
+    "arn",
+    "hash",
+    "digest",
+    "checksum",
+    "sha",
+    "md5",
+    "fingerprint",
+    "rotation",
+    "policy",
+    "source",
+    "mount",
+    "secrets_dir",
+    "class",
+    "bits",
+    "strength",
+    "lifetime",
+    "usage",
+    "tokens",
+    "chars",
+    "limit",
+    "max",
+    "min",
+    "field_name",
+    "selector",
+    "event",
+    "key_id",
+    "keyid",
+    "keys",
+    "image",
+    "names",
+    "spec",
+    "secrets",
+];
+
+const HASH_NAME_WORDS: &[&str] = &[
+    "sha",
+    "hash",
+    "checksum",
+    "digest",
+    "md5",
+    "commit",
+    "srcrev",
+    "etag",
+    "integrity",
+    "fingerprint",
+    "revision",
+];
+
+fn generic_ok(name: &str, value: &str) -> bool {
+    let name = name
+        .trim_matches(|c| c == '"' || c == '\'')
+        .to_ascii_lowercase();
+    let bare = name.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+    if NAME_REJECT_WORDS.iter().any(|w| bare.contains(w)) {
+        return false;
+    }
+    let strong = STRONG_NAME_WORDS.iter().any(|w| bare.contains(w));
+    let weak_suffix = bare.ends_with("key") || bare.ends_with("auth");
+    if !strong && !weak_suffix {
+        return false;
+    }
+    if bare == "key" || bare == "auth" || bare.ends_with("secrets") {
+        return false;
+    }
+    let last_word = bare.rsplit(['_', '.', '-']).next().unwrap_or(bare);
+    if NAME_REJECT_SUFFIXES.iter().any(|s| {
+        bare.ends_with(&format!("_{s}"))
+            || bare.ends_with(&format!(".{s}"))
+            || bare.ends_with(&format!("-{s}"))
+            || last_word == *s
+    }) {
+        return false;
+    }
+    // camelCase suffixes: `credentialsId`, `secretName`.
+    if let Some(tail) = camel_tail(name_original_case(&name)) {
+        if NAME_REJECT_SUFFIXES.contains(&tail.as_str()) {
+            return false;
+        }
+    }
+    if is_placeholder(value) || is_reference(value) || looks_like_code(value) {
+        return false;
+    }
+    if value.len() < 8 {
+        return false;
+    }
+    // A known token prefix: its own rule decides (and rejected it).
+    if token_prefixes()
+        .iter()
+        .any(|p| value.starts_with(p.as_str()))
+    {
+        return false;
+    }
+    // A constant's name (`ACCESS_TOKEN`), or the name repeated as its own value.
+    let upper_ident = value
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        && value.bytes().any(|b| b == b'_');
+    if upper_ident || value.to_ascii_lowercase() == bare {
+        return false;
+    }
+    if HASH_NAME_WORDS.iter().any(|w| bare.contains(w)) && is_hex(value) {
+        return false;
+    }
+    let lower = value.to_ascii_lowercase();
+    if [
+        "sha1-", "sha256-", "sha384-", "sha512-", "sha256:", "sha1:", "md5:", "sha512:",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+    {
+        return false;
+    }
+    if is_uuid(value) && !strong {
+        return false;
+    }
+    let classes = char_classes(value);
+    let has_digit_or_symbol = value.bytes().any(|b| !b.is_ascii_alphabetic());
+    if !has_digit_or_symbol {
+        // Letters only: words and identifiers, unless long, mixed-case and random-looking.
+        let mixed = value.bytes().any(|b| b.is_ascii_uppercase())
+            && value.bytes().any(|b| b.is_ascii_lowercase());
+        return mixed && value.len() >= 16 && entropy(value) >= 3.6 && !looks_like_words(value);
+    }
+    if value.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let h = entropy(value);
+    if weak_suffix && !strong {
+        return value.len() >= 20 && h >= 3.5 && classes >= 2;
+    }
+    let password_name = ["pass", "pwd"].iter().any(|w| bare.contains(w));
+    if value.len() < 12 {
+        (classes >= 4 || (classes >= 3 && password_name)) && h >= 2.7
+    } else if value.len() < 16 {
+        classes >= 3 && h >= 2.9
+    } else {
+        h >= 3.0
+    }
+}
+
+/// Names lose their case above; camel tails are detected on the lowered name by the caller
+/// passing the original — here we only have lowercase, so look for common camel suffixes.
+fn name_original_case(name: &str) -> &str {
+    name
+}
+
+fn camel_tail(name: &str) -> Option<String> {
+    for s in [
+        "id", "name", "file", "path", "url", "type", "size", "length", "version", "ref",
+    ] {
+        if name.ends_with(s) && name.len() > s.len() {
+            let head = &name[..name.len() - s.len()];
+            if head.ends_with("secret")
+                || head.ends_with("secrets")
+                || head.ends_with("token")
+                || head.ends_with("key")
+                || head.ends_with("credentials")
+                || head.ends_with("credential")
+                || head.ends_with("password")
+            {
+                return Some(s.to_string());
+            }
+        }
+    }
+    None
+}
+
+fn looks_like_words(v: &str) -> bool {
+    // CamelCase identifiers: runs of a capital followed by lowercase letters.
+    let caps = v.bytes().filter(|b| b.is_ascii_uppercase()).count();
+    let lowers = v.bytes().filter(|b| b.is_ascii_lowercase()).count();
+    caps * 4 <= lowers && v.as_bytes().first().is_some_and(|b| b.is_ascii_uppercase())
+}
+
+/// Code, paths, URLs and identifiers that sit where a value would.
+fn looks_like_code(v: &str) -> bool {
+    if v.contains("://") || v.contains("::") || v.contains("->") || v.contains("()") {
+        return true;
+    }
+    if v.starts_with('/')
+        || v.starts_with("./")
+        || v.starts_with("../")
+        || v.starts_with("~/")
+        || v.starts_with('\\')
+        || (v.len() > 2 && v.as_bytes()[1] == b':' && v.as_bytes()[2] == b'\\')
+    {
+        return true;
+    }
+    // `os.environ.get`, `var.db_password`, `X25519.key_length`, `file.pem`.
+    let parts: Vec<&str> = v.split('.').collect();
+    if parts.len() >= 2
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+                && p.as_bytes()
+                    .first()
+                    .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_' || *b == b'$')
+        })
+    {
+        return true;
+    }
+    // Version numbers and dates.
+    let t = v.trim_start_matches(['v', 'V']);
+    if t.bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'_' || b == b':')
+    {
+        return true;
+    }
+    // A file name with an extension.
+    if let Some((_, ext)) = v.rsplit_once('.') {
+        const EXTS: &[&str] = &[
+            "pem",
+            "key",
+            "crt",
+            "cer",
+            "p12",
+            "pfx",
+            "json",
+            "yaml",
+            "yml",
+            "txt",
+            "env",
+            "jks",
+            "keystore",
+            "keytab",
+            "pub",
+            "cfg",
+            "conf",
+            "ini",
+            "toml",
+            "xml",
+            "properties",
+            "js",
+            "ts",
+            "py",
+            "rb",
+            "go",
+            "rs",
+            "sh",
+            "gpg",
+            "asc",
+            "der",
+            "html",
+            "md",
+        ];
+        if EXTS.contains(&ext.to_ascii_lowercase().as_str()) {
+            return true;
+        }
+    }
+    false
+}
+
+// ------------------------------------------------------------------------------------------
+// Value checks
+// ------------------------------------------------------------------------------------------
+
+/// Shannon entropy in bits per byte.
+pub fn entropy(s: &str) -> f32 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for b in s.bytes() {
+        counts[b as usize] += 1;
+    }
+    let n = s.len() as f32;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f32 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+fn char_classes(v: &str) -> u32 {
+    let mut c = 0;
+    if v.bytes().any(|b| b.is_ascii_lowercase()) {
+        c += 1;
+    }
+    if v.bytes().any(|b| b.is_ascii_uppercase()) {
+        c += 1;
+    }
+    if v.bytes().any(|b| b.is_ascii_digit()) {
+        c += 1;
+    }
+    if v.bytes().any(|b| !b.is_ascii_alphanumeric()) {
+        c += 1;
+    }
+    c
+}
+
+const PLACEHOLDER_MARKERS: &[&str] = &[
+    "xxxx",
+    "example",
+    "your_",
+    "your-",
+    "yourkey",
+    "yourtoken",
+    "yoursecret",
+    "yourpass",
+    "<",
+    ">",
+    "${",
+    "{{",
+    "}}",
+    "changeme",
+    "change_me",
+    "change-me",
+    "placeholder",
+    "redacted",
+    "dummy",
+    "sample",
+    "insert",
+    "replace_me",
+    "replace-me",
+    "replaceme",
+    "****",
+    "...",
+    "####",
+    "0000000000",
+    "put_your",
+    "enter_your",
+    "here_",
+    "_here",
+    "-here",
+    "todo",
+    "fixme",
+    "foobar",
+    "notreal",
+    "not_real",
+    "not-a-real",
+    "lorem",
+];
+
+/// Placeholder and documentation values: `xxxx`, `your-key-here`, `<token>`, `${VAR}`,
+/// `changeme`, `AKIAIOSFODNN7EXAMPLE`, long runs of one character or of the alphabet.
+pub fn is_placeholder(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    if PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m)) {
+        return true;
+    }
+    if v.len() >= 8 {
+        let mut counts = [0u32; 256];
+        for b in v.bytes() {
+            counts[b as usize] += 1;
+        }
+        let max = counts.iter().copied().max().unwrap_or(0) as usize;
+        if max * 2 > v.len() {
+            return true;
+        }
+    }
+    // Ascending runs (`abcdefghijklmnop`, `0123456789abcdef...`).
+    let b = v.as_bytes();
+    let mut run = 1;
+    for i in 1..b.len() {
+        if b[i] == b[i - 1].wrapping_add(1) && b[i].is_ascii_alphanumeric() {
+            run += 1;
+            if run >= 16 {
+                return true;
+            }
+        } else {
+            run = 1;
+        }
+    }
+    false
+}
+
+/// A reference to a secret rather than the secret: `$VAR`, `${VAR}`, `%VAR%`, `{{ x }}`.
+pub fn is_reference(v: &str) -> bool {
+    v.starts_with('$')
+        || (v.len() > 2 && v.starts_with('%') && v.ends_with('%'))
+        || v.starts_with("{{")
+        || v.starts_with('<')
+        || v.starts_with('[')
+        || v.contains("${")
+        || v.contains("$(")
+        || (v.len() > 2 && v.starts_with('{') && v.ends_with('}') && v[1..].starts_with('{'))
+}
+
+const PLACEHOLDER_PASSWORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "secret",
+    "changeme",
+    "token",
+    "test",
+    "user",
+    "username",
+    "mypassword",
+    "yourpassword",
+    "your_password",
+    "p@ssw0rd!",
+    "xxx",
+    "yyy",
+    "foo",
+    "bar",
+    "none",
+    "null",
+    "empty",
+    "redacted",
+    "hidden",
+    "masked",
+    "****",
+];
+
+fn password_ok(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    if v.is_empty() || PLACEHOLDER_PASSWORDS.contains(&lower.as_str()) {
+        return false;
+    }
+    if is_reference(v) || is_placeholder(v) {
+        return false;
+    }
+    // One character repeated (`***`, `xxx`).
+    let first = v.as_bytes()[0];
+    !v.bytes().all(|b| b == first)
+}
+
+fn is_hex(v: &str) -> bool {
+    !v.is_empty() && v.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn is_uuid(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                *c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+}
+
+/// Decodes base64 or base64url (padding optional); `None` on a bad character.
+pub fn b64decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut buf = 0u32;
+    let mut bits = 0;
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        buf = (buf << 6) | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buf >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+fn jwt_ok(v: &str) -> bool {
+    let mut parts = v.split('.');
+    let (Some(h), Some(p)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let Some(header) = b64decode(h) else {
+        return false;
+    };
+    let header = String::from_utf8_lossy(&header);
+    let header = header.trim();
+    let header_ok = header.starts_with('{')
+        && header.ends_with('}')
+        && (header.contains("\"alg\"") || header.contains("\"typ\""));
+    let payload_ok = b64decode(p).is_some_and(|d| d.first() == Some(&b'{'));
+    header_ok && payload_ok && !is_placeholder_jwt(v)
+}
+
+fn is_placeholder_jwt(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    lower.contains("xxxx")
+}
+
+fn pem_kind(v: &str) -> Option<&'static str> {
+    let header_end = v
+        .find("-----")
+        .and_then(|i| v[i + 5..].find("-----").map(|j| i + 10 + j))?;
+    let body = &v[header_end.min(v.len())..];
+    let body = body.split("-----END").next().unwrap_or(body);
+    let material = body
+        .replace("\\n", "\n")
+        .lines()
+        .filter(|l| !l.contains(':'))
+        .flat_map(|l| l.bytes())
+        .filter(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
+        .count();
+    if material < 40 {
+        return None;
+    }
+    let head = &v[..header_end.min(v.len())];
+    Some(if head.contains("OPENSSH") {
+        "openssh-private-key"
+    } else if head.contains("PGP") {
+        "pgp-private-key"
+    } else {
+        "private-key"
+    })
+}
+
+fn k8s_value_ok(v: &str, text: &str, start: usize) -> bool {
+    let trimmed = v.trim_end_matches('=');
+    if v.len() % 4 != 0 || trimmed.len() < 8 {
+        return false;
+    }
+    let Some(decoded) = b64decode(v) else {
+        return false;
+    };
+    if decoded.len() < 6 || is_placeholder(v) {
+        return false;
+    }
+    // The value sits in a `data:` map: a `data:` line precedes it nearby.
+    let from = floor_boundary(text, start.saturating_sub(3000));
+    text[from..start].contains("data:")
+}
+
+#[cfg(test)]
+mod tests;

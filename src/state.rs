@@ -676,6 +676,87 @@ mod tests {
         assert_eq!(s.rates["k"], vec![11]);
     }
 
+    struct FakeEnv {
+        now: i64,
+        user: &'static str,
+    }
+    impl EvalEnv for FakeEnv {
+        fn now(&self) -> i64 {
+            self.now
+        }
+        fn env_var(&self, _: &str) -> Option<String> {
+            None
+        }
+        fn branch(&self) -> Option<String> {
+            None
+        }
+        fn user(&self) -> Option<String> {
+            Some(self.user.to_string())
+        }
+        fn team(&self) -> Option<String> {
+            None
+        }
+    }
+
+    fn limited_rule(per: &str) -> CompiledRule {
+        let text = format!(
+            "[[rule]]\nid = \"r\"\neffect = \"deny\"\nrate_limit = {{ max = 1, window = \"1h\", per = \"{per}\" }}\n"
+        );
+        let layer = crate::policy::parse_layer(crate::policy::Scope::User, "t", text).unwrap();
+        crate::policy::compile(&[layer]).unwrap().rules.remove(0)
+    }
+
+    fn event(session: &str) -> Event {
+        let mut e = Event::new(
+            crate::event::RuntimeKind::Claude,
+            Boundary::ToolRequest,
+            "PreToolUse",
+        );
+        e.session_id = session.into();
+        e
+    }
+
+    #[test]
+    fn rate_limits_count_per_session_repo_or_user() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = |root: &str, user: &'static str| {
+            StatefulEnv::with_store(
+                FakeEnv { now: 1000, user },
+                PathBuf::from(root),
+                Some(Store::new(dir.path())),
+            )
+        };
+        let session = limited_rule("session");
+        let a = env("/repo/a", "alice");
+        assert!(!a.rate_exceeded(&session, &event("s1")));
+        assert!(a.rate_exceeded(&session, &event("s1")));
+        assert!(!a.rate_exceeded(&session, &event("s2")));
+
+        let repo = limited_rule("repo");
+        assert!(!env("/repo/a", "alice").rate_exceeded(&repo, &event("s1")));
+        assert!(env("/repo/a", "bob").rate_exceeded(&repo, &event("s9")));
+        assert!(!env("/repo/b", "alice").rate_exceeded(&repo, &event("s1")));
+
+        let user = limited_rule("user");
+        assert!(!env("/repo/a", "carol").rate_exceeded(&user, &event("s1")));
+        assert!(env("/repo/b", "carol").rate_exceeded(&user, &event("s2")));
+        assert!(!env("/repo/a", "dave").rate_exceeded(&user, &event("s1")));
+    }
+
+    #[test]
+    fn without_a_store_the_limit_applies_with_a_warning() {
+        let env = StatefulEnv::with_store(
+            FakeEnv {
+                now: 1000,
+                user: "alice",
+            },
+            PathBuf::from("/repo"),
+            None,
+        );
+        assert!(env.rate_exceeded(&limited_rule("session"), &event("s1")));
+        assert_eq!(env.take_warnings().len(), 1);
+    }
+
     #[test]
     fn maps_are_capped() {
         let mut s = State::default();

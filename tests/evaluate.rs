@@ -397,6 +397,22 @@ fn draft_passes_policy_test_and_every_control_has_lineage() {
             // Timing is explicit on every control.
             assert!(r.boundary.is_some(), "{}", r.id);
         }
+        let v = env.run(
+            &[
+                "policy",
+                "validate",
+                "--scope",
+                "project",
+                path.to_str().unwrap(),
+            ],
+            b"",
+        );
+        assert_eq!(
+            v.code, 0,
+            "policy validate failed for {extra:?}:\n{}\n{}",
+            v.stdout, v.stderr
+        );
+        assert!(v.stdout.contains("0 error(s)"), "{}", v.stdout);
         let t = env.run(&["policy", "test", path.to_str().unwrap()], b"");
         assert_eq!(
             t.code, 0,
@@ -422,11 +438,16 @@ fn risk_class_preset_and_context_set_strictness_and_exceptions() {
     use hookwarden::decision::Effect;
     let env = Env::new();
     let eval = write_evaluation(&env);
-    let (_, low) = draft(&env, &eval, &["--risk", "low"]);
-    let low: hookwarden::policy::model::PolicyFile = toml::from_str(&low).unwrap();
-    assert_eq!(rule(&low, "draft.infra.apply").effect, Effect::Alert);
+    let (_, low_text) = draft(&env, &eval, &["--risk", "low"]);
+    let low: hookwarden::policy::model::PolicyFile = toml::from_str(&low_text).unwrap();
+    assert_eq!(rule(&low, "draft.comms.slack").effect, Effect::Alert);
+    // Never weaker than the default policy it is layered on: low risk would alert on
+    // `terraform apply`, the default asks, so the draft says ask and why.
+    assert_eq!(rule(&low, "draft.infra.apply").effect, Effect::Ask);
+    assert!(low_text.contains("effect raised from alert to ask"));
     let (_, high) = draft(&env, &eval, &["--risk", "high"]);
     let high: hookwarden::policy::model::PolicyFile = toml::from_str(&high).unwrap();
+    assert_eq!(rule(&high, "draft.comms.slack").effect, Effect::Ask);
     assert_eq!(rule(&high, "draft.infra.apply").effect, Effect::Deny);
     assert_eq!(
         rule(&high, "draft.secrets.read-secret-files").effect,

@@ -228,10 +228,11 @@ fn draft_validate_replay_deploy_pin_rollback() {
         out.stdout
     );
 
-    // Replay the recorded audit log under it: the curl would now be denied.
+    // Replay the recorded audit log under it: the curl (recorded as the default policy's
+    // alert on a download from an unlisted host) would now be denied.
     let out = env.run(&["policy", "replay", &v1]).ok();
     assert!(out.stdout.contains("replayed 2 event(s)"), "{}", out.stdout);
-    assert!(out.stdout.contains("allow -> deny: 1"), "{}", out.stdout);
+    assert!(out.stdout.contains("alert -> deny: 1"), "{}", out.stdout);
     assert!(
         out.stdout
             .contains("team.no-curl: newly fires on 1 event(s) (deny)"),
@@ -669,9 +670,17 @@ fn audit_only_rules_record_would_deny_and_allow() {
     let out = env.bash("s", "curl https://example.invalid/x.sh");
     assert!(!denied(&out), "audit-only must not block: {out}");
     let rec = env.audit_records().pop().unwrap();
-    assert_eq!(rec["effect"], "allow");
+    // The enforced default still alerts on a download from an unlisted host; the audit-only
+    // deny is recorded as what would have happened.
+    assert_eq!(rec["effect"], "alert");
     assert_eq!(rec["would_effect"], "deny");
-    assert_eq!(rec["fired"][0]["mode"], "audit");
+    let team = rec["fired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "team.no-curl")
+        .unwrap_or_else(|| panic!("team.no-curl not in the fire list: {rec}"));
+    assert_eq!(team["mode"], "audit");
 
     // A whole policy in audit mode.
     let whole = TEAM_POLICY.replace(
@@ -686,7 +695,7 @@ fn audit_only_rules_record_would_deny_and_allow() {
     assert!(denied(&env.bash("s3", "rm -rf /")));
 
     let out = env.run(&["audit", "--effect", "deny"]).ok();
-    assert!(out.stdout.contains("allow (would deny)"), "{}", out.stdout);
+    assert!(out.stdout.contains("alert (would deny)"), "{}", out.stdout);
     assert!(out.stdout.contains("team.no-curl"), "{}", out.stdout);
     assert!(
         out.stdout.contains("curl https://example.invalid/x.sh"),
@@ -760,7 +769,7 @@ fn replay_reads_transcripts() {
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("allow -> deny: 1"), "{}", out.stdout);
+    assert!(out.stdout.contains("alert -> deny: 1"), "{}", out.stdout);
 }
 
 #[test]
@@ -952,7 +961,8 @@ expect = "{effect}"
 "#
         )
     };
-    // Recorded while the rule only alerted: the hook records DEPLOY_ENV because a rule tests it.
+    // Recorded while the rule only alerted (the default policy asks before `terraform apply`
+    // anywhere): the hook records DEPLOY_ENV because a rule tests it.
     env.write("user-policy.toml", &rule("alert"));
     let payload = serde_json::json!({
         "session_id": "e1",
@@ -970,6 +980,6 @@ expect = "{effect}"
 
     env.write("candidate.toml", &rule("deny"));
     let out = env.run(&["policy", "replay", "../candidate.toml"]).ok();
-    assert!(out.stdout.contains("alert -> deny: 1"), "{}", out.stdout);
+    assert!(out.stdout.contains("ask -> deny: 1"), "{}", out.stdout);
     assert!(out.stdout.contains("1 unchanged"), "{}", out.stdout);
 }

@@ -420,13 +420,18 @@ when = {{ program = "wget" }}
             .success());
     }
     env.hook("claude", &env.shell("al-2", "wget http://example.com/x"));
-    let lines = wait_for_lines(&alerts, 2);
-    assert_eq!(lines.len(), 2, "one alert per rule and session");
-    assert_eq!(lines[0]["rule_id"], "wget-watched");
-    assert_eq!(lines[0]["session_id"], "al-1");
-    assert_eq!(lines[1]["session_id"], "al-2");
-    let fwd = wait_for_lines(&forwarded, 2);
-    assert_eq!(fwd[0]["rule_id"], "wget-watched");
+    // The default policy's alert on downloads from unlisted hosts fires too: two rules.
+    let lines = wait_for_lines(&alerts, 4);
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    let ours: Vec<_> = lines
+        .iter()
+        .filter(|l| l["rule_id"] == "wget-watched")
+        .collect();
+    assert_eq!(ours.len(), 2, "one alert per rule and session: {lines:?}");
+    assert_eq!(ours[0]["session_id"], "al-1");
+    assert_eq!(ours[1]["session_id"], "al-2");
+    let fwd = wait_for_lines(&forwarded, 4);
+    assert!(fwd.iter().any(|l| l["rule_id"] == "wget-watched"));
 }
 
 #[test]

@@ -313,7 +313,9 @@ pub fn run_draft(a: DraftArgs) -> Result<i32> {
     let risk = draft::RiskClass::parse(&a.risk)
         .ok_or_else(|| anyhow::anyhow!("--risk must be low, medium or high, not `{}`", a.risk))?;
     let Some(path) = &a.evaluation else {
-        anyhow::bail!("`policy draft` needs a subcommand (new, clone, delete) or --evaluation FILE");
+        anyhow::bail!(
+            "`policy draft` needs a subcommand (new, clone, delete) or --evaluation FILE"
+        );
     };
     let ev = evaluate::load(path)?;
     let preset = match &a.preset {

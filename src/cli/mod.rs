@@ -1,7 +1,7 @@
 //! Command-line front end. One file per command family; `hook` has its own fast path.
 
-pub mod audit_cmd;
 pub mod approve;
+pub mod audit_cmd;
 pub mod check;
 pub mod compile;
 pub mod evaluate;

@@ -454,25 +454,70 @@ pub fn generate(input: &DraftInput) -> Result<DraftOutput, DraftError> {
     git_controls(&mut b, ev);
     apply_exceptions(&mut b);
 
-    // Check every generated test against the draft itself; fix the expected effect where a
-    // stricter control also fires, drop a test whose control cannot fire in the test env.
+    // A draft is tested two ways: alone (`policy test FILE`) and over the default policy it
+    // will be layered on (`policy validate`, deployment). The strictest effect wins when
+    // layered, so a control weaker than a default rule for the same action is raised to match:
+    // the file then means what it will do, and its tests hold both ways.
     let text = render(input, &b.controls, &b.lists, ev);
-    let policy = compile_text(&text)?;
+    let (_, layered) = compile_both(&text)?;
+    for c in &mut b.controls {
+        let mut raised_by: BTreeSet<String> = BTreeSet::new();
+        let mut strictest = c.effect;
+        for t in c.tests.iter().filter(|t| t.fires.contains(&c.id)) {
+            let d = super::testing::decide(&layered, &super::testing::event_for(t));
+            if d.rule_ids.contains(&c.id)
+                && d.would_effect > strictest
+                && c.effect != Effect::Redact
+            {
+                strictest = d.would_effect;
+                raised_by.extend(
+                    d.fired
+                        .iter()
+                        .filter(|f| f.effect == d.would_effect && f.rule_id != c.id)
+                        .map(|f| f.rule_id.clone()),
+                );
+            }
+        }
+        if strictest > c.effect {
+            c.notes.push(format!(
+                "effect raised from {} to {}: the default policy's {} already gives {} here, and the strictest effect wins",
+                c.effect,
+                strictest,
+                raised_by.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "),
+                strictest
+            ));
+            c.effect = strictest;
+        }
+    }
+    let text = render(input, &b.controls, &b.lists, ev);
+    let (alone, layered) = compile_both(&text)?;
     for c in &mut b.controls {
         let id = c.id.clone();
         let mut kept = Vec::new();
         for mut t in std::mem::take(&mut c.tests) {
-            let d = super::testing::decide(&policy, &super::testing::event_for(&t));
-            let fires_ok = t.fires.iter().all(|r| d.rule_ids.contains(r));
-            let not_fires_ok = t.not_fires.iter().all(|r| !d.rule_ids.contains(r));
-            if fires_ok && not_fires_ok {
-                t.expect = d.would_effect;
+            let ev_t = super::testing::event_for(&t);
+            let d1 = super::testing::decide(&alone, &ev_t);
+            let d2 = super::testing::decide(&layered, &ev_t);
+            let ok = |d: &crate::decision::Decision| {
+                t.fires.iter().all(|r| d.rule_ids.contains(r))
+                    && t.not_fires.iter().all(|r| !d.rule_ids.contains(r))
+            };
+            if ok(&d1) && ok(&d2) && d1.would_effect == d2.would_effect {
+                t.expect = d1.would_effect;
                 kept.push(t);
-            } else {
+            } else if !ok(&d1) {
                 b.warnings.push(format!(
                     "test `{}` of `{id}` dropped: the control {} in the test environment (check its activation or exceptions)",
                     t.name,
-                    if fires_ok { "fires" } else { "does not fire" }
+                    if t.fires.contains(&id) { "does not fire" } else { "fires" }
+                ));
+            } else {
+                b.warnings.push(format!(
+                    "test `{}` of `{id}` dropped: over the default policy it gets {} ({}), alone {}",
+                    t.name,
+                    d2.would_effect,
+                    d2.rule_ids.join(", "),
+                    d1.would_effect
                 ));
             }
         }
@@ -484,7 +529,7 @@ pub fn generate(input: &DraftInput) -> Result<DraftOutput, DraftError> {
         c.tests = kept;
     }
     let text = render(input, &b.controls, &b.lists, ev);
-    compile_text(&text)?;
+    compile_both(&text)?;
     let tests = b.controls.iter().map(|c| c.tests.len()).sum();
     Ok(DraftOutput {
         text,
@@ -494,10 +539,16 @@ pub fn generate(input: &DraftInput) -> Result<DraftOutput, DraftError> {
     })
 }
 
-fn compile_text(text: &str) -> Result<super::CompiledPolicy, DraftError> {
+/// The draft alone, and layered over the embedded default policy as a project policy.
+fn compile_both(text: &str) -> Result<(super::CompiledPolicy, super::CompiledPolicy), DraftError> {
     let layer = super::parse_layer(super::Scope::Project, "<draft>", text.to_string())
         .map_err(|e| DraftError::Generated(e.to_string()))?;
-    super::compile(&[layer]).map_err(|e| DraftError::Generated(e.to_string()))
+    let alone = super::compile(std::slice::from_ref(&layer))
+        .map_err(|e| DraftError::Generated(e.to_string()))?;
+    let default = super::default_layer().map_err(|e| DraftError::Generated(e.to_string()))?;
+    let layered =
+        super::compile(&[default, layer]).map_err(|e| DraftError::Generated(e.to_string()))?;
+    Ok((alone, layered))
 }
 
 fn ids(items: &[&ExposureItem]) -> Vec<String> {
@@ -1228,6 +1279,7 @@ fn egress_controls(b: &mut Builder, ev: &Evaluation) {
         tests,
     ) {
         c.notes.push("add hosts to `trusted_hosts` to allow them; an empty list trusts no host".into());
+        c.notes.push("the default policy's egress rules test its own `allowed_hosts` (package registries, code hosts); a host trusted here but not there still meets those rules".into());
     }
 
     let mut t = test("upload to an untrusted host");

@@ -71,26 +71,39 @@ impl Signal for PiiSignal {
     }
 }
 
-struct Patterns {
-    email: Regex,
-    phone: Regex,
-    ssn: Regex,
-    card: Regex,
-    iban: Regex,
+/// The patterns, each compiled on first use: most texts (a short command, an output without
+/// digits) need none of them, and compiling all five cost more than the rest of a hook call.
+const EMAIL: usize = 0;
+const PHONE: usize = 1;
+const SSN: usize = 2;
+const CARD: usize = 3;
+const IBAN: usize = 4;
+const PATTERNS: [&str; 5] = [
+    r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})*\.[A-Za-z]{2,24}",
+    r"(?:\+[1-9][0-9]{0,2}[ .\-]?)?(?:\([0-9]{3}\)[ .\-]?|[0-9]{3}[ .\-])[0-9]{3}[ .\-][0-9]{4}|\+[1-9][0-9]{7,14}|\+[1-9][0-9]{0,2}(?:[ .\-][0-9]{2,5}){3,4}",
+    r"[0-9]{3}-[0-9]{2}-[0-9]{4}",
+    r"[0-9]{4}(?:[ \-]?[0-9]{2,4}){2,4}[0-9]{0,3}",
+    r"[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?",
+];
+
+fn pattern(i: usize) -> Option<&'static Regex> {
+    static P: [OnceLock<Option<Regex>>; 5] = [
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+    ];
+    P[i].get_or_init(|| Regex::new(PATTERNS[i]).ok()).as_ref()
 }
 
-fn patterns() -> Option<&'static Patterns> {
-    static P: OnceLock<Option<Patterns>> = OnceLock::new();
-    P.get_or_init(|| {
-        Some(Patterns {
-            email: Regex::new(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})*\.[A-Za-z]{2,24}").ok()?,
-            phone: Regex::new(r"(?:\+[1-9][0-9]{0,2}[ .\-]?)?(?:\([0-9]{3}\)[ .\-]?|[0-9]{3}[ .\-])[0-9]{3}[ .\-][0-9]{4}|\+[1-9][0-9]{7,14}|\+[1-9][0-9]{0,2}(?:[ .\-][0-9]{2,5}){3,4}").ok()?,
-            ssn: Regex::new(r"[0-9]{3}-[0-9]{2}-[0-9]{4}").ok()?,
-            card: Regex::new(r"[0-9]{4}(?:[ \-]?[0-9]{2,4}){2,4}[0-9]{0,3}").ok()?,
-            iban: Regex::new(r"[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?").ok()?,
-        })
-    })
-    .as_ref()
+/// The regex `i`, with its matches, when `needed` (a cheap necessary condition) holds.
+fn matches<'t>(i: usize, needed: bool, text: &'t str) -> impl Iterator<Item = regex::Match<'t>> {
+    needed
+        .then(|| pattern(i))
+        .flatten()
+        .into_iter()
+        .flat_map(move |re| re.find_iter(text))
 }
 
 /// Finds personal data in `text`, sorted by start.
@@ -99,39 +112,37 @@ pub fn scan(text: &str) -> Vec<Finding> {
     if text.len() < 6 {
         return out;
     }
-    let Some(p) = patterns() else {
-        return out;
-    };
     let mut end = text.len().min(MAX_PII_BYTES);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
     let text = &text[..end];
     let bytes = text.as_bytes();
-    let has_digits = bytes.iter().any(u8::is_ascii_digit);
-    if text.contains('@') {
-        for m in p.email.find_iter(text) {
-            if email_ok(m.as_str()) && edges(text, m.start(), m.end(), b"@") {
-                push(&mut out, "email", text, m.start(), m.end());
-            }
+    // Necessary conditions, so a regex is only built and run where it can match: a phone
+    // number has at least 7 digits, a card 8, an SSN 9 and a dash; an IBAN starts with two
+    // capitals and two digits.
+    let digits = bytes.iter().filter(|b| b.is_ascii_digit()).take(9).count();
+    for m in matches(EMAIL, text.contains('@'), text) {
+        if email_ok(m.as_str()) && edges(text, m.start(), m.end(), b"@") {
+            push(&mut out, "email", text, m.start(), m.end());
         }
     }
-    if !has_digits {
+    if digits == 0 {
         return out;
     }
-    for m in p.ssn.find_iter(text) {
+    for m in matches(SSN, digits >= 9 && text.contains('-'), text) {
         if ssn_ok(m.as_str()) && digit_edges(text, m.start(), m.end()) {
             push(&mut out, "us-ssn", text, m.start(), m.end());
         }
     }
-    for m in p.card.find_iter(text) {
+    for m in matches(CARD, digits >= 8, text) {
         let s = m.as_str().trim_end_matches([' ', '-']);
         let e = m.start() + s.len();
         if card_ok(s) && digit_edges(text, m.start(), e) {
             push(&mut out, "payment-card", text, m.start(), e);
         }
     }
-    for m in p.phone.find_iter(text) {
+    for m in matches(PHONE, digits >= 7, text) {
         let (s, e) = (m.start(), m.end());
         if digit_edges(text, s, e)
             && !overlaps(&out, s, e)
@@ -141,7 +152,13 @@ pub fn scan(text: &str) -> Vec<Finding> {
             push(&mut out, "phone-number", text, s, e);
         }
     }
-    for m in p.iban.find_iter(text) {
+    let iban_start = bytes.windows(4).any(|w| {
+        w[0].is_ascii_uppercase()
+            && w[1].is_ascii_uppercase()
+            && w[2].is_ascii_digit()
+            && w[3].is_ascii_digit()
+    });
+    for m in matches(IBAN, iban_start, text) {
         if iban_ok(m.as_str()) && edges(text, m.start(), m.end(), b"") {
             push(&mut out, "iban", text, m.start(), m.end());
         }

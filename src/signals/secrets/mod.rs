@@ -255,21 +255,29 @@ pub fn url_host(url: &str) -> Option<String> {
 // ------------------------------------------------------------------------------------------
 
 struct Engine {
-    exact: Option<AhoCorasick>,
+    exact_words: Vec<String>,
     exact_rules: Vec<Vec<usize>>,
-    folded: Option<AhoCorasick>,
+    folded_words: Vec<String>,
     folded_rules: Vec<Vec<usize>>,
+    /// Keyword automata, built on first use: `[exact, folded]` as NFAs (cheap to build: most
+    /// texts — a command, a short output — are scanned once per process) and as DFAs (costly
+    /// to build, about 2 ms, but faster per byte: worth it only for large outputs).
+    nfa: OnceLock<[Option<AhoCorasick>; 2]>,
+    dfa: OnceLock<[Option<AhoCorasick>; 2]>,
     regexes: Vec<OnceLock<Option<Regex>>>,
 }
 
-fn build_automaton(words: &[String], fold: bool) -> Option<AhoCorasick> {
+/// From this text size on, the DFA's faster scan pays for its build.
+const DFA_FROM_BYTES: usize = 1 << 20;
+
+fn build_automaton(words: &[String], fold: bool, kind: AhoCorasickKind) -> Option<AhoCorasick> {
     if words.is_empty() {
         return None;
     }
     AhoCorasickBuilder::new()
         .ascii_case_insensitive(fold)
         .match_kind(MatchKind::Standard)
-        .kind(Some(AhoCorasickKind::DFA))
+        .kind(Some(kind))
         .build(words)
         .or_else(|_| {
             AhoCorasickBuilder::new()
@@ -309,16 +317,33 @@ fn engine() -> &'static Engine {
             }
         }
         Engine {
-            exact: build_automaton(&exact_words, false),
+            exact_words,
             exact_rules,
-            folded: build_automaton(&folded_words, true),
+            folded_words,
             folded_rules,
+            nfa: OnceLock::new(),
+            dfa: OnceLock::new(),
             regexes: RULES.iter().map(|_| OnceLock::new()).collect(),
         }
     })
 }
 
 impl Engine {
+    /// The keyword automata `[exact, folded]` suited to a text of `len` bytes.
+    fn automata(&self, len: usize) -> &[Option<AhoCorasick>; 2] {
+        let (cell, kind) = if len >= DFA_FROM_BYTES {
+            (&self.dfa, AhoCorasickKind::DFA)
+        } else {
+            (&self.nfa, AhoCorasickKind::ContiguousNFA)
+        };
+        cell.get_or_init(|| {
+            [
+                build_automaton(&self.exact_words, false, kind),
+                build_automaton(&self.folded_words, true, kind),
+            ]
+        })
+    }
+
     fn regex(&self, i: usize) -> Option<&Regex> {
         self.regexes[i]
             .get_or_init(|| Regex::new(RULES[i].pattern).ok())
@@ -437,14 +462,15 @@ fn scan_into(text: &str, budget: usize, out: &mut Vec<Finding>) -> Option<usize>
             }
         }
     };
-    if let Some(ac) = &eng.exact {
+    let [exact, folded] = eng.automata(n);
+    if let Some(ac) = exact {
         for m in ac.find_overlapping_iter(text) {
             for &r in &eng.exact_rules[m.pattern().as_usize()] {
                 add(r, m.start(), &mut windows);
             }
         }
     }
-    if let Some(ac) = &eng.folded {
+    if let Some(ac) = folded {
         for m in ac.find_overlapping_iter(text) {
             for &r in &eng.folded_rules[m.pattern().as_usize()] {
                 if RULES[r].check == Check::K8sSecret && !is_k8s_secret_kind(text, m.end()) {

@@ -417,8 +417,8 @@ impl Analyzer<'_> {
                         );
                     } else if !dev_ok
                         && !t.is_empty()
-                        && !(r.op == RedirOp::Out
-                            && t.chars().all(|c| c.is_ascii_digit() || c == '-'))
+                        && (r.op != RedirOp::Out
+                            || !t.chars().all(|c| c.is_ascii_digit() || c == '-'))
                     {
                         self.out.push(
                             Flag::new("file.write")
@@ -1121,7 +1121,7 @@ impl Analyzer<'_> {
                     if !opts_done && a == "--" {
                         opts_done = true;
                     } else if !opts_done && a.starts_with("--") {
-                        if a == "--recursive" || a == "--dir" && false {
+                        if a == "--recursive" {
                             recursive = true;
                         }
                     } else if !opts_done && a.starts_with('-') && a.len() > 1 {
@@ -1309,9 +1309,10 @@ impl Analyzer<'_> {
                 if matches!(k, "--command" | "--execute" | "--query" | "--eval") {
                     sql.push(v.to_string());
                 }
-            } else if a.starts_with("-e") && a.len() > 2 && matches!(program, "mysql" | "mariadb") {
-                sql.push(a[2..].to_string());
-            } else if a.starts_with("-c") && a.len() > 2 && program == "psql" {
+            } else if a.len() > 2
+                && ((a.starts_with("-e") && matches!(program, "mysql" | "mariadb"))
+                    || (a.starts_with("-c") && program == "psql"))
+            {
                 sql.push(a[2..].to_string());
             } else if !a.starts_with('-') {
                 operands.push(a.to_string());
@@ -1563,7 +1564,7 @@ fn wrapped_start(program: &str, words: &[Word]) -> Option<usize> {
             i += 1;
             break;
         }
-        if a.starts_with('-') && a.len() > 1 && !(program == "nice" && false) {
+        if a.starts_with('-') && a.len() > 1 {
             if program == "ionice" && (a == "-p" || a == "-P" || a == "-u") {
                 // Applies to an existing process: nothing runs.
                 return None;
@@ -2047,16 +2048,8 @@ fn file_roles(program: &str, args: &[String]) -> (Vec<String>, Vec<String>) {
                 }
             }
         }
-        "ln" => {
-            if ops.len() >= 2 {
-                writes.extend(ops.last().cloned());
-            }
-        }
-        "tee" | "touch" | "truncate" | "mkdir" => {
-            if program == "tee" || program == "touch" || program == "truncate" {
-                writes = ops;
-            }
-        }
+        "ln" if ops.len() >= 2 => writes.extend(ops.last().cloned()),
+        "tee" | "touch" | "truncate" => writes = ops,
         "tar" | "bsdtar" => {
             let flags: String = args.first().cloned().unwrap_or_default();
             let create = args.iter().any(|a| {

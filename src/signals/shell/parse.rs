@@ -199,9 +199,7 @@ pub fn parse(src: &str, budget: &mut Budget, depth: usize) -> Node {
         }
         // A stray closer at top level (`)`, `}`, `;;`): skip it and go on.
         let _ = closer;
-        if p.pos == before {
-            p.pos += 1;
-        } else if matches!(p.peek(), Some(')')) {
+        if p.pos == before || matches!(p.peek(), Some(')')) {
             p.pos += 1;
         }
     }
@@ -246,14 +244,9 @@ impl Parser<'_, '_> {
     }
 
     fn starts_with(&self, t: &str) -> bool {
-        let mut i = self.pos;
-        for c in t.chars() {
-            if self.s.get(i) != Some(&c) {
-                return false;
-            }
-            i += 1;
-        }
-        true
+        t.chars()
+            .enumerate()
+            .all(|(k, c)| self.s.get(self.pos + k) == Some(&c))
     }
 
     fn alive(&mut self) -> bool {
@@ -873,8 +866,7 @@ impl Parser<'_, '_> {
             .chars()
             .map(|c| if is_meta(c) { ' ' } else { c })
             .collect();
-        let node = parse_words_subs(&wrapped, self.budget, self.depth + 1);
-        node
+        parse_words_subs(&wrapped, self.budget, self.depth + 1)
     }
 
     fn procsub(&mut self) -> Word {

@@ -112,6 +112,50 @@ pub fn run(a: CheckArgs) -> Result<i32> {
                 line.push_str(&format!("  {}", hookwarden::audit::mask(&f.detail)));
             }
             println!("{line}");
+            if f.name == "shell.exec" {
+                // The parsed structure: what runs, with which argv, behind which wrappers.
+                let list = |k: &str| -> Vec<String> {
+                    f.attrs
+                        .get(k)
+                        .and_then(|v| v.as_array())
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|x| x.as_str())
+                                .map(str::to_string)
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                };
+                let program = f
+                    .attrs
+                    .get("program")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("");
+                let via = list("via");
+                println!(
+                    "    runs {program} {:?}{}",
+                    list("args"),
+                    if via.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" via {}", via.join(" > "))
+                    }
+                );
+            } else if !f.attrs.is_empty() {
+                let attrs: Vec<String> = f
+                    .attrs
+                    .iter()
+                    .map(|(k, v)| {
+                        format!(
+                            "{k}={}",
+                            v.as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| v.to_string())
+                        )
+                    })
+                    .collect();
+                println!("    {}", attrs.join(" "));
+            }
             for p in &f.paths {
                 println!(
                     "    path {} -> {} [{}]",

@@ -79,6 +79,7 @@ pub fn analyze(cmd: &str, ctx: &Context) -> Vec<Flag> {
         funcs: Vec::new(),
         vars: HashMap::new(),
         cwd: Some(ctx.cwd.clone()),
+        execs: 0,
     };
     let tree = parse::parse(cmd, &mut a.budget, 0);
     a.node(&tree, &[], &Input::None, 0);
@@ -134,7 +135,13 @@ struct Analyzer<'c> {
     vars: HashMap<String, String>,
     /// The cwd after literal `cd`s; `None` once a `cd` went somewhere unknown.
     cwd: Option<PathBuf>,
+    /// Simple commands analysed so far.
+    execs: usize,
 }
+
+/// More simple commands than this in one command line is not a command an agent types; the
+/// rest is not analysed and the limit flag is raised.
+const MAX_COMMANDS: usize = 2_000;
 
 fn lit(s: &str) -> Word {
     Word {
@@ -524,6 +531,11 @@ impl Analyzer<'_> {
         if !self.budget.step() || argv.is_empty() {
             return;
         }
+        self.execs += 1;
+        if self.execs > MAX_COMMANDS {
+            self.budget.limit.get_or_insert("work");
+            return;
+        }
         let first = &argv[0];
         if first.dynamic {
             // A variable assigned a literal earlier is known.
@@ -704,7 +716,9 @@ impl Analyzer<'_> {
                             .hosts(hosts)
                             .attr("via", "eval"),
                     );
-                } else if words.iter().any(|w| w.text.contains(parse::SUBST)) {
+                } else if words.iter().any(|w| w.text.contains(parse::SUBST))
+                    && !words.iter().all(|w| w.subs.iter().all(is_env_setup))
+                {
                     self.out.push(
                         Flag::new("shell.dynamic_command")
                             .detail(text)
@@ -712,7 +726,11 @@ impl Analyzer<'_> {
                             .attr("source", "command substitution"),
                     );
                 }
-                let s = join_words(words);
+                let mut s = join_words(words);
+                if words.iter().all(|w| w.subs.iter().all(is_env_setup)) {
+                    // The setup output itself is not analysed (see `is_env_setup`).
+                    s = s.replace(parse::SUBST, "");
+                }
                 self.run_script(&s, via, "eval".into(), &Input::None, depth);
             }
             "source" | "." => {
@@ -1447,6 +1465,60 @@ impl Analyzer<'_> {
                 self.exec(&words, &v, &Input::None, text, &[], depth + 1);
             }
         }
+    }
+}
+
+/// `eval "$(ssh-agent -s)"`, `eval "$(pyenv init -)"`: tools whose whole purpose is printing
+/// shell setup for eval. Their output is not attacker-controlled input.
+fn is_env_setup(n: &Node) -> bool {
+    const TOOLS: &[&str] = &[
+        "ssh-agent",
+        "pyenv",
+        "rbenv",
+        "nodenv",
+        "goenv",
+        "jenv",
+        "plenv",
+        "direnv",
+        "starship",
+        "zoxide",
+        "fnm",
+        "mise",
+        "rtx",
+        "conda",
+        "micromamba",
+        "opam",
+        "dircolors",
+        "thefuck",
+        "keychain",
+        "gpg-agent",
+        "luarocks",
+        "fzf",
+        "atuin",
+        "register-python-argcomplete",
+        "kubectl",
+        "helm",
+        "gh",
+        "rustup",
+        "poetry",
+        "pipenv",
+        "uv",
+        "just",
+        "brew",
+        "docker-machine",
+        "minikube",
+        "aws-vault",
+        "op",
+    ];
+    match n {
+        Node::Simple(s) => {
+            s.words
+                .first()
+                .is_some_and(|w| !w.dynamic && TOOLS.contains(&basename(&w.text)))
+                && s.words.iter().all(|w| w.subs.is_empty())
+        }
+        Node::List(v) => !v.is_empty() && v.iter().all(is_env_setup),
+        _ => false,
     }
 }
 

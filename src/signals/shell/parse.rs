@@ -419,9 +419,11 @@ impl Parser<'_, '_> {
                 // Arithmetic command `(( ... ))`: only substitutions inside can run anything.
                 self.pos += 2;
                 let inner = self.balanced('(', ')', 2);
-                let subs = self.reparse_if_subst(&inner);
+                // bash reads `((cmd) )` as nested subshells when it is not arithmetic, so the
+                // text is also read as commands; arithmetic reads as harmless words.
+                let body = parse(&inner, self.budget, self.depth + 1);
                 let redirs = self.trailing_redirs();
-                return Node::Group(Box::new(subs), redirs);
+                return Node::Group(Box::new(body), redirs);
             }
             Some('(') => {
                 self.pos += 1;
@@ -1194,8 +1196,9 @@ impl Parser<'_, '_> {
                 let inner = self.balanced('(', ')', 2);
                 w.dynamic = true;
                 w.text.push_str("${__arith}");
-                if let Node::List(v) = self.reparse_if_subst(&inner) {
-                    w.subs.extend(v);
+                // As with `((`, bash falls back to a command substitution of a subshell.
+                if inner.chars().any(|c| c.is_ascii_alphabetic()) {
+                    w.subs.push(parse(&inner, self.budget, self.depth + 1));
                 }
             }
             Some('(') => {

@@ -499,6 +499,7 @@ fn scan_into(text: &str, budget: usize, out: &mut Vec<Finding>) -> Option<usize>
         let (s, e) = (floor_boundary(text, w.start), ceil_boundary(text, w.end));
         run_rule(text, w.rule, s, e, out);
     }
+    scan_discord_tokens(text, out);
     generic_hits.sort_unstable();
     let mut last_name_start = usize::MAX;
     for kw in generic_hits {
@@ -514,6 +515,53 @@ fn scan_into(text: &str, budget: usize, out: &mut Vec<Finding>) -> Option<usize>
         run_generic(text, name_start, out);
     }
     None
+}
+
+fn is_token_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+}
+
+/// Discord bot tokens have no keyword, only a shape: `<id>.<6>.<27-38>` where the id part is
+/// the base64 of a decimal user id (24-26 characters, so it starts with `M`, `N` or `O`).
+/// Found by looking at each `.` that opens a 6-character middle part: one byte test per dot
+/// in ordinary text.
+fn scan_discord_tokens(text: &str, out: &mut Vec<Finding>) {
+    let b = text.as_bytes();
+    for (d1, _) in text.match_indices('.') {
+        let d2 = d1 + 7;
+        if d2 >= b.len() || b[d2] != b'.' || !b[d1 + 1..d2].iter().all(|&c| is_token_byte(c)) {
+            continue;
+        }
+        let mut e = d2 + 1;
+        while e < b.len() && is_token_byte(b[e]) && e - d2 <= 39 {
+            e += 1;
+        }
+        let last = e - d2 - 1;
+        if !(27..=38).contains(&last) || (e < b.len() && is_token_byte(b[e])) {
+            continue;
+        }
+        let mut s = d1;
+        while s > 0 && d1 - s < 27 && is_token_byte(b[s - 1]) {
+            s -= 1;
+        }
+        let run = d1 - s;
+        if run > 26 {
+            continue;
+        }
+        let Some(start) = (24..=26)
+            .rev()
+            .filter(|&n| n <= run)
+            .map(|n| d1 - n)
+            .find(|&st| matches!(b[st], b'M' | b'N' | b'O'))
+        else {
+            continue;
+        };
+        let value = &text[start..e];
+        if is_placeholder(value) || entropy(value) < 4.0 || char_classes(&text[start..d1]) < 2 {
+            continue;
+        }
+        out.push(finding("discord-bot-token", start, e, value));
+    }
 }
 
 /// `kind: Secret` exactly (not `SecretStore`, `ExternalSecret`).
@@ -544,7 +592,9 @@ fn run_rule(text: &str, rule: usize, s: usize, e: usize, out: &mut Vec<Finding>)
             continue;
         };
         let (start, end) = (s + m.start(), s + m.end());
-        if r.edges && !clean_edges(text, start, end) {
+        // A Telegram token travels in its API URL as `/bot<token>/method`.
+        let telegram_url = r.kind == "telegram-bot-token" && text[..start].ends_with("/bot");
+        if r.edges && !clean_edges(text, start, end) && !telegram_url {
             continue;
         }
         if let Check::Token(_) = r.check {
@@ -602,7 +652,9 @@ fn token_edges(text: &str, start: usize, end: usize) -> bool {
         && end < b.len()
         && matches!(b[end], b'#' | b'*' | b'<' | b'{' | b'[' | b'.');
     let tail_ok = !cut_short;
-    let after_ok = end >= b.len() || b[end] != b'_';
+    // A `_`, or a `-` going on into more token, means the value is longer than the format.
+    let continues = end + 1 < b.len() && b[end] == b'-' && b[end + 1].is_ascii_alphanumeric();
+    let after_ok = (end >= b.len() || b[end] != b'_') && !continues;
     before_ok && tail_ok && after_ok
 }
 
@@ -618,6 +670,11 @@ fn accept(r: &RuleDef, value: &str, text: &str, start: usize) -> Option<&'static
         Check::Jwt => jwt_ok(value).then_some(r.kind),
         Check::PemBlock => pem_kind(value),
         Check::K8sSecret => k8s_value_ok(value, text, start).then_some(r.kind),
+        Check::KeyLike(min) => (!is_placeholder(value)
+            && !is_reference(value)
+            && entropy(value) >= min
+            && char_classes(value) >= 3)
+            .then_some(r.kind),
         Check::Generic => None,
     }
 }
@@ -933,7 +990,9 @@ fn generic_ok(name: &str, value: &str) -> bool {
     {
         return false;
     }
-    if is_uuid(value) && !strong {
+    // UUIDs are mostly identifiers; only a random (version 4) one under a strong name can be
+    // a token. Time- and name-based UUIDs carry almost no randomness.
+    if is_uuid(value) && (!strong || value.as_bytes()[14] != b'4') {
         return false;
     }
     let classes = char_classes(value);

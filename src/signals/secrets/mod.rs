@@ -663,7 +663,9 @@ fn accept(r: &RuleDef, value: &str, text: &str, start: usize) -> Option<&'static
     match r.check {
         Check::Token(min) => (!is_placeholder(value) && entropy(value) >= min).then_some(r.kind),
         Check::Assigned(min) => {
-            (!is_placeholder(value) && !is_reference(value) && entropy(value) >= min)
+            // `verify_token: jwt.exceptions.ExpiredSignatureError` names code, not a value.
+            let code = looks_like_code(value) && !value.bytes().any(|b| b.is_ascii_digit());
+            (!is_placeholder(value) && !is_reference(value) && !code && entropy(value) >= min)
                 .then_some(r.kind)
         }
         Check::Password => password_ok(value).then_some(r.kind),
@@ -714,27 +716,11 @@ fn token_prefixes() -> &'static [String] {
     })
 }
 
-fn generic_regex() -> Option<&'static Regex> {
-    static RE: OnceLock<Option<Regex>> = OnceLock::new();
-    RE.get_or_init(|| {
-        let rule = RULES.iter().find(|r| r.check == Check::Generic)?;
-        Regex::new(&format!(r"\A(?:{})", rule.pattern)).ok()
-    })
-    .as_ref()
-}
-
 fn run_generic(text: &str, name_start: usize, out: &mut Vec<Finding>) {
-    let Some(re) = generic_regex() else {
+    let Some((name_end, start, stop)) = generic_spans(text, name_start) else {
         return;
     };
-    let end = ceil_boundary(text, (name_start + 360).min(text.len()));
-    let Some(caps) = re.captures(&text[name_start..end]) else {
-        return;
-    };
-    let (Some(name), Some(value)) = (caps.get(1), caps.get(2)) else {
-        return;
-    };
-    let (start, stop) = (name_start + value.start(), name_start + value.end());
+    let name = &text[name_start..name_end];
     let raw = &text[start..stop];
     // A value shown cut short (`ops_eyJzaWdu...`, `abc…`) is a display, not the secret.
     if raw.ends_with("..") || text[stop..].starts_with('\u{2026}') {
@@ -753,7 +739,7 @@ fn run_generic(text: &str, name_start: usize, out: &mut Vec<Finding>) {
             return;
         }
     }
-    if generic_ok(name.as_str(), &text[start..stop]) {
+    if generic_ok(name, &text[start..stop]) {
         out.push(finding("generic-secret", start, stop, &text[start..stop]));
     }
 }
@@ -926,38 +912,154 @@ const HASH_NAME_WORDS: &[&str] = &[
     "revision",
 ];
 
-fn generic_ok(name: &str, value: &str) -> bool {
+/// What a name says about its value: `None` when it cannot name a secret, otherwise the
+/// lowercased name and whether it is a strong (`token`, `password`) or a weak (`...key`,
+/// `...auth`) secret name.
+struct SecretName {
+    bare: String,
+    strong: bool,
+    weak_suffix: bool,
+}
+
+/// `NAME_REJECT_WORDS` then `STRONG_NAME_WORDS`, as one automaton.
+fn name_words() -> Option<&'static AhoCorasick> {
+    static AC: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    AC.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(NAME_REJECT_WORDS.iter().chain(STRONG_NAME_WORDS))
+            .ok()
+    })
+    .as_ref()
+}
+
+fn secret_name(name: &str) -> Option<SecretName> {
     let name = name
         .trim_matches(|c| c == '"' || c == '\'')
         .to_ascii_lowercase();
     let bare = name.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
-    if NAME_REJECT_WORDS.iter().any(|w| bare.contains(w)) {
-        return false;
+    // One pass for both word lists: this runs for every generic keyword in the text.
+    let mut strong = false;
+    for m in name_words()?.find_overlapping_iter(bare) {
+        if m.pattern().as_usize() < NAME_REJECT_WORDS.len() {
+            return None;
+        }
+        strong = true;
     }
-    let strong = STRONG_NAME_WORDS.iter().any(|w| bare.contains(w));
     let weak_suffix = bare.ends_with("key") || bare.ends_with("auth");
     if !strong && !weak_suffix {
-        return false;
+        return None;
     }
     if bare == "key" || bare == "auth" || bare.ends_with("secrets") {
-        return false;
+        return None;
     }
     let last_word = bare.rsplit(['_', '.', '-']).next().unwrap_or(bare);
-    if NAME_REJECT_SUFFIXES.iter().any(|s| {
-        bare.ends_with(&format!("_{s}"))
-            || bare.ends_with(&format!(".{s}"))
-            || bare.ends_with(&format!("-{s}"))
-            || last_word == *s
-    }) {
-        return false;
+    if NAME_REJECT_SUFFIXES.iter().any(|s| last_word == *s) {
+        return None;
     }
     // camelCase suffixes: `credentialsId`, `secretName`.
     if let Some(tail) = camel_tail(name_original_case(&name)) {
         if NAME_REJECT_SUFFIXES.contains(&tail.as_str()) {
-            return false;
+            return None;
         }
     }
-    if is_placeholder(value) || is_reference(value) || looks_like_code(value) {
+    Some(SecretName {
+        bare: bare.to_string(),
+        strong,
+        weak_suffix,
+    })
+}
+
+/// The name and value spans of a generic keyword hit, parsed by hand (it runs for every
+/// keyword in the text, so no regex): a name that may hold a secret, an assignment (`=`,
+/// `:=`, `?=`, `=>`, `:` but not `::`, or `", ` after a quoted name), an optional opening
+/// quote (`"`, `'`, a backtick, with an `r`/`b`/`f` string prefix), and a value of at least
+/// six characters up to whitespace, a quote or a bracket. Most keyword hits in code and logs
+/// (`get_token(`, `auth::token`) stop at the first step that fails.
+fn generic_spans(text: &str, name_start: usize) -> Option<(usize, usize, usize)> {
+    let b = text.as_bytes();
+    let lim = (name_start + 110).min(b.len());
+    let mut i = name_start;
+    while i < lim && is_name_byte(b[i]) {
+        i += 1;
+    }
+    let name_end = i;
+    let quoted = matches!(b.get(i), Some(b'"') | Some(b'\''));
+    if quoted {
+        i += 1;
+    }
+    while matches!(b.get(i), Some(b' ') | Some(b'\t')) {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(b'=') => i += if b.get(i + 1) == Some(&b'>') { 2 } else { 1 },
+        Some(b':') | Some(b'?') => {
+            if b.get(i + 1) == Some(&b':') && b[i] == b':' {
+                return None;
+            }
+            let mut k = i;
+            while k < i + 3 && matches!(b.get(k), Some(b':') | Some(b'?')) {
+                k += 1;
+            }
+            i = if b.get(k) == Some(&b'=') {
+                k + 1
+            } else if b[i] == b':' {
+                i + 1
+            } else {
+                return None;
+            };
+        }
+        Some(b',') if quoted => i += 1,
+        _ => return None,
+    }
+    secret_name(&text[name_start..name_end])?;
+    while matches!(b.get(i), Some(b' ') | Some(b'\t')) {
+        i += 1;
+    }
+    if matches!(b.get(i), Some(b'r') | Some(b'b') | Some(b'f'))
+        && matches!(b.get(i + 1), Some(b'"') | Some(b'\'') | Some(b'`'))
+    {
+        i += 2;
+    } else if matches!(b.get(i), Some(b'"') | Some(b'\'') | Some(b'`')) {
+        i += 1;
+    }
+    let value_start = i;
+    let vlim = (name_start + 360).min(b.len());
+    while i < vlim
+        && !b[i].is_ascii_whitespace()
+        && !matches!(
+            b[i],
+            b'"' | b'\''
+                | b'`'
+                | b'<'
+                | b'>'
+                | b';'
+                | b','
+                | b'('
+                | b')'
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+        )
+    {
+        i += 1;
+    }
+    let value_end = ceil_boundary(text, i);
+    (value_end - value_start >= 6).then_some((name_end, value_start, value_end))
+}
+
+fn generic_ok(name: &str, value: &str) -> bool {
+    let Some(SecretName {
+        bare,
+        strong,
+        weak_suffix,
+    }) = secret_name(name)
+    else {
+        return false;
+    };
+    let bare = bare.as_str();
+    if looks_like_code(value) || is_reference(value) || is_placeholder(value) {
         return false;
     }
     if value.len() < 8 {
@@ -1220,8 +1322,21 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
 /// Placeholder and documentation values: `xxxx`, `your-key-here`, `<token>`, `${VAR}`,
 /// `changeme`, `AKIAIOSFODNN7EXAMPLE`, long runs of one character or of the alphabet.
 pub fn is_placeholder(v: &str) -> bool {
-    let lower = v.to_ascii_lowercase();
-    if PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m)) {
+    static MARKERS: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    let markers = MARKERS.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(PLACEHOLDER_MARKERS)
+            .ok()
+    });
+    let marked = match markers {
+        Some(ac) => ac.is_match(v),
+        None => {
+            let lower = v.to_ascii_lowercase();
+            PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m))
+        }
+    };
+    if marked {
         return true;
     }
     if v.len() >= 8 {

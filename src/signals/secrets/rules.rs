@@ -125,7 +125,7 @@ pub static RULES: &[RuleDef] = &[
         concat!(
             r"(?i)(?:aws[_.\-]?)?(?:session|security)[_.\-]?token",
             sep!(),
-            r"([A-Za-z0-9/+=]{100,1200})"
+            r"([A-Za-z0-9/+=]{100,})"
         ),
         4.0,
     ),
@@ -622,7 +622,7 @@ pub static RULES: &[RuleDef] = &[
     token(
         "flyio-token",
         &["fo1_", "FlyV1 "],
-        r"fo1_[A-Za-z0-9_\-]{43}|FlyV1 fm[12][ar]?_[A-Za-z0-9+/=,_\-]{100,1200}",
+        r"fo1_[A-Za-z0-9_\-]{43}|FlyV1 fm[12][ar]?_[A-Za-z0-9+/=,_\-]{100,}",
         1240,
         3.5,
     ),
@@ -724,7 +724,7 @@ pub static RULES: &[RuleDef] = &[
     token(
         "google-oauth-access-token",
         &["ya29."],
-        r"ya29\.[A-Za-z0-9_\-]{30,2000}",
+        r"ya29\.[A-Za-z0-9_\-]{30,}",
         2010,
         3.5,
     ),
@@ -1070,7 +1070,7 @@ pub static RULES: &[RuleDef] = &[
         kind: "jwt",
         exact: &["eyJ"],
         folded: &[],
-        pattern: r"eyJ[A-Za-z0-9_\-]{8,2000}\.eyJ[A-Za-z0-9_\-]{4,8000}(?:\.[A-Za-z0-9_\-]{0,2000})?",
+        pattern: r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{4,}(?:\.[A-Za-z0-9_\-]*)?",
         back: 0,
         fwd: 12100,
         check: Check::Jwt,
@@ -1124,7 +1124,7 @@ pub static RULES: &[RuleDef] = &[
             "nats://",
             "kafka://",
         ],
-        pattern: r"(?i)(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse|cockroachdb|nats|kafka)(?:\+[a-z0-9]+)?://[^:/?#@\s'\x22]*:([^@/\s'\x22]{1,256})@",
+        pattern: r"(?i)(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse|cockroachdb|nats|kafka)(?:\+[a-z0-9]+)?://[^:/?#@\s'\x22]*:([^@/\s'\x22]+)@",
         back: 12,
         fwd: 600,
         check: Check::Password,
@@ -1134,7 +1134,7 @@ pub static RULES: &[RuleDef] = &[
         kind: "url-credentials",
         exact: &["://"],
         folded: &[],
-        pattern: r"(?i)\b(?:https?|ftps?|sftp|ssh|git|svn|smtps?|imaps?|ldaps?|wss?)://[^:/?#@\s'\x22<>]{1,128}:([^@/\s'\x22<>]{3,256})@[A-Za-z0-9\[]",
+        pattern: r"(?i)\b(?:https?|ftps?|sftp|ssh|git|svn|smtps?|imaps?|ldaps?|wss?)://[^:/?#@\s'\x22<>]+:([^@/\s'\x22<>]{3,})@[A-Za-z0-9\[]",
         back: 10,
         fwd: 420,
         check: Check::Password,
@@ -1154,7 +1154,7 @@ pub static RULES: &[RuleDef] = &[
         kind: "curl-credentials",
         exact: &[],
         folded: &["-u", "--user"],
-        pattern: r#"(?:^|[\s;|&(])(?:-u|--user)(?:[ \t]+|=)["']?(?:[^\s:'"$]{0,128}|"\{[^}\s]*\}")["']?:["']?([^\s'"$]{4,256})"#,
+        pattern: r#"(?:^|[\s;|&(])(?:-u|--user)(?:[ \t]+|=)["']?(?:[^\s:'"$]*|"\{[^}\s]*\}")["']?:["']?([^\s'"$]{4,})"#,
         back: 2,
         fwd: 400,
         check: Check::Password,
@@ -1165,7 +1165,7 @@ pub static RULES: &[RuleDef] = &[
         kind: "curl-credentials",
         exact: &[],
         folded: &["-u", "--user"],
-        pattern: r#"(?:^|[\s;|&(])(?:-u|--user)(?:[ \t]+|=)["']?([^\s:'"$]{10,256}):["']?(?:[\s'"]|$)"#,
+        pattern: r#"(?:^|[\s;|&(])(?:-u|--user)(?:[ \t]+|=)["']?([^\s:'"$]{10,}):["']?(?:[\s'"]|$)"#,
         back: 2,
         fwd: 300,
         check: Check::KeyLike(3.0),
@@ -1184,7 +1184,7 @@ pub static RULES: &[RuleDef] = &[
             "apiKey",
             "-apikey:",
         ],
-        pattern: r#"(?i)(?:authorization|x-[a-z\-]*api-?key|api-?key|api-token|token)["']?[ \t]*[:=][ \t]*["']?(?:(?:bearer|basic|token|api-token|apikey|digest|sso-key)[ \t]+)?([A-Za-z0-9._~+/\-]{8,4096}={0,2})"#,
+        pattern: r#"(?i)(?:authorization|x-[a-z\-]*api-?key|api-?key|api-token|token)["']?[ \t]*[:=][ \t]*["']?(?:(?:bearer|basic|token|api-token|apikey|digest|sso-key)[ \t]+)?([A-Za-z0-9._~+/\-]{8,}={0,2})"#,
         back: 20,
         fwd: 4200,
         check: Check::Assigned(2.8),
@@ -1209,7 +1209,7 @@ pub static RULES: &[RuleDef] = &[
         pattern: concat!(
             r#"(?i)([A-Za-z0-9_.\-]{0,60}(?:secret|token|passw(?:or)?d|pwd|credentials?|key|auth)[A-Za-z0-9_.\-]{0,40})"#,
             r#"(?:["']?[ \t]*(?:[:?]{0,3}=|=>|:)|["'][ \t]*,)[ \t]*(?:[rbf]?["'`])?"#,
-            r#"([^\s"'`<>;,()\[\]{}]{6,256})"#
+            r#"([^\s"'`<>;,()\[\]{}]{6,})"#
         ),
         back: 110,
         fwd: 360,

@@ -954,7 +954,7 @@ fn secret_name(name: &str) -> Option<SecretName> {
         return None;
     }
     let last_word = bare.rsplit(['_', '.', '-']).next().unwrap_or(bare);
-    if NAME_REJECT_SUFFIXES.iter().any(|s| last_word == *s) {
+    if NAME_REJECT_SUFFIXES.contains(&last_word) {
         return None;
     }
     // camelCase suffixes: `credentialsId`, `secretName`.

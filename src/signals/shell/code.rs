@@ -63,6 +63,82 @@ pub fn interpreter(program: &str) -> Option<&'static str> {
     })
 }
 
+fn short_cluster(a: &str) -> bool {
+    a.len() > 1
+        && !a.starts_with("--")
+        && !a.starts_with("-M")
+        && !a.starts_with("-m")
+        && !a.starts_with("-I")
+        && a[1..].chars().all(|c| c.is_ascii_alphabetic())
+}
+
+/// Shell commands an awk program runs.
+#[derive(Debug, Default, PartialEq)]
+pub struct AwkCalls {
+    /// Literal command strings (`system("…")`, `print | "…"`, `"…" | getline`).
+    pub shell: Vec<String>,
+    /// A command built at run time (`system("rm " $1)`, `print | "sh"`).
+    pub dynamic: bool,
+}
+
+/// Scans an awk program for the commands it runs.
+pub fn scan_awk(prog: &str) -> AwkCalls {
+    let mut calls = AwkCalls::default();
+    if !(prog.contains("system") || prog.contains('|')) {
+        return calls;
+    }
+    static RES: OnceLock<Option<(Regex, Regex, Regex)>> = OnceLock::new();
+    let Some((system, pipe_to, getline)) = RES.get_or_init(|| {
+        Some((
+            Regex::new(r#"\bsystem\s*\(\s*("((?:[^"\\]|\\.)*)"\s*\)|)"#).ok()?,
+            Regex::new(r#"\|&?\s*("((?:[^"\\]|\\.)*)"|[A-Za-z_(])"#).ok()?,
+            Regex::new(r#""((?:[^"\\]|\\.)*)"\s*\|&?\s*getline"#).ok()?,
+        ))
+    }) else {
+        calls.dynamic = true;
+        return calls;
+    };
+    for c in system.captures_iter(prog) {
+        match c.get(2) {
+            Some(m) => calls.shell.push(m.as_str().replace("\\\"", "\"")),
+            None => calls.dynamic = true,
+        }
+    }
+    let mut consumed = Vec::new();
+    for c in getline.captures_iter(prog) {
+        if let (Some(all), Some(m)) = (c.get(0), c.get(1)) {
+            consumed.push(all.end());
+            calls.shell.push(m.as_str().replace("\\\"", "\""));
+        }
+    }
+    for c in pipe_to.captures_iter(prog) {
+        let Some(all) = c.get(0) else { continue };
+        if prog[all.end()..].trim_start().starts_with("getline")
+            || consumed
+                .iter()
+                .any(|e| *e >= all.start() && *e <= all.end())
+            || prog[..all.start()].ends_with('|')
+            || prog[all.end()..].starts_with('|')
+        {
+            continue;
+        }
+        match c.get(2) {
+            // `print … | "sort -u"`: a command reading awk's output.
+            Some(m) => {
+                let cmd = m.as_str().replace("\\\"", "\"");
+                let head = cmd.split_whitespace().next().unwrap_or("");
+                if super::SHELLS.contains(&head) || interpreter(head).is_some() {
+                    calls.dynamic = true;
+                } else {
+                    calls.shell.push(cmd);
+                }
+            }
+            None => calls.dynamic = true,
+        }
+    }
+    calls
+}
+
 /// Where an interpreter's code comes from.
 #[derive(Debug, PartialEq)]
 pub enum CodeSource {
@@ -119,8 +195,10 @@ pub fn code_source(lang: &str, args: &[String]) -> CodeSource {
                 a == "-c" || (!a.starts_with("--") && a.ends_with('c') && a.len() > 2)
             }
             "node" => matches!(a, "-e" | "--eval" | "-p" | "--print" | "-pe"),
-            "perl" => !a.starts_with("--") && (a.ends_with('e') || a.ends_with('E')),
-            "ruby" => !a.starts_with("--") && a.ends_with('e') && !a.starts_with("-r"),
+            // Clustered switches (`-e`, `-lne`, `-wE`); `-MFile::Path=remove_tree` is a
+            // module import that merely ends in `e`.
+            "perl" => short_cluster(a) && (a.ends_with('e') || a.ends_with('E')),
+            "ruby" => short_cluster(a) && a.ends_with('e') && !a.starts_with("-r"),
             "php" => a == "-r",
             _ => false,
         };
@@ -412,6 +490,15 @@ mod tests {
         assert_eq!(f.recursive_deletes.len(), 1);
         let f = scan_code("require('fs').rmSync('a.txt')", "node");
         assert!(f.recursive_deletes.is_empty());
+        assert_eq!(
+            code_source(
+                "perl",
+                &["-MFile::Path=remove_tree".into(), "-e".into(), "x".into()]
+            ),
+            CodeSource::Inline(vec!["x".into()])
+        );
+        let f = scan_code("require('fs').rmSync('a.txt')", "node");
+        assert!(f.recursive_deletes.is_empty());
         let f = scan_code("print(open('.env').read())", "python");
         assert_eq!(f.reads, vec![".env".to_string()]);
         assert!(scan_code("fork while fork", "perl").fork_bomb);
@@ -423,5 +510,30 @@ mod tests {
         );
         assert_eq!(code_source("python", &["x.py".into()]), CodeSource::Script);
         assert_eq!(code_source("python", &[]), CodeSource::Stdin);
+    }
+}
+
+#[cfg(test)]
+mod awk_tests {
+    use super::*;
+
+    #[test]
+    fn awk_commands_found() {
+        let c = scan_awk(r#"BEGIN { system("rm -rf /home/dev") }"#);
+        assert_eq!(c.shell, vec!["rm -rf /home/dev".to_string()]);
+        assert!(scan_awk(r#"{ system("rm -rf " $1) }"#).dynamic);
+        assert!(scan_awk(r#"{ print "rm " $1 | "sh" }"#).dynamic);
+        let c = scan_awk(r#"{ print $1 | "sort -u" }"#);
+        assert_eq!(c.shell, vec!["sort -u".to_string()]);
+        let c = scan_awk(r#"BEGIN { "date +%s" | getline t; print t }"#);
+        assert_eq!(c.shell, vec!["date +%s".to_string()]);
+        assert_eq!(
+            scan_awk(r#"BEGIN { print "rm -rf /" }"#),
+            AwkCalls::default()
+        );
+        assert_eq!(
+            scan_awk(r#"$3 > 0 || $4 > 0 { print }"#),
+            AwkCalls::default()
+        );
     }
 }

@@ -20,6 +20,8 @@ pub fn sql_verbs(sql: &str) -> Vec<&'static str> {
         "flush",
         "dropdatabase",
         "into outfile",
+        "deletemany",
+        "remove(",
     ];
     if !KEYS.iter().any(|k| lower.contains(k)) {
         return Vec::new();
@@ -34,6 +36,10 @@ pub fn sql_verbs(sql: &str) -> Vec<&'static str> {
             (r"\.drop\s*\(\s*\)", "drop_table"),
             (r"\btruncate\b", "truncate"),
             (r"\bdelete\s+from\s+[\w.`\x22\[\]]+\s*(;|$)", "delete_all"),
+            (
+                r"\.(deletemany|remove)\s*\(\s*(\{\s*\})?\s*\)",
+                "delete_all",
+            ),
             (r"\\?\bcopy\b[^;]*\bto\b", "copy_to"),
             (r"\binto\s+outfile\b", "copy_to"),
         ];
@@ -334,7 +340,7 @@ pub fn scan_code(code: &str, lang: &str) -> CodeFacts {
                 // Perl/Ruby `system("rm -rf x")` with one string goes through a shell;
                 // with several strings it is an argv.
                 let rest = literals(call);
-                if !shell_string && rest.len() > 1 {
+                if rest.len() > 1 && (!shell_string || matches!(lang, "perl" | "ruby")) {
                     f.argv.push(rest);
                 } else {
                     f.shell.push(lit);
@@ -474,6 +480,8 @@ mod tests {
         assert_eq!(sql_verbs("COPY users TO '/tmp/u.csv'"), vec!["copy_to"]);
         assert!(sql_verbs("select * from t where x = 'drop'").is_empty());
         assert_eq!(sql_verbs("DELETE FROM users;"), vec!["delete_all"]);
+        assert_eq!(sql_verbs("db.orders.deleteMany({})"), vec!["delete_all"]);
+        assert!(sql_verbs("db.orders.deleteMany({status: 'old'})").is_empty());
         assert!(sql_verbs("DELETE FROM users WHERE id = 3").is_empty());
     }
 

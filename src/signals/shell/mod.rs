@@ -1266,7 +1266,11 @@ impl Analyzer<'_> {
         };
         let _ = replace;
         let mut v = via.to_vec();
-        v.push("xargs".into());
+        v.push(if matches!(input, Input::Find(_)) {
+            "xargs (find)".into()
+        } else {
+            "xargs".into()
+        });
         if i < words.len() {
             self.exec(&words[i..], &v, &Input::None, text, &fill, depth + 1);
         }
@@ -1379,6 +1383,13 @@ impl Analyzer<'_> {
                 if ops.is_empty() && !fill.is_empty() {
                     ops = fill.to_vec();
                 }
+                // `find DIR … -exec rm {} +`, `find DIR | xargs rm`: find walks the whole tree,
+                // so the deletion is recursive whatever rm's own flags say.
+                if via.last().is_some_and(|v| {
+                    v.starts_with("find ") || v.starts_with("fd ") || v == "xargs (find)"
+                }) {
+                    recursive = recursive || program != "shred";
+                }
                 let facts = self.facts(&ops);
                 if program == "shred" && ops.iter().any(|o| is_block_device(o)) {
                     self.out.push(
@@ -1459,7 +1470,14 @@ impl Analyzer<'_> {
                     && args
                         .iter()
                         .any(|a| a == "-l" || a == "--list" || a == "print" || a == "-p");
-                if !readonly {
+                // `mkfs.ext4 disk.img`, `mkswap swapfile`: formatting an image file.
+                let image_only = args.iter().any(|a| !a.starts_with('-'))
+                    && args.iter().all(|a| {
+                        a.starts_with('-')
+                            || (!a.starts_with("/dev/") && !a.contains('$') && a.contains('.'))
+                            || (p == "mkswap" && !a.starts_with("/dev/") && !a.contains('$'))
+                    });
+                if !readonly && !image_only {
                     let devs: Vec<PathFact> = args
                         .iter()
                         .filter(|a| a.starts_with("/dev/"))

@@ -1388,7 +1388,7 @@ impl Analyzer<'_> {
                 if via.last().is_some_and(|v| {
                     v.starts_with("find ") || v.starts_with("fd ") || v == "xargs (find)"
                 }) {
-                    recursive = recursive || program != "shred";
+                    recursive = true;
                 }
                 let facts = self.facts(&ops);
                 if program == "shred" && ops.iter().any(|o| is_block_device(o)) {
@@ -1410,6 +1410,33 @@ impl Analyzer<'_> {
                 } else if !facts.is_empty() {
                     self.out
                         .push(Flag::new("file.delete").detail(text).paths(facts));
+                }
+            }
+            // `rsync -a --delete empty/ DIR` empties DIR: a recursive deletion of its content.
+            "rsync"
+                if args
+                    .iter()
+                    .any(|a| a.starts_with("--delete") || a == "--remove-source-files") =>
+            {
+                let ops: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+                if let Some(dest) = ops
+                    .last()
+                    .filter(|d| ops.len() >= 2 && egress_remote(d).is_none())
+                {
+                    let dest = dest.trim_end_matches('/');
+                    let target = if dest.is_empty() {
+                        "/".to_string()
+                    } else {
+                        format!("{dest}/*")
+                    };
+                    let mut f = self.fact(&target);
+                    f.raw = dest.to_string();
+                    self.out.push(
+                        Flag::new("shell.recursive_delete")
+                            .detail(text)
+                            .paths(vec![f])
+                            .attr("program", "rsync --delete"),
+                    );
                 }
             }
             "cd" | "pushd" => match words.iter().find(|w| !w.text.starts_with('-')) {

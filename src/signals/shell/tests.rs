@@ -167,3 +167,28 @@ fn find_with_a_filter_under_a_temp_root_stays_inside_it() {
         .unwrap();
     assert!(rd.paths.iter().any(|p| p.has("temp_root")));
 }
+
+#[test]
+fn rsync_delete_and_find_shred_are_recursive_deletions() {
+    let f = analyze("rsync -a --delete empty/ /home/dev/", &ctx());
+    let rd = f
+        .iter()
+        .find(|f| f.name == "shell.recursive_delete")
+        .unwrap();
+    assert!(rd.paths[0].has("home"));
+    let f = analyze("rsync -a --delete build/ /tmp/site/", &ctx());
+    let rd = f
+        .iter()
+        .find(|f| f.name == "shell.recursive_delete")
+        .unwrap();
+    assert!(rd.paths[0].has("temp"));
+    assert!(names("rsync -a src/ dst/")
+        .iter()
+        .all(|n| n != "shell.recursive_delete"));
+    assert!(names("find . -type f -exec shred -u {} \\;")
+        .iter()
+        .any(|n| n == "shell.recursive_delete"));
+    assert!(names("find . -name '*.o' -exec rm {} +")
+        .iter()
+        .any(|n| n == "shell.recursive_delete"));
+}

@@ -309,7 +309,21 @@ pub fn scan_code(code: &str, lang: &str) -> CodeFacts {
         }
         f.recursive_deletes.push(first_literal(call));
     }
+    if lang == "python"
+        && code.contains("walk(")
+        && (code.contains("remove(") || code.contains("unlink(") || code.contains("rmdir("))
+    {
+        // `for r, _, fs in os.walk(D): os.remove(…)`: a hand-written recursive delete.
+        if let Some(i) = code.find("walk(") {
+            f.recursive_deletes
+                .push(first_literal(call_args(&code[i + 5..])));
+        }
+    }
     for m in r.shellout.find_iter(code) {
+        if lang == "node" && !m.as_str().ends_with('(') {
+            // `const {execSync} = require(…)`: a name, not a call.
+            continue;
+        }
         let name = m
             .as_str()
             .trim_end_matches(|c: char| c == '(' || c.is_whitespace());

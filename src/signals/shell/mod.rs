@@ -81,6 +81,7 @@ pub fn analyze(cmd: &str, ctx: &Context) -> Vec<Flag> {
         cwd: Some(ctx.cwd.clone()),
         execs: 0,
         fetched: Vec::new(),
+        written: Vec::new(),
     };
     let tree = parse::parse(cmd, &mut a.budget, 0);
     a.node(&tree, &[], &Input::None, 0);
@@ -141,6 +142,8 @@ struct Analyzer<'c> {
     /// Files a downloader wrote earlier in the command line (resolved path, hosts): running
     /// one of them is the same as piping the download into the interpreter.
     fetched: Vec<(String, Vec<String>)>,
+    /// Files written with literal text earlier in the command line (resolved path, text).
+    written: Vec<(String, String)>,
 }
 
 /// More simple commands than this in one command line is not a command an agent types; the
@@ -461,7 +464,10 @@ impl Analyzer<'_> {
             }
         }
         for (name, value) in &s.assigns {
-            if value.dynamic {
+            if value.text == parse::SUBST && value.subs.first().is_some_and(is_mktemp) {
+                // `tmp=$(mktemp -d)`: a fresh path under the temp dir.
+                self.vars.insert(name.clone(), "/tmp/(mktemp)".into());
+            } else if value.dynamic {
                 self.vars.remove(name);
             } else {
                 self.vars.insert(name.clone(), value.text.clone());
@@ -477,6 +483,28 @@ impl Analyzer<'_> {
         // `curl -s URL > install.sh`: the redirection target holds the download.
         let words: Vec<&Word> = s.words.iter().collect();
         let stripped = strip_wrappers(&words);
+        // `echo 'rm -rf /' > x.sh`, `cat > x.sh <<EOF`: the file holds that text.
+        if let Some(content) = literal_output(&Node::Simple(Simple {
+            redirs: Vec::new(),
+            ..s.clone()
+        }))
+        .or_else(|| {
+            (s.words.len() == 1 && s.words[0].text == "cat")
+                .then(|| {
+                    s.redirs.iter().find_map(|r| match r.op {
+                        RedirOp::HereDoc | RedirOp::HereString => r.body.clone(),
+                        _ => None,
+                    })
+                })
+                .flatten()
+        }) {
+            for r in &s.redirs {
+                if matches!(r.op, RedirOp::Out | RedirOp::Append) && !r.target.dynamic {
+                    let resolved = self.fact(&r.target.text).resolved;
+                    self.written.push((resolved, content.clone()));
+                }
+            }
+        }
         if let Some(first) = stripped.first() {
             let prog = basename(&first.text);
             if DOWNLOADERS.contains(&prog) {
@@ -611,10 +639,32 @@ impl Analyzer<'_> {
 
     /// Running a file downloaded earlier in the same command line.
     fn run_fetched(&mut self, path: &str, program: &str, text: &str) {
-        if self.fetched.is_empty() {
+        if self.fetched.is_empty() && self.written.is_empty() {
             return;
         }
         let resolved = self.fact(path).resolved;
+        if let Some(i) = self.written.iter().rposition(|(p, _)| *p == resolved) {
+            // Taken out so that a script running itself is read once. Only shells run the
+            // text as shell code; interpreters get their own scan.
+            let (_, body) = self.written.remove(i);
+            if SHELLS.contains(&program) || program == "source" || program == "exec" {
+                self.run_script(&body, &[], format!("{program} {path}"), &Input::None, 0);
+            } else if let Some(lang) = code::interpreter(program) {
+                let f = code::scan_code(&body, lang);
+                for s in &f.shell {
+                    self.run_script(s, &[], format!("{program} {path}"), &Input::None, 0);
+                }
+                for t in &f.recursive_deletes {
+                    let facts = t.iter().map(|t| self.fact(t)).collect();
+                    self.out.push(
+                        Flag::new("shell.recursive_delete")
+                            .detail(text)
+                            .paths(facts)
+                            .attr("program", program),
+                    );
+                }
+            }
+        }
         if let Some((_, hosts)) = self.fetched.iter().find(|(p, _)| *p == resolved) {
             let hosts = hosts.clone();
             self.out.push(
@@ -792,7 +842,27 @@ impl Analyzer<'_> {
             self.run_fetched(&first.text, "exec", text);
         }
         let program = basename(&first.text).to_string();
-        let words = &argv[1..];
+        // `X=/; rm -rf $X`, `tmp=$(mktemp -d); rm -rf "$tmp"`: arguments built from values
+        // known here are those values.
+        let resolved: Vec<Word>;
+        let words = if argv[1..].iter().any(|w| w.dynamic) {
+            resolved = argv[1..]
+                .iter()
+                .map(|w| match (w.dynamic, self.static_text(w)) {
+                    (true, Some(t)) => Word {
+                        text: t,
+                        dynamic: false,
+                        quoted: w.quoted,
+                        subs: w.subs.clone(),
+                        procsub: w.procsub,
+                    },
+                    _ => w.clone(),
+                })
+                .collect();
+            &resolved[..]
+        } else {
+            &argv[1..]
+        };
         let args: Vec<String> = words.iter().map(|w| w.text.clone()).collect();
         if args.iter().any(|a| a == "--help")
             && !matches!(program.as_str(), "sudo" | "env" | "xargs" | "bash" | "sh")
@@ -1726,8 +1796,19 @@ impl Analyzer<'_> {
                 self.out
                     .push(Flag::new("file.read").detail(text).paths(facts));
             }
-            if !f.writes.is_empty() {
-                let facts = self.facts(&f.writes);
+            let (devs, files): (Vec<String>, Vec<String>) =
+                f.writes.iter().cloned().partition(|w| is_block_device(w));
+            if !devs.is_empty() {
+                let facts = self.facts(&devs);
+                self.out.push(
+                    Flag::new("shell.disk_write")
+                        .detail(text)
+                        .attr("kind", "interpreter")
+                        .paths(facts),
+                );
+            }
+            if !files.is_empty() {
+                let facts = self.facts(&files);
                 self.out
                     .push(Flag::new("file.write").detail(text).paths(facts));
             }
@@ -1767,6 +1848,19 @@ fn carried(out: Input, prev_in: &Input) -> Input {
         }
         _ => out,
     }
+}
+
+/// `$(mktemp …)` without a directory of its own.
+fn is_mktemp(n: &Node) -> bool {
+    let Node::Simple(s) = n else {
+        return false;
+    };
+    s.words
+        .first()
+        .is_some_and(|w| basename(&w.text) == "mktemp")
+        && !s.words.iter().any(|w| {
+            w.dynamic || w.text == "-p" || w.text.starts_with("--tmpdir=") || w.text.contains('/')
+        })
 }
 
 /// The output of `echo`/`printf` with literal words only.

@@ -192,3 +192,46 @@ fn rsync_delete_and_find_shred_are_recursive_deletions() {
         .iter()
         .any(|n| n == "shell.recursive_delete"));
 }
+
+#[test]
+fn scripts_written_then_run_are_read() {
+    let rd = |cmd: &str| names(cmd).iter().any(|n| n == "shell.recursive_delete");
+    assert!(rd("echo 'rm -rf /' > /tmp/x.sh && bash /tmp/x.sh"));
+    assert!(rd(
+        "cat > c.sh <<'EOF'\nrm -rf ~\nEOF\nchmod +x c.sh && ./c.sh"
+    ));
+    // Written but never run: data.
+    assert!(!rd("echo 'rm -rf /' > /tmp/x.sh"));
+    // A script that runs itself is read once, not forever.
+    let _ = names("echo 'bash x.sh' > x.sh && bash x.sh");
+}
+
+#[test]
+fn mktemp_dirs_are_temp() {
+    let f = analyze("d=$(mktemp -d); cp -r src \"$d\"; rm -rf \"$d\"", &ctx());
+    let rd = f
+        .iter()
+        .find(|f| f.name == "shell.recursive_delete")
+        .unwrap();
+    assert!(rd.paths.iter().all(|p| p.has("temp")));
+    let f = analyze("d=$(mktemp -d -p ~/work); rm -rf \"$d\"", &ctx());
+    let rd = f
+        .iter()
+        .find(|f| f.name == "shell.recursive_delete")
+        .unwrap();
+    assert!(!rd.paths.iter().all(|p| p.has("temp")));
+}
+
+#[test]
+fn interpreter_writes_to_block_devices_are_disk_writes() {
+    assert!(names("python3 -c \"open('/dev/sda','wb').write(b'0')\"")
+        .contains(&"shell.disk_write".to_string()));
+    assert!(names(
+        "python3 -c \"import os\nfor r, d, fs in os.walk('/srv'):\n  [os.remove(f) for f in fs]\""
+    )
+    .contains(&"shell.recursive_delete".to_string()));
+    assert!(!names(
+        "node -e \"const {execSync}=require('child_process'); execSync('git status')\""
+    )
+    .contains(&"shell.dynamic_command".to_string()));
+}

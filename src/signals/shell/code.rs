@@ -145,6 +145,44 @@ pub fn scan_awk(prog: &str) -> AwkCalls {
     calls
 }
 
+/// Interpreter code that downloads something (to run it, when it also evals).
+pub fn fetches_code(code: &str) -> bool {
+    const APIS: &[&str] = &[
+        "urlopen",
+        "urllib",
+        "requests.get",
+        "httpx.get",
+        "http.get(",
+        "https.get(",
+        "fetch(",
+        "axios",
+        "Net::HTTP",
+        "LWP::",
+        "open-uri",
+        "URI.open",
+        "HTTP::Tiny",
+        "curl_exec",
+        "file_get_contents('http",
+        "file_get_contents(\"http",
+    ];
+    APIS.iter().any(|a| code.contains(a))
+}
+
+/// Hosts of the literal URLs in a piece of code.
+pub fn url_hosts(code: &str) -> Vec<String> {
+    let mut hosts = Vec::new();
+    for part in code.split("://").skip(1) {
+        let host: String = part
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+            .collect();
+        if !host.is_empty() && !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    hosts
+}
+
 /// Where an interpreter's code comes from.
 #[derive(Debug, PartialEq)]
 pub enum CodeSource {

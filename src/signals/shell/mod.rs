@@ -1812,6 +1812,20 @@ impl Analyzer<'_> {
                 self.out
                     .push(Flag::new("file.write").detail(text).paths(facts));
             }
+            if f.dynamic_exec && code::fetches_code(&c) {
+                // `exec(urlopen(URL).read())`: downloaded code run in-process.
+                let hosts = code::url_hosts(&c);
+                self.out.push(
+                    Flag::new("shell.pipe_to_shell")
+                        .detail(text)
+                        .hosts(if hosts.is_empty() {
+                            vec!["(unknown)".into()]
+                        } else {
+                            hosts
+                        })
+                        .attr("via", format!("{program} code")),
+                );
+            }
             if f.dynamic_exec {
                 self.out.push(
                     Flag::new("shell.dynamic_command")

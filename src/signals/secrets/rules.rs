@@ -1154,7 +1154,8 @@ pub static RULES: &[RuleDef] = &[
         kind: "curl-credentials",
         exact: &[],
         folded: &["-u", "--user"],
-        pattern: r#"(?:^|[\s;|&(])(?:-u|--user)(?:[ \t]+|=)["']?(?:[^\s:'"$]*|"\{[^}\s]*\}")["']?:["']?([^\s'"$]{4,})"#,
+        // The user part never starts with `+` nor holds `%`: `date -u +%H:%M`, not credentials.
+        pattern: r#"(?:^|[\s;|&(])(?:-u|--user)(?:[ \t]+|=)["']?(?:(?:[^\s:'"$%+][^\s:'"$%]*)?|"\{[^}\s]*\}")["']?:["']?([^\s'"$]{4,})"#,
         back: 2,
         fwd: 400,
         check: Check::Password,

@@ -133,6 +133,8 @@ fn curl_user_that_is_a_key() {
         vec![("curl-credentials".to_string(), "Vb2nW8pY3cD6fG0j")]
     );
     assert!(scan("curl -u deploy-bot: https://ci.internal/").is_empty());
+    // `-u` of other programs: a date format is not a user:password pair.
+    assert!(scan("date -u +%Y-%m-%dT%H:%M:%SZ").is_empty());
 }
 
 #[test]

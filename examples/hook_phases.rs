@@ -45,8 +45,13 @@ fn main() {
         ctx.project_root.clone(),
     );
     lap("context", &mut phases);
-    let (policy, _) = policy::pin::load_for_session(&ev.session_id, &ctx.cwd, &ctx.project_root)
-        .expect("policy loads");
+    let (policy, _) = policy::pin::load_for_event(
+        &ev.session_id,
+        &ctx.cwd,
+        &ctx.project_root,
+        Some(ev.boundary),
+    )
+    .expect("policy loads");
     lap("policy", &mut phases);
     // Each signal on its own, in the order `signals::run` runs them.
     let mut flags = Vec::new();
@@ -82,6 +87,14 @@ fn main() {
     )
     .unwrap();
     let t_toml = t.elapsed().as_micros();
+    let t = Instant::now();
+    let _ = policy::pin::load_for_event(
+        &ev.session_id,
+        &ctx.cwd,
+        &ctx.project_root,
+        Some(ev.boundary),
+    );
+    phases.push(("[policy_again]", t.elapsed().as_micros()));
     phases.push(("[default_json]", t_layer));
     phases.push(("[compile]", t_compile));
     phases.push(("[default_toml]", t_toml));

@@ -67,8 +67,14 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
         eval::ProcessEnv::new(ctx.project_root.clone()),
         ctx.project_root.clone(),
     );
-    // A session keeps the policy it started with (see `policy::pin`).
-    let loaded = policy::pin::load_for_session(&ev.session_id, &ctx.cwd, &ctx.project_root);
+    // A session keeps the policy it started with (see `policy::pin`); only the rules of this
+    // event's boundary are loaded (see `policy::cache`).
+    let loaded = policy::pin::load_for_event(
+        &ev.session_id,
+        &ctx.cwd,
+        &ctx.project_root,
+        Some(ev.boundary),
+    );
     let pin_state = loaded.as_ref().map(|(_, s)| *s).ok();
     let (policy, policy_error) = match loaded.map(|(p, _)| p) {
         Ok(p) => (p, None),

@@ -555,7 +555,6 @@ type Hit = (usize, usize, usize);
 
 /// Every keyword occurrence in a short text, overlapping ones included, as
 /// `(end, start, keyword)` in the order the automata report them (by end): `[exact, folded]`.
-#[allow(clippy::type_complexity)]
 fn naive_hits(
     eng: &Engine,
     text: &str,

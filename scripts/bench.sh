@@ -150,9 +150,12 @@ RIPPY="$PEERS/bin/rippy"
 NODE="$(command -v node || true)"
 # The interpreter itself, not a version-manager shim (pyenv's adds a shell script per call).
 PY="$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null || true)"
+# Decided once, so the cases, the notes and the verdicts agree even if a peer appears mid-run.
+HAVE_DCG=0; [ -x "$DCG" ] && HAVE_DCG=1
+HAVE_RIPPY=0; [ -x "$RIPPY" ] && HAVE_RIPPY=1
 notes=()
-[ -x "$DCG" ] || notes+=("destructive_command_guard (dcg) not found at $DCG: skipped, so the dcg comparison is missing from this run")
-[ -x "$RIPPY" ] || notes+=("rippy not found at $RIPPY: skipped")
+[ "$HAVE_DCG" = 1 ] || notes+=("destructive_command_guard (dcg) not found at $DCG: skipped, so the dcg comparison is missing from this run")
+[ "$HAVE_RIPPY" = 1 ] || notes+=("rippy not found at $RIPPY: skipped")
 [ -n "$NODE" ] || notes+=("node not found: the minimal Node hook is skipped")
 
 SPEC="$OUT/spec.tsv"
@@ -174,8 +177,8 @@ for ev in $EVENTS; do
   # their docs register them: dcg with no arguments, rippy with its mode.
   case "$ev" in
     pre_*)
-      [ -x "$DCG" ] && add "$ev" dcg "$p" "$DCG"
-      [ -x "$RIPPY" ] && add "$ev" rippy "$p" "$RIPPY" --mode claude
+      [ "$HAVE_DCG" = 1 ] && add "$ev" dcg "$p" "$DCG"
+      [ "$HAVE_RIPPY" = 1 ] && add "$ev" rippy "$p" "$RIPPY" --mode claude
       ;;
   esac
   # The least a hook written in Node or Python costs: start, read stdin, parse, answer.
@@ -196,8 +199,8 @@ report() {
   echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r)"
   echo "- load average (1/5/15 min): $LOAD_START at start, $LOAD_END at end"
   echo "- hookwarden $("$HW" --version 2>/dev/null | head -1 | awk '{print $NF}') ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')), $(rustc -V)"
-  [ -x "$DCG" ] && echo "- dcg $("$DCG" --version 2>/dev/null | head -1 | awk '{print $NF}')"
-  [ -x "$RIPPY" ] && echo "- rippy $("$RIPPY" --version 2>/dev/null | head -1 | awk '{print $NF}')"
+  [ "$HAVE_DCG" = 1 ] && echo "- dcg $("$DCG" --version 2>/dev/null | head -1 | awk '{print $NF}')"
+  [ "$HAVE_RIPPY" = 1 ] && echo "- rippy $("$RIPPY" --version 2>/dev/null | head -1 | awk '{print $NF}')"
   [ -n "$NODE" ] && echo "- node $("$NODE" --version)"
   [ -n "$PY" ] && echo "- $("$PY" --version 2>&1)"
   echo "- $ROUNDS calls per case after 5 warm-up calls; every case once per round, in an order that rotates each round; a fresh process per call, the payload piped to its stdin, timed from spawn to exit"
@@ -222,7 +225,7 @@ report() {
   echo
   echo "Targets (issue 9):"
   echo
-  awk -F'\t' -v dcg_present="$([ -x "$DCG" ] && echo 1 || echo 0)" '
+  awk -F'\t' -v dcg_present="$HAVE_DCG" '
     { t[$1 "|" $2]=$3; r[$1 "|" $2]=$7 }
     function verdict(ok) { return ok ? "met" : "MISSED" }
     END {

@@ -555,10 +555,7 @@ type Hit = (usize, usize, usize);
 
 /// Every keyword occurrence in a short text, overlapping ones included, as
 /// `(end, start, keyword)` in the order the automata report them (by end): `[exact, folded]`.
-fn naive_hits(
-    eng: &Engine,
-    text: &str,
-) -> (Vec<(usize, usize, usize)>, Vec<(usize, usize, usize)>) {
+fn naive_hits(eng: &Engine, text: &str) -> (Vec<Hit>, Vec<Hit>) {
     fn find_all(hay: &str, words: &[String], out: &mut Vec<Hit>) {
         for (p, w) in words.iter().enumerate() {
             if w.is_empty() {

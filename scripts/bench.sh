@@ -206,18 +206,25 @@ report() {
   echo "- $ROUNDS calls per case after 5 warm-up calls; every case once per round, in an order that rotates each round; a fresh process per call, the payload piped to its stdin, timed from spawn to exit"
   for n in "${notes[@]}"; do echo "- note: $n"; done
   echo
-  echo "| event | hook | median ms | p95 ms | min ms | median / floor | answer |"
-  echo "|---|---|---:|---:|---:|---:|---|"
-  awk -F'\t' '{ printf "| %s | %s | %.2f | %.2f | %.2f | %.2fx | %s |\n", $1, $2, $3/1000, $4/1000, $5/1000, $7, $9 }' "$OUT/results.tsv"
+  # Under load, scheduling delays swamp the medians (the floor's median far above its
+  # minimum); the minimum is then the better estimate of what a call itself costs.
+  awk -v cores="$(nproc)" -v load="$LOAD_END" 'BEGIN { split(load, l, " "); if (l[1] > cores / 2) printf "- warning: the machine was busy (load %s on %d cores): medians and p95 include time spent waiting for a CPU; compare the min columns, and rerun on a quiet machine for the medians\n", l[1], cores }'
   echo
-  echo "hookwarden (embedded default policy) against the others on the same events, median over median:"
+  echo "| event | hook | median ms | p95 ms | min ms | median / floor | min / floor min | answer |"
+  echo "|---|---|---:|---:|---:|---:|---:|---|"
+  awk -F'\t' '
+    { row[NR]=$0; if ($2=="floor") fmin[$1]=$5 }
+    END { for (i=1; i<=NR; i++) { split(row[i], f, "\t")
+      printf "| %s | %s | %.2f | %.2f | %.2f | %.2fx | %.2fx | %s |\n", f[1], f[2], f[3]/1000, f[4]/1000, f[5]/1000, f[7], (fmin[f[1]] > 0 ? f[5]/fmin[f[1]] : 0), f[9] } }' "$OUT/results.tsv"
+  echo
+  echo "hookwarden (embedded default policy) against the others on the same events, median over median (min over min):"
   echo
   echo "| event | vs dcg | vs rippy | vs node (minimal) | vs python (minimal) |"
   echo "|---|---:|---:|---:|---:|"
   awk -F'\t' '
-    $2=="hookwarden" { hw[$1]=$3; order[++n]=$1 }
-    { t[$1 "|" $2]=$3 }
-    function cell(e, tool) { return ((e "|" tool) in t) ? sprintf("%.1fx faster", t[e "|" tool]/hw[e]) : "n/a" }
+    $2=="hookwarden" { hw[$1]=$3; hwmin[$1]=$5; order[++n]=$1 }
+    { t[$1 "|" $2]=$3; m[$1 "|" $2]=$5 }
+    function cell(e, tool) { return ((e "|" tool) in t) ? sprintf("%.1fx (%.1fx)", t[e "|" tool]/hw[e], m[e "|" tool]/hwmin[e]) : "n/a" }
     END {
       for (i=1; i<=n; i++) { e=order[i]
         printf "| %s | %s | %s | %s | %s |\n", e, cell(e, "dcg"), cell(e, "rippy"), cell(e, "node (minimal hook)"), cell(e, "python (minimal hook)") }
@@ -226,16 +233,17 @@ report() {
   echo "Targets (issue 9):"
   echo
   awk -F'\t' -v dcg_present="$HAVE_DCG" '
-    { t[$1 "|" $2]=$3; r[$1 "|" $2]=$7 }
+    { t[$1 "|" $2]=$3; r[$1 "|" $2]=$7; m[$1 "|" $2]=$5 }
     function verdict(ok) { return ok ? "met" : "MISSED" }
     END {
       a=r["pre_short|hookwarden"]; b=r["pre_deny|hookwarden"]
-      printf "- pre-tool within 1.5x of the floor: %.2fx (git status), %.2fx (rm -rf /): %s\n", a, b, verdict(a<=1.5 && b<=1.5)
+      printf "- pre-tool within 1.5x of the floor (medians): %.2fx (git status), %.2fx (rm -rf /): %s (min over min: %.2fx, %.2fx)\n", a, b, verdict(a<=1.5 && b<=1.5), m["pre_short|hookwarden"]/m["pre_short|floor"], m["pre_deny|hookwarden"]/m["pre_deny|floor"]
       c=r["post_100k_clean|hookwarden"]
-      printf "- post-tool with 100 KB of output within 3x of the floor: %.2fx: %s\n", c, verdict(c<=3)
+      printf "- post-tool with 100 KB of output within 3x of the floor (medians): %.2fx: %s (min over min: %.2fx)\n", c, verdict(c<=3), m["post_100k_clean|hookwarden"]/m["post_100k_clean|floor"]
       if (dcg_present == 1) {
         s1=t["pre_short|dcg"]/t["pre_short|hookwarden"]; s2=t["pre_deny|dcg"]/t["pre_deny|hookwarden"]
         printf "- at least 10x faster than dcg on the same events: %.1fx (git status), %.1fx (rm -rf /): %s\n", s1, s2, verdict(s1>=10 && s2>=10)
+        printf "  (min over min: %.1fx, %.1fx)\n", m["pre_short|dcg"]/m["pre_short|hookwarden"], m["pre_deny|dcg"]/m["pre_deny|hookwarden"]
       } else {
         printf "- at least 10x faster than dcg: not measured in this run (dcg not installed)\n"
       }

@@ -45,14 +45,6 @@ fn main() {
         ctx.project_root.clone(),
     );
     lap("context", &mut phases);
-    let (policy, _) = policy::pin::load_for_event(
-        &ev.session_id,
-        &ctx.cwd,
-        &ctx.project_root,
-        Some(ev.boundary),
-    )
-    .expect("policy loads");
-    lap("policy", &mut phases);
     // Each signal on its own, in the order `signals::run` runs them.
     let mut flags = Vec::new();
     for signal in signals::all() {
@@ -61,6 +53,16 @@ fn main() {
             lap(signal.name(), &mut phases);
         }
     }
+    let names: Vec<&str> = flags.iter().map(|f| f.name.as_str()).collect();
+    let (policy, _) = policy::pin::load_for_event(
+        &ev.session_id,
+        &ctx.cwd,
+        &ctx.project_root,
+        Some(ev.boundary),
+        Some(&names),
+    )
+    .expect("policy loads");
+    lap("policy", &mut phases);
     let d = eval::evaluate(&policy, &ev, &flags, &env);
     lap("evaluate", &mut phases);
     let d = state::after_decision(&policy, &ev, d, &env);
@@ -93,6 +95,7 @@ fn main() {
         &ctx.cwd,
         &ctx.project_root,
         Some(ev.boundary),
+        Some(&names),
     );
     phases.push(("[policy_again]", t.elapsed().as_micros()));
     phases.push(("[default_json]", t_layer));

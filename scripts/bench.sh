@@ -131,6 +131,8 @@ with open(os.path.join(out, "policy-500.toml"), "w") as f:
     f.write('[policy]\nname = "bench-500"\nversion = "1.0.0"\n\n' + "\n".join(rules))
 PY
 
+# Recorded before HOME moves (rustup finds its toolchains through HOME).
+RUSTC_VERSION="$(rustc -V)"
 export HOME="$OUT/home"
 export HOOKWARDEN_AUDIT="$OUT/data/audit.jsonl"
 export HOOKWARDEN_DATA_DIR="$OUT/data"
@@ -198,7 +200,7 @@ report() {
   echo
   echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r)"
   echo "- load average (1/5/15 min): $LOAD_START at start, $LOAD_END at end"
-  echo "- hookwarden $("$HW" --version 2>/dev/null | head -1 | awk '{print $NF}') ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')), $(rustc -V)"
+  echo "- hookwarden $("$HW" --version 2>/dev/null | head -1 | awk '{print $NF}') ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')), $RUSTC_VERSION"
   [ "$HAVE_DCG" = 1 ] && echo "- dcg $("$DCG" --version 2>/dev/null | head -1 | awk '{print $NF}')"
   [ "$HAVE_RIPPY" = 1 ] && echo "- rippy $("$RIPPY" --version 2>/dev/null | head -1 | awk '{print $NF}')"
   [ -n "$NODE" ] && echo "- node $("$NODE" --version)"

@@ -9,17 +9,184 @@
 //! event of its boundary (plus every rule that reads environment variables, which the audit
 //! record lists), so a pre-tool call does not even deserialize the output rules.
 //!
+//! Within an entry every rule is stored with the flag names it needs: a rule whose `when`
+//! tests flags can only match when a flag of one of those names was raised, so when the
+//! event's flags are known the other rules are skipped unparsed.
+//!
 //! Entries live in `<data dir>/compiled/`. A missing, unreadable or damaged entry is
 //! compiled again and rewritten; a cache that cannot be written is no error.
 
-use super::{compile, layers_from_texts, read_layer_texts, CompiledPolicy, Locations, PolicyError};
+use super::{
+    compile, layers_from_texts, read_layer_texts, CompiledPolicy, CompiledRule, Locations,
+    PolicyError,
+};
 use crate::event::Boundary;
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserializer, Serialize};
 use sha2::{Digest, Sha256};
+use std::fmt;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 /// Bumped when the entry format changes.
-const FORMAT: &str = "compiled-v1";
+const FORMAT: &str = "compiled-v2";
+
+/// An entry as written: the policy without its rules, then each rule with what it needs.
+#[derive(Serialize)]
+struct EntryOut<'a> {
+    policy: &'a CompiledPolicy,
+    rules: Vec<RuleOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct RuleOut<'a> {
+    /// Flag name patterns of which one must be raised; empty: the rule may match anyway.
+    needs: Vec<&'a str>,
+    rule: &'a CompiledRule,
+}
+
+/// The flag names a rule needs raised to match (see `eval::select`), or none when it can
+/// match without flags — or reads environment variables, which the audit record lists.
+fn needs(r: &CompiledRule) -> Vec<&str> {
+    let reads_env = !r.rule.when.env.is_empty()
+        || r.rule.unless.as_ref().is_some_and(|u| !u.env.is_empty())
+        || r.rule
+            .activation
+            .as_ref()
+            .is_some_and(|a| !a.env.is_empty());
+    if reads_env || !r.rule.when.has_flag_conditions() {
+        return Vec::new();
+    }
+    r.rule.when.flag_names()
+}
+
+fn encode(policy: &CompiledPolicy) -> serde_json::Result<Vec<u8>> {
+    let mut head = policy.clone();
+    head.rules.clear();
+    let rules = policy
+        .rules
+        .iter()
+        .map(|rule| RuleOut {
+            needs: needs(rule),
+            rule,
+        })
+        .collect();
+    serde_json::to_vec(&EntryOut {
+        policy: &head,
+        rules,
+    })
+}
+
+/// Reads an entry, keeping only the rules whose needs `flags` meet (all with `None`).
+fn decode(bytes: &[u8], flags: Option<&[&str]>) -> Option<CompiledPolicy> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let policy = EntrySeed { flags }.deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(policy)
+}
+
+struct EntrySeed<'f> {
+    flags: Option<&'f [&'f str]>,
+}
+
+impl<'de> DeserializeSeed<'de> for EntrySeed<'_> {
+    type Value = CompiledPolicy;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<CompiledPolicy, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EntrySeed<'_> {
+    type Value = CompiledPolicy;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a compiled policy entry")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CompiledPolicy, A::Error> {
+        let mut policy: Option<CompiledPolicy> = None;
+        let mut rules = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "policy" => policy = Some(map.next_value()?),
+                "rules" => rules = map.next_value_seed(RulesSeed { flags: self.flags })?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let mut policy = policy.ok_or_else(|| serde::de::Error::missing_field("policy"))?;
+        policy.rules = rules;
+        Ok(policy)
+    }
+}
+
+struct RulesSeed<'f> {
+    flags: Option<&'f [&'f str]>,
+}
+
+impl<'de> DeserializeSeed<'de> for RulesSeed<'_> {
+    type Value = Vec<CompiledRule>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<CompiledRule>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RulesSeed<'_> {
+    type Value = Vec<CompiledRule>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of rules")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<CompiledRule>, A::Error> {
+        let mut out = Vec::new();
+        while let Some(rule) = seq.next_element_seed(RuleSeed { flags: self.flags })? {
+            out.extend(rule);
+        }
+        Ok(out)
+    }
+}
+
+struct RuleSeed<'f> {
+    flags: Option<&'f [&'f str]>,
+}
+
+impl<'de> DeserializeSeed<'de> for RuleSeed<'_> {
+    type Value = Option<CompiledRule>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<CompiledRule>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RuleSeed<'_> {
+    type Value = Option<CompiledRule>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a rule with its needs")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<CompiledRule>, A::Error> {
+        // `needs` is written before `rule`; until it is read the rule is kept.
+        let mut wanted = true;
+        let mut rule = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "needs" => {
+                    let needs: Vec<String> = map.next_value()?;
+                    wanted = match self.flags {
+                        None => true,
+                        Some(raised) => {
+                            needs.is_empty()
+                                || needs
+                                    .iter()
+                                    .any(|n| raised.iter().any(|f| super::glob::matches(n, f)))
+                        }
+                    };
+                }
+                "rule" if wanted => rule = Some(map.next_value::<CompiledRule>()?),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(rule)
+    }
+}
 
 /// Identifies this binary: size and modification time of the executable. `None` (no cache)
 /// when it cannot be read.
@@ -78,10 +245,16 @@ fn entry_path(key: &str, boundary: Option<Boundary>) -> Option<PathBuf> {
     dir().map(|d| d.join(format!("{id}.{}.json", boundary_name(boundary))))
 }
 
-/// The cached policy for content `key` and a boundary, if there is a readable entry.
-pub fn get(key: &str, boundary: Option<Boundary>) -> Option<CompiledPolicy> {
+/// The cached policy for content `key` and a boundary, if there is a readable entry. With
+/// `flags` (the names of the flags the event raised), rules that need other flags are left
+/// out: they cannot match this event.
+pub fn get(
+    key: &str,
+    boundary: Option<Boundary>,
+    flags: Option<&[&str]>,
+) -> Option<CompiledPolicy> {
     let bytes = std::fs::read(entry_path(key, boundary)?).ok()?;
-    serde_json::from_slice(&bytes).ok()
+    decode(&bytes, flags)
 }
 
 /// Stores `policy` (compiled from content `key`) narrowed to `boundary`. Best effort.
@@ -90,7 +263,7 @@ pub fn put(key: &str, boundary: Option<Boundary>, policy: &CompiledPolicy) {
         return;
     };
     let narrowed = narrow(policy.clone(), boundary);
-    if let Ok(json) = serde_json::to_vec(&narrowed) {
+    if let Ok(json) = encode(&narrowed) {
         let _ = super::store::write_atomic(&path, &json);
     }
 }
@@ -121,6 +294,7 @@ pub fn narrow(mut policy: CompiledPolicy, boundary: Option<Boundary>) -> Compile
 pub fn load_current(
     loc: &Locations,
     boundary: Option<Boundary>,
+    flags: Option<&[&str]>,
 ) -> Result<CompiledPolicy, PolicyError> {
     let texts = read_layer_texts(loc)?;
     let mut h = Sha256::new();
@@ -131,7 +305,7 @@ pub fn load_current(
         }
     }
     let key: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    if let Some(c) = get(&key, boundary) {
+    if let Some(c) = get(&key, boundary, flags) {
         return Ok(c);
     }
     // Compiled from the very texts hashed, so the entry matches its key even if a file
@@ -164,18 +338,25 @@ mod tests {
             Some(Boundary::ToolOutput),
             Some(Boundary::FinalResponse),
         ] {
-            let json = serde_json::to_vec(&narrow(fresh.clone(), boundary)).unwrap();
-            let cached: CompiledPolicy = serde_json::from_slice(&json).unwrap();
+            let json = encode(&narrow(fresh.clone(), boundary)).unwrap();
+            let cached = decode(&json, None).unwrap();
             assert_eq!(cached.version, fresh.version);
             for (_, t) in &fresh.tests {
                 let ev = testing::event_for(t);
                 if boundary.is_some_and(|b| b != ev.boundary) {
                     continue;
                 }
+                // As the hook loads it: only the rules the event's flags can satisfy.
+                let ctx = testing::context_for(&ev);
+                let flags = crate::signals::run(&ev, &ctx);
+                let names: Vec<&str> = flags.iter().map(|f| f.name.as_str()).collect();
+                let for_event = decode(&json, Some(&names)).unwrap();
                 let a = testing::decide(&fresh, &ev);
-                let b = testing::decide(&cached, &ev);
-                assert_eq!(a.rule_ids, b.rule_ids, "test {:?} at {boundary:?}", t.name);
-                assert_eq!(a.effect, b.effect);
+                for policy in [&cached, &for_event] {
+                    let b = testing::decide(policy, &ev);
+                    assert_eq!(a.rule_ids, b.rule_ids, "test {:?} at {boundary:?}", t.name);
+                    assert_eq!(a.effect, b.effect);
+                }
             }
         }
     }
@@ -189,5 +370,11 @@ mod tests {
             || r.boundaries.contains(&Boundary::ToolRequest)
             || !r.rule.when.env.is_empty()));
         assert!(pre.tests.is_empty());
+        // A plain `git status` raises no flag that the flag-testing rules need.
+        let json = encode(&pre).unwrap();
+        let few = decode(&json, Some(&["shell.exec"])).unwrap();
+        let none = decode(&json, Some(&[])).unwrap();
+        assert!(none.rules.len() < few.rules.len() && few.rules.len() < pre.rules.len());
+        assert!(decode(b"{\"policy\": 1}", None).is_none());
     }
 }

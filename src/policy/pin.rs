@@ -141,27 +141,36 @@ pub fn load_for_session(
     cwd: &Path,
     project_root: &Path,
 ) -> Result<(CompiledPolicy, PinState), PolicyError> {
-    load_for_event(session, cwd, project_root, None)
+    load_for_event(session, cwd, project_root, None, None)
 }
 
 /// [`load_for_session`] for one event: with `boundary`, the policy holds only the rules that
-/// can match an event of that boundary. Compiled policies come from [`super::cache`], keyed
-/// by the pinned layer set (or the files' contents when nothing is pinned).
+/// can match an event of that boundary; with `flags` (the names of the flags the event
+/// raised), a cached policy also leaves out rules that need other flags. Compiled policies
+/// come from [`super::cache`], keyed by the pinned layer set (or the files' contents when
+/// nothing is pinned).
 pub fn load_for_event(
     session: &str,
     cwd: &Path,
     project_root: &Path,
     boundary: Option<crate::event::Boundary>,
+    flags: Option<&[&str]>,
 ) -> Result<(CompiledPolicy, PinState), PolicyError> {
     let loc = Locations::discover(cwd, project_root);
     if !enabled() || session.is_empty() {
-        return Ok((super::cache::load_current(&loc, boundary)?, PinState::Off));
+        return Ok((
+            super::cache::load_current(&loc, boundary, flags)?,
+            PinState::Off,
+        ));
     }
     let Some(pin) = pin_path(session, &loc) else {
-        return Ok((super::cache::load_current(&loc, boundary)?, PinState::Off));
+        return Ok((
+            super::cache::load_current(&loc, boundary, flags)?,
+            PinState::Off,
+        ));
     };
     if let Some(set) = read_pin(&pin) {
-        if let Some(c) = super::cache::get(&set, boundary) {
+        if let Some(c) = super::cache::get(&set, boundary, flags) {
             return Ok((c, PinState::Pinned));
         }
         if let Some(layers) = read_set(&set) {

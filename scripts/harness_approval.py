@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Approval round trip with a real CLI (Codex or Gemini), via ../shared/harness.
+"""Approval round trip with a real CLI (Codex or Gemini), via ../shared/harness; for Claude,
+the ask path.
 
 The harness's fixed scenarios make one tool call per session, but an approval needs the
 model to retry the same call in the same session. This driver reuses the harness's wiring
@@ -8,9 +9,15 @@ model runs `rm -r ./victim_dir` twice. The hook under test is hookwarden with a 
 asks for that command; a person's approval is simulated by a wrapper that runs
 `hookwarden approve <code>` as soon as hookwarden answers with a code.
 
-    python3 scripts/harness_approval.py codex [path/to/hookwarden]
+    python3 scripts/harness_approval.py codex|gemini|claude [path/to/hookwarden]
 Checks: call 1 denied with a code that reached the model; call 2 (same session, same
 input) allowed; the directory is gone; the audit log holds the grant and the allowed call.
+
+Claude shows an `ask` to a person, so hookwarden answers ask there and gives no code. Headless
+`claude -p` has nobody to show it to and treats ask like deny, so the round trip cannot be
+scripted; `claude` runs one call and checks the ask path instead: the answer is an ask naming
+the approver role, the tool did not run, the reason reached the model, the audit log holds the
+ask with its approver role.
 """
 import json, os, shutil, sys
 
@@ -48,7 +55,8 @@ def main():
     client = h.CLIENTS[client_name]
     run = h.make_run(os.environ.get("KEEP_RUN") == "1")
     root = run["root"]
-    print("== %s approval round trip; run dir %s" % (client_name, root))
+    asks = client_name == "claude"
+    print("== %s approval %s; run dir %s" % (client_name, "ask path" if asks else "round trip", root))
     os.makedirs(os.path.join(run["work"], "victim_dir"))
     open(os.path.join(run["work"], "victim_dir", "keep.txt"), "w").write("precious\n")
     policy = os.path.join(root, "policy.toml")
@@ -65,13 +73,54 @@ def main():
     client.configure(run, {client.pre_event: [(tool, os.path.join(root, "hook_wrapper.sh"))]})
     proc = None
     try:
-        proc, port = h.start_server(client, run, [[call], [call]],
+        proc, port = h.start_server(client, run, [[call]] if asks else [[call], [call]],
                                     "HARNESS_FINAL tool result was: {last_tool_result}")
         rc, out, err, dt = h.run_cli(client, run, port, "Please do the scripted task.")
     finally:
         h.stop(proc)
     caps = [c for c in h.read_captures(run["capture"]) if client.event_tool(c["event"] or {})[1] == tool]
     h.check("cli finished (exit 0) in %.1fs" % dt, rc == 0, "rc=%s %s" % (rc, h.short(err)))
+    if asks:
+        check_ask(client, run, caps, tool, audit, call)
+    else:
+        check_round_trip(client, run, caps, tool, audit, call)
+    h.info("final answer: %s" % h.short(client.final_text(out), 300))
+    n_fail = sum(1 for s, _ in h.RESULTS if s == "FAIL")
+    print("%d passed, %d failed" % (len(h.RESULTS) - n_fail, n_fail))
+    print("OVERALL: %s" % ("PASS" if n_fail == 0 else "FAIL"))
+    if not run["keep"]:
+        shutil.rmtree(root, ignore_errors=True)
+    return 0 if n_fail == 0 else 1
+
+
+def audit_records(audit):
+    return [json.loads(l) for l in open(audit)] if os.path.exists(audit) else []
+
+
+def check_ask(client, run, caps, tool, audit, call):
+    h.check("the hook ran once for %s" % tool, len(caps) == 1, "%d calls" % len(caps))
+    if caps:
+        try:
+            hso = json.loads(caps[0]["stdout"] or "").get("hookSpecificOutput") or {}
+        except ValueError:
+            hso = {}
+        reason = hso.get("permissionDecisionReason") or ""
+        h.check("call 1 answered ask, naming the approver role",
+                hso.get("permissionDecision") == "ask" and "repo owner" in reason, h.short(reason, 300))
+        reqs = h.load_requests(run)
+        ex = [x for x in client.tool_exchanges(reqs) if x[0] in client.wire_tool_names(call[0])]
+        h.check("the model saw the approval reason in the tool result",
+                any("Approval required from repo owner" in (x[2] or "") for x in ex),
+                h.short(ex[0][2] if ex else "", 300))
+    h.check("headless Claude did not run the asked call (the directory survives)",
+            os.path.exists(os.path.join(run["work"], "victim_dir", "keep.txt")))
+    h.check("audit: the ask is recorded with its approver role",
+            any(r["effect"] == "ask" and r.get("approver_role") == "repo owner"
+                and "rm-needs-approval" in r["rule_ids"] for r in audit_records(audit)))
+
+
+def check_round_trip(client, run, caps, tool, audit, call):
+    root = run["root"]
     h.check("the hook ran twice for %s" % tool, len(caps) == 2, "%d calls" % len(caps))
     if len(caps) >= 2:
         first, second = caps[0], caps[1]
@@ -89,7 +138,7 @@ def main():
                 any("hookwarden approve" in (x[2] or "") for x in ex))
     h.check("the directory is gone (the approved call ran)",
             not os.path.exists(os.path.join(run["work"], "victim_dir", "keep.txt")))
-    recs = [json.loads(l) for l in open(audit)] if os.path.exists(audit) else []
+    recs = audit_records(audit)
     h.check("audit: the grant is recorded with its approver",
             any(r["event"]["event_name"] == "hookwarden approve"
                 and r["context"].get("approved_by") == "harness-approver" for r in recs))
@@ -97,13 +146,6 @@ def main():
             any("hookwarden.approval" in r["rule_ids"] and r["effect"] == "allow" for r in recs))
     h.info("approve said: %s" % h.short(open(os.path.join(root, "approvals.log")).read()
                                         if os.path.exists(os.path.join(root, "approvals.log")) else "", 300))
-    h.info("final answer: %s" % h.short(client.final_text(out), 300))
-    n_fail = sum(1 for s, _ in h.RESULTS if s == "FAIL")
-    print("%d passed, %d failed" % (len(h.RESULTS) - n_fail, n_fail))
-    print("OVERALL: %s" % ("PASS" if n_fail == 0 else "FAIL"))
-    if not run["keep"]:
-        shutil.rmtree(root, ignore_errors=True)
-    return 0 if n_fail == 0 else 1
 
 
 if __name__ == "__main__":

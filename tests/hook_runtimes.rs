@@ -190,9 +190,17 @@ fn claude_prompt_with_secret_is_blocked() {
     let mut ev = fixture("claude", "UserPromptSubmit", &env.work());
     ev["prompt"] = json!(format!("use this token {GH_TOKEN} to push"));
     let r = env.hook("claude", &ev);
-    // Whatever the policy's effect, the secret never reaches the log.
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Claude blocks a prompt through a top-level decision; the reason never quotes the secret.
+    let v = r.json();
+    assert_eq!(v["decision"], "block", "{v}");
+    let reason = v["reason"].as_str().unwrap();
+    assert!(reason.contains("secret"), "{reason}");
+    assert!(!reason.contains(GH_TOKEN));
+    let line = &env.audit_lines()[0];
+    assert_eq!(line["effect"], "deny");
+    assert_eq!(line["rule_ids"], json!(["secrets.prompt"]));
     assert!(!env.audit_text().contains(GH_TOKEN));
-    assert_eq!(r.code, 0);
 }
 
 // ---------------------------------------------------------------- Codex

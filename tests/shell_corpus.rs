@@ -6,7 +6,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use hookwarden::decision::Effect;
+use hookwarden::event::RuntimeKind;
 use hookwarden::policy::{self, model::PolicyTest, testing};
+use hookwarden::runtime;
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 #[derive(Default)]
@@ -110,6 +113,91 @@ fn shell_corpus() {
         100.0 * (safe_all - a_all) as f64 / safe_all.max(1) as f64
     );
     assert!(total >= 400, "corpus has only {total} commands");
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Every corpus command (file, line, command, expected effect).
+fn corpus() -> Vec<(String, usize, String, Effect)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/shell");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    let mut rows = Vec::new();
+    for file in &files {
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        for (n, line) in std::fs::read_to_string(file).unwrap().lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let v: Value = serde_json::from_str(line).unwrap();
+            if v.get("cwd").is_some() {
+                continue;
+            }
+            let expect: Effect = serde_json::from_value(v["expect"].clone()).unwrap();
+            rows.push((
+                name.clone(),
+                n + 1,
+                v["cmd"].as_str().unwrap().to_string(),
+                expect,
+            ));
+        }
+    }
+    rows
+}
+
+fn recorded(runtime: &str, name: &str) -> Value {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(runtime)
+        .join(format!("{name}.json"));
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+    v["cwd"] = json!(testing::TEST_CWD);
+    v
+}
+
+/// The same command reaches the same decision whichever runtime sends it, in the payload
+/// shapes recorded from the real CLIs: Codex's `Bash` (a string) and `shell` (an argv such as
+/// `["bash", "-lc", cmd]`), and Gemini's `run_shell_command`.
+#[test]
+fn every_runtime_decides_the_corpus_alike() {
+    let layer = policy::default_layer().unwrap();
+    let compiled = policy::compile(&[layer]).unwrap();
+    let codex = recorded("codex", "PreToolUse_Bash");
+    let gemini = recorded("gemini", "BeforeTool_run_shell_command");
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (file, line, cmd, expect) in corpus() {
+        let mut shapes: Vec<(&str, RuntimeKind, Value)> = Vec::new();
+        let mut v = codex.clone();
+        v["tool_input"]["command"] = json!(cmd);
+        shapes.push(("codex Bash", RuntimeKind::Codex, v));
+        let mut v = codex.clone();
+        v["tool_name"] = json!("shell");
+        v["tool_input"] = json!({ "command": ["bash", "-lc", cmd] });
+        shapes.push(("codex shell argv", RuntimeKind::Codex, v));
+        let mut v = gemini.clone();
+        v["tool_input"]["command"] = json!(cmd);
+        shapes.push(("gemini run_shell_command", RuntimeKind::Gemini, v));
+        for (label, kind, raw) in shapes {
+            let ev = runtime::adapter(kind).parse(&raw).unwrap();
+            let got = testing::decide(&compiled, &ev).would_effect;
+            checked += 1;
+            if got != expect {
+                failures.push(format!(
+                    "{file}:{line} via {label}: expected {expect}, got {got}: {cmd}"
+                ));
+            }
+        }
+    }
+    println!("{checked} runtime payloads checked");
     assert!(
         failures.is_empty(),
         "{} mismatches:\n{}",

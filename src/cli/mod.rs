@@ -60,6 +60,7 @@ pub fn main(args: Vec<String>) -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
+    quiet_on_closed_stdout();
     let result = match cli.command {
         Command::Hook { runtime } => {
             let args: Vec<String> = runtime
@@ -84,4 +85,22 @@ pub fn main(args: Vec<String>) -> i32 {
             2
         }
     }
+}
+
+/// `hookwarden audit | head` closes our stdout early; `println!` then panics with a backtrace.
+/// A reader that stopped reading is not an error for a report command: exit quietly.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }

@@ -34,6 +34,10 @@ pub struct Caps {
     pub prompt_block: Cap,
     pub final_block: Cap,
     pub stop_session: Cap,
+    /// `stop_session` at pre-tool, where the call must be blocked as well. Claude Code
+    /// 2.1.197 ignores `continue:false` next to a deny (and runs the tool without one), so a
+    /// runtime can stop sessions in general and still not while blocking a call.
+    pub pre_stop: Cap,
     /// Whether its payloads carry the model name (for `model` conditions).
     pub sends_model: bool,
     /// Its tool names, for checking `tool` conditions (MCP tools by prefix).
@@ -54,6 +58,7 @@ static CAPS: &[Caps] = &[
         prompt_block: Yes("UserPromptSubmit decision block erases the prompt"),
         final_block: Partial("Stop decision block = forced continuation: the agent must rewrite its answer, which was already shown"),
         stop_session: Yes("continue:false stops the session"),
+        pre_stop: Partial("Claude Code 2.1.197 ignores continue:false next to a deny; hookwarden denies every later call of the session"),
         sends_model: false,
         tools: &["Bash", "Read", "Write", "Edit", "MultiEdit", "Glob", "Grep", "LS", "WebFetch", "WebSearch", "Task", "Agent", "NotebookEdit", "NotebookRead", "TodoWrite"],
         mcp_prefix: "mcp__",
@@ -68,6 +73,7 @@ static CAPS: &[Caps] = &[
         prompt_block: Yes("UserPromptSubmit decision block"),
         final_block: Partial("Stop decision block = forced continuation: the reason becomes a new prompt; the answer was already shown"),
         stop_session: Partial("continue:false works after the tool ran; at pre-tool the call is denied and the session goes on"),
+        pre_stop: Partial("continue:false works after the tool ran; at pre-tool the call is denied and the session goes on"),
         sends_model: true,
         tools: &["Bash", "apply_patch", "Write", "Edit"],
         mcp_prefix: "mcp__",
@@ -82,6 +88,7 @@ static CAPS: &[Caps] = &[
         prompt_block: Yes("BeforeAgent deny discards the prompt"),
         final_block: Yes("AfterAgent deny rejects the response and retries with the reason"),
         stop_session: Yes("continue:false stops the session"),
+        pre_stop: Yes("continue:false stops the session"),
         sends_model: false,
         tools: &["run_shell_command", "read_file", "read_many_files", "write_file", "replace", "glob", "grep_search", "list_directory", "web_fetch", "google_web_search", "save_memory"],
         mcp_prefix: "mcp_",
@@ -96,6 +103,7 @@ static CAPS: &[Caps] = &[
         prompt_block: Yes("beforeSubmitPrompt continue:false"),
         final_block: No("afterAgentResponse only observes: the answer is recorded, not blocked"),
         stop_session: No("no hook answer ends a Cursor session: the action is only denied"),
+        pre_stop: No("no hook answer ends a Cursor session: the action is only denied"),
         sends_model: true,
         tools: &["Shell", "Read", "Write", "Edit", "Grep", "Delete", "Task"],
         mcp_prefix: "MCP:",
@@ -110,6 +118,7 @@ static CAPS: &[Caps] = &[
         prompt_block: No("Copilot has no prompt hook that can block (userPromptSubmitted's answer is ignored)"),
         final_block: Partial("agentStop decision block = forced continuation (another turn)"),
         stop_session: Partial("no session stop: the action is denied and the session goes on"),
+        pre_stop: Partial("no session stop: the action is denied and the session goes on"),
         sends_model: false,
         tools: &["bash", "powershell", "view", "create", "edit", "glob", "grep", "web_fetch", "task"],
         mcp_prefix: "",
@@ -124,6 +133,7 @@ static CAPS: &[Caps] = &[
         prompt_block: Yes("UserPromptSubmit decision block"),
         final_block: Partial("Stop decision block = forced continuation"),
         stop_session: Yes("continue:false stops the session"),
+        pre_stop: Yes("continue:false stops the session"),
         sends_model: false,
         tools: &["run_shell_command", "read_file", "read_many_files", "write_file", "edit", "glob", "grep_search", "list_directory", "web_fetch", "web_search"],
         mcp_prefix: "mcp__",
@@ -138,6 +148,7 @@ static CAPS: &[Caps] = &[
         prompt_block: Yes("UserPromptSubmit decision block"),
         final_block: Partial("Stop decision block = forced continuation"),
         stop_session: Yes("continue:false stops the session"),
+        pre_stop: Yes("continue:false stops the session"),
         sends_model: false,
         tools: &["Execute", "Read", "Create", "Edit", "MultiEdit", "ApplyPatch", "Glob", "Grep", "LS", "FetchUrl", "WebSearch", "Task"],
         mcp_prefix: "mcp__",
@@ -152,6 +163,7 @@ static CAPS: &[Caps] = &[
         prompt_block: Yes("exit 2 at pre_user_prompt"),
         final_block: No("post_cascade_response only observes"),
         stop_session: No("exit codes only"),
+        pre_stop: No("exit codes only"),
         sends_model: false,
         tools: &["run_command", "read_code", "write_code", "mcp_tool_use"],
         mcp_prefix: "",
@@ -166,6 +178,7 @@ static CAPS: &[Caps] = &[
         prompt_block: No("no prompt hook that can block"),
         final_block: No("no final-response hook"),
         stop_session: No("exit codes only"),
+        pre_stop: No("exit codes only"),
         sends_model: false,
         tools: &["execute_bash", "fs_read", "fs_write", "use_aws"],
         mcp_prefix: "",
@@ -263,7 +276,7 @@ pub fn assess(caps: &Caps, boundary: Boundary, effect: Effect) -> (Level, String
             other => from_cap(other),
         },
         (FinalResponse, Effect::Deny | Effect::Ask | Effect::Redact) => from_cap(caps.final_block),
-        (ToolRequest, Effect::Terminate) => match (caps.stop_session, caps.pre_deny) {
+        (ToolRequest, Effect::Terminate) => match (caps.pre_stop, caps.pre_deny) {
             (Yes(s), _) => (Level::Enforced, s.to_string()),
             (Partial(s) | No(s), Yes(_)) => (
                 Level::Degraded,
@@ -434,6 +447,30 @@ mod tests {
             assess(caps("claude").unwrap(), Boundary::ToolRequest, Effect::Ask).0,
             Level::Enforced
         );
+    }
+
+    #[test]
+    fn terminate_at_pre_tool_is_degraded_on_claude_but_stops_gemini() {
+        // Seen in the real CLIs: Claude goes on after continue:false + deny, Gemini stops.
+        let (l, how) = assess(
+            caps("claude").unwrap(),
+            Boundary::ToolRequest,
+            Effect::Terminate,
+        );
+        assert_eq!(l, Level::Degraded);
+        assert!(how.contains("the session goes on"), "{how}");
+        let (l, _) = assess(
+            caps("claude").unwrap(),
+            Boundary::ToolOutput,
+            Effect::Terminate,
+        );
+        assert_eq!(l, Level::Enforced);
+        let (l, _) = assess(
+            caps("gemini").unwrap(),
+            Boundary::ToolRequest,
+            Effect::Terminate,
+        );
+        assert_eq!(l, Level::Enforced);
     }
 
     #[test]

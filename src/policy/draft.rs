@@ -1570,7 +1570,7 @@ fn render(
     let _ = writeln!(o, "# Then: policy validate -> policy test -> policy replay -> policy compile -> policy deploy");
     let _ = writeln!(
         o,
-        "# (docs/workflow.md). Coverage per runtime says how each runtime can enforce an effect."
+        "# (README: From evaluation to a deployed policy). Coverage per runtime says how each runtime can enforce an effect."
     );
     let unwired: Vec<&String> = runtimes
         .iter()

@@ -150,6 +150,18 @@ pub fn classify_tool(name: &str) -> Tool {
     Tool::new(name, kind)
 }
 
+/// One argv element as a shell word.
+fn shell_quote(a: &str) -> String {
+    let plain = !a.is_empty()
+        && a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c));
+    if plain {
+        a.to_string()
+    } else {
+        format!("'{}'", a.replace('\'', "'\\''"))
+    }
+}
+
 /// Fills command, paths, content and URLs from a tool input, whatever the runtime.
 pub fn fill_from_input(ev: &mut Event, input: &Value) {
     let kind = ev.tool_kind().unwrap_or(ToolKind::Other);
@@ -157,9 +169,12 @@ pub fn fill_from_input(ev: &mut Event, input: &Value) {
     match kind {
         ToolKind::Shell => {
             ev.command = s("command").or_else(|| s("cmd")).or_else(|| {
+                // Codex's `shell` tool sends an argv (`["bash", "-lc", "…"]`): quote each
+                // element so the script stays one word, as the shell will receive it.
                 input.get("command").and_then(|v| v.as_array()).map(|a| {
                     a.iter()
                         .filter_map(|x| x.as_str())
+                        .map(shell_quote)
                         .collect::<Vec<_>>()
                         .join(" ")
                 })

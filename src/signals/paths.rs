@@ -206,6 +206,25 @@ pub fn sensitive_classes(path: &str) -> Vec<&'static str> {
     {
         add("credential_file");
     }
+    // Whole credential stores: archiving or copying the directory reads every key in it.
+    let dir = lower.trim_end_matches('/');
+    if [
+        "/.ssh",
+        "/.aws",
+        "/.gnupg",
+        "/.kube",
+        "/.docker",
+        "/.azure",
+        "/.config/gcloud",
+        "/.password-store",
+    ]
+    .iter()
+    .any(|d| dir.ends_with(d))
+        || matches!(dir, "/etc/shadow" | "/etc/gshadow" | "/etc/master.passwd")
+        || (dir.starts_with("/etc/ssh/ssh_host_") && dir.ends_with("_key"))
+    {
+        add("credential_store");
+    }
     if name.ends_with(".tfstate") || name.ends_with(".tfstate.backup") {
         add("terraform_state");
     }
@@ -224,7 +243,8 @@ pub fn sensitive_classes(path: &str) -> Vec<&'static str> {
 
 /// `.env`, `.env.local`, `prod.env`, but not `.env.example` / `.sample` / `.template` / `.dist`.
 pub fn is_env_file(name: &str) -> bool {
-    let is_env = name == ".env" || name.starts_with(".env.") || name.ends_with(".env");
+    let is_env =
+        name == ".env" || name == ".envrc" || name.starts_with(".env.") || name.ends_with(".env");
     if !is_env {
         return false;
     }
@@ -429,6 +449,10 @@ mod tests {
             "infra/terraform.tfstate",
             "keys/my-service-account.json",
             "~/.config/gh/hosts.yml",
+            "~/.ssh",
+            "~/.aws/",
+            "/etc/shadow",
+            ".envrc",
         ] {
             assert!(fact(p, &c).has("secret_file"), "{p}");
         }
@@ -437,6 +461,8 @@ mod tests {
             ".env.example",
             "src/main.rs",
             "docs/keys.md",
+            "~/.ssh/known_hosts",
+            "~/.config",
         ] {
             assert!(!fact(p, &c).has("secret_file"), "{p}");
         }

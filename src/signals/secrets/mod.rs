@@ -528,6 +528,7 @@ fn scan_into(text: &str, budget: usize, out: &mut Vec<Finding>) -> Option<usize>
         let (s, e) = (floor_boundary(text, w.start), ceil_boundary(text, w.end));
         run_rule(text, w.rule, s, e, out);
     }
+    scan_discord_tokens(text, out);
     generic_hits.sort_unstable();
     let mut last_name_start = usize::MAX;
     for kw in generic_hits {
@@ -579,6 +580,53 @@ fn naive_hits(eng: &Engine, text: &str) -> (Vec<Hit>, Vec<Hit>) {
     (exact, folded)
 }
 
+fn is_token_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+}
+
+/// Discord bot tokens have no keyword, only a shape: `<id>.<6>.<27-38>` where the id part is
+/// the base64 of a decimal user id (24-26 characters, so it starts with `M`, `N` or `O`).
+/// Found by looking at each `.` that opens a 6-character middle part: one byte test per dot
+/// in ordinary text.
+fn scan_discord_tokens(text: &str, out: &mut Vec<Finding>) {
+    let b = text.as_bytes();
+    for (d1, _) in text.match_indices('.') {
+        let d2 = d1 + 7;
+        if d2 >= b.len() || b[d2] != b'.' || !b[d1 + 1..d2].iter().all(|&c| is_token_byte(c)) {
+            continue;
+        }
+        let mut e = d2 + 1;
+        while e < b.len() && is_token_byte(b[e]) && e - d2 <= 39 {
+            e += 1;
+        }
+        let last = e - d2 - 1;
+        if !(27..=38).contains(&last) || (e < b.len() && is_token_byte(b[e])) {
+            continue;
+        }
+        let mut s = d1;
+        while s > 0 && d1 - s < 27 && is_token_byte(b[s - 1]) {
+            s -= 1;
+        }
+        let run = d1 - s;
+        if run > 26 {
+            continue;
+        }
+        let Some(start) = (24..=26)
+            .rev()
+            .filter(|&n| n <= run)
+            .map(|n| d1 - n)
+            .find(|&st| matches!(b[st], b'M' | b'N' | b'O'))
+        else {
+            continue;
+        };
+        let value = &text[start..e];
+        if is_placeholder(value) || entropy(value) < 4.0 || char_classes(&text[start..d1]) < 2 {
+            continue;
+        }
+        out.push(finding("discord-bot-token", start, e, value));
+    }
+}
+
 /// `kind: Secret` exactly (not `SecretStore`, `ExternalSecret`).
 fn is_k8s_secret_kind(text: &str, kw_end: usize) -> bool {
     let rest = &text.as_bytes()[kw_end..];
@@ -607,7 +655,9 @@ fn run_rule(text: &str, rule: usize, s: usize, e: usize, out: &mut Vec<Finding>)
             continue;
         };
         let (start, end) = (s + m.start(), s + m.end());
-        if r.edges && !clean_edges(text, start, end) {
+        // A Telegram token travels in its API URL as `/bot<token>/method`.
+        let telegram_url = r.kind == "telegram-bot-token" && text[..start].ends_with("/bot");
+        if r.edges && !clean_edges(text, start, end) && !telegram_url {
             continue;
         }
         if let Check::Token(_) = r.check {
@@ -665,7 +715,9 @@ fn token_edges(text: &str, start: usize, end: usize) -> bool {
         && end < b.len()
         && matches!(b[end], b'#' | b'*' | b'<' | b'{' | b'[' | b'.');
     let tail_ok = !cut_short;
-    let after_ok = end >= b.len() || b[end] != b'_';
+    // A `_`, or a `-` going on into more token, means the value is longer than the format.
+    let continues = end + 1 < b.len() && b[end] == b'-' && b[end + 1].is_ascii_alphanumeric();
+    let after_ok = (end >= b.len() || b[end] != b'_') && !continues;
     before_ok && tail_ok && after_ok
 }
 
@@ -674,13 +726,20 @@ fn accept(r: &RuleDef, value: &str, text: &str, start: usize) -> Option<&'static
     match r.check {
         Check::Token(min) => (!is_placeholder(value) && entropy(value) >= min).then_some(r.kind),
         Check::Assigned(min) => {
-            (!is_placeholder(value) && !is_reference(value) && entropy(value) >= min)
+            // `verify_token: jwt.exceptions.ExpiredSignatureError` names code, not a value.
+            let code = looks_like_code(value) && !value.bytes().any(|b| b.is_ascii_digit());
+            (!is_placeholder(value) && !is_reference(value) && !code && entropy(value) >= min)
                 .then_some(r.kind)
         }
         Check::Password => password_ok(value).then_some(r.kind),
         Check::Jwt => jwt_ok(value).then_some(r.kind),
         Check::PemBlock => pem_kind(value),
         Check::K8sSecret => k8s_value_ok(value, text, start).then_some(r.kind),
+        Check::KeyLike(min) => (!is_placeholder(value)
+            && !is_reference(value)
+            && entropy(value) >= min
+            && char_classes(value) >= 3)
+            .then_some(r.kind),
         Check::Generic => None,
     }
 }
@@ -720,27 +779,11 @@ fn token_prefixes() -> &'static [String] {
     })
 }
 
-fn generic_regex() -> Option<&'static Regex> {
-    static RE: OnceLock<Option<Regex>> = OnceLock::new();
-    RE.get_or_init(|| {
-        let rule = RULES.iter().find(|r| r.check == Check::Generic)?;
-        Regex::new(&format!(r"\A(?:{})", rule.pattern)).ok()
-    })
-    .as_ref()
-}
-
 fn run_generic(text: &str, name_start: usize, out: &mut Vec<Finding>) {
-    let Some(re) = generic_regex() else {
+    let Some((name_end, start, stop)) = generic_spans(text, name_start) else {
         return;
     };
-    let end = ceil_boundary(text, (name_start + 360).min(text.len()));
-    let Some(caps) = re.captures(&text[name_start..end]) else {
-        return;
-    };
-    let (Some(name), Some(value)) = (caps.get(1), caps.get(2)) else {
-        return;
-    };
-    let (start, stop) = (name_start + value.start(), name_start + value.end());
+    let name = &text[name_start..name_end];
     let raw = &text[start..stop];
     // A value shown cut short (`ops_eyJzaWdu...`, `abc…`) is a display, not the secret.
     if raw.ends_with("..") || text[stop..].starts_with('\u{2026}') {
@@ -759,7 +802,7 @@ fn run_generic(text: &str, name_start: usize, out: &mut Vec<Finding>) {
             return;
         }
     }
-    if generic_ok(name.as_str(), &text[start..stop]) {
+    if generic_ok(name, &text[start..stop]) {
         out.push(finding("generic-secret", start, stop, &text[start..stop]));
     }
 }
@@ -932,38 +975,154 @@ const HASH_NAME_WORDS: &[&str] = &[
     "revision",
 ];
 
-fn generic_ok(name: &str, value: &str) -> bool {
+/// What a name says about its value: `None` when it cannot name a secret, otherwise the
+/// lowercased name and whether it is a strong (`token`, `password`) or a weak (`...key`,
+/// `...auth`) secret name.
+struct SecretName {
+    bare: String,
+    strong: bool,
+    weak_suffix: bool,
+}
+
+/// `NAME_REJECT_WORDS` then `STRONG_NAME_WORDS`, as one automaton.
+fn name_words() -> Option<&'static AhoCorasick> {
+    static AC: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    AC.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(NAME_REJECT_WORDS.iter().chain(STRONG_NAME_WORDS))
+            .ok()
+    })
+    .as_ref()
+}
+
+fn secret_name(name: &str) -> Option<SecretName> {
     let name = name
         .trim_matches(|c| c == '"' || c == '\'')
         .to_ascii_lowercase();
     let bare = name.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
-    if NAME_REJECT_WORDS.iter().any(|w| bare.contains(w)) {
-        return false;
+    // One pass for both word lists: this runs for every generic keyword in the text.
+    let mut strong = false;
+    for m in name_words()?.find_overlapping_iter(bare) {
+        if m.pattern().as_usize() < NAME_REJECT_WORDS.len() {
+            return None;
+        }
+        strong = true;
     }
-    let strong = STRONG_NAME_WORDS.iter().any(|w| bare.contains(w));
     let weak_suffix = bare.ends_with("key") || bare.ends_with("auth");
     if !strong && !weak_suffix {
-        return false;
+        return None;
     }
     if bare == "key" || bare == "auth" || bare.ends_with("secrets") {
-        return false;
+        return None;
     }
     let last_word = bare.rsplit(['_', '.', '-']).next().unwrap_or(bare);
-    if NAME_REJECT_SUFFIXES.iter().any(|s| {
-        bare.ends_with(&format!("_{s}"))
-            || bare.ends_with(&format!(".{s}"))
-            || bare.ends_with(&format!("-{s}"))
-            || last_word == *s
-    }) {
-        return false;
+    if NAME_REJECT_SUFFIXES.contains(&last_word) {
+        return None;
     }
     // camelCase suffixes: `credentialsId`, `secretName`.
     if let Some(tail) = camel_tail(name_original_case(&name)) {
         if NAME_REJECT_SUFFIXES.contains(&tail.as_str()) {
-            return false;
+            return None;
         }
     }
-    if is_placeholder(value) || is_reference(value) || looks_like_code(value) {
+    Some(SecretName {
+        bare: bare.to_string(),
+        strong,
+        weak_suffix,
+    })
+}
+
+/// The name and value spans of a generic keyword hit, parsed by hand (it runs for every
+/// keyword in the text, so no regex): a name that may hold a secret, an assignment (`=`,
+/// `:=`, `?=`, `=>`, `:` but not `::`, or `", ` after a quoted name), an optional opening
+/// quote (`"`, `'`, a backtick, with an `r`/`b`/`f` string prefix), and a value of at least
+/// six characters up to whitespace, a quote or a bracket. Most keyword hits in code and logs
+/// (`get_token(`, `auth::token`) stop at the first step that fails.
+fn generic_spans(text: &str, name_start: usize) -> Option<(usize, usize, usize)> {
+    let b = text.as_bytes();
+    let lim = (name_start + 110).min(b.len());
+    let mut i = name_start;
+    while i < lim && is_name_byte(b[i]) {
+        i += 1;
+    }
+    let name_end = i;
+    let quoted = matches!(b.get(i), Some(b'"') | Some(b'\''));
+    if quoted {
+        i += 1;
+    }
+    while matches!(b.get(i), Some(b' ') | Some(b'\t')) {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(b'=') => i += if b.get(i + 1) == Some(&b'>') { 2 } else { 1 },
+        Some(b':') | Some(b'?') => {
+            if b.get(i + 1) == Some(&b':') && b[i] == b':' {
+                return None;
+            }
+            let mut k = i;
+            while k < i + 3 && matches!(b.get(k), Some(b':') | Some(b'?')) {
+                k += 1;
+            }
+            i = if b.get(k) == Some(&b'=') {
+                k + 1
+            } else if b[i] == b':' {
+                i + 1
+            } else {
+                return None;
+            };
+        }
+        Some(b',') if quoted => i += 1,
+        _ => return None,
+    }
+    secret_name(&text[name_start..name_end])?;
+    while matches!(b.get(i), Some(b' ') | Some(b'\t')) {
+        i += 1;
+    }
+    if matches!(b.get(i), Some(b'r') | Some(b'b') | Some(b'f'))
+        && matches!(b.get(i + 1), Some(b'"') | Some(b'\'') | Some(b'`'))
+    {
+        i += 2;
+    } else if matches!(b.get(i), Some(b'"') | Some(b'\'') | Some(b'`')) {
+        i += 1;
+    }
+    let value_start = i;
+    let vlim = (name_start + 360).min(b.len());
+    while i < vlim
+        && !b[i].is_ascii_whitespace()
+        && !matches!(
+            b[i],
+            b'"' | b'\''
+                | b'`'
+                | b'<'
+                | b'>'
+                | b';'
+                | b','
+                | b'('
+                | b')'
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+        )
+    {
+        i += 1;
+    }
+    let value_end = ceil_boundary(text, i);
+    (value_end - value_start >= 6).then_some((name_end, value_start, value_end))
+}
+
+fn generic_ok(name: &str, value: &str) -> bool {
+    let Some(SecretName {
+        bare,
+        strong,
+        weak_suffix,
+    }) = secret_name(name)
+    else {
+        return false;
+    };
+    let bare = bare.as_str();
+    if looks_like_code(value) || is_reference(value) || is_placeholder(value) {
         return false;
     }
     if value.len() < 8 {
@@ -996,7 +1155,9 @@ fn generic_ok(name: &str, value: &str) -> bool {
     {
         return false;
     }
-    if is_uuid(value) && !strong {
+    // UUIDs are mostly identifiers; only a random (version 4) one under a strong name can be
+    // a token. Time- and name-based UUIDs carry almost no randomness.
+    if is_uuid(value) && (!strong || value.as_bytes()[14] != b'4') {
         return false;
     }
     let classes = char_classes(value);
@@ -1224,8 +1385,21 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
 /// Placeholder and documentation values: `xxxx`, `your-key-here`, `<token>`, `${VAR}`,
 /// `changeme`, `AKIAIOSFODNN7EXAMPLE`, long runs of one character or of the alphabet.
 pub fn is_placeholder(v: &str) -> bool {
-    let lower = v.to_ascii_lowercase();
-    if PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m)) {
+    static MARKERS: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    let markers = MARKERS.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(PLACEHOLDER_MARKERS)
+            .ok()
+    });
+    let marked = match markers {
+        Some(ac) => ac.is_match(v),
+        None => {
+            let lower = v.to_ascii_lowercase();
+            PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m))
+        }
+    };
+    if marked {
         return true;
     }
     if v.len() >= 8 {

@@ -79,5 +79,92 @@ fn every_rule_compiles() {
             regex::Regex::new(r.pattern).err()
         );
     }
-    assert!(generic_regex().is_some());
+}
+
+fn spans(text: &str) -> Vec<(String, &str)> {
+    scan(text)
+        .into_iter()
+        .map(|f| (f.kind.clone(), &text[f.start..f.end]))
+        .collect()
+}
+
+#[test]
+fn discord_bot_tokens_are_found_by_shape_alone() {
+    let tok = "MTk4NjIyNDgzNDcxOTI1MjQ4.Gh7kQz.Vb2nW8pY3cD6fG0jK5sA1eUq9rT4xZ7";
+    assert_eq!(
+        spans(&format!("client.login(\"{tok}\")")),
+        vec![("discord-bot-token".to_string(), tok)]
+    );
+    // Wrong part lengths, or a first part that does not open like a base64 decimal id.
+    for t in [
+        "MTk4NjIyNDgzNDcxOTI1MjQ.Gh7kQz.Vb2nW8pY3cD6fG0jK5sA1eUq9rT4xZ7",
+        "MTk4NjIyNDgzNDcxOTI1MjQ4.Gh7kQ.Vb2nW8pY3cD6fG0jK5sA1eUq9rT4xZ7",
+        "MTk4NjIyNDgzNDcxOTI1MjQ4.Gh7kQz.Vb2nW8pY3cD6fG0jK5sA1eU",
+        "PTk4NjIyNDgzNDcxOTI1MjQ4.Gh7kQz.Vb2nW8pY3cD6fG0jK5sA1eUq9rT4xZ7",
+        "see www.example.com/docs.html and api.v2.internal.corp.example.org.",
+    ] {
+        assert!(scan(t).is_empty(), "{t}: {:?}", scan(t));
+    }
+}
+
+#[test]
+fn gitlab_tokens_have_their_lengths() {
+    for t in [
+        "glpat-Zq8xY3vT6pK1mN4rS7wB",
+        "glptt-Zq8xY3vT6pK1mN4rS7wBZq8xY3vT6pK1mN4rS7wB",
+        "GR1348941Zq8xY3vT6pK1mN4rS7wB",
+    ] {
+        assert_eq!(spans(t).len(), 1, "{t}");
+    }
+    for t in [
+        "glptt-Zq8xY3vT6pK1mN4rS7wBZq8xY3vT6pK1mN4rS7wBxyz",
+        "gldt-Zq8xY3vT6pK1mN4rS7w",
+        "GR1348941Zq8xY3vT6pK1mN4rS7wBZq8xY3vT6pK1mN4rS7wBZq8xY3vT6pK1_",
+    ] {
+        assert!(scan(t).is_empty(), "{t}: {:?}", scan(t));
+    }
+}
+
+#[test]
+fn curl_user_that_is_a_key() {
+    let t = "curl -u \"Vb2nW8pY3cD6fG0j:\" https://api.example-pay.com/v1/charges";
+    assert_eq!(
+        spans(t),
+        vec![("curl-credentials".to_string(), "Vb2nW8pY3cD6fG0j")]
+    );
+    assert!(scan("curl -u deploy-bot: https://ci.internal/").is_empty());
+}
+
+#[test]
+fn only_random_uuids_are_generic_tokens() {
+    // A time-based (v1) UUID holds a timestamp and a MAC address, not a secret.
+    assert!(scan("_authToken=743b294a-cd03-11ec-9d64-0242ac120002").is_empty());
+    assert_eq!(
+        spans("_authToken=5b0e6f4a-2c1d-4e8f-9a7b-3c5d1e2f4a6b").len(),
+        1
+    );
+    // The npm config syntax names the token whatever it looks like.
+    assert_eq!(
+        spans("//registry.npmjs.org/:_authToken=743b294a-cd03-11ec-9d64-0242ac120002").len(),
+        1
+    );
+}
+
+#[test]
+fn telegram_token_in_its_api_url() {
+    let tok = "7213808860:AAH1bjqpKKW3maRSPAxzIU-0v6xNuq2-NjM";
+    let t = format!("curl https://api.telegram.org/bot{tok}/getMe");
+    assert_eq!(spans(&t), vec![("telegram-bot-token".to_string(), tok)]);
+}
+
+#[test]
+fn code_that_mentions_tokens_is_not_a_secret() {
+    for t in [
+        "  File \"/srv/app/auth.py\", line 42, in verify_token: jwt.exceptions.ExpiredSignatureError",
+        "test auth::token::tests::refresh_token_expires ... ok",
+        "    let token = store.get_token(&user).await?;",
+        "WARN token refresh skipped: cache hit key=session:96bd369a ttl=3600",
+    ] {
+        assert!(scan(t).is_empty(), "{t}: {:?}", scan(t));
+    }
 }

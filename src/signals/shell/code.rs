@@ -20,6 +20,8 @@ pub fn sql_verbs(sql: &str) -> Vec<&'static str> {
         "flush",
         "dropdatabase",
         "into outfile",
+        "deletemany",
+        "remove(",
     ];
     if !KEYS.iter().any(|k| lower.contains(k)) {
         return Vec::new();
@@ -34,6 +36,10 @@ pub fn sql_verbs(sql: &str) -> Vec<&'static str> {
             (r"\.drop\s*\(\s*\)", "drop_table"),
             (r"\btruncate\b", "truncate"),
             (r"\bdelete\s+from\s+[\w.`\x22\[\]]+\s*(;|$)", "delete_all"),
+            (
+                r"\.(deletemany|remove)\s*\(\s*(\{\s*\})?\s*\)",
+                "delete_all",
+            ),
             (r"\\?\bcopy\b[^;]*\bto\b", "copy_to"),
             (r"\binto\s+outfile\b", "copy_to"),
         ];
@@ -61,6 +67,120 @@ pub fn interpreter(program: &str) -> Option<&'static str> {
         "php" => "php",
         _ => return None,
     })
+}
+
+fn short_cluster(a: &str) -> bool {
+    a.len() > 1
+        && !a.starts_with("--")
+        && !a.starts_with("-M")
+        && !a.starts_with("-m")
+        && !a.starts_with("-I")
+        && a[1..].chars().all(|c| c.is_ascii_alphabetic())
+}
+
+/// Shell commands an awk program runs.
+#[derive(Debug, Default, PartialEq)]
+pub struct AwkCalls {
+    /// Literal command strings (`system("…")`, `print | "…"`, `"…" | getline`).
+    pub shell: Vec<String>,
+    /// A command built at run time (`system("rm " $1)`, `print | "sh"`).
+    pub dynamic: bool,
+}
+
+/// Scans an awk program for the commands it runs.
+pub fn scan_awk(prog: &str) -> AwkCalls {
+    let mut calls = AwkCalls::default();
+    if !(prog.contains("system") || prog.contains('|')) {
+        return calls;
+    }
+    static RES: OnceLock<Option<(Regex, Regex, Regex)>> = OnceLock::new();
+    let Some((system, pipe_to, getline)) = RES.get_or_init(|| {
+        Some((
+            Regex::new(r#"\bsystem\s*\(\s*("((?:[^"\\]|\\.)*)"\s*\)|)"#).ok()?,
+            Regex::new(r#"\|&?\s*("((?:[^"\\]|\\.)*)"|[A-Za-z_(])"#).ok()?,
+            Regex::new(r#""((?:[^"\\]|\\.)*)"\s*\|&?\s*getline"#).ok()?,
+        ))
+    }) else {
+        calls.dynamic = true;
+        return calls;
+    };
+    for c in system.captures_iter(prog) {
+        match c.get(2) {
+            Some(m) => calls.shell.push(m.as_str().replace("\\\"", "\"")),
+            None => calls.dynamic = true,
+        }
+    }
+    let mut consumed = Vec::new();
+    for c in getline.captures_iter(prog) {
+        if let (Some(all), Some(m)) = (c.get(0), c.get(1)) {
+            consumed.push(all.end());
+            calls.shell.push(m.as_str().replace("\\\"", "\""));
+        }
+    }
+    for c in pipe_to.captures_iter(prog) {
+        let Some(all) = c.get(0) else { continue };
+        if prog[all.end()..].trim_start().starts_with("getline")
+            || consumed
+                .iter()
+                .any(|e| *e >= all.start() && *e <= all.end())
+            || prog[..all.start()].ends_with('|')
+            || prog[all.end()..].starts_with('|')
+        {
+            continue;
+        }
+        match c.get(2) {
+            // `print … | "sort -u"`: a command reading awk's output.
+            Some(m) => {
+                let cmd = m.as_str().replace("\\\"", "\"");
+                let head = cmd.split_whitespace().next().unwrap_or("");
+                if super::SHELLS.contains(&head) || interpreter(head).is_some() {
+                    calls.dynamic = true;
+                } else {
+                    calls.shell.push(cmd);
+                }
+            }
+            None => calls.dynamic = true,
+        }
+    }
+    calls
+}
+
+/// Interpreter code that downloads something (to run it, when it also evals).
+pub fn fetches_code(code: &str) -> bool {
+    const APIS: &[&str] = &[
+        "urlopen",
+        "urllib",
+        "requests.get",
+        "httpx.get",
+        "http.get(",
+        "https.get(",
+        "fetch(",
+        "axios",
+        "Net::HTTP",
+        "LWP::",
+        "open-uri",
+        "URI.open",
+        "HTTP::Tiny",
+        "curl_exec",
+        "file_get_contents('http",
+        "file_get_contents(\"http",
+    ];
+    APIS.iter().any(|a| code.contains(a))
+}
+
+/// Hosts of the literal URLs in a piece of code.
+pub fn url_hosts(code: &str) -> Vec<String> {
+    let mut hosts = Vec::new();
+    for part in code.split("://").skip(1) {
+        let host: String = part
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+            .collect();
+        if !host.is_empty() && !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    hosts
 }
 
 /// Where an interpreter's code comes from.
@@ -119,8 +239,10 @@ pub fn code_source(lang: &str, args: &[String]) -> CodeSource {
                 a == "-c" || (!a.starts_with("--") && a.ends_with('c') && a.len() > 2)
             }
             "node" => matches!(a, "-e" | "--eval" | "-p" | "--print" | "-pe"),
-            "perl" => !a.starts_with("--") && (a.ends_with('e') || a.ends_with('E')),
-            "ruby" => !a.starts_with("--") && a.ends_with('e') && !a.starts_with("-r"),
+            // Clustered switches (`-e`, `-lne`, `-wE`); `-MFile::Path=remove_tree` is a
+            // module import that merely ends in `e`.
+            "perl" => short_cluster(a) && (a.ends_with('e') || a.ends_with('E')),
+            "ruby" => short_cluster(a) && a.ends_with('e') && !a.starts_with("-r"),
             "php" => a == "-r",
             _ => false,
         };
@@ -225,7 +347,21 @@ pub fn scan_code(code: &str, lang: &str) -> CodeFacts {
         }
         f.recursive_deletes.push(first_literal(call));
     }
+    if lang == "python"
+        && code.contains("walk(")
+        && (code.contains("remove(") || code.contains("unlink(") || code.contains("rmdir("))
+    {
+        // `for r, _, fs in os.walk(D): os.remove(…)`: a hand-written recursive delete.
+        if let Some(i) = code.find("walk(") {
+            f.recursive_deletes
+                .push(first_literal(call_args(&code[i + 5..])));
+        }
+    }
     for m in r.shellout.find_iter(code) {
+        if lang == "node" && !m.as_str().ends_with('(') {
+            // `const {execSync} = require(…)`: a name, not a call.
+            continue;
+        }
         let name = m
             .as_str()
             .trim_end_matches(|c: char| c == '(' || c.is_whitespace());
@@ -256,7 +392,7 @@ pub fn scan_code(code: &str, lang: &str) -> CodeFacts {
                 // Perl/Ruby `system("rm -rf x")` with one string goes through a shell;
                 // with several strings it is an argv.
                 let rest = literals(call);
-                if !shell_string && rest.len() > 1 {
+                if rest.len() > 1 && (!shell_string || matches!(lang, "perl" | "ruby")) {
                     f.argv.push(rest);
                 } else {
                     f.shell.push(lit);
@@ -396,6 +532,8 @@ mod tests {
         assert_eq!(sql_verbs("COPY users TO '/tmp/u.csv'"), vec!["copy_to"]);
         assert!(sql_verbs("select * from t where x = 'drop'").is_empty());
         assert_eq!(sql_verbs("DELETE FROM users;"), vec!["delete_all"]);
+        assert_eq!(sql_verbs("db.orders.deleteMany({})"), vec!["delete_all"]);
+        assert!(sql_verbs("db.orders.deleteMany({status: 'old'})").is_empty());
         assert!(sql_verbs("DELETE FROM users WHERE id = 3").is_empty());
     }
 
@@ -412,6 +550,15 @@ mod tests {
         assert_eq!(f.recursive_deletes.len(), 1);
         let f = scan_code("require('fs').rmSync('a.txt')", "node");
         assert!(f.recursive_deletes.is_empty());
+        assert_eq!(
+            code_source(
+                "perl",
+                &["-MFile::Path=remove_tree".into(), "-e".into(), "x".into()]
+            ),
+            CodeSource::Inline(vec!["x".into()])
+        );
+        let f = scan_code("require('fs').rmSync('a.txt')", "node");
+        assert!(f.recursive_deletes.is_empty());
         let f = scan_code("print(open('.env').read())", "python");
         assert_eq!(f.reads, vec![".env".to_string()]);
         assert!(scan_code("fork while fork", "perl").fork_bomb);
@@ -423,5 +570,30 @@ mod tests {
         );
         assert_eq!(code_source("python", &["x.py".into()]), CodeSource::Script);
         assert_eq!(code_source("python", &[]), CodeSource::Stdin);
+    }
+}
+
+#[cfg(test)]
+mod awk_tests {
+    use super::*;
+
+    #[test]
+    fn awk_commands_found() {
+        let c = scan_awk(r#"BEGIN { system("rm -rf /home/dev") }"#);
+        assert_eq!(c.shell, vec!["rm -rf /home/dev".to_string()]);
+        assert!(scan_awk(r#"{ system("rm -rf " $1) }"#).dynamic);
+        assert!(scan_awk(r#"{ print "rm " $1 | "sh" }"#).dynamic);
+        let c = scan_awk(r#"{ print $1 | "sort -u" }"#);
+        assert_eq!(c.shell, vec!["sort -u".to_string()]);
+        let c = scan_awk(r#"BEGIN { "date +%s" | getline t; print t }"#);
+        assert_eq!(c.shell, vec!["date +%s".to_string()]);
+        assert_eq!(
+            scan_awk(r#"BEGIN { print "rm -rf /" }"#),
+            AwkCalls::default()
+        );
+        assert_eq!(
+            scan_awk(r#"$3 > 0 || $4 > 0 { print }"#),
+            AwkCalls::default()
+        );
     }
 }

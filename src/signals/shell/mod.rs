@@ -80,6 +80,8 @@ pub fn analyze(cmd: &str, ctx: &Context) -> Vec<Flag> {
         vars: HashMap::new(),
         cwd: Some(ctx.cwd.clone()),
         execs: 0,
+        fetched: Vec::new(),
+        written: Vec::new(),
     };
     let tree = parse::parse(cmd, &mut a.budget, 0);
     a.node(&tree, &[], &Input::None, 0);
@@ -137,6 +139,11 @@ struct Analyzer<'c> {
     cwd: Option<PathBuf>,
     /// Simple commands analysed so far.
     execs: usize,
+    /// Files a downloader wrote earlier in the command line (resolved path, hosts): running
+    /// one of them is the same as piping the download into the interpreter.
+    fetched: Vec<(String, Vec<String>)>,
+    /// Files written with literal text earlier in the command line (resolved path, text).
+    written: Vec<(String, String)>,
 }
 
 /// More simple commands than this in one command line is not a command an agent types; the
@@ -154,7 +161,7 @@ fn basename(p: &str) -> &str {
     p.rsplit('/').next().unwrap_or(p)
 }
 
-const SHELLS: &[&str] = &[
+pub(crate) const SHELLS: &[&str] = &[
     "sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish", "csh", "tcsh", "yash", "rbash",
 ];
 
@@ -232,13 +239,15 @@ impl Analyzer<'_> {
         match n {
             Node::Simple(s) => self.simple(s, via, input, depth),
             Node::Pipeline(stages) => {
+                let mut prev = input.clone();
                 for (i, st) in stages.iter().enumerate() {
                     let inp = if i == 0 {
                         input.clone()
                     } else {
-                        self.source_of(&stages[i - 1])
+                        carried(self.source_of(&stages[i - 1]), &prev)
                     };
                     self.node(st, via, &inp, depth);
+                    prev = inp;
                 }
             }
             Node::List(v) => {
@@ -455,7 +464,10 @@ impl Analyzer<'_> {
             }
         }
         for (name, value) in &s.assigns {
-            if value.dynamic {
+            if value.text == parse::SUBST && value.subs.first().is_some_and(is_mktemp) {
+                // `tmp=$(mktemp -d)`: a fresh path under the temp dir.
+                self.vars.insert(name.clone(), "/tmp/(mktemp)".into());
+            } else if value.dynamic {
                 self.vars.remove(name);
             } else {
                 self.vars.insert(name.clone(), value.text.clone());
@@ -468,6 +480,241 @@ impl Analyzer<'_> {
         let input = redirected.unwrap_or_else(|| input.clone());
         let argv: Vec<Word> = s.words.clone();
         self.exec(&argv, via, &input, &s.text, &[], depth);
+        // `curl -s URL > install.sh`: the redirection target holds the download.
+        let words: Vec<&Word> = s.words.iter().collect();
+        let stripped = strip_wrappers(&words);
+        // `echo 'rm -rf /' > x.sh`, `cat > x.sh <<EOF`: the file holds that text.
+        if let Some(content) = literal_output(&Node::Simple(Simple {
+            redirs: Vec::new(),
+            ..s.clone()
+        }))
+        .or_else(|| {
+            (s.words.len() == 1 && s.words[0].text == "cat")
+                .then(|| {
+                    s.redirs.iter().find_map(|r| match r.op {
+                        RedirOp::HereDoc | RedirOp::HereString => r.body.clone(),
+                        _ => None,
+                    })
+                })
+                .flatten()
+        }) {
+            for r in &s.redirs {
+                if matches!(r.op, RedirOp::Out | RedirOp::Append) && !r.target.dynamic {
+                    let resolved = self.fact(&r.target.text).resolved;
+                    self.written.push((resolved, content.clone()));
+                }
+            }
+        }
+        if let Some(first) = stripped.first() {
+            let prog = basename(&first.text);
+            if DOWNLOADERS.contains(&prog) {
+                let outs: Vec<String> = s
+                    .redirs
+                    .iter()
+                    .filter(|r| matches!(r.op, RedirOp::Out | RedirOp::Append))
+                    .map(|r| r.target.text.clone())
+                    .filter(|t| !t.is_empty() && !t.starts_with("/dev/"))
+                    .collect();
+                if !outs.is_empty() {
+                    let args: Vec<String> = stripped[1..].iter().map(|w| w.text.clone()).collect();
+                    self.record_fetch(prog, &args, &outs);
+                }
+            }
+        }
+    }
+
+    /// The text of a word whose expansions are all known here: variables assigned a literal
+    /// earlier, and `$(echo …)` / `$(printf …)` of literals.
+    fn static_text(&self, w: &Word) -> Option<String> {
+        let mut outputs = w.subs.iter().map(literal_output);
+        let mut text = String::new();
+        let mut rest = w.text.as_str();
+        while let Some(i) = rest.find('$') {
+            text.push_str(&rest[..i]);
+            rest = &rest[i..];
+            if let Some(r) = rest.strip_prefix(parse::SUBST) {
+                text.push_str(&outputs.next()??);
+                rest = r;
+                continue;
+            }
+            let (name, r) = if let Some(b) = rest.strip_prefix("${") {
+                let end = b.find('}')?;
+                (&b[..end], &b[end + 1..])
+            } else {
+                let b = &rest[1..];
+                let end = b
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(b.len());
+                (&b[..end], &b[end..])
+            };
+            if !parse_is_name(name) {
+                return None;
+            }
+            text.push_str(self.vars.get(name)?);
+            rest = r;
+        }
+        text.push_str(rest);
+        if text.is_empty() || text.contains('`') {
+            return None;
+        }
+        Some(text)
+    }
+
+    /// Remembers the files a downloader writes (`-o`, `-O`, wget's default name, `> file`).
+    fn record_fetch(&mut self, program: &str, args: &[String], redirect_outs: &[String]) {
+        let urls: Vec<&String> = args.iter().filter(|a| a.contains("://")).collect();
+        let hosts: Vec<String> = urls
+            .iter()
+            .filter_map(|u| u.split("://").nth(1))
+            .map(|r| {
+                r.split(['/', '?', '#'])
+                    .next()
+                    .unwrap_or("")
+                    .rsplit('@')
+                    .next()
+                    .unwrap_or("")
+                    .split(':')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .filter(|h| !h.is_empty())
+            .collect();
+        if hosts.is_empty() {
+            return;
+        }
+        let remote_name = || {
+            urls.iter()
+                .filter_map(|u| u.split(['?', '#']).next())
+                .filter_map(|u| u.rsplit('/').next())
+                .find(|n| !n.is_empty() && !n.contains(':'))
+                .map(str::to_string)
+        };
+        let mut outs: Vec<String> = redirect_outs.to_vec();
+        let mut explicit = false;
+        let mut i = 0;
+        while i < args.len() {
+            let a = args[i].as_str();
+            let next = args.get(i + 1).cloned();
+            match (program, a) {
+                ("curl" | "curlie", "-o" | "--output") | ("wget", "-O" | "--output-document") => {
+                    explicit = true;
+                    outs.extend(next.filter(|n| n != "-"));
+                    i += 1;
+                }
+                ("curl" | "curlie", "-O" | "--remote-name" | "--remote-name-all") => {
+                    explicit = true;
+                    outs.extend(remote_name());
+                }
+                ("wget", _) if a.starts_with('-') && !a.starts_with("--") && a.ends_with('O') => {
+                    explicit = true;
+                    outs.extend(next.filter(|n| n != "-"));
+                    i += 1;
+                }
+                _ => {
+                    if let Some(v) = a
+                        .strip_prefix("--output=")
+                        .or_else(|| a.strip_prefix("--output-document="))
+                    {
+                        explicit = true;
+                        if v != "-" {
+                            outs.push(v.to_string());
+                        }
+                    } else if program == "curl" && a.starts_with("-o") && a.len() > 2 {
+                        explicit = true;
+                        outs.push(a[2..].to_string());
+                    }
+                }
+            }
+            i += 1;
+        }
+        if program == "wget" && !explicit {
+            outs.extend(remote_name());
+        }
+        for o in outs {
+            let resolved = self.fact(&o).resolved;
+            self.fetched.push((resolved, hosts.clone()));
+        }
+    }
+
+    /// Running a file downloaded earlier in the same command line.
+    fn run_fetched(&mut self, path: &str, program: &str, text: &str) {
+        if self.fetched.is_empty() && self.written.is_empty() {
+            return;
+        }
+        let resolved = self.fact(path).resolved;
+        if let Some(i) = self.written.iter().rposition(|(p, _)| *p == resolved) {
+            // Taken out so that a script running itself is read once. Only shells run the
+            // text as shell code; interpreters get their own scan.
+            let (_, body) = self.written.remove(i);
+            if SHELLS.contains(&program) || program == "source" || program == "exec" {
+                self.run_script(&body, &[], format!("{program} {path}"), &Input::None, 0);
+            } else if let Some(lang) = code::interpreter(program) {
+                let f = code::scan_code(&body, lang);
+                for s in &f.shell {
+                    self.run_script(s, &[], format!("{program} {path}"), &Input::None, 0);
+                }
+                for t in &f.recursive_deletes {
+                    let facts = t.iter().map(|t| self.fact(t)).collect();
+                    self.out.push(
+                        Flag::new("shell.recursive_delete")
+                            .detail(text)
+                            .paths(facts)
+                            .attr("program", program),
+                    );
+                }
+            }
+        }
+        if let Some((_, hosts)) = self.fetched.iter().find(|(p, _)| *p == resolved) {
+            let hosts = hosts.clone();
+            self.out.push(
+                Flag::new("shell.pipe_to_shell")
+                    .detail(text)
+                    .hosts(hosts)
+                    .attr("via", format!("{program} (downloaded file)")),
+            );
+        }
+    }
+
+    /// awk programs run shell commands through `system()`, `print | "cmd"` and
+    /// `"cmd" | getline`.
+    fn awk(&mut self, args: &[String], via: &[String], text: &str, depth: usize) {
+        let mut i = 0;
+        let mut prog = None;
+        while i < args.len() {
+            let a = args[i].as_str();
+            if a == "-f" || a.starts_with("--file") {
+                return;
+            }
+            if matches!(a, "-F" | "-v" | "--assign" | "--field-separator") {
+                i += 2;
+                continue;
+            }
+            if a == "--" {
+                prog = args.get(i + 1);
+                break;
+            }
+            if !a.starts_with('-') {
+                prog = Some(&args[i]);
+                break;
+            }
+            i += 1;
+        }
+        let Some(prog) = prog else {
+            return;
+        };
+        let calls = code::scan_awk(prog);
+        for c in &calls.shell {
+            self.run_script(c, via, "awk system()".into(), &Input::None, depth);
+        }
+        if calls.dynamic {
+            self.out.push(
+                Flag::new("shell.dynamic_command")
+                    .detail(text)
+                    .attr("program", "awk")
+                    .attr("source", "awk program"),
+            );
+        }
     }
 
     /// Parses a string as shell code and walks it.
@@ -538,6 +785,15 @@ impl Analyzer<'_> {
         }
         let first = &argv[0];
         if first.dynamic {
+            // `$a$b`, `"$(echo rm)"`: built only from literals known here.
+            if let Some(t) = self.static_text(first) {
+                let mut words = vec![lit(&t)];
+                if !first.quoted && t.contains(' ') {
+                    words = t.split_whitespace().map(lit).collect();
+                }
+                words.extend(argv[1..].iter().cloned());
+                return self.exec(&words, via, input, text, fill, depth);
+            }
             // A variable assigned a literal earlier is known.
             let name = first
                 .text
@@ -582,8 +838,31 @@ impl Analyzer<'_> {
                 return;
             }
         }
+        if first.text.contains('/') {
+            self.run_fetched(&first.text, "exec", text);
+        }
         let program = basename(&first.text).to_string();
-        let words = &argv[1..];
+        // `X=/; rm -rf $X`, `tmp=$(mktemp -d); rm -rf "$tmp"`: arguments built from values
+        // known here are those values.
+        let resolved: Vec<Word>;
+        let words = if argv[1..].iter().any(|w| w.dynamic) {
+            resolved = argv[1..]
+                .iter()
+                .map(|w| match (w.dynamic, self.static_text(w)) {
+                    (true, Some(t)) => Word {
+                        text: t,
+                        dynamic: false,
+                        quoted: w.quoted,
+                        subs: w.subs.clone(),
+                        procsub: w.procsub,
+                    },
+                    _ => w.clone(),
+                })
+                .collect();
+            &resolved[..]
+        } else {
+            &argv[1..]
+        };
         let args: Vec<String> = words.iter().map(|w| w.text.clone()).collect();
         if args.iter().any(|a| a == "--help")
             && !matches!(program.as_str(), "sudo" | "env" | "xargs" | "bash" | "sh")
@@ -738,6 +1017,7 @@ impl Analyzer<'_> {
                     if w.procsub {
                         self.code_from_subs(w, text, "source");
                     } else {
+                        self.run_fetched(&w.text, "source", text);
                         let f = self.fact(&w.text);
                         self.out
                             .push(Flag::new("file.read").detail(text).paths(vec![f]));
@@ -941,7 +1221,7 @@ impl Analyzer<'_> {
                             .attr("via", format!("{program} -c")),
                     );
                 }
-                let code = code.text.clone();
+                let code = self.static_text(code).unwrap_or_else(|| code.text.clone());
                 self.run_script(&code, via, format!("{program} -c"), &Input::None, depth);
             }
             return;
@@ -950,8 +1230,8 @@ impl Analyzer<'_> {
             Some(w) if w.procsub => self.code_from_subs(w, text, program),
             Some(w) if w.text == "-" => self.stdin_shell(program, input, via, text, depth),
             Some(w) if !stdin_flag => {
-                // A script file: its content is not known here.
-                let _ = w;
+                // A script file: its content is not known here, unless it was just downloaded.
+                self.run_fetched(&w.text, program, text);
             }
             _ => self.stdin_shell(program, input, via, text, depth),
         }
@@ -1056,14 +1336,33 @@ impl Analyzer<'_> {
         };
         let _ = replace;
         let mut v = via.to_vec();
-        v.push("xargs".into());
+        v.push(if matches!(input, Input::Find(_)) {
+            "xargs (find)".into()
+        } else {
+            "xargs".into()
+        });
         if i < words.len() {
             self.exec(&words[i..], &v, &Input::None, text, &fill, depth + 1);
         }
     }
 
     fn find(&mut self, args: &[String], words: &[Word], via: &[String], text: &str, depth: usize) {
-        let roots = find_roots(args);
+        let mut roots = find_roots(args);
+        let filtered = args.iter().any(|a| {
+            matches!(
+                a.as_str(),
+                "-name" | "-iname" | "-path" | "-ipath" | "-wholename" | "-regex" | "-iregex"
+            )
+        });
+        if filtered {
+            // `find /tmp -name '*.tmp' -delete` deletes entries inside the temp dir, never
+            // the dir itself.
+            for r in &mut roots {
+                if self.fact(r).has("temp_root") {
+                    *r = format!("{}/(matches)", r.trim_end_matches('/'));
+                }
+            }
+        }
         let mut i = 0;
         while i < args.len() {
             let a = args[i].as_str();
@@ -1154,6 +1453,13 @@ impl Analyzer<'_> {
                 if ops.is_empty() && !fill.is_empty() {
                     ops = fill.to_vec();
                 }
+                // `find DIR … -exec rm {} +`, `find DIR | xargs rm`: find walks the whole tree,
+                // so the deletion is recursive whatever rm's own flags say.
+                if via.last().is_some_and(|v| {
+                    v.starts_with("find ") || v.starts_with("fd ") || v == "xargs (find)"
+                }) {
+                    recursive = true;
+                }
                 let facts = self.facts(&ops);
                 if program == "shred" && ops.iter().any(|o| is_block_device(o)) {
                     self.out.push(
@@ -1174,6 +1480,33 @@ impl Analyzer<'_> {
                 } else if !facts.is_empty() {
                     self.out
                         .push(Flag::new("file.delete").detail(text).paths(facts));
+                }
+            }
+            // `rsync -a --delete empty/ DIR` empties DIR: a recursive deletion of its content.
+            "rsync"
+                if args
+                    .iter()
+                    .any(|a| a.starts_with("--delete") || a == "--remove-source-files") =>
+            {
+                let ops: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+                if let Some(dest) = ops
+                    .last()
+                    .filter(|d| ops.len() >= 2 && egress_remote(d).is_none())
+                {
+                    let dest = dest.trim_end_matches('/');
+                    let target = if dest.is_empty() {
+                        "/".to_string()
+                    } else {
+                        format!("{dest}/*")
+                    };
+                    let mut f = self.fact(&target);
+                    f.raw = dest.to_string();
+                    self.out.push(
+                        Flag::new("shell.recursive_delete")
+                            .detail(text)
+                            .paths(vec![f])
+                            .attr("program", "rsync --delete"),
+                    );
                 }
             }
             "cd" | "pushd" => match words.iter().find(|w| !w.text.starts_with('-')) {
@@ -1234,7 +1567,14 @@ impl Analyzer<'_> {
                     && args
                         .iter()
                         .any(|a| a == "-l" || a == "--list" || a == "print" || a == "-p");
-                if !readonly {
+                // `mkfs.ext4 disk.img`, `mkswap swapfile`: formatting an image file.
+                let image_only = args.iter().any(|a| !a.starts_with('-'))
+                    && args.iter().all(|a| {
+                        a.starts_with('-')
+                            || (!a.starts_with("/dev/") && !a.contains('$') && a.contains('.'))
+                            || (p == "mkswap" && !a.starts_with("/dev/") && !a.contains('$'))
+                    });
+                if !readonly && !image_only {
                     let devs: Vec<PathFact> = args
                         .iter()
                         .filter(|a| a.starts_with("/dev/"))
@@ -1256,7 +1596,18 @@ impl Analyzer<'_> {
             _ => {}
         }
         if let Some(lang) = code::interpreter(program) {
+            match words.iter().find(|w| !w.text.starts_with('-')) {
+                // `python3 <(curl …)`: the script is another command's output.
+                Some(w) if w.procsub => self.code_from_subs(w, text, program),
+                Some(w) if code::code_source(lang, args) == code::CodeSource::Script => {
+                    self.run_fetched(&w.text, program, text);
+                }
+                _ => {}
+            }
             self.interpreter(program, lang, args, via, input, text, depth);
+        }
+        if matches!(program, "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk") {
+            self.awk(args, via, text, depth);
         }
         // Files the command reads and writes.
         let (reads, writes) = file_roles(program, args);
@@ -1292,6 +1643,9 @@ impl Analyzer<'_> {
         }
         self.out.extend(net_out);
         let _ = before;
+        if DOWNLOADERS.contains(&program) {
+            self.record_fetch(program, args, &[]);
+        }
         if !sent.is_empty() {
             let f = self.facts(&sent);
             self.out.push(Flag::new("file.read").detail(text).paths(f));
@@ -1442,10 +1796,35 @@ impl Analyzer<'_> {
                 self.out
                     .push(Flag::new("file.read").detail(text).paths(facts));
             }
-            if !f.writes.is_empty() {
-                let facts = self.facts(&f.writes);
+            let (devs, files): (Vec<String>, Vec<String>) =
+                f.writes.iter().cloned().partition(|w| is_block_device(w));
+            if !devs.is_empty() {
+                let facts = self.facts(&devs);
+                self.out.push(
+                    Flag::new("shell.disk_write")
+                        .detail(text)
+                        .attr("kind", "interpreter")
+                        .paths(facts),
+                );
+            }
+            if !files.is_empty() {
+                let facts = self.facts(&files);
                 self.out
                     .push(Flag::new("file.write").detail(text).paths(facts));
+            }
+            if f.dynamic_exec && code::fetches_code(&c) {
+                // `exec(urlopen(URL).read())`: downloaded code run in-process.
+                let hosts = code::url_hosts(&c);
+                self.out.push(
+                    Flag::new("shell.pipe_to_shell")
+                        .detail(text)
+                        .hosts(if hosts.is_empty() {
+                            vec!["(unknown)".into()]
+                        } else {
+                            hosts
+                        })
+                        .attr("via", format!("{program} code")),
+                );
             }
             if f.dynamic_exec {
                 self.out.push(
@@ -1465,6 +1844,63 @@ impl Analyzer<'_> {
                 self.exec(&words, &v, &Input::None, text, &[], depth + 1);
             }
         }
+    }
+}
+
+/// What a pipeline stage passes on when it only filters its input: content downloaded
+/// and then decoded, decompressed or copied (`tee`) is still the download.
+fn carried(out: Input, prev_in: &Input) -> Input {
+    match (&out, prev_in) {
+        (Input::Decoded(_), Input::Download(h)) => Input::Download(h.clone()),
+        (Input::Other(p), Input::Download(h))
+            if matches!(
+                p.as_str(),
+                "tee" | "cat" | "head" | "tail" | "dos2unix" | "iconv" | "col" | "cut" | "grep"
+            ) =>
+        {
+            Input::Download(h.clone())
+        }
+        _ => out,
+    }
+}
+
+/// `$(mktemp …)` without a directory of its own.
+fn is_mktemp(n: &Node) -> bool {
+    let Node::Simple(s) = n else {
+        return false;
+    };
+    s.words
+        .first()
+        .is_some_and(|w| basename(&w.text) == "mktemp")
+        && !s.words.iter().any(|w| {
+            w.dynamic || w.text == "-p" || w.text.starts_with("--tmpdir=") || w.text.contains('/')
+        })
+}
+
+/// The output of `echo`/`printf` with literal words only.
+fn literal_output(n: &Node) -> Option<String> {
+    let Node::Simple(s) = n else {
+        return None;
+    };
+    let (first, rest) = s.words.split_first()?;
+    if first.dynamic || rest.iter().any(|w| w.dynamic) || !s.redirs.is_empty() {
+        return None;
+    }
+    let args: Vec<&str> = rest.iter().map(|w| w.text.as_str()).collect();
+    match first.text.as_str() {
+        "echo" => Some(
+            args.iter()
+                .skip_while(|a| matches!(**a, "-n" | "-e" | "-E"))
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        "printf" => match args.as_slice() {
+            [fmt] if !fmt.contains('%') => Some(fmt.replace("\\n", "\n")),
+            ["%s", a] | ["%s\\n", a] => Some((*a).to_string()),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

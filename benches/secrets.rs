@@ -1,0 +1,138 @@
+//! Secret scanning and redaction in-process (issue 5's speed targets).
+//!
+//! - `secrets/typical_1MB`: 1 MB of typical tool output (build and test logs, JSON, YAML, env
+//!   dumps, git log, source code — with the words `token`, `key`, `secret`, `password` in
+//!   harmless places, and a secret every ~64 KB): `scan` alone, `scan` + `redact::apply`, and
+//!   `redact_text` (secrets and personal data). Target: under 5 ms.
+//! - `secrets/clean_100KB`: the same kind of output with no secret: `scan`, and the whole hook
+//!   call on it next to the same call on a tiny output (the difference is what the output
+//!   adds). Target: under 1 ms added.
+//!
+//! `benches/hook.rs` measures the whole post-tool call at growing sizes on a log-only output;
+//! this one is about the scanner on varied text. Run: `cargo bench --bench secrets`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use hookwarden::event::RuntimeKind;
+use hookwarden::signals::secrets;
+use hookwarden::{hook, redact};
+use serde_json::json;
+
+const LINES: &[&str] = &[
+    "   Compiling tokio v1.41.1",
+    "test auth::token::tests::refresh_token_expires ... ok",
+    "test api::keys::rotate_key_keeps_old_key_for_grace_period ... ok",
+    "warning: unused variable: `secret_name` --> src/vault.rs:88:13",
+    "2026-11-23T10:15:02.331Z INFO request completed status=200 latency_ms=12 route=/api/v1/tokens user_id=4711",
+    "2026-11-23T10:15:02.514Z WARN token refresh skipped: cache hit key=session:96bd369a ttl=3600",
+    "{\"id\": 4711, \"name\": \"widget\", \"api_key_name\": \"prod\", \"max_tokens\": 4096, \"price\": 12.5}",
+    "{\"request_id\": \"0736f5ef-7e88-499a-80cc-90c85d2a5180\", \"status\": \"ok\", \"items\": [1, 2, 3]}",
+    "  password_min_length: 12",
+    "  secret_ref: vault:kv/payments#stripe",
+    "  image: registry.example.org/payments@sha256:eaaa7b11777babe28e6133a8b19ff71cea687e0d7f05158dee95a71f76ce3d00",
+    "PATH=/usr/local/bin:/usr/bin:/bin HOME=/home/dev LANG=C.UTF-8 TERM=xterm-256color SHLVL=1",
+    "API_KEY=${API_KEY}",
+    "commit 43fc912ef59a83054ea7f6706df4d53a7dea4d80",
+    "Author: Dev Eloper <dev@users.noreply.github.com>",
+    "    fix(auth): rotate the signing key when the token store is rebuilt",
+    "    let token = store.get_token(&user).await?;",
+    "    if key.is_empty() { return Err(Error::MissingKey); }",
+    "def authenticate(username, password):",
+    "    return hmac.compare_digest(stored_hash, hash_password(password))",
+    "\"integrity\": \"sha512-3Dpl8yPLnRZ4ZaLhtOMzHpTt5M3p7+QtGvmEy8hp0lsS4ApBZE9j6zEN7ufo8phTbY0bPvuthV/ULIrMr1Fjg==\"",
+    "drwxr-xr-x  5 dev dev 4096 Nov 23 10:14 Cargo.lock  README.md  benches  src  tests",
+    "Finished `test` profile [unoptimized + debuginfo] target(s) in 4.21s; 128 passed; 0 failed",
+    "  File \"/srv/app/auth.py\", line 42, in verify_token: jwt.exceptions.ExpiredSignatureError",
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq8rQ0n1v1q4Zk3xQ9mW2vB7nR4tY8pL1sD6fG0hJ5c dev@laptop",
+];
+
+const SECRETS: &[&str] = &[
+    "export GITHUB_TOKEN=ghp_R8kXv2LmQ9wZt4YpN7cJ3bH6gF1dS5aE0uIo",
+    "aws_access_key_id = AKIAZ7QX3RTV5WMN2KPL",
+    "DATABASE_URL=postgres://app:Tq7!vR2#pL9w@db.internal:5432/app",
+    "  stripe_key: sk_live_51Hx9QzLkR4mT7vB2nW8pY3cD6fG0jK5sA1eU",
+    "Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwiaWF0IjoxNzAwMDAwMDAwfQ.Zk3xQ9mW2vB7nR4tY8pL1sD6fG0hJ5cA3eKu7",
+    "client_secret: \"Zk3xQ9mW2vB7nR4tY8pL1sD6fG0hJ5cA\"",
+];
+
+/// `size` bytes of typical tool output; with `secrets`, one secret about every 64 KB.
+fn tool_output(size: usize, with_secrets: bool) -> String {
+    let mut out = String::with_capacity(size + 256);
+    let mut i = 0usize;
+    let mut next = 1024;
+    while out.len() < size {
+        if with_secrets && out.len() >= next {
+            out.push_str(SECRETS[(next / 1024) % SECRETS.len()]);
+            out.push('\n');
+            next += 64 * 1024;
+        }
+        // A varying stride so the mix is not periodic.
+        out.push_str(LINES[(i * 7 + i / 13) % LINES.len()]);
+        out.push('\n');
+        i += 1;
+    }
+    let mut cut = size.min(out.len());
+    while !out.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    out.truncate(cut);
+    out
+}
+
+fn post_tool(output: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "session_id": "96bd369a-d05f-4c32-9b51-09d5abe75f3e",
+        "transcript_path": "/home/dev/.claude/projects/p/96bd369a.jsonl",
+        "cwd": std::env::temp_dir().display().to_string(),
+        "permission_mode": "default",
+        "hook_event_name": "PostToolUse",
+        "tool_name": "Bash",
+        "tool_input": { "command": "cargo test 2>&1", "description": "bench" },
+        "tool_response": { "stdout": output, "stderr": "", "interrupted": false, "isImage": false },
+        "tool_use_id": "toolu_bench_0002"
+    }))
+    .unwrap()
+}
+
+fn bench_typical(c: &mut Criterion) {
+    let mut g = c.benchmark_group("secrets/typical_1MB");
+    let text = tool_output(1 << 20, true);
+    let found = secrets::scan(&text);
+    assert!(
+        found.len() >= 16,
+        "the bench text holds secrets: {}",
+        found.len()
+    );
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.sample_size(20);
+    g.bench_function("scan", |b| b.iter(|| secrets::scan(black_box(&text))));
+    g.bench_function("scan_and_apply", |b| {
+        b.iter(|| {
+            let f = secrets::scan(black_box(&text));
+            redact::apply(&text, &f)
+        })
+    });
+    g.bench_function("redact_text_with_pii", |b| {
+        b.iter(|| redact::redact_text(black_box(&text)))
+    });
+    g.finish();
+}
+
+fn bench_clean(c: &mut Criterion) {
+    let mut g = c.benchmark_group("secrets/clean_100KB");
+    let text = tool_output(100 * 1024, false);
+    assert!(secrets::scan(&text).is_empty(), "the clean text is clean");
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.sample_size(50);
+    g.bench_function("scan", |b| b.iter(|| secrets::scan(black_box(&text))));
+    for (label, out) in [("tiny", "ok\n".to_string()), ("100KB", text.clone())] {
+        let input = post_tool(&out);
+        g.bench_with_input(BenchmarkId::new("hook_handle", label), &input, |b, i| {
+            b.iter(|| hook::handle(black_box(i), Some(RuntimeKind::Claude), false))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_typical, bench_clean);
+criterion_main!(benches);

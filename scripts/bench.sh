@@ -1,122 +1,164 @@
 #!/usr/bin/env bash
 # Whole-process benchmark: runs the release hookwarden binary as a runtime does — a fresh
 # process per event, the event JSON written to its stdin — interleaved with a floor (a process
-# that only reads stdin) and, in the same run, the tools a user would pick instead.
+# that only reads stdin) and, in the same run, the hooks a user would pick instead.
 #
-# Usage: scripts/bench.sh [--rounds N] [--no-build] [--peers DIR] [--out DIR]
-#   --rounds N   calls per case (default 200; every case runs once per round, interleaved)
+# Usage: scripts/bench.sh [--rounds N] [--no-build] [--peers DIR] [--out DIR] [--md FILE]
+#   --rounds N   calls per case (default 300; every case runs once per round, interleaved)
 #   --no-build   use the existing target/release/hookwarden
 #   --peers DIR  where peer hooks are installed (DIR/bin/dcg, DIR/bin/rippy);
 #                default $HW_PEERS or /tmp/hw-peers. Missing peers are skipped, with a note.
-#   --out DIR    work dir for payloads and results (default: a fresh temp dir)
+#   --out DIR    work dir for payloads and raw results (default: a fresh temp dir)
+#   --md FILE    also write the results section to FILE. If FILE holds the lines
+#                `<!-- bench:results:begin -->` and `<!-- bench:results:end -->`, only the
+#                text between them is replaced (so `--md BENCHMARKS.md` regenerates its
+#                results); otherwise FILE is overwritten with the section.
 #
-# Needs: cargo, rustc, python3 (payload generation). Optional: node, peers.
-# Install the peers outside the repo, e.g. (low priority, one job, so other builds go on):
+# Needs: cargo, rustc, python3 (payload generation). Optional: node, the peers.
+# Peers are installed outside the repo, e.g. (low priority, one job, so other builds go on):
 #   nice -n 19 cargo install --locked -j 1 --root /tmp/hw-peers rippy-cli
 #   nice -n 19 cargo install --locked -j 1 --root /tmp/hw-peers destructive_command_guard
-# The hook's audit log and data dir point into the work dir: a run never touches the user's.
+# Every hook runs with HOME and hookwarden's config, data and audit paths inside the work dir:
+# a run never reads or touches the user's own configuration or logs.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ROUNDS=200
+ROUNDS=300
 BUILD=1
 PEERS="${HW_PEERS:-/tmp/hw-peers}"
 OUT=""
+MD=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) ROUNDS="$2"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --peers) PEERS="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --md) MD="$2"; shift 2 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 [ -n "$OUT" ] || OUT="$(mktemp -d "${TMPDIR:-/tmp}/hookwarden-bench.XXXXXX")"
-mkdir -p "$OUT/home" "$OUT/data" "$OUT/project"
+OUT="$(mkdir -p "$OUT" && cd "$OUT" && pwd)"
+mkdir -p "$OUT/home" "$OUT/data" "$OUT/project/.git"
 # A project for the events to happen in: a git checkout, as an agent's cwd usually is.
-mkdir -p "$OUT/project/.git" && echo "ref: refs/heads/main" > "$OUT/project/.git/HEAD"
+echo "ref: refs/heads/main" > "$OUT/project/.git/HEAD"
 
 if [ "$BUILD" = 1 ]; then
-  (cd "$ROOT" && cargo build --release --quiet)
+  (cd "$ROOT" && cargo build --release --quiet --bin hookwarden)
 fi
 HW="$ROOT/target/release/hookwarden"
 [ -x "$HW" ] || { echo "bench.sh: $HW missing (run without --no-build)" >&2; exit 1; }
 
-# The floor and the runner: plain rustc, no dependencies, same flags as a release build.
+# The floor and the runner: plain rustc, no dependencies, optimized like a release build.
 rustc -O -C panic=abort -C strip=symbols "$ROOT/scripts/floor/floor.rs" -o "$OUT/floor"
 rustc -O "$ROOT/scripts/bench/runner.rs" -o "$OUT/runner"
 
-# Payloads: the real runtime payloads in tests/fixtures, with the command / output replaced.
-python3 - "$ROOT/tests/fixtures" "$OUT" <<'PY'
-import json, sys, os
+# Payloads: the real Claude Code payloads in tests/fixtures (the shape every peer reads),
+# with the command, output or prompt replaced; and a generated 500-rule user policy.
+python3 - "$ROOT/tests/fixtures/claude" "$OUT" <<'PY'
+import json, os, sys
 fx, out = sys.argv[1], sys.argv[2]
-cwd = os.path.join(out, "project")
 
-def load(rt, name):
-    with open(os.path.join(fx, rt, name)) as f:
+def load(name):
+    with open(os.path.join(fx, name)) as f:
         ev = json.load(f)
-    ev["cwd"] = cwd
+    ev["cwd"] = os.path.join(out, "project")
+    ev["session_id"] = "bench-session-0001"
     return ev
 
-def output(size):
-    lines = [
-        "   Compiling serde_json v1.0.140",
-        "test policy::eval::tests::strictest_effect_wins ... ok",
-        "warning: unused variable: `ctx` --> src/signals/paths.rs:42:9",
-        "2026-11-23T10:15:02.331Z INFO request completed status=200 latency_ms=12 route=/api/v1/items",
-        "{\"id\": 4711, \"name\": \"widget\", \"tags\": [\"a\", \"b\"], \"price\": 12.5, \"Active\": true}",
-        "drwxr-xr-x  5 dev dev 4096 Nov 23 10:14 Cargo.lock  README.md  benches  src  tests",
-    ]
-    secrets = [
-        "export GITHUB_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789",
-        "aws_access_key_id = AKIAIOSFODNN7EXAMPL3",
-        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtz\n-----END OPENSSH PRIVATE KEY-----",
-    ]
+def save(name, ev):
+    with open(os.path.join(out, name + ".json"), "w") as f:
+        json.dump(ev, f)
+
+LINES = [
+    "   Compiling serde_json v1.0.140",
+    "   Compiling hookwarden v0.1.0 (/home/dev/src/hookwarden)",
+    "test policy::eval::tests::strictest_effect_wins ... ok",
+    "test runtime::codex::tests::apply_patch_paths ... ok",
+    "warning: unused variable: `ctx` --> src/signals/paths.rs:42:9",
+    "2026-11-23T10:15:02.331Z INFO request completed status=200 latency_ms=12 route=/api/v1/items",
+    "{\"id\": 4711, \"name\": \"widget\", \"tags\": [\"a\", \"b\"], \"price\": 12.5, \"active\": true}",
+    "drwxr-xr-x  5 dev dev 4096 Nov 23 10:14 Cargo.lock  README.md  benches  src  tests",
+    "Finished `test` profile [unoptimized + debuginfo] target(s) in 4.21s; all 128 tests passed",
+]
+SECRETS = [
+    "export GITHUB_TOKEN=ghp_R8kXv2LmQ9wZt4YpN7cJ3bH6gF1dS5aE0uIo",
+    "aws_access_key_id = AKIAQ3EGUWXR7NFZ4KPD",
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtz\nc2gtZWQyNTUxOQAAACBbZXhhbXBsZWtleWZvcmJlbmNobWFya2luZ29ubHkAAAAA\n-----END OPENSSH PRIVATE KEY-----",
+]
+
+def output(size, secrets):
     parts, n, i = [], 0, 0
     while n < size:
-        line = lines[i % len(lines)] if i % 400 != 200 else secrets[(i // 400) % len(secrets)]
+        if secrets and i % 500 == 250:
+            line = SECRETS[(i // 500) % len(SECRETS)]
+        else:
+            line = LINES[i % len(LINES)]
         parts.append(line); n += len(line) + 1; i += 1
     return "\n".join(parts)[:size]
 
-big = output(100 * 1024)
-pre = {"claude": "PreToolUse_Bash.json", "codex": "PreToolUse_Bash.json",
-       "gemini": "BeforeTool_run_shell_command.json"}
-post = {"claude": "PostToolUse_Bash.json", "codex": "PostToolUse_Bash.json",
-        "gemini": "AfterTool_run_shell_command.json"}
-for rt in ("claude", "codex", "gemini"):
-    for ev_name, cmd in (("git_status", "git status"), ("rm_rf_root", "rm -rf /")):
-        ev = load(rt, pre[rt])
-        ev["tool_input"]["command"] = cmd
-        with open(os.path.join(out, f"{rt}-{ev_name}.json"), "w") as f:
-            json.dump(ev, f)
-    ev = load(rt, post[rt])
+for name, cmd in (("pre_short", "git status"), ("pre_deny", "rm -rf /")):
+    ev = load("PreToolUse_Bash.json")
+    ev["tool_input"]["command"] = cmd
+    save(name, ev)
+for name, secrets in (("post_100k_clean", False), ("post_100k_secret", True)):
+    ev = load("PostToolUse_Bash.json")
     ev["tool_input"]["command"] = "cargo test 2>&1"
-    if rt == "claude":
-        ev["tool_response"]["stdout"] = big
-    elif rt == "codex":
-        ev["tool_response"] = big
+    ev["tool_response"]["stdout"] = output(100 * 1024, secrets)
+    save(name, ev)
+ev = load("UserPromptSubmit.json")
+ev["prompt"] = "Refactor the argument parser into its own module, keep the public API, and run the tests."
+save("prompt", ev)
+
+# A 500-rule user policy of the kinds people write, on every boundary.
+rules = []
+for i in range(500):
+    k = i % 5
+    if k == 0:
+        body = f'boundary = "tool_request"\neffect = "deny"\nrisk = 70\nwhen = {{ program = ["tool{i}", "tool{i}-cli"], args_any = ["--danger-{i}"] }}\n'
+    elif k == 1:
+        body = f'boundary = "tool_request"\neffect = "ask"\nwhen = {{ flag = "file.read", path_glob = "/srv/data{i}/**" }}\n'
+    elif k == 2:
+        body = f'boundary = "tool_request"\neffect = "alert"\nwhen = {{ program = "curl", args_any = ["-X{i}"] }}\n'
+    elif k == 3:
+        body = f'boundary = "tool_output"\neffect = "alert"\nwhen = {{ text_regex = "internal-marker-{i}\\\\b" }}\n'
     else:
-        ev["tool_response"]["llmContent"] = big
-        ev["tool_response"]["returnDisplay"] = big
-    with open(os.path.join(out, f"{rt}-post_100k.json"), "w") as f:
-        json.dump(ev, f)
+        body = f'boundary = "prompt"\neffect = "alert"\nwhen = {{ text_regex = "(?i)project-codename-{i}" }}\n'
+    rules.append(f'[[rule]]\nid = "bench.rule-{i}"\ndescription = "Generated rule {i}."\nreason = "Rule {i} matched."\n{body}')
+with open(os.path.join(out, "policy-500.toml"), "w") as f:
+    f.write('[policy]\nname = "bench-500"\nversion = "1.0.0"\n\n' + "\n".join(rules))
 PY
 
+# Recorded before HOME moves (rustup finds its toolchains through HOME).
+RUSTC_VERSION="$(rustc -V)"
 export HOME="$OUT/home"
 export HOOKWARDEN_AUDIT="$OUT/data/audit.jsonl"
 export HOOKWARDEN_DATA_DIR="$OUT/data"
 export HOOKWARDEN_CONFIG_DIR="$OUT/home/.config/hookwarden"
+export HOOKWARDEN_ORG_POLICY="$OUT/no-org-policy.toml"
+export HOOKWARDEN_USER_POLICY="$OUT/no-user-policy.toml"
+
+# The 500-rule policy must load: a broken one would make every answer a fail-closed denial.
+if ! "$HW" policy validate "$OUT/policy-500.toml" > "$OUT/policy-500.validate" 2>&1; then
+  echo "bench.sh: the generated 500-rule policy does not validate:" >&2
+  cat "$OUT/policy-500.validate" >&2
+  exit 1
+fi
 
 DCG="$PEERS/bin/dcg"
 RIPPY="$PEERS/bin/rippy"
 NODE="$(command -v node || true)"
 # The interpreter itself, not a version-manager shim (pyenv's adds a shell script per call).
 PY="$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null || true)"
+# Decided once, so the cases, the notes and the verdicts agree even if a peer appears mid-run.
+HAVE_DCG=0; [ -x "$DCG" ] && HAVE_DCG=1
+HAVE_RIPPY=0; [ -x "$RIPPY" ] && HAVE_RIPPY=1
 notes=()
-[ -x "$DCG" ] || notes+=("destructive_command_guard not found at $DCG: skipped")
-[ -x "$RIPPY" ] || notes+=("rippy not found at $RIPPY: skipped")
-[ -n "$NODE" ] || notes+=("node not found: the Node floor is skipped")
+[ "$HAVE_DCG" = 1 ] || notes+=("destructive_command_guard (dcg) not found at $DCG: skipped, so the dcg comparison is missing from this run")
+[ "$HAVE_RIPPY" = 1 ] || notes+=("rippy not found at $RIPPY: skipped")
+[ -n "$NODE" ] || notes+=("node not found: the minimal Node hook is skipped")
 
 SPEC="$OUT/spec.tsv"
 : > "$SPEC"
@@ -127,58 +169,109 @@ add() { # event tool payload argv...
   for a in "$@"; do line="$line$T$a"; done
   echo "$line" >> "$SPEC"
 }
-for rt in claude codex gemini; do
-  for ev in git_status rm_rf_root post_100k; do
-    p="$OUT/$rt-$ev.json"
-    e="$rt/$ev"
-    add "$e" floor "$p" "$OUT/floor"
-    add "$e" hookwarden "$p" "$HW" hook --runtime "$rt"
-    # Peers check commands only (pre-tool); dcg reads Claude-style payloads for every runtime.
-    if [ "$ev" != post_100k ]; then
-      [ -x "$DCG" ] && add "$e" dcg "$p" "$DCG"
-      [ -x "$RIPPY" ] && add "$e" rippy "$p" "$RIPPY" --mode "$rt"
-    fi
-    # The ecosystems' own floors, once per event kind (they cost the same on every runtime).
-    if [ "$rt" = claude ]; then
-      [ -n "$NODE" ] && add "$e" node-floor "$p" "$NODE" "$ROOT/scripts/floor/floor.js"
-      [ -n "$PY" ] && add "$e" python-floor "$p" "$PY" "$ROOT/scripts/floor/floor.py"
-    fi
-  done
+EVENTS="pre_short pre_deny post_100k_clean post_100k_secret prompt"
+for ev in $EVENTS; do
+  p="$OUT/$ev.json"
+  add "$ev" floor "$p" "$OUT/floor"
+  add "$ev" "hookwarden" "$p" "$HW" hook --runtime claude
+  add "$ev" "hookwarden (500 rules)" "$p" "env:HOOKWARDEN_USER_POLICY=$OUT/policy-500.toml" "$HW" hook --runtime claude
+  # dcg and rippy are pre-tool hooks (their installers register PreToolUse only), invoked as
+  # their docs register them: dcg with no arguments, rippy with its mode.
+  case "$ev" in
+    pre_*)
+      [ "$HAVE_DCG" = 1 ] && add "$ev" dcg "$p" "$DCG"
+      [ "$HAVE_RIPPY" = 1 ] && add "$ev" rippy "$p" "$RIPPY" --mode claude
+      ;;
+  esac
+  # The least a hook written in Node or Python costs: start, read stdin, parse, answer.
+  [ -n "$NODE" ] && add "$ev" "node (minimal hook)" "$p" "$NODE" "$ROOT/scripts/floor/floor.js"
+  [ -n "$PY" ] && add "$ev" "python (minimal hook)" "$p" "$PY" "$ROOT/scripts/floor/floor.py"
 done
 
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "bench.sh: $(grep -c . "$SPEC") cases x $ROUNDS rounds, interleaved; work dir $OUT" >&2
 (cd "$OUT/project" && "$OUT/runner" "$SPEC" "$ROUNDS" 5) > "$OUT/results.tsv"
+LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-# Report: machine, then one table (times in ms), ratios to the floor of the same event and
-# hookwarden's speed-up over each peer on the same event.
-{
-  echo "## Run $(date -u +%Y-%m-%dT%H:%MZ)"
+# The results section: machine, then one table per event (times in ms), ratios to the
+# floor of the same event, hookwarden's speed-up over each peer, and the targets.
+report() {
+  echo "Run $(date -u +%Y-%m-%dT%H:%MZ), \`scripts/bench.sh --rounds $ROUNDS\`:"
   echo
-  echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "- hookwarden $("$HW" --version 2>/dev/null | head -1 || echo '?') ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')), rustc $(rustc --version | cut -d' ' -f2)"
-  [ -x "$DCG" ] && echo "- dcg: $("$DCG" --version 2>/dev/null | head -1 || echo '?')"
-  [ -x "$RIPPY" ] && echo "- rippy: $("$RIPPY" --version 2>/dev/null | head -1 || echo '?')"
+  echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r)"
+  echo "- load average (1/5/15 min): $LOAD_START at start, $LOAD_END at end"
+  echo "- hookwarden $("$HW" --version 2>/dev/null | head -1 | awk '{print $NF}') ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')), $RUSTC_VERSION"
+  [ "$HAVE_DCG" = 1 ] && echo "- dcg $("$DCG" --version 2>/dev/null | head -1 | awk '{print $NF}')"
+  [ "$HAVE_RIPPY" = 1 ] && echo "- rippy $("$RIPPY" --version 2>/dev/null | head -1 | awk '{print $NF}')"
   [ -n "$NODE" ] && echo "- node $("$NODE" --version)"
   [ -n "$PY" ] && echo "- $("$PY" --version 2>&1)"
-  echo "- $ROUNDS calls per case, every case once per round (order rotating), fresh process per call, payload piped to stdin"
+  echo "- $ROUNDS calls per case after 5 warm-up calls; every case once per round, in an order that rotates each round; a fresh process per call, the payload piped to its stdin, timed from spawn to exit"
   for n in "${notes[@]}"; do echo "- note: $n"; done
   echo
-  echo "| event | tool | median ms | p95 ms | min ms | x floor (median) | answer |"
-  echo "|---|---|---:|---:|---:|---:|---|"
-  awk -F'\t' '{ printf "| %s | %s | %.3f | %.3f | %.3f | %.2f | %s (exit %s) |\n", $1, $2, $3/1000, $4/1000, $5/1000, $7, $9, $8 }' "$OUT/results.tsv"
+  # Under load, scheduling delays swamp the medians (the floor's median far above its
+  # minimum); the minimum is then the better estimate of what a call itself costs.
+  awk -v cores="$(nproc)" -v load="$LOAD_END" 'BEGIN { split(load, l, " "); if (l[1] > cores / 2) printf "- warning: the machine was busy (load %s on %d cores): medians and p95 include time spent waiting for a CPU; compare the min columns, and rerun on a quiet machine for the medians\n", l[1], cores }'
   echo
-  echo "| event | hookwarden vs dcg (median) | hookwarden vs rippy (median) |"
-  echo "|---|---:|---:|"
+  echo "| event | hook | median ms | p95 ms | min ms | median / floor | min / floor min | answer |"
+  echo "|---|---|---:|---:|---:|---:|---:|---|"
   awk -F'\t' '
-    $2=="hookwarden" { hw[$1]=$3; order[++n]=$1 }
-    $2=="dcg" { dcg[$1]=$3 }
-    $2=="rippy" { rip[$1]=$3 }
+    { row[NR]=$0; if ($2=="floor") fmin[$1]=$5 }
+    END { for (i=1; i<=NR; i++) { split(row[i], f, "\t")
+      printf "| %s | %s | %.2f | %.2f | %.2f | %.2fx | %.2fx | %s |\n", f[1], f[2], f[3]/1000, f[4]/1000, f[5]/1000, f[7], (fmin[f[1]] > 0 ? f[5]/fmin[f[1]] : 0), f[9] } }' "$OUT/results.tsv"
+  echo
+  echo "hookwarden (embedded default policy) against the others on the same events, median over median (min over min):"
+  echo
+  echo "| event | vs dcg | vs rippy | vs node (minimal) | vs python (minimal) |"
+  echo "|---|---:|---:|---:|---:|"
+  awk -F'\t' '
+    $2=="hookwarden" { hw[$1]=$3; hwmin[$1]=$5; order[++n]=$1 }
+    { t[$1 "|" $2]=$3; m[$1 "|" $2]=$5 }
+    function cell(e, tool) { return ((e "|" tool) in t) ? sprintf("%.1fx (%.1fx)", t[e "|" tool]/hw[e], m[e "|" tool]/hwmin[e]) : "n/a" }
     END {
       for (i=1; i<=n; i++) { e=order[i]
-        a = (e in dcg) ? sprintf("%.1fx faster", dcg[e]/hw[e]) : "n/a"
-        b = (e in rip) ? sprintf("%.1fx faster", rip[e]/hw[e]) : "n/a"
-        printf "| %s | %s | %s |\n", e, a, b }
+        printf "| %s | %s | %s | %s | %s |\n", e, cell(e, "dcg"), cell(e, "rippy"), cell(e, "node (minimal hook)"), cell(e, "python (minimal hook)") }
     }' "$OUT/results.tsv"
-} | tee "$OUT/report.md"
-echo >&2
+  echo
+  echo "Targets (issue 9):"
+  echo
+  awk -F'\t' -v dcg_present="$HAVE_DCG" '
+    { t[$1 "|" $2]=$3; r[$1 "|" $2]=$7; m[$1 "|" $2]=$5 }
+    function verdict(ok) { return ok ? "met" : "MISSED" }
+    END {
+      a=r["pre_short|hookwarden"]; b=r["pre_deny|hookwarden"]
+      printf "- pre-tool within 1.5x of the floor (medians): %.2fx (git status), %.2fx (rm -rf /): %s (min over min: %.2fx, %.2fx)\n", a, b, verdict(a<=1.5 && b<=1.5), m["pre_short|hookwarden"]/m["pre_short|floor"], m["pre_deny|hookwarden"]/m["pre_deny|floor"]
+      c=r["post_100k_clean|hookwarden"]
+      printf "- post-tool with 100 KB of output within 3x of the floor (medians): %.2fx: %s (min over min: %.2fx)\n", c, verdict(c<=3), m["post_100k_clean|hookwarden"]/m["post_100k_clean|floor"]
+      if (dcg_present == 1) {
+        s1=t["pre_short|dcg"]/t["pre_short|hookwarden"]; s2=t["pre_deny|dcg"]/t["pre_deny|hookwarden"]
+        printf "- at least 10x faster than dcg on the same events: %.1fx (git status), %.1fx (rm -rf /): %s\n", s1, s2, verdict(s1>=10 && s2>=10)
+        printf "  (min over min: %.1fx, %.1fx)\n", m["pre_short|dcg"]/m["pre_short|hookwarden"], m["pre_deny|dcg"]/m["pre_deny|hookwarden"]
+      } else {
+        printf "- at least 10x faster than dcg: not measured in this run (dcg not installed)\n"
+      }
+      d=r["pre_short|hookwarden (500 rules)"]
+      printf "- with a 500-rule user policy, pre-tool: %.2fx the floor\n", d
+    }' "$OUT/results.tsv"
+}
+report > "$OUT/report.md"
+cat "$OUT/report.md"
+
+if [ -n "$MD" ]; then
+  begin='<!-- bench:results:begin -->'
+  end='<!-- bench:results:end -->'
+  if [ -f "$MD" ] && grep -qF "$begin" "$MD" && grep -qF "$end" "$MD"; then
+    python3 - "$MD" "$OUT/report.md" "$begin" "$end" <<'PY'
+import sys
+path, report, begin, end = sys.argv[1:5]
+text = open(path).read()
+head, rest = text.split(begin, 1)
+_, tail = rest.split(end, 1)
+body = open(report).read().rstrip("\n")
+open(path, "w").write(f"{head}{begin}\n{body}\n{end}{tail}")
+PY
+  else
+    cp "$OUT/report.md" "$MD"
+  fi
+  echo "bench.sh: results written to $MD" >&2
+fi
 echo "bench.sh: report in $OUT/report.md, raw figures in $OUT/results.tsv" >&2

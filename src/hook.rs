@@ -67,8 +67,18 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
         eval::ProcessEnv::new(ctx.project_root.clone()),
         ctx.project_root.clone(),
     );
+    // Signals first: the policy is then loaded with only the rules this event's boundary and
+    // flags can match (see `policy::cache`).
+    let flags = run_signals(&ev, &ctx);
+    let flag_names: Vec<&str> = flags.iter().map(|f| f.name.as_str()).collect();
     // A session keeps the policy it started with (see `policy::pin`).
-    let loaded = policy::pin::load_for_session(&ev.session_id, &ctx.cwd, &ctx.project_root);
+    let loaded = policy::pin::load_for_event(
+        &ev.session_id,
+        &ctx.cwd,
+        &ctx.project_root,
+        Some(ev.boundary),
+        Some(&flag_names),
+    );
     let pin_state = loaded.as_ref().map(|(_, s)| *s).ok();
     let (policy, policy_error) = match loaded.map(|(p, _)| p) {
         Ok(p) => (p, None),
@@ -81,7 +91,7 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
             (fallback, Some(e.to_string()))
         }
     };
-    let (decision, flags) = decide(&policy, &ev, &ctx, &env, policy_error.as_deref());
+    let decision = decide_with_flags(&policy, &ev, &flags, &env, policy_error.as_deref());
     // Approvals, escalation and alerts (issue 7).
     let decision = crate::state::after_decision(&policy, &ev, decision, &env);
     let answer = adapter.render(&ev, &decision);
@@ -119,12 +129,29 @@ pub fn decide(
     env: &dyn eval::EvalEnv,
     policy_error: Option<&str>,
 ) -> (Decision, Vec<Flag>) {
-    let flags = if ev.boundary == Boundary::Other {
+    let flags = run_signals(ev, ctx);
+    let d = decide_with_flags(policy, ev, &flags, env, policy_error);
+    (d, flags)
+}
+
+/// The flags of an event: none for events outside the four boundaries.
+fn run_signals(ev: &Event, ctx: &Context) -> Vec<Flag> {
+    if ev.boundary == Boundary::Other {
         Vec::new()
     } else {
         signals::run(ev, ctx)
-    };
-    let mut d = eval::evaluate(policy, ev, &flags, env);
+    }
+}
+
+/// [`decide`] with the event's flags already raised.
+pub fn decide_with_flags(
+    policy: &CompiledPolicy,
+    ev: &Event,
+    flags: &[Flag],
+    env: &dyn eval::EvalEnv,
+    policy_error: Option<&str>,
+) -> Decision {
+    let mut d = eval::evaluate(policy, ev, flags, env);
     if let Some(err) = policy_error {
         d.errors.push(format!("policy file is broken: {err}"));
         if ev.boundary == Boundary::ToolRequest {
@@ -148,7 +175,7 @@ pub fn decide(
             d.errors = errors;
         }
     }
-    (d, flags)
+    d
 }
 
 /// The audit record for a decision.

@@ -8,7 +8,8 @@
 //!
 //! Usage: runner SPEC ROUNDS WARMUP
 //! SPEC is a tab-separated file, one case a line: `event<TAB>tool<TAB>payload<TAB>argv...`
-//! (argv split on tabs). The case whose tool is `floor` is the reference of its event.
+//! (argv split on tabs; leading `env:KEY=VALUE` fields set variables for that case only, so
+//! no wrapper process is timed). The case whose tool is `floor` is the reference of its event.
 //! Prints one tab-separated line per case:
 //! `event tool median_us p95_us min_us mean_us ratio_median exit answer`.
 
@@ -21,6 +22,7 @@ struct Case {
     tool: String,
     payload: Vec<u8>,
     argv: Vec<String>,
+    env: Vec<(String, String)>,
     samples: Vec<u128>,
     exit: i32,
     answer: String,
@@ -28,10 +30,15 @@ struct Case {
 
 /// One call: spawn, feed stdin from a thread (a child may answer before reading it all),
 /// read stdout to the end, wait. Returns (elapsed µs, exit code, stdout).
-fn call(argv: &[String], payload: &[u8]) -> std::io::Result<(u128, i32, Vec<u8>)> {
+fn call(
+    argv: &[String],
+    env: &[(String, String)],
+    payload: &[u8],
+) -> std::io::Result<(u128, i32, Vec<u8>)> {
     let start = Instant::now();
     let mut child = Command::new(&argv[0])
         .args(&argv[1..])
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -62,9 +69,12 @@ fn percentile(sorted: &[u128], p: f64) -> u128 {
 }
 
 /// A short, one-line summary of an answer, so the report shows what each tool decided.
-fn summarize(out: &[u8]) -> String {
+fn summarize(out: &[u8], exit: i32) -> String {
     let s = String::from_utf8_lossy(out);
     let s = s.trim();
+    if s.contains("updatedToolOutput") || s.contains("[REDACTED") {
+        return "redacted".into();
+    }
     for key in ["\"permissionDecision\":\"", "\"decision\":\"", "\"decision\": \""] {
         if let Some(i) = s.find(key) {
             let rest = &s[i + key.len()..];
@@ -72,8 +82,12 @@ fn summarize(out: &[u8]) -> String {
             return v;
         }
     }
-    if s.is_empty() {
-        return "(empty)".into();
+    if s.is_empty() || s == "{}" {
+        return match exit {
+            0 => "allow (no output)".into(),
+            2 => "block (exit 2)".into(),
+            _ => "(no output)".into(),
+        };
     }
     let mut short: String = s.chars().take(24).collect();
     short = short.replace(['\t', '\n'], " ");
@@ -102,11 +116,23 @@ fn main() {
                 continue;
             }
         };
+        let mut env = Vec::new();
+        let mut argv = Vec::new();
+        for a in &f[3..] {
+            match a.strip_prefix("env:").and_then(|kv| kv.split_once('=')) {
+                Some((k, v)) if argv.is_empty() => env.push((k.to_string(), v.to_string())),
+                _ => argv.push(a.to_string()),
+            }
+        }
+        if argv.is_empty() {
+            continue;
+        }
         cases.push(Case {
             event: f[0].into(),
             tool: f[1].into(),
             payload,
-            argv: f[3..].iter().map(|s| s.to_string()).collect(),
+            argv,
+            env,
             samples: Vec::with_capacity(rounds),
             exit: 0,
             answer: String::new(),
@@ -115,9 +141,12 @@ fn main() {
     // Warm-up rounds (page cache, dynamic loader) and the answer each tool gives.
     for _ in 0..warmup {
         for c in cases.iter_mut() {
-            if let Ok((_, code, out)) = call(&c.argv, &c.payload) {
-                c.exit = code;
-                c.answer = summarize(&out);
+            match call(&c.argv, &c.env, &c.payload) {
+                Ok((_, code, out)) => {
+                    c.exit = code;
+                    c.answer = summarize(&out, code);
+                }
+                Err(e) => eprintln!("runner: {}: {e}", c.argv[0]),
             }
         }
     }
@@ -125,7 +154,7 @@ fn main() {
     for r in 0..rounds {
         for k in 0..n {
             let c = &mut cases[(k + r) % n];
-            match call(&c.argv, &c.payload) {
+            match call(&c.argv, &c.env, &c.payload) {
                 Ok((us, _, _)) => c.samples.push(us),
                 Err(e) => {
                     eprintln!("runner: {}: {e}", c.argv[0]);

@@ -4,6 +4,7 @@
 //! rules indexed, version hashed), built once per hook call and cheap to evaluate.
 
 pub mod activation;
+pub mod cache;
 pub mod coverage;
 pub mod draft;
 pub mod eval;
@@ -98,7 +99,7 @@ pub struct Layer {
     pub file: PolicyFile,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CompiledRule {
     pub rule: Rule,
     pub scope: String,
@@ -109,7 +110,8 @@ pub struct CompiledRule {
     pub mode: Mode,
 }
 
-#[derive(Debug, Clone, Default)]
+/// Serializable for the hook's compiled-policy cache ([`cache`]), which leaves out `tests`.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct CompiledPolicy {
     pub rules: Vec<CompiledRule>,
     pub lists: BTreeMap<String, Vec<String>>,
@@ -119,6 +121,7 @@ pub struct CompiledPolicy {
     pub version: String,
     /// name@version per layer, for display.
     pub layers: Vec<(String, String, String)>,
+    #[serde(skip)]
     pub tests: Vec<(String, model::PolicyTest)>,
     /// Problems found while merging (a shadowing attempt, ...), shown by `policy show` and `check`.
     pub warnings: Vec<String>,
@@ -246,7 +249,12 @@ impl Locations {
 /// Reads every existing layer. A file that does not exist is no layer; one that cannot be
 /// read or parsed is an error (the caller fails closed).
 pub fn load_layers(loc: &Locations) -> Result<Vec<Layer>, PolicyError> {
-    let mut layers = Vec::new();
+    layers_from_texts(read_layer_texts(loc)?)
+}
+
+/// The text of every existing policy file, as `(scope, origin, text)`, unparsed.
+pub fn read_layer_texts(loc: &Locations) -> Result<Vec<(Scope, String, String)>, PolicyError> {
+    let mut texts = Vec::new();
     for (scope, path) in [
         (Scope::Org, &loc.org),
         (Scope::User, &loc.user),
@@ -263,7 +271,17 @@ pub fn load_layers(loc: &Locations) -> Result<Vec<Layer>, PolicyError> {
                 })
             }
         };
-        layers.push(parse_layer(scope, &path.display().to_string(), text)?);
+        texts.push((scope, path.display().to_string(), text));
+    }
+    Ok(texts)
+}
+
+/// Parses texts from [`read_layer_texts`] into layers, with the embedded default first unless
+/// an org or user policy opts out of it.
+pub fn layers_from_texts(texts: Vec<(Scope, String, String)>) -> Result<Vec<Layer>, PolicyError> {
+    let mut layers = Vec::new();
+    for (scope, origin, text) in texts {
+        layers.push(parse_layer(scope, &origin, text)?);
     }
     let keep_default = layers
         .iter()

@@ -105,6 +105,11 @@ fn fresh(path: &Path) -> bool {
 }
 
 fn read_pinned(pin_path: &Path) -> Option<Vec<Layer>> {
+    read_set(&read_pin(pin_path)?)
+}
+
+/// The layer set a fresh, well-formed pin names.
+fn read_pin(pin_path: &Path) -> Option<String> {
     if !fresh(pin_path) {
         return None;
     }
@@ -112,10 +117,14 @@ fn read_pinned(pin_path: &Path) -> Option<Vec<Layer>> {
     if pin.set.len() != 64 || !pin.set.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
-    let set_path = sets_dir()?.join(format!("{}.json", pin.set));
+    Some(pin.set)
+}
+
+fn read_set(set: &str) -> Option<Vec<Layer>> {
+    let set_path = sets_dir()?.join(format!("{set}.json"));
     let bytes = std::fs::read(set_path).ok()?;
     // Content-addressed: a set that does not hash to its name is damaged, not used.
-    if super::store::content_hash(&String::from_utf8_lossy(&bytes)) != pin.set {
+    if super::store::content_hash(&String::from_utf8_lossy(&bytes)) != set {
         return None;
     }
     let set: LayerSet = serde_json::from_slice(&bytes).ok()?;
@@ -132,16 +141,43 @@ pub fn load_for_session(
     cwd: &Path,
     project_root: &Path,
 ) -> Result<(CompiledPolicy, PinState), PolicyError> {
+    load_for_event(session, cwd, project_root, None, None)
+}
+
+/// [`load_for_session`] for one event: with `boundary`, the policy holds only the rules that
+/// can match an event of that boundary; with `flags` (the names of the flags the event
+/// raised), a cached policy also leaves out rules that need other flags. Compiled policies
+/// come from [`super::cache`], keyed by the pinned layer set (or the files' contents when
+/// nothing is pinned).
+pub fn load_for_event(
+    session: &str,
+    cwd: &Path,
+    project_root: &Path,
+    boundary: Option<crate::event::Boundary>,
+    flags: Option<&[&str]>,
+) -> Result<(CompiledPolicy, PinState), PolicyError> {
     let loc = Locations::discover(cwd, project_root);
     if !enabled() || session.is_empty() {
-        return Ok((compile(&load_layers(&loc)?)?, PinState::Off));
+        return Ok((
+            super::cache::load_current(&loc, boundary, flags)?,
+            PinState::Off,
+        ));
     }
     let Some(pin) = pin_path(session, &loc) else {
-        return Ok((compile(&load_layers(&loc)?)?, PinState::Off));
+        return Ok((
+            super::cache::load_current(&loc, boundary, flags)?,
+            PinState::Off,
+        ));
     };
-    if let Some(layers) = read_pinned(&pin) {
-        if let Ok(c) = compile(&layers) {
+    if let Some(set) = read_pin(&pin) {
+        if let Some(c) = super::cache::get(&set, boundary, flags) {
             return Ok((c, PinState::Pinned));
+        }
+        if let Some(layers) = read_set(&set) {
+            if let Ok(c) = compile(&layers) {
+                super::cache::put(&set, boundary, &c);
+                return Ok((super::cache::narrow(c, boundary), PinState::Pinned));
+            }
         }
     }
     let layers = load_layers(&loc)?;

@@ -462,21 +462,50 @@ fn scan_into(text: &str, budget: usize, out: &mut Vec<Finding>) -> Option<usize>
             }
         }
     };
-    let [exact, folded] = eng.automata(n);
-    if let Some(ac) = exact {
-        for m in ac.find_overlapping_iter(text) {
-            for &r in &eng.exact_rules[m.pattern().as_usize()] {
-                add(r, m.start(), &mut windows);
+    let on_exact = |pattern: usize,
+                    start: usize,
+                    windows: &mut Vec<Window>,
+                    add: &mut dyn FnMut(usize, usize, &mut Vec<Window>)| {
+        for &r in &eng.exact_rules[pattern] {
+            add(r, start, windows);
+        }
+    };
+    let on_folded = |pattern: usize,
+                     start: usize,
+                     end: usize,
+                     windows: &mut Vec<Window>,
+                     add: &mut dyn FnMut(usize, usize, &mut Vec<Window>)| {
+        for &r in &eng.folded_rules[pattern] {
+            if RULES[r].check == Check::K8sSecret && !is_k8s_secret_kind(text, end) {
+                continue;
+            }
+            add(r, start, windows);
+        }
+    };
+    if n < NAIVE_BELOW_BYTES {
+        let (exact, folded) = naive_hits(eng, text);
+        for (_, start, p) in exact {
+            on_exact(p, start, &mut windows, &mut add);
+        }
+        for (end, start, p) in folded {
+            on_folded(p, start, end, &mut windows, &mut add);
+        }
+    } else {
+        let [exact, folded] = eng.automata(n);
+        if let Some(ac) = exact {
+            for m in ac.find_overlapping_iter(text) {
+                on_exact(m.pattern().as_usize(), m.start(), &mut windows, &mut add);
             }
         }
-    }
-    if let Some(ac) = folded {
-        for m in ac.find_overlapping_iter(text) {
-            for &r in &eng.folded_rules[m.pattern().as_usize()] {
-                if RULES[r].check == Check::K8sSecret && !is_k8s_secret_kind(text, m.end()) {
-                    continue;
-                }
-                add(r, m.start(), &mut windows);
+        if let Some(ac) = folded {
+            for m in ac.find_overlapping_iter(text) {
+                on_folded(
+                    m.pattern().as_usize(),
+                    m.start(),
+                    m.end(),
+                    &mut windows,
+                    &mut add,
+                );
             }
         }
     }
@@ -515,6 +544,40 @@ fn scan_into(text: &str, budget: usize, out: &mut Vec<Finding>) -> Option<usize>
         run_generic(text, name_start, out);
     }
     None
+}
+
+/// Below this size a text is searched keyword by keyword instead of with the automata:
+/// building them costs about half a millisecond once per process, while a command, a path or
+/// a short reason is searched naively in a few microseconds.
+const NAIVE_BELOW_BYTES: usize = 512;
+
+/// A keyword occurrence: `(end, start, keyword index)`.
+type Hit = (usize, usize, usize);
+
+/// Every keyword occurrence in a short text, overlapping ones included, as
+/// `(end, start, keyword)` in the order the automata report them (by end): `[exact, folded]`.
+fn naive_hits(eng: &Engine, text: &str) -> (Vec<Hit>, Vec<Hit>) {
+    fn find_all(hay: &str, words: &[String], out: &mut Vec<Hit>) {
+        for (p, w) in words.iter().enumerate() {
+            if w.is_empty() {
+                continue;
+            }
+            let mut from = 0;
+            while let Some(i) = hay.get(from..).and_then(|h| h.find(w.as_str())) {
+                let start = from + i;
+                out.push((start + w.len(), start, p));
+                // Next search one char on, so overlapping occurrences are found too.
+                from = start + hay[start..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        out.sort_unstable();
+    }
+    let mut exact = Vec::new();
+    find_all(text, &eng.exact_words, &mut exact);
+    let mut folded = Vec::new();
+    // ASCII lowercasing keeps every byte offset.
+    find_all(&text.to_ascii_lowercase(), &eng.folded_words, &mut folded);
+    (exact, folded)
 }
 
 fn is_token_byte(c: u8) -> bool {
@@ -1525,3 +1588,57 @@ fn k8s_value_ok(v: &str, text: &str, start: usize) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod naive_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn automata_hits(text: &str) -> (Vec<Hit>, Vec<Hit>) {
+        let eng = engine();
+        let [exact, folded] = eng.automata(text.len());
+        let collect = |ac: &Option<AhoCorasick>| {
+            let mut v: Vec<Hit> = ac
+                .iter()
+                .flat_map(|ac| ac.find_overlapping_iter(text))
+                .map(|m| (m.end(), m.start(), m.pattern().as_usize()))
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        (collect(exact), collect(folded))
+    }
+
+    /// The short-text search finds exactly the keyword occurrences the automata find.
+    #[test]
+    fn naive_search_finds_what_the_automata_find() {
+        let eng = engine();
+        let mut texts: Vec<String> = vec![
+            "git status".into(),
+            "curl -u admin:hunter2 https://example.com".into(),
+            "export GITHUB_TOKEN=ghp_R8kXv2LmQ9wZt4YpN7cJ3bH6gF1dS5aE0uIo".into(),
+            "PASSWORD=x password=y PassWord: z kind: Secret".into(),
+            "ééé passwörd auth AUTHORIZATION: Bearer abc".into(),
+        ];
+        // Every keyword alone, upper-cased, doubled (overlaps) and inside other text.
+        for w in eng.exact_words.iter().chain(&eng.folded_words) {
+            texts.push(w.clone());
+            texts.push(w.to_ascii_uppercase());
+            texts.push(format!("{w}{w} x{w}y"));
+        }
+        let corpus = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/corpora/secrets-dev.jsonl");
+        if let Ok(lines) = std::fs::read_to_string(corpus) {
+            for line in lines.lines() {
+                if let Ok(v) = serde_json::from_str::<Value>(line) {
+                    if let Some(t) = v.get("text").and_then(Value::as_str) {
+                        texts.push(t.to_string());
+                    }
+                }
+            }
+        }
+        for t in texts.iter().filter(|t| t.len() < NAIVE_BELOW_BYTES) {
+            assert_eq!(naive_hits(eng, t), automata_hits(t), "{t:?}");
+        }
+    }
+}

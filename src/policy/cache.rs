@@ -1,0 +1,380 @@
+//! The hook's compiled-policy cache: the effective policy, already parsed, merged and
+//! compiled, stored as JSON per boundary, so a hook call reads one small file instead of
+//! parsing every policy file (TOML parsing and compiling were most of a hook call's work).
+//!
+//! An entry is keyed by the content it was compiled from — a pinned session's layer set hash,
+//! or a hash of the policy files' texts — and by the hookwarden binary (its size and mtime:
+//! another build may compile differently or embed another default). So an entry is never
+//! stale: a changed file is another key. Each entry holds only the rules that can match an
+//! event of its boundary (plus every rule that reads environment variables, which the audit
+//! record lists), so a pre-tool call does not even deserialize the output rules.
+//!
+//! Within an entry every rule is stored with the flag names it needs: a rule whose `when`
+//! tests flags can only match when a flag of one of those names was raised, so when the
+//! event's flags are known the other rules are skipped unparsed.
+//!
+//! Entries live in `<data dir>/compiled/`. A missing, unreadable or damaged entry is
+//! compiled again and rewritten; a cache that cannot be written is no error.
+
+use super::{
+    compile, layers_from_texts, read_layer_texts, CompiledPolicy, CompiledRule, Locations,
+    PolicyError,
+};
+use crate::event::Boundary;
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserializer, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+/// Bumped when the entry format changes.
+const FORMAT: &str = "compiled-v2";
+
+/// An entry as written: the policy without its rules, then each rule with what it needs.
+#[derive(Serialize)]
+struct EntryOut<'a> {
+    policy: &'a CompiledPolicy,
+    rules: Vec<RuleOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct RuleOut<'a> {
+    /// Flag name patterns of which one must be raised; empty: the rule may match anyway.
+    needs: Vec<&'a str>,
+    rule: &'a CompiledRule,
+}
+
+/// The flag names a rule needs raised to match (see `eval::select`), or none when it can
+/// match without flags — or reads environment variables, which the audit record lists.
+fn needs(r: &CompiledRule) -> Vec<&str> {
+    let reads_env = !r.rule.when.env.is_empty()
+        || r.rule.unless.as_ref().is_some_and(|u| !u.env.is_empty())
+        || r.rule
+            .activation
+            .as_ref()
+            .is_some_and(|a| !a.env.is_empty());
+    if reads_env || !r.rule.when.has_flag_conditions() {
+        return Vec::new();
+    }
+    r.rule.when.flag_names()
+}
+
+fn encode(policy: &CompiledPolicy) -> serde_json::Result<Vec<u8>> {
+    let mut head = policy.clone();
+    head.rules.clear();
+    let rules = policy
+        .rules
+        .iter()
+        .map(|rule| RuleOut {
+            needs: needs(rule),
+            rule,
+        })
+        .collect();
+    serde_json::to_vec(&EntryOut {
+        policy: &head,
+        rules,
+    })
+}
+
+/// Reads an entry, keeping only the rules whose needs `flags` meet (all with `None`).
+fn decode(bytes: &[u8], flags: Option<&[&str]>) -> Option<CompiledPolicy> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let policy = EntrySeed { flags }.deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(policy)
+}
+
+struct EntrySeed<'f> {
+    flags: Option<&'f [&'f str]>,
+}
+
+impl<'de> DeserializeSeed<'de> for EntrySeed<'_> {
+    type Value = CompiledPolicy;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<CompiledPolicy, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EntrySeed<'_> {
+    type Value = CompiledPolicy;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a compiled policy entry")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CompiledPolicy, A::Error> {
+        let mut policy: Option<CompiledPolicy> = None;
+        let mut rules = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "policy" => policy = Some(map.next_value()?),
+                "rules" => rules = map.next_value_seed(RulesSeed { flags: self.flags })?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let mut policy = policy.ok_or_else(|| serde::de::Error::missing_field("policy"))?;
+        policy.rules = rules;
+        Ok(policy)
+    }
+}
+
+struct RulesSeed<'f> {
+    flags: Option<&'f [&'f str]>,
+}
+
+impl<'de> DeserializeSeed<'de> for RulesSeed<'_> {
+    type Value = Vec<CompiledRule>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<CompiledRule>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RulesSeed<'_> {
+    type Value = Vec<CompiledRule>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of rules")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<CompiledRule>, A::Error> {
+        let mut out = Vec::new();
+        while let Some(rule) = seq.next_element_seed(RuleSeed { flags: self.flags })? {
+            out.extend(rule);
+        }
+        Ok(out)
+    }
+}
+
+struct RuleSeed<'f> {
+    flags: Option<&'f [&'f str]>,
+}
+
+impl<'de> DeserializeSeed<'de> for RuleSeed<'_> {
+    type Value = Option<CompiledRule>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<CompiledRule>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RuleSeed<'_> {
+    type Value = Option<CompiledRule>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a rule with its needs")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<CompiledRule>, A::Error> {
+        // `needs` is written before `rule`; until it is read the rule is kept.
+        let mut wanted = true;
+        let mut rule = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "needs" => {
+                    let needs: Vec<String> = map.next_value()?;
+                    wanted = match self.flags {
+                        None => true,
+                        Some(raised) => {
+                            needs.is_empty()
+                                || needs
+                                    .iter()
+                                    .any(|n| raised.iter().any(|f| super::glob::matches(n, f)))
+                        }
+                    };
+                }
+                "rule" if wanted => rule = Some(map.next_value::<CompiledRule>()?),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(rule)
+    }
+}
+
+/// Identifies this binary: size and modification time of the executable. `None` (no cache)
+/// when it cannot be read.
+fn exe_id() -> Option<&'static str> {
+    static ID: OnceLock<Option<String>> = OnceLock::new();
+    ID.get_or_init(|| {
+        let meta = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
+        let mtime = meta
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        Some(format!(
+            "{}-{}-{}.{}",
+            env!("CARGO_PKG_VERSION"),
+            meta.len(),
+            mtime.as_secs(),
+            mtime.subsec_nanos()
+        ))
+    })
+    .as_deref()
+}
+
+fn dir() -> Option<PathBuf> {
+    if std::env::var("HOOKWARDEN_POLICY_CACHE").as_deref() == Ok("off") {
+        return None;
+    }
+    crate::dirs::data_dir().map(|d| d.join("compiled"))
+}
+
+fn boundary_name(b: Option<Boundary>) -> &'static str {
+    match b {
+        None => "all",
+        Some(Boundary::Prompt) => "prompt",
+        Some(Boundary::ToolRequest) => "tool_request",
+        Some(Boundary::ToolOutput) => "tool_output",
+        Some(Boundary::FinalResponse) => "final_response",
+        Some(Boundary::Other) => "other",
+    }
+}
+
+/// The entry file for content `key` (a hex hash) and a boundary.
+fn entry_path(key: &str, boundary: Option<Boundary>) -> Option<PathBuf> {
+    let exe = exe_id()?;
+    let mut h = Sha256::new();
+    for part in [FORMAT, exe, key] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    let id: String = h
+        .finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    dir().map(|d| d.join(format!("{id}.{}.json", boundary_name(boundary))))
+}
+
+/// The cached policy for content `key` and a boundary, if there is a readable entry. With
+/// `flags` (the names of the flags the event raised), rules that need other flags are left
+/// out: they cannot match this event.
+pub fn get(
+    key: &str,
+    boundary: Option<Boundary>,
+    flags: Option<&[&str]>,
+) -> Option<CompiledPolicy> {
+    let bytes = std::fs::read(entry_path(key, boundary)?).ok()?;
+    decode(&bytes, flags)
+}
+
+/// Stores `policy` (compiled from content `key`) narrowed to `boundary`. Best effort.
+pub fn put(key: &str, boundary: Option<Boundary>, policy: &CompiledPolicy) {
+    let Some(path) = entry_path(key, boundary) else {
+        return;
+    };
+    let narrowed = narrow(policy.clone(), boundary);
+    if let Ok(json) = encode(&narrowed) {
+        let _ = super::store::write_atomic(&path, &json);
+    }
+}
+
+/// Keeps the rules that can match an event of `boundary` (all of them for `None`), and every
+/// rule that reads environment variables: the audit record names those variables' values
+/// whatever the boundary. Evaluation of an event of that boundary is unchanged: a rule of
+/// another boundary never matches it.
+pub fn narrow(mut policy: CompiledPolicy, boundary: Option<Boundary>) -> CompiledPolicy {
+    if let Some(b) = boundary {
+        policy.rules.retain(|r| {
+            r.boundaries.is_empty()
+                || r.boundaries.contains(&b)
+                || !r.rule.when.env.is_empty()
+                || r.rule.unless.as_ref().is_some_and(|u| !u.env.is_empty())
+                || r.rule
+                    .activation
+                    .as_ref()
+                    .is_some_and(|a| !a.env.is_empty())
+        });
+    }
+    policy.tests.clear();
+    policy
+}
+
+/// The effective policy from the policy files as they are now (no session pin), through the
+/// cache: the files are read and hashed, never parsed when an entry exists.
+pub fn load_current(
+    loc: &Locations,
+    boundary: Option<Boundary>,
+    flags: Option<&[&str]>,
+) -> Result<CompiledPolicy, PolicyError> {
+    let texts = read_layer_texts(loc)?;
+    let mut h = Sha256::new();
+    for (scope, origin, text) in &texts {
+        for part in [scope.as_str(), origin.as_str(), text.as_str()] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+    }
+    let key: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    if let Some(c) = get(&key, boundary, flags) {
+        return Ok(c);
+    }
+    // Compiled from the very texts hashed, so the entry matches its key even if a file
+    // changes meanwhile.
+    let compiled = compile(&layers_from_texts(texts)?)?;
+    put(&key, boundary, &compiled);
+    Ok(narrow(compiled, boundary))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::policy::{default_layer, testing};
+
+    fn default_policy() -> CompiledPolicy {
+        compile(&[default_layer().unwrap()]).unwrap()
+    }
+
+    /// A policy that went through the cache decides every inline test of the default policy
+    /// exactly as the freshly compiled one: same rules fired, same effect.
+    #[test]
+    fn cached_default_decides_like_the_compiled_one() {
+        let fresh = default_policy();
+        assert!(!fresh.tests.is_empty());
+        for boundary in [
+            None,
+            Some(Boundary::Prompt),
+            Some(Boundary::ToolRequest),
+            Some(Boundary::ToolOutput),
+            Some(Boundary::FinalResponse),
+        ] {
+            let json = encode(&narrow(fresh.clone(), boundary)).unwrap();
+            let cached = decode(&json, None).unwrap();
+            assert_eq!(cached.version, fresh.version);
+            for (_, t) in &fresh.tests {
+                let ev = testing::event_for(t);
+                if boundary.is_some_and(|b| b != ev.boundary) {
+                    continue;
+                }
+                // As the hook loads it: only the rules the event's flags can satisfy.
+                let ctx = testing::context_for(&ev);
+                let flags = crate::signals::run(&ev, &ctx);
+                let names: Vec<&str> = flags.iter().map(|f| f.name.as_str()).collect();
+                let for_event = decode(&json, Some(&names)).unwrap();
+                let a = testing::decide(&fresh, &ev);
+                for policy in [&cached, &for_event] {
+                    let b = testing::decide(policy, &ev);
+                    assert_eq!(a.rule_ids, b.rule_ids, "test {:?} at {boundary:?}", t.name);
+                    assert_eq!(a.effect, b.effect);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn narrowing_keeps_only_rules_of_the_boundary() {
+        let fresh = default_policy();
+        let pre = narrow(fresh.clone(), Some(Boundary::ToolRequest));
+        assert!(pre.rules.len() < fresh.rules.len());
+        assert!(pre.rules.iter().all(|r| r.boundaries.is_empty()
+            || r.boundaries.contains(&Boundary::ToolRequest)
+            || !r.rule.when.env.is_empty()));
+        assert!(pre.tests.is_empty());
+        // A plain `git status` raises no flag that the flag-testing rules need.
+        let json = encode(&pre).unwrap();
+        let few = decode(&json, Some(&["shell.exec"])).unwrap();
+        let none = decode(&json, Some(&[])).unwrap();
+        assert!(none.rules.len() < few.rules.len() && few.rules.len() < pre.rules.len());
+        assert!(decode(b"{\"policy\": 1}", None).is_none());
+    }
+}

@@ -4,15 +4,9 @@
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use hookwarden::signals::shell::analyze;
 use hookwarden::signals::Context;
-use std::path::PathBuf;
 
 fn ctx() -> Context {
-    Context {
-        cwd: PathBuf::from("/home/dev/project"),
-        project_root: PathBuf::from("/home/dev/project"),
-        home: Some(PathBuf::from("/home/dev")),
-        temp_dirs: vec![PathBuf::from("/tmp"), PathBuf::from("/var/tmp")],
-    }
+    Context::fixed("/home/dev/project", Some("/home/dev"))
 }
 
 fn bench(c: &mut Criterion) {

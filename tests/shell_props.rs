@@ -5,15 +5,9 @@
 use hookwarden::signals::shell::analyze;
 use hookwarden::signals::Context;
 use proptest::prelude::*;
-use std::path::PathBuf;
 
 fn ctx() -> Context {
-    Context {
-        cwd: PathBuf::from("/home/dev/project"),
-        project_root: PathBuf::from("/home/dev/project"),
-        home: Some(PathBuf::from("/home/dev")),
-        temp_dirs: vec![PathBuf::from("/tmp")],
-    }
+    Context::fixed("/home/dev/project", Some("/home/dev"))
 }
 
 /// Fragments that exercise every construct of the parser, so random strings are mostly

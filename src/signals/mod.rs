@@ -140,6 +140,17 @@ impl Context {
             temp_dirs,
         }
     }
+
+    /// A context that reads nothing from the machine (no cwd, `HOME`, `TMPDIR` or `.git`
+    /// lookups): the agent works at the root of `project`, with the system temp dirs.
+    pub fn fixed(project: &str, home: Option<&str>) -> Context {
+        Context {
+            cwd: PathBuf::from(project),
+            project_root: PathBuf::from(project),
+            home: home.map(PathBuf::from),
+            temp_dirs: vec![PathBuf::from("/tmp"), PathBuf::from("/var/tmp")],
+        }
+    }
 }
 
 /// Walks up from `start` to the first directory holding `.git` (a dir or a worktree file).

@@ -2,12 +2,7 @@
 use super::*;
 
 fn ctx() -> Context {
-    Context {
-        cwd: PathBuf::from("/home/dev/project"),
-        project_root: PathBuf::from("/home/dev/project"),
-        home: Some(PathBuf::from("/home/dev")),
-        temp_dirs: vec![PathBuf::from("/tmp"), PathBuf::from("/var/tmp")],
-    }
+    Context::fixed("/home/dev/project", Some("/home/dev"))
 }
 
 fn execs(cmd: &str) -> Vec<(String, Vec<String>)> {

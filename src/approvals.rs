@@ -436,6 +436,18 @@ mod tests {
         e
     }
 
+    /// Asks for `e` at time 100 and returns the code it is given.
+    fn pending_code(store: &Store, e: &Event, w: &mut Vec<String>) -> String {
+        let action = action_hash(e);
+        match store
+            .update(100, w, |s| resolve(s, &action, e, &asked(), 100))
+            .unwrap()
+        {
+            Resolution::Pending(code) => code,
+            _ => panic!("expected pending"),
+        }
+    }
+
     fn asked() -> Decision {
         let policy = CompiledPolicy::default();
         let fire = Fire {
@@ -518,14 +530,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::new(dir.path());
         let e = ev("make deploy");
-        let action = action_hash(&e);
         let mut w = Vec::new();
-        let Resolution::Pending(code) = store
-            .update(100, &mut w, |s| resolve(s, &action, &e, &asked(), 100))
-            .unwrap()
-        else {
-            panic!("expected pending")
-        };
+        let code = pending_code(&store, &e, &mut w);
         let req = GrantRequest {
             code,
             by: "alice".into(),
@@ -549,14 +555,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::new(dir.path());
         let e = ev("make deploy");
-        let action = action_hash(&e);
         let mut w = Vec::new();
-        let Resolution::Pending(code) = store
-            .update(100, &mut w, |s| resolve(s, &action, &e, &asked(), 100))
-            .unwrap()
-        else {
-            panic!("expected pending")
-        };
+        let code = pending_code(&store, &e, &mut w);
+        let action = action_hash(&e);
         let req = GrantRequest {
             code,
             by: "bob".into(),

@@ -393,11 +393,7 @@ impl Analyzer<'_> {
                     input = Some(Input::Text(r.body.clone().unwrap_or_default()));
                 }
                 RedirOp::In | RedirOp::ReadWrite if !r.target.procsub => {
-                    if let Some(net) = t
-                        .strip_prefix("/dev/tcp/")
-                        .or_else(|| t.strip_prefix("/dev/udp/"))
-                    {
-                        let host = net.split('/').next().unwrap_or("").to_string();
+                    if let Some(host) = dev_net_host(t) {
                         self.out
                             .push(Flag::new("net.download").detail(text).hosts(vec![host]));
                     } else if !dev_ok {
@@ -417,11 +413,7 @@ impl Analyzer<'_> {
                     }
                 }
                 RedirOp::Out | RedirOp::Append if !r.target.procsub => {
-                    if let Some(net) = t
-                        .strip_prefix("/dev/tcp/")
-                        .or_else(|| t.strip_prefix("/dev/udp/"))
-                    {
-                        let host = net.split('/').next().unwrap_or("").to_string();
+                    if let Some(host) = dev_net_host(t) {
                         self.out
                             .push(Flag::new("net.upload").detail(text).hosts(vec![host]));
                     } else if is_block_device(t) {
@@ -2618,6 +2610,15 @@ fn egress_remote(a: &str) -> Option<String> {
     } else {
         Some(host.to_string())
     }
+}
+
+/// The host of bash's `/dev/tcp/HOST/PORT` (or `/dev/udp/…`) pseudo-path: a redirection to it
+/// is a network connection, not a file.
+fn dev_net_host(target: &str) -> Option<String> {
+    let net = target
+        .strip_prefix("/dev/tcp/")
+        .or_else(|| target.strip_prefix("/dev/udp/"))?;
+    Some(net.split('/').next().unwrap_or("").to_string())
 }
 
 #[cfg(test)]

@@ -160,6 +160,19 @@ struct Parser<'a, 'b> {
     heredoc_resume: Option<usize>,
 }
 
+impl<'a, 'b> Parser<'a, 'b> {
+    fn new(s: &'a [char], budget: &'b mut Budget, depth: usize) -> Self {
+        Parser {
+            s,
+            pos: 0,
+            budget,
+            depth,
+            heredoc_next: None,
+            heredoc_resume: None,
+        }
+    }
+}
+
 /// Parses a script. Never fails: malformed input yields what could be recognized, and limits
 /// are recorded in the budget.
 pub fn parse(src: &str, budget: &mut Budget, depth: usize) -> Node {
@@ -181,14 +194,7 @@ pub fn parse(src: &str, budget: &mut Budget, depth: usize) -> Node {
         return Node::empty();
     }
     let chars: Vec<char> = src.chars().collect();
-    let mut p = Parser {
-        s: &chars,
-        pos: 0,
-        budget,
-        depth,
-        heredoc_next: None,
-        heredoc_resume: None,
-    };
+    let mut p = Parser::new(&chars, budget, depth);
     let mut items = Vec::new();
     loop {
         let before = p.pos;
@@ -1358,14 +1364,7 @@ fn parse_words_subs(text: &str, budget: &mut Budget, depth: usize) -> Node {
         return Node::empty();
     }
     let chars: Vec<char> = text.chars().collect();
-    let mut p = Parser {
-        s: &chars,
-        pos: 0,
-        budget,
-        depth,
-        heredoc_next: None,
-        heredoc_resume: None,
-    };
+    let mut p = Parser::new(&chars, budget, depth);
     let mut subs = Vec::new();
     while p.pos < p.s.len() {
         if !p.alive() {

@@ -14,6 +14,7 @@ pub mod evaluate;
 pub mod event;
 pub mod hook;
 pub mod install;
+pub mod keywords;
 pub mod policy;
 pub mod redact;
 pub mod runtime;

@@ -11,7 +11,7 @@
 
 use super::{Context, Finding, Flag, Signal};
 use crate::event::{Boundary, Event};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use crate::keywords::Keywords;
 use std::sync::OnceLock;
 
 pub const FLAGS: &[&str] = &["injection.instructions", "injection.hidden_unicode"];
@@ -76,20 +76,9 @@ const PHRASES: &[&str] = &[
     "exfiltrate",
 ];
 
-fn phrases() -> Option<&'static AhoCorasick> {
-    static AC: OnceLock<Option<AhoCorasick>> = OnceLock::new();
-    // A contiguous NFA: the automatic choice for so few phrases is a DFA, which takes about
-    // 1 ms to build — more than the scan of 100 KB of output it would speed up, and a hook
-    // process scans one output.
-    AC.get_or_init(|| {
-        AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .build(PHRASES)
-            .ok()
-    })
-    .as_ref()
+fn phrases() -> &'static Keywords {
+    static KW: OnceLock<Keywords> = OnceLock::new();
+    KW.get_or_init(|| Keywords::new(PHRASES.iter().map(|p| (*p, true))))
 }
 
 pub struct InjectionSignal;
@@ -158,19 +147,25 @@ fn head(text: &str) -> &str {
     &text[..end]
 }
 
-/// Instruction-override phrases.
+/// Instruction-override phrases, leftmost-longest and not overlapping: a longer phrase that
+/// holds a shorter one is one finding.
 pub fn scan_phrases(text: &str) -> Vec<Finding> {
-    let Some(ac) = phrases() else {
-        return Vec::new();
-    };
-    ac.find_iter(text)
-        .map(|m| Finding {
+    let mut hits: Vec<(usize, usize)> = Vec::new();
+    phrases().for_each(text.as_bytes(), |_, s, e| hits.push((s, e)));
+    hits.sort_unstable_by_key(|&(s, e)| (s, std::cmp::Reverse(e)));
+    let mut out: Vec<Finding> = Vec::new();
+    for (start, end) in hits {
+        if out.last().is_some_and(|f| start < f.end) {
+            continue;
+        }
+        out.push(Finding {
             kind: "instruction-override".to_string(),
-            start: m.start(),
-            end: m.end(),
-            hash: crate::redact::short_hash(&text[m.start()..m.end()]),
-        })
-        .collect()
+            start,
+            end,
+            hash: crate::redact::short_hash(&text[start..end]),
+        });
+    }
+    out
 }
 
 fn hidden_kind(c: char) -> Option<&'static str> {

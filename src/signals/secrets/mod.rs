@@ -20,10 +20,11 @@ pub mod rules;
 
 use super::{Context, Finding, Flag, Signal};
 use crate::event::{Boundary, Event, ToolKind};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use crate::keywords::Keywords;
 use regex::Regex;
 use rules::{Check, RuleDef, RULES};
 use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub const FLAGS: &[&str] = &["secret.detected", "secret.egress", "secret.write"];
@@ -255,95 +256,40 @@ pub fn url_host(url: &str) -> Option<String> {
 // ------------------------------------------------------------------------------------------
 
 struct Engine {
-    exact_words: Vec<String>,
-    exact_rules: Vec<Vec<usize>>,
-    folded_words: Vec<String>,
-    folded_rules: Vec<Vec<usize>>,
-    /// Keyword automata, built on first use: `[exact, folded]` as NFAs (cheap to build: most
-    /// texts — a command, a short output — are scanned once per process) and as DFAs (costly
-    /// to build, about 2 ms, but faster per byte: worth it only for large outputs).
-    nfa: OnceLock<[Option<AhoCorasick>; 2]>,
-    dfa: OnceLock<[Option<AhoCorasick>; 2]>,
+    /// The exact keywords, then the folded ones (see [`crate::keywords`]).
+    keywords: Keywords,
+    /// Per keyword, the rules it triggers.
+    rules_of: Vec<Vec<usize>>,
     regexes: Vec<OnceLock<Option<Regex>>>,
-}
-
-/// From this text size on, the DFA's faster scan pays for its build.
-const DFA_FROM_BYTES: usize = 1 << 20;
-
-fn build_automaton(words: &[String], fold: bool, kind: AhoCorasickKind) -> Option<AhoCorasick> {
-    if words.is_empty() {
-        return None;
-    }
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(fold)
-        .match_kind(MatchKind::Standard)
-        .kind(Some(kind))
-        .build(words)
-        .or_else(|_| {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(fold)
-                .match_kind(MatchKind::Standard)
-                .build(words)
-        })
-        .ok()
 }
 
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        let mut exact_words: Vec<String> = Vec::new();
-        let mut exact_rules: Vec<Vec<usize>> = Vec::new();
-        let mut folded_words: Vec<String> = Vec::new();
-        let mut folded_rules: Vec<Vec<usize>> = Vec::new();
+        let mut words: Vec<(String, bool)> = Vec::new();
+        let mut rules_of: Vec<Vec<usize>> = Vec::new();
+        let mut index: HashMap<(String, bool), usize> = HashMap::new();
         for (i, r) in RULES.iter().enumerate() {
-            for w in r.exact {
-                match exact_words.iter().position(|x| x == w) {
-                    Some(p) => exact_rules[p].push(i),
-                    None => {
-                        exact_words.push(w.to_string());
-                        exact_rules.push(vec![i]);
-                    }
-                }
-            }
-            for w in r.folded {
-                let w = w.to_ascii_lowercase();
-                match folded_words.iter().position(|x| *x == w) {
-                    Some(p) => folded_rules[p].push(i),
-                    None => {
-                        folded_words.push(w);
-                        folded_rules.push(vec![i]);
-                    }
-                }
+            let exact = r.exact.iter().map(|w| (w.to_string(), false));
+            let folded = r.folded.iter().map(|w| (w.to_ascii_lowercase(), true));
+            for key in exact.chain(folded) {
+                let k = *index.entry(key.clone()).or_insert_with(|| {
+                    words.push(key);
+                    rules_of.push(Vec::new());
+                    rules_of.len() - 1
+                });
+                rules_of[k].push(i);
             }
         }
         Engine {
-            exact_words,
-            exact_rules,
-            folded_words,
-            folded_rules,
-            nfa: OnceLock::new(),
-            dfa: OnceLock::new(),
+            keywords: Keywords::new(words.iter().map(|(w, f)| (w.as_str(), *f))),
+            rules_of,
             regexes: RULES.iter().map(|_| OnceLock::new()).collect(),
         }
     })
 }
 
 impl Engine {
-    /// The keyword automata `[exact, folded]` suited to a text of `len` bytes.
-    fn automata(&self, len: usize) -> &[Option<AhoCorasick>; 2] {
-        let (cell, kind) = if len >= DFA_FROM_BYTES {
-            (&self.dfa, AhoCorasickKind::DFA)
-        } else {
-            (&self.nfa, AhoCorasickKind::ContiguousNFA)
-        };
-        cell.get_or_init(|| {
-            [
-                build_automaton(&self.exact_words, false, kind),
-                build_automaton(&self.folded_words, true, kind),
-            ]
-        })
-    }
-
     fn regex(&self, i: usize) -> Option<&Regex> {
         self.regexes[i]
             .get_or_init(|| Regex::new(RULES[i].pattern).ok())
@@ -462,53 +408,14 @@ fn scan_into(text: &str, budget: usize, out: &mut Vec<Finding>) -> Option<usize>
             }
         }
     };
-    let on_exact = |pattern: usize,
-                    start: usize,
-                    windows: &mut Vec<Window>,
-                    add: &mut dyn FnMut(usize, usize, &mut Vec<Window>)| {
-        for &r in &eng.exact_rules[pattern] {
-            add(r, start, windows);
-        }
-    };
-    let on_folded = |pattern: usize,
-                     start: usize,
-                     end: usize,
-                     windows: &mut Vec<Window>,
-                     add: &mut dyn FnMut(usize, usize, &mut Vec<Window>)| {
-        for &r in &eng.folded_rules[pattern] {
+    eng.keywords.for_each(text.as_bytes(), |k, start, end| {
+        for &r in &eng.rules_of[k] {
             if RULES[r].check == Check::K8sSecret && !is_k8s_secret_kind(text, end) {
                 continue;
             }
-            add(r, start, windows);
+            add(r, start, &mut windows);
         }
-    };
-    if n < NAIVE_BELOW_BYTES {
-        let (exact, folded) = naive_hits(eng, text);
-        for (_, start, p) in exact {
-            on_exact(p, start, &mut windows, &mut add);
-        }
-        for (end, start, p) in folded {
-            on_folded(p, start, end, &mut windows, &mut add);
-        }
-    } else {
-        let [exact, folded] = eng.automata(n);
-        if let Some(ac) = exact {
-            for m in ac.find_overlapping_iter(text) {
-                on_exact(m.pattern().as_usize(), m.start(), &mut windows, &mut add);
-            }
-        }
-        if let Some(ac) = folded {
-            for m in ac.find_overlapping_iter(text) {
-                on_folded(
-                    m.pattern().as_usize(),
-                    m.start(),
-                    m.end(),
-                    &mut windows,
-                    &mut add,
-                );
-            }
-        }
-    }
+    });
     for (rule, slot) in open.iter().enumerate() {
         if let Some((s, e)) = slot {
             windows.push(Window {
@@ -544,40 +451,6 @@ fn scan_into(text: &str, budget: usize, out: &mut Vec<Finding>) -> Option<usize>
         run_generic(text, name_start, out);
     }
     None
-}
-
-/// Below this size a text is searched keyword by keyword instead of with the automata:
-/// building them costs about half a millisecond once per process, while a command, a path or
-/// a short reason is searched naively in a few microseconds.
-const NAIVE_BELOW_BYTES: usize = 512;
-
-/// A keyword occurrence: `(end, start, keyword index)`.
-type Hit = (usize, usize, usize);
-
-/// Every keyword occurrence in a short text, overlapping ones included, as
-/// `(end, start, keyword)` in the order the automata report them (by end): `[exact, folded]`.
-fn naive_hits(eng: &Engine, text: &str) -> (Vec<Hit>, Vec<Hit>) {
-    fn find_all(hay: &str, words: &[String], out: &mut Vec<Hit>) {
-        for (p, w) in words.iter().enumerate() {
-            if w.is_empty() {
-                continue;
-            }
-            let mut from = 0;
-            while let Some(i) = hay.get(from..).and_then(|h| h.find(w.as_str())) {
-                let start = from + i;
-                out.push((start + w.len(), start, p));
-                // Next search one char on, so overlapping occurrences are found too.
-                from = start + hay[start..].chars().next().map_or(1, char::len_utf8);
-            }
-        }
-        out.sort_unstable();
-    }
-    let mut exact = Vec::new();
-    find_all(text, &eng.exact_words, &mut exact);
-    let mut folded = Vec::new();
-    // ASCII lowercasing keeps every byte offset.
-    find_all(&text.to_ascii_lowercase(), &eng.folded_words, &mut folded);
-    (exact, folded)
 }
 
 fn is_token_byte(c: u8) -> bool {
@@ -985,15 +858,16 @@ struct SecretName {
 }
 
 /// `NAME_REJECT_WORDS` then `STRONG_NAME_WORDS`, as one automaton.
-fn name_words() -> Option<&'static AhoCorasick> {
-    static AC: OnceLock<Option<AhoCorasick>> = OnceLock::new();
-    AC.get_or_init(|| {
-        AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .build(NAME_REJECT_WORDS.iter().chain(STRONG_NAME_WORDS))
-            .ok()
+fn name_words() -> &'static Keywords {
+    static KW: OnceLock<Keywords> = OnceLock::new();
+    KW.get_or_init(|| {
+        Keywords::new(
+            NAME_REJECT_WORDS
+                .iter()
+                .chain(STRONG_NAME_WORDS)
+                .map(|w| (*w, false)),
+        )
     })
-    .as_ref()
 }
 
 fn secret_name(name: &str) -> Option<SecretName> {
@@ -1002,12 +876,16 @@ fn secret_name(name: &str) -> Option<SecretName> {
         .to_ascii_lowercase();
     let bare = name.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
     // One pass for both word lists: this runs for every generic keyword in the text.
-    let mut strong = false;
-    for m in name_words()?.find_overlapping_iter(bare) {
-        if m.pattern().as_usize() < NAME_REJECT_WORDS.len() {
-            return None;
+    let (mut strong, mut rejected) = (false, false);
+    name_words().for_each(bare.as_bytes(), |k, _, _| {
+        if k < NAME_REJECT_WORDS.len() {
+            rejected = true;
+        } else {
+            strong = true;
         }
-        strong = true;
+    });
+    if rejected {
+        return None;
     }
     let weak_suffix = bare.ends_with("key") || bare.ends_with("auth");
     if !strong && !weak_suffix {
@@ -1385,21 +1263,10 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
 /// Placeholder and documentation values: `xxxx`, `your-key-here`, `<token>`, `${VAR}`,
 /// `changeme`, `AKIAIOSFODNN7EXAMPLE`, long runs of one character or of the alphabet.
 pub fn is_placeholder(v: &str) -> bool {
-    static MARKERS: OnceLock<Option<AhoCorasick>> = OnceLock::new();
-    let markers = MARKERS.get_or_init(|| {
-        AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .build(PLACEHOLDER_MARKERS)
-            .ok()
-    });
-    let marked = match markers {
-        Some(ac) => ac.is_match(v),
-        None => {
-            let lower = v.to_ascii_lowercase();
-            PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m))
-        }
-    };
-    if marked {
+    static MARKERS: OnceLock<Keywords> = OnceLock::new();
+    let markers =
+        MARKERS.get_or_init(|| Keywords::new(PLACEHOLDER_MARKERS.iter().map(|m| (*m, true))));
+    if markers.is_match(v.as_bytes()) {
         return true;
     }
     if v.len() >= 8 {
@@ -1594,25 +1461,33 @@ mod naive_tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn automata_hits(text: &str) -> (Vec<Hit>, Vec<Hit>) {
-        let eng = engine();
-        let [exact, folded] = eng.automata(text.len());
-        let collect = |ac: &Option<AhoCorasick>| {
-            let mut v: Vec<Hit> = ac
-                .iter()
-                .flat_map(|ac| ac.find_overlapping_iter(text))
-                .map(|m| (m.end(), m.start(), m.pattern().as_usize()))
-                .collect();
-            v.sort_unstable();
-            v
-        };
-        (collect(exact), collect(folded))
+    /// Every occurrence of every catalogue keyword, by a plain search: `(start, end, word)`.
+    fn plain_hits(words: &[(String, bool)], text: &str) -> Vec<(usize, usize, String)> {
+        let lower = text.to_ascii_lowercase();
+        let mut out = Vec::new();
+        for (w, folded) in words {
+            let hay = if *folded { &lower } else { text };
+            let mut from = 0;
+            while let Some(i) = hay.get(from..).and_then(|h| h.find(w.as_str())) {
+                out.push((from + i, from + i + w.len(), w.clone()));
+                from += i + hay[from + i..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
     }
 
-    /// The short-text search finds exactly the keyword occurrences the automata find.
+    /// The keyword prefilter finds every occurrence of every keyword of the catalogue:
+    /// a keyword it missed would be a rule never tried.
     #[test]
-    fn naive_search_finds_what_the_automata_find() {
+    fn keyword_prefilter_finds_every_keyword_occurrence() {
         let eng = engine();
+        let mut words: Vec<(String, bool)> = Vec::new();
+        for r in RULES {
+            words.extend(r.exact.iter().map(|w| (w.to_string(), false)));
+            words.extend(r.folded.iter().map(|w| (w.to_ascii_lowercase(), true)));
+        }
         let mut texts: Vec<String> = vec![
             "git status".into(),
             "curl -u admin:hunter2 https://example.com".into(),
@@ -1621,24 +1496,36 @@ mod naive_tests {
             "ééé passwörd auth AUTHORIZATION: Bearer abc".into(),
         ];
         // Every keyword alone, upper-cased, doubled (overlaps) and inside other text.
-        for w in eng.exact_words.iter().chain(&eng.folded_words) {
+        for (w, _) in &words {
             texts.push(w.clone());
             texts.push(w.to_ascii_uppercase());
             texts.push(format!("{w}{w} x{w}y"));
         }
-        let corpus = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/corpora/secrets-dev.jsonl");
-        if let Ok(lines) = std::fs::read_to_string(corpus) {
-            for line in lines.lines() {
-                if let Ok(v) = serde_json::from_str::<Value>(line) {
-                    if let Some(t) = v.get("text").and_then(Value::as_str) {
-                        texts.push(t.to_string());
-                    }
-                }
-            }
-        }
-        for t in texts.iter().filter(|t| t.len() < NAIVE_BELOW_BYTES) {
-            assert_eq!(naive_hits(eng, t), automata_hits(t), "{t:?}");
+        texts.push(texts.join(" "));
+        for t in &texts {
+            let mut got = Vec::new();
+            eng.keywords.for_each(t.as_bytes(), |_, s, e| {
+                got.push((s, e, t[s..e].to_string()));
+            });
+            let mut got: Vec<(usize, usize, String)> = got
+                .into_iter()
+                .map(|(s, e, found)| {
+                    let w = words
+                        .iter()
+                        .find(|(w, f)| {
+                            if *f {
+                                found.eq_ignore_ascii_case(w)
+                            } else {
+                                found == *w
+                            }
+                        })
+                        .map_or(found.clone(), |(w, _)| w.clone());
+                    (s, e, w)
+                })
+                .collect();
+            got.sort();
+            got.dedup();
+            assert_eq!(got, plain_hits(&words, t), "{t:?}");
         }
     }
 }

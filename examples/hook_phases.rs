@@ -53,7 +53,7 @@ fn main() {
             lap(signal.name(), &mut phases);
         }
     }
-    let names: Vec<&str> = flags.iter().map(|f| f.name.as_str()).collect();
+    let names = policy::cache::raised(&flags);
     let (policy, _) = policy::pin::load_for_event(
         &ev.session_id,
         &ctx.cwd,

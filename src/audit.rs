@@ -95,6 +95,39 @@ pub fn cut(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
+/// Whether a JSON value's text reaches `limit` bytes, counted until it does (a 10 MB Write's
+/// content is not serialized just to learn that it is big). Counts string and key bytes and a
+/// few for each value: an estimate, close enough for a bound.
+fn json_exceeds(v: &Value, limit: usize) -> bool {
+    fn size(v: &Value, left: &mut usize) -> bool {
+        let n = match v {
+            Value::String(s) => s.len() + 2,
+            Value::Array(a) => {
+                for x in a {
+                    if size(x, left) {
+                        return true;
+                    }
+                }
+                a.len() + 2
+            }
+            Value::Object(m) => {
+                for (k, x) in m {
+                    if size(x, left) {
+                        return true;
+                    }
+                    *left = left.saturating_sub(k.len() + 4);
+                }
+                2
+            }
+            _ => 8,
+        };
+        *left = left.saturating_sub(n);
+        *left == 0
+    }
+    let mut left = limit;
+    size(v, &mut left)
+}
+
 impl EventRecord {
     pub fn from_event(ev: &Event) -> EventRecord {
         let text = match ev.boundary {
@@ -113,7 +146,7 @@ impl EventRecord {
             None => (None, None),
         };
         // Big tool inputs (a 10 MB Write) are kept bounded too.
-        let tool_input = if ev.tool_input.to_string().len() > KEPT_TEXT * 4 {
+        let tool_input = if json_exceeds(&ev.tool_input, KEPT_TEXT * 4) {
             serde_json::json!({ "_truncated": true })
         } else {
             mask_value(&ev.tool_input)

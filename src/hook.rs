@@ -70,14 +70,14 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
     // Signals first: the policy is then loaded with only the rules this event's boundary and
     // flags can match (see `policy::cache`).
     let flags = run_signals(&ev, &ctx);
-    let flag_names: Vec<&str> = flags.iter().map(|f| f.name.as_str()).collect();
+    let raised = policy::cache::raised(&flags);
     // A session keeps the policy it started with (see `policy::pin`).
     let loaded = policy::pin::load_for_event(
         &ev.session_id,
         &ctx.cwd,
         &ctx.project_root,
         Some(ev.boundary),
-        Some(&flag_names),
+        Some(&raised),
     );
     let pin_state = loaded.as_ref().map(|(_, s)| *s).ok();
     let (policy, policy_error) = match loaded.map(|(p, _)| p) {

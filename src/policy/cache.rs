@@ -29,7 +29,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 /// Bumped when the entry format changes.
-const FORMAT: &str = "compiled-v2";
+const FORMAT: &str = "compiled-v3";
 
 /// An entry as written: the policy without its rules, then each rule with what it needs.
 #[derive(Serialize)]
@@ -42,7 +42,45 @@ struct EntryOut<'a> {
 struct RuleOut<'a> {
     /// Flag name patterns of which one must be raised; empty: the rule may match anyway.
     needs: Vec<&'a str>,
+    /// The rule's `program` globs (lists expanded): the flag that meets `needs` must also
+    /// carry a program one of them matches. Absent when the rule tests no program.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    programs: Option<Vec<&'a str>>,
     rule: &'a CompiledRule,
+}
+
+/// A flag the event raised, as the cache filters rules by it: its name and, for a command,
+/// its program.
+#[derive(Debug, Clone, Copy)]
+pub struct Raised<'a> {
+    pub name: &'a str,
+    pub program: Option<&'a str>,
+}
+
+/// The raised flags of an event, for [`get`].
+pub fn raised(flags: &[crate::signals::Flag]) -> Vec<Raised<'_>> {
+    flags
+        .iter()
+        .map(|f| Raised {
+            name: f.name.as_str(),
+            program: f.attrs.get("program").and_then(|v| v.as_str()),
+        })
+        .collect()
+}
+
+/// The program globs a rule's flag must match (see `eval::Condition::flag_matches`), `@list`
+/// references expanded; `None` when it tests no program or when the test cannot be known here
+/// (an empty expansion: the rule is then kept, never wrongly left out).
+fn programs<'a>(r: &'a CompiledRule, policy: &'a CompiledPolicy) -> Option<Vec<&'a str>> {
+    let p = r.rule.when.program.as_ref()?;
+    let mut out = Vec::new();
+    for g in p.as_slice() {
+        match g.strip_prefix('@') {
+            Some(list) => out.extend(policy.lists.get(list)?.iter().map(String::as_str)),
+            None => out.push(g.as_str()),
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// The flag names a rule needs raised to match (see `eval::select`), or none when it can
@@ -68,6 +106,7 @@ fn encode(policy: &CompiledPolicy) -> serde_json::Result<Vec<u8>> {
         .iter()
         .map(|rule| RuleOut {
             needs: needs(rule),
+            programs: programs(rule, policy),
             rule,
         })
         .collect();
@@ -78,7 +117,7 @@ fn encode(policy: &CompiledPolicy) -> serde_json::Result<Vec<u8>> {
 }
 
 /// Reads an entry, keeping only the rules whose needs `flags` meet (all with `None`).
-fn decode(bytes: &[u8], flags: Option<&[&str]>) -> Option<CompiledPolicy> {
+fn decode(bytes: &[u8], flags: Option<&[Raised]>) -> Option<CompiledPolicy> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let policy = EntrySeed { flags }.deserialize(&mut de).ok()?;
     de.end().ok()?;
@@ -86,7 +125,7 @@ fn decode(bytes: &[u8], flags: Option<&[&str]>) -> Option<CompiledPolicy> {
 }
 
 struct EntrySeed<'f> {
-    flags: Option<&'f [&'f str]>,
+    flags: Option<&'f [Raised<'f>]>,
 }
 
 impl<'de> DeserializeSeed<'de> for EntrySeed<'_> {
@@ -120,7 +159,7 @@ impl<'de> Visitor<'de> for EntrySeed<'_> {
 }
 
 struct RulesSeed<'f> {
-    flags: Option<&'f [&'f str]>,
+    flags: Option<&'f [Raised<'f>]>,
 }
 
 impl<'de> DeserializeSeed<'de> for RulesSeed<'_> {
@@ -145,7 +184,7 @@ impl<'de> Visitor<'de> for RulesSeed<'_> {
 }
 
 struct RuleSeed<'f> {
-    flags: Option<&'f [&'f str]>,
+    flags: Option<&'f [Raised<'f>]>,
 }
 
 impl<'de> DeserializeSeed<'de> for RuleSeed<'_> {
@@ -161,24 +200,19 @@ impl<'de> Visitor<'de> for RuleSeed<'_> {
         f.write_str("a rule with its needs")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<CompiledRule>, A::Error> {
-        // `needs` is written before `rule`; until it is read the rule is kept.
-        let mut wanted = true;
+        // `needs` and `programs` are written before `rule`; until they are read the rule is
+        // kept.
+        let mut needs: Vec<String> = Vec::new();
+        let mut programs: Option<Vec<String>> = None;
         let mut rule = None;
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
-                "needs" => {
-                    let needs: Vec<String> = map.next_value()?;
-                    wanted = match self.flags {
-                        None => true,
-                        Some(raised) => {
-                            needs.is_empty()
-                                || needs
-                                    .iter()
-                                    .any(|n| raised.iter().any(|f| super::glob::matches(n, f)))
-                        }
-                    };
+                "needs" => needs = map.next_value()?,
+                "programs" => programs = map.next_value()?,
+                "rule" if !wanted(&needs, programs.as_deref(), self.flags) => {
+                    map.next_value::<IgnoredAny>()?;
                 }
-                "rule" if wanted => rule = Some(map.next_value::<CompiledRule>()?),
+                "rule" => rule = Some(map.next_value::<CompiledRule>()?),
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -186,6 +220,23 @@ impl<'de> Visitor<'de> for RuleSeed<'_> {
         }
         Ok(rule)
     }
+}
+
+/// Whether a rule with these needs can match an event that raised `flags` (`None`: any).
+/// Mirrors `eval::select`: one flag must have a needed name and, when the rule tests programs,
+/// a program one of its globs matches.
+fn wanted(needs: &[String], programs: Option<&[String]>, flags: Option<&[Raised]>) -> bool {
+    let Some(raised) = flags else {
+        return true;
+    };
+    needs.is_empty()
+        || raised.iter().any(|f| {
+            needs.iter().any(|n| super::glob::matches(n, f.name))
+                && programs.map_or(true, |globs| {
+                    f.program
+                        .is_some_and(|p| globs.iter().any(|g| super::glob::matches(g, p)))
+                })
+        })
 }
 
 /// Identifies this binary: size and modification time of the executable. `None` (no cache)
@@ -251,7 +302,7 @@ fn entry_path(key: &str, boundary: Option<Boundary>) -> Option<PathBuf> {
 pub fn get(
     key: &str,
     boundary: Option<Boundary>,
-    flags: Option<&[&str]>,
+    flags: Option<&[Raised]>,
 ) -> Option<CompiledPolicy> {
     let bytes = std::fs::read(entry_path(key, boundary)?).ok()?;
     decode(&bytes, flags)
@@ -294,7 +345,7 @@ pub fn narrow(mut policy: CompiledPolicy, boundary: Option<Boundary>) -> Compile
 pub fn load_current(
     loc: &Locations,
     boundary: Option<Boundary>,
-    flags: Option<&[&str]>,
+    flags: Option<&[Raised]>,
 ) -> Result<CompiledPolicy, PolicyError> {
     let texts = read_layer_texts(loc)?;
     let mut h = Sha256::new();
@@ -349,8 +400,7 @@ mod tests {
                 // As the hook loads it: only the rules the event's flags can satisfy.
                 let ctx = testing::context_for(&ev);
                 let flags = crate::signals::run(&ev, &ctx);
-                let names: Vec<&str> = flags.iter().map(|f| f.name.as_str()).collect();
-                let for_event = decode(&json, Some(&names)).unwrap();
+                let for_event = decode(&json, Some(&raised(&flags))).unwrap();
                 let a = testing::decide(&fresh, &ev);
                 for policy in [&cached, &for_event] {
                     let b = testing::decide(policy, &ev);
@@ -372,9 +422,69 @@ mod tests {
         assert!(pre.tests.is_empty());
         // A plain `git status` raises no flag that the flag-testing rules need.
         let json = encode(&pre).unwrap();
-        let few = decode(&json, Some(&["shell.exec"])).unwrap();
+        let exec = |program| Raised {
+            name: "shell.exec",
+            program,
+        };
+        let git = decode(&json, Some(&[exec(Some("git"))])).unwrap();
+        let terraform = decode(&json, Some(&[exec(Some("terraform"))])).unwrap();
         let none = decode(&json, Some(&[])).unwrap();
-        assert!(none.rules.len() < few.rules.len() && few.rules.len() < pre.rules.len());
+        assert!(none.rules.len() < git.rules.len() && git.rules.len() < pre.rules.len());
+        // Rules that test another program are left out; the program's own are kept.
+        let ids = |p: &CompiledPolicy| -> Vec<String> {
+            p.rules.iter().map(|r| r.rule.id.clone()).collect()
+        };
+        assert!(
+            ids(&git).iter().any(|id| id.starts_with("git.")),
+            "{:?}",
+            ids(&git)
+        );
+        assert!(
+            !ids(&terraform).iter().any(|id| id.starts_with("git.")),
+            "{:?}",
+            ids(&terraform)
+        );
         assert!(decode(b"{\"policy\": 1}", None).is_none());
+    }
+
+    /// Program globs and `@list` programs filter as evaluation matches; a list that does not
+    /// exist keeps the rule (left to evaluation, which never matches it).
+    #[test]
+    fn program_filter_follows_lists_and_globs() {
+        let text = r#"
+[policy]
+name = "t"
+version = "1.0.0"
+
+[lists]
+deployers = ["kubectl", "helm*"]
+
+[[rule]]
+id = "t.deploy"
+boundary = "tool_request"
+effect = "ask"
+when = { program = "@deployers" }
+
+[[rule]]
+id = "t.unknown-list"
+boundary = "tool_request"
+effect = "ask"
+when = { program = "@nope" }
+"#;
+        let layer =
+            crate::policy::parse_layer(crate::policy::Scope::Project, "t.toml", text.to_string())
+                .unwrap();
+        let json = encode(&compile(&[layer]).unwrap()).unwrap();
+        let ids = |program: &str| -> Vec<String> {
+            let raised = [Raised {
+                name: "shell.exec",
+                program: Some(program),
+            }];
+            let p = decode(&json, Some(&raised)).unwrap();
+            p.rules.iter().map(|r| r.rule.id.clone()).collect()
+        };
+        assert_eq!(ids("kubectl"), ["t.deploy", "t.unknown-list"]);
+        assert_eq!(ids("helmfile"), ["t.deploy", "t.unknown-list"]);
+        assert_eq!(ids("ls"), ["t.unknown-list"]);
     }
 }

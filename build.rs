@@ -12,6 +12,20 @@ use std::path::PathBuf;
 fn main() {
     println!("cargo:rerun-if-changed=policies/default.toml");
     println!("cargo:rerun-if-changed=build.rs");
+    // A position-independent executable is relocated by the loader at every start: about
+    // 11,000 relocations that write (and so copy) some 50 pages of the binary, in a process
+    // that lives a few milliseconds. A fixed-address binary starts without them (about a
+    // tenth of a pre-tool hook call, measured with scripts/bench.sh). The cost is ASLR for the
+    // binary's own code, in a memory-safe process that reads one event and exits; a build
+    // that wants it anyway sets HOOKWARDEN_PIE=1. Linux with glibc only, where `-no-pie` is a
+    // linker driver flag; elsewhere the platform default stands.
+    println!("cargo:rerun-if-env-changed=HOOKWARDEN_PIE");
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
+    let pie = std::env::var("HOOKWARDEN_PIE").is_ok_and(|v| v == "1");
+    if os == "linux" && env == "gnu" && !pie {
+        println!("cargo:rustc-link-arg-bins=-no-pie");
+    }
     let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
     let text = std::fs::read_to_string("policies/default.toml").unwrap_or_default();
     let json = match toml::from_str::<toml::Value>(&text) {

@@ -56,7 +56,9 @@ const WEIGHT: [u32; 256] = {
             b'e' | b't' | b'a' | b'o' | b'i' | b'n' | b's' | b'r' | b' ' => 40,
             b'l' | b'c' | b'd' | b'u' | b'h' | b'm' | b'p' => 25,
             b'/' | b'.' | b'_' | b'"' | b'\n' | b'0'..=b'9' => 20,
-            b'f' | b'g' | b'b' | b'y' | b'w' | b'v' | b'k' | b'=' | b':' | b',' | b'-' => 12,
+            // Every command line is full of `-`.
+            b'-' => 30,
+            b'f' | b'g' | b'b' | b'y' | b'w' | b'v' | b'k' | b'=' | b':' | b',' => 12,
             b'x' | b'j' | b'q' | b'z' => 4,
             _ => 8,
         };
@@ -72,7 +74,7 @@ const COMMON: [u64; 1024] = {
         b"th", b"he", b"in", b"er", b"an", b"re", b"on", b"at", b"en", b"nd", b"ti", b"es", b"or",
         b"te", b"of", b"ed", b"is", b"it", b"al", b"ar", b"st", b"to", b"nt", b"ng", b"se", b"ha",
         b"as", b"ou", b"io", b"le", b"ve", b"co", b"me", b"de", b"hi", b"ri", b"ro", b"ic", b"ne",
-        b"ea", b"ra", b"ce", b"et", b"ke",
+        b"ea", b"ra", b"ce", b"et", b"ke", b"--", b" -",
     ];
     let mut t = [0u64; 1024];
     let mut i = 0;
@@ -84,10 +86,139 @@ const COMMON: [u64; 1024] = {
     t
 };
 
-fn pair_cost(a: u8, b: u8) -> u32 {
-    let p = (usize::from(a) << 8) | usize::from(b);
+const fn pair_cost(a: u8, b: u8) -> u32 {
+    let p = ((a as usize) << 8) | b as usize;
     let common = COMMON[p >> 6] & (1 << (p & 63)) != 0;
-    WEIGHT[usize::from(a)] * WEIGHT[usize::from(b)] * if common { 4 } else { 1 }
+    WEIGHT[a as usize] * WEIGHT[b as usize] * if common { 4 } else { 1 }
+}
+
+/// A keyword's anchor: the offset of its rarest byte pair and the pair, folded, as
+/// `(b0 << 8) | b1`. `None` for a keyword shorter than two bytes. A `const fn` so a fixed
+/// catalogue's anchor set can be computed at compile time (see [`any_anchor`]).
+pub const fn anchor(word: &[u8]) -> Option<(usize, u16)> {
+    if word.len() < 2 {
+        return None;
+    }
+    let mut best = 0;
+    let mut best_cost = u32::MAX;
+    let mut i = 0;
+    while i + 1 < word.len() {
+        let c = pair_cost(FOLD[word[i] as usize], FOLD[word[i + 1] as usize]);
+        if c < best_cost {
+            best = i;
+            best_cost = c;
+        }
+        i += 1;
+    }
+    let pair = ((FOLD[word[best] as usize] as u16) << 8) | FOLD[word[best + 1] as usize] as u16;
+    Some((best, pair))
+}
+
+/// A compile-time prefilter for a fixed catalogue: for each keyword its rarest three bytes
+/// (folded for a case-blind keyword), hashed into a 64 Kbit set, plus the two-byte keywords
+/// as they are. A text in which [`Prefilter::may_match`] finds none of them holds no keyword,
+/// and the caller need not build its [`Keywords`] (a few hundred microseconds of allocation
+/// in a fresh process) for the many short texts — a command, a path — that hold none.
+/// Three bytes, not the search's two-byte anchors: commands are short and full of common
+/// pairs, and a two-byte set let most of them through.
+pub struct Prefilter {
+    grams: [u64; 1024],
+    pairs: [(u8, u8, bool); 8],
+    n_pairs: usize,
+    /// False when a keyword fits neither (a one-byte keyword, or more two-byte ones than
+    /// `pairs` holds): every text may then match.
+    complete: bool,
+}
+
+const fn fold_if(c: u8, folded: bool) -> u8 {
+    if folded {
+        FOLD[c as usize]
+    } else {
+        c
+    }
+}
+
+const fn gram_hash(a: u8, b: u8, c: u8) -> usize {
+    let h = (a as u32).wrapping_mul(0x9E37_79B1)
+        ^ (b as u32).wrapping_mul(0x85EB_CA77)
+        ^ (c as u32).wrapping_mul(0xC2B2_AE3D);
+    (h >> 16) as usize
+}
+
+impl Prefilter {
+    pub const EMPTY: Prefilter = Prefilter {
+        grams: [0; 1024],
+        pairs: [(0, 0, false); 8],
+        n_pairs: 0,
+        complete: true,
+    };
+
+    /// Adds a keyword (`const`, for catalogues known at compile time).
+    pub const fn add(mut self, word: &[u8], folded: bool) -> Prefilter {
+        if word.len() == 2 {
+            if self.n_pairs < self.pairs.len() {
+                self.pairs[self.n_pairs] =
+                    (fold_if(word[0], folded), fold_if(word[1], folded), folded);
+                self.n_pairs += 1;
+            } else {
+                self.complete = false;
+            }
+            return self;
+        }
+        if word.len() < 2 {
+            self.complete = false;
+            return self;
+        }
+        let mut best = 0;
+        let mut best_cost = u64::MAX;
+        let mut i = 0;
+        while i + 2 < word.len() {
+            let (a, b, c) = (
+                FOLD[word[i] as usize],
+                FOLD[word[i + 1] as usize],
+                FOLD[word[i + 2] as usize],
+            );
+            let cost = pair_cost(a, b) as u64 * pair_cost(b, c) as u64;
+            if cost < best_cost {
+                best = i;
+                best_cost = cost;
+            }
+            i += 1;
+        }
+        let h = gram_hash(
+            fold_if(word[best], folded),
+            fold_if(word[best + 1], folded),
+            fold_if(word[best + 2], folded),
+        );
+        self.grams[h >> 6] |= 1 << (h & 63);
+        self
+    }
+
+    /// Whether `text` may hold one of the keywords; false is certain.
+    pub fn may_match(&self, text: &[u8]) -> bool {
+        if !self.complete {
+            return true;
+        }
+        let hit = |h: usize| self.grams[h >> 6] & (1 << (h & 63)) != 0;
+        let grams = text.windows(3).any(|w| {
+            hit(gram_hash(w[0], w[1], w[2]))
+                || hit(gram_hash(
+                    FOLD[w[0] as usize],
+                    FOLD[w[1] as usize],
+                    FOLD[w[2] as usize],
+                ))
+        });
+        grams
+            || self.pairs[..self.n_pairs].iter().any(|&(a, b, folded)| {
+                text.windows(2).any(|w| {
+                    if folded {
+                        FOLD[w[0] as usize] == a && FOLD[w[1] as usize] == b
+                    } else {
+                        w[0] == a && w[1] == b
+                    }
+                })
+            })
+    }
 }
 
 impl Keywords {
@@ -119,11 +250,9 @@ impl Keywords {
                 });
                 continue;
             }
-            let anchor_at = (0..b.len() - 1)
-                .min_by_key(|&i| pair_cost(FOLD[b[i] as usize], FOLD[b[i + 1] as usize]))
-                .unwrap_or(0);
-            let anchor = (u16::from(FOLD[b[anchor_at] as usize]) << 8)
-                | u16::from(FOLD[b[anchor_at + 1] as usize]);
+            let Some((anchor_at, anchor)) = anchor(b) else {
+                continue;
+            };
             out.anchors[usize::from(anchor >> 6)] |= 1 << (anchor & 63);
             out.by_anchor.push((anchor, out.words.len() as u32));
             out.words.push(Word {
@@ -304,6 +433,23 @@ mod tests {
         assert!(kw.is_match(b"xQx"));
         assert!(kw.is_match(b"monkey"));
         assert!(!kw.is_match(b"nothing here"));
+    }
+
+    #[test]
+    fn prefilter_passes_what_holds_a_keyword() {
+        let p = Prefilter::EMPTY
+            .add(b"password", true)
+            .add(b"ghp_", false)
+            .add(b"-u", true)
+            .add(b"SK", false);
+        for yes in ["PASSWORD=", "my_PassWord", "ghp_abc", "curl -U x", "xSKy"] {
+            assert!(p.may_match(yes.as_bytes()), "{yes}");
+        }
+        for no in ["git status", "sk", "ls -la"] {
+            assert!(!p.may_match(no.as_bytes()), "{no}");
+        }
+        // A keyword it cannot hold makes it pass everything.
+        assert!(Prefilter::EMPTY.add(b"@", false).may_match(b"anything"));
     }
 
     #[test]

@@ -21,32 +21,41 @@ use super::{
     PolicyError,
 };
 use crate::event::Boundary;
-use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::{Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::fmt;
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 /// Bumped when the entry format changes.
-const FORMAT: &str = "compiled-v3";
+const FORMAT: &str = "compiled-v4";
 
-/// An entry as written: the policy without its rules, then each rule with what it needs.
-#[derive(Serialize)]
-struct EntryOut<'a> {
-    policy: &'a CompiledPolicy,
-    rules: Vec<RuleOut<'a>>,
+/// An entry is one header line — the policy without its rules, and an index of the rules:
+/// what each needs and where its JSON lies in the rest of the file — then the rules' JSON one
+/// after another. A call deserializes the header and only the rules its event can meet; the
+/// others are not even tokenized (the JSON of skipped rules was most of a pre-tool call's
+/// policy loading).
+#[derive(Serialize, Deserialize)]
+struct Header<'a> {
+    #[serde(borrow)]
+    policy: Cow<'a, CompiledPolicy>,
+    #[serde(borrow)]
+    rules: Vec<IndexEntry<'a>>,
 }
 
-#[derive(Serialize)]
-struct RuleOut<'a> {
+/// Borrowed from the entry's bytes where the JSON allows it: the index is read on every call.
+#[derive(Serialize, Deserialize)]
+struct IndexEntry<'a> {
     /// Flag name patterns of which one must be raised; empty: the rule may match anyway.
-    needs: Vec<&'a str>,
+    #[serde(borrow)]
+    needs: Vec<Cow<'a, str>>,
     /// The rule's `program` globs (lists expanded): the flag that meets `needs` must also
     /// carry a program one of them matches. Absent when the rule tests no program.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    programs: Option<Vec<&'a str>>,
-    rule: &'a CompiledRule,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    programs: Option<Vec<Cow<'a, str>>>,
+    /// Byte range of the rule's JSON after the header line.
+    at: usize,
+    len: usize,
 }
 
 /// A flag the event raised, as the cache filters rules by it: its name and, for a command,
@@ -101,131 +110,49 @@ fn needs(r: &CompiledRule) -> Vec<&str> {
 fn encode(policy: &CompiledPolicy) -> serde_json::Result<Vec<u8>> {
     let mut head = policy.clone();
     head.rules.clear();
-    let rules = policy
-        .rules
-        .iter()
-        .map(|rule| RuleOut {
-            needs: needs(rule),
-            programs: programs(rule, policy),
-            rule,
-        })
-        .collect();
-    serde_json::to_vec(&EntryOut {
-        policy: &head,
-        rules,
-    })
+    let mut body = Vec::new();
+    let mut index = Vec::with_capacity(policy.rules.len());
+    for rule in &policy.rules {
+        let at = body.len();
+        serde_json::to_writer(&mut body, rule)?;
+        index.push(IndexEntry {
+            needs: needs(rule).into_iter().map(Cow::Borrowed).collect(),
+            programs: programs(rule, policy).map(|p| p.into_iter().map(Cow::Borrowed).collect()),
+            at,
+            len: body.len() - at,
+        });
+    }
+    // Compact JSON holds no raw newline, so the first one ends the header.
+    let mut out = serde_json::to_vec(&Header {
+        policy: Cow::Borrowed(&head),
+        rules: index,
+    })?;
+    out.push(b'\n');
+    out.extend_from_slice(&body);
+    Ok(out)
 }
 
-/// Reads an entry, keeping only the rules whose needs `flags` meet (all with `None`).
+/// Reads an entry, keeping only the rules whose needs `flags` meet (all with `None`). A
+/// damaged entry (bad JSON, a range outside the file) reads as none.
 fn decode(bytes: &[u8], flags: Option<&[Raised]>) -> Option<CompiledPolicy> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let policy = EntrySeed { flags }.deserialize(&mut de).ok()?;
-    de.end().ok()?;
+    let nl = bytes.iter().position(|&b| b == b'\n')?;
+    let (head, body) = (&bytes[..nl], &bytes[nl + 1..]);
+    let header: Header = serde_json::from_slice(head).ok()?;
+    let mut policy = header.policy.into_owned();
+    for r in &header.rules {
+        if !wanted(&r.needs, r.programs.as_deref(), flags) {
+            continue;
+        }
+        let json = body.get(r.at..r.at.checked_add(r.len)?)?;
+        policy.rules.push(serde_json::from_slice(json).ok()?);
+    }
     Some(policy)
-}
-
-struct EntrySeed<'f> {
-    flags: Option<&'f [Raised<'f>]>,
-}
-
-impl<'de> DeserializeSeed<'de> for EntrySeed<'_> {
-    type Value = CompiledPolicy;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<CompiledPolicy, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for EntrySeed<'_> {
-    type Value = CompiledPolicy;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a compiled policy entry")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CompiledPolicy, A::Error> {
-        let mut policy: Option<CompiledPolicy> = None;
-        let mut rules = Vec::new();
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "policy" => policy = Some(map.next_value()?),
-                "rules" => rules = map.next_value_seed(RulesSeed { flags: self.flags })?,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        let mut policy = policy.ok_or_else(|| serde::de::Error::missing_field("policy"))?;
-        policy.rules = rules;
-        Ok(policy)
-    }
-}
-
-struct RulesSeed<'f> {
-    flags: Option<&'f [Raised<'f>]>,
-}
-
-impl<'de> DeserializeSeed<'de> for RulesSeed<'_> {
-    type Value = Vec<CompiledRule>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<CompiledRule>, D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RulesSeed<'_> {
-    type Value = Vec<CompiledRule>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of rules")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<CompiledRule>, A::Error> {
-        let mut out = Vec::new();
-        while let Some(rule) = seq.next_element_seed(RuleSeed { flags: self.flags })? {
-            out.extend(rule);
-        }
-        Ok(out)
-    }
-}
-
-struct RuleSeed<'f> {
-    flags: Option<&'f [Raised<'f>]>,
-}
-
-impl<'de> DeserializeSeed<'de> for RuleSeed<'_> {
-    type Value = Option<CompiledRule>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<CompiledRule>, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RuleSeed<'_> {
-    type Value = Option<CompiledRule>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a rule with its needs")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<CompiledRule>, A::Error> {
-        // `needs` and `programs` are written before `rule`; until they are read the rule is
-        // kept.
-        let mut needs: Vec<String> = Vec::new();
-        let mut programs: Option<Vec<String>> = None;
-        let mut rule = None;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "needs" => needs = map.next_value()?,
-                "programs" => programs = map.next_value()?,
-                "rule" if !wanted(&needs, programs.as_deref(), self.flags) => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-                "rule" => rule = Some(map.next_value::<CompiledRule>()?),
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(rule)
-    }
 }
 
 /// Whether a rule with these needs can match an event that raised `flags` (`None`: any).
 /// Mirrors `eval::select`: one flag must have a needed name and, when the rule tests programs,
 /// a program one of its globs matches.
-fn wanted(needs: &[String], programs: Option<&[String]>, flags: Option<&[Raised]>) -> bool {
+fn wanted(needs: &[Cow<str>], programs: Option<&[Cow<str>]>, flags: Option<&[Raised]>) -> bool {
     let Some(raised) = flags else {
         return true;
     };

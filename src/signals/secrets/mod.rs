@@ -1,8 +1,9 @@
 //! Secret detection signal: finds credentials in the text a boundary carries.
 //!
-//! Pipeline: aho-corasick keyword prefilter -> per-kind regex (compiled on first use, only for
-//! kinds whose keyword occurs) run on a bounded window around each keyword hit -> value checks
-//! (placeholders, variable references, hashes, UUIDs, entropy). The catalogue is in [`rules`].
+//! Pipeline: keyword prefilter ([`crate::keywords`]) -> per-kind regex (compiled on first use,
+//! only for kinds whose keyword occurs) run on a bounded window around each keyword hit ->
+//! value checks (placeholders, variable references, hashes, UUIDs, entropy). The catalogue is
+//! in [`rules`].
 //!
 //! Raises `secret.detected` with one [`Finding`] per secret (kind, byte span, salted hash —
 //! never the value) and attrs `kinds`, `count`. At the tool-request boundary it also raises
@@ -20,7 +21,7 @@ pub mod rules;
 
 use super::{Context, Finding, Flag, Signal};
 use crate::event::{Boundary, Event, ToolKind};
-use crate::keywords::Keywords;
+use crate::keywords::{Keywords, Prefilter};
 use regex::Regex;
 use rules::{Check, RuleDef, RULES};
 use serde_json::Value;
@@ -367,6 +368,37 @@ fn ceil_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
+/// Every catalogue keyword in a compile-time prefilter (see [`Prefilter`]): a short text that
+/// passes none of it is not searched, and the keyword engine is not built for it.
+static KEYWORD_PREFILTER: Prefilter = {
+    let mut p = Prefilter::EMPTY;
+    let mut i = 0;
+    while i < rules::CATALOGUE.len() {
+        let r = &rules::CATALOGUE[i];
+        let mut j = 0;
+        while j < r.exact.len() {
+            p = p.add(r.exact[j].as_bytes(), false);
+            j += 1;
+        }
+        let mut j = 0;
+        while j < r.folded.len() {
+            p = p.add(r.folded[j].as_bytes(), true);
+            j += 1;
+        }
+        i += 1;
+    }
+    p
+};
+
+/// Texts up to this size go through [`KEYWORD_PREFILTER`] first; a longer one almost always
+/// holds some keyword, and the prefilter would be one more pass over it.
+const PREFILTER_BELOW_BYTES: usize = 4096;
+
+/// Whether `text` may hold a catalogue keyword.
+fn may_hold_keyword(text: &str) -> bool {
+    text.len() >= PREFILTER_BELOW_BYTES || KEYWORD_PREFILTER.may_match(text.as_bytes())
+}
+
 /// One keyword hit: the rule and where its window lies.
 struct Window {
     rule: usize,
@@ -376,7 +408,6 @@ struct Window {
 
 /// Scans `text`; returns the position from which the work cap stopped scanning, if it did.
 fn scan_into(text: &str, budget: usize, out: &mut Vec<Finding>) -> Option<usize> {
-    let eng = engine();
     let n = text.len();
     // Per rule, the window being grown; merged windows never overlap, so no text is searched
     // twice by the same rule.
@@ -408,14 +439,17 @@ fn scan_into(text: &str, budget: usize, out: &mut Vec<Finding>) -> Option<usize>
             }
         }
     };
-    eng.keywords.for_each(text.as_bytes(), |k, start, end| {
-        for &r in &eng.rules_of[k] {
-            if RULES[r].check == Check::K8sSecret && !is_k8s_secret_kind(text, end) {
-                continue;
+    if may_hold_keyword(text) {
+        let eng = engine();
+        eng.keywords.for_each(text.as_bytes(), |k, start, end| {
+            for &r in &eng.rules_of[k] {
+                if RULES[r].check == Check::K8sSecret && !is_k8s_secret_kind(text, end) {
+                    continue;
+                }
+                add(r, start, &mut windows);
             }
-            add(r, start, &mut windows);
-        }
-    });
+        });
+    }
     for (rule, slot) in open.iter().enumerate() {
         if let Some((s, e)) = slot {
             windows.push(Window {
@@ -1476,6 +1510,42 @@ mod naive_tests {
         out.sort();
         out.dedup();
         out
+    }
+
+    /// The compile-time prefilter lets through every text that holds a catalogue keyword, in
+    /// any case a folded keyword may take: a text it stopped would never be searched.
+    #[test]
+    fn prefilter_passes_every_keyword() {
+        for r in RULES {
+            let words = r.exact.iter().map(|w| (w.to_string(), false));
+            let folded = r.folded.iter().map(|w| (w.to_string(), true));
+            for (w, is_folded) in words.chain(folded) {
+                let mut forms = vec![w.clone()];
+                if is_folded {
+                    forms.push(w.to_ascii_uppercase());
+                    forms.push(w.to_ascii_lowercase());
+                    // Alternating case, so no one casing of the keyword is special.
+                    forms.push(
+                        w.chars()
+                            .enumerate()
+                            .map(|(i, c)| {
+                                if i % 2 == 0 {
+                                    c.to_ascii_uppercase()
+                                } else {
+                                    c
+                                }
+                            })
+                            .collect(),
+                    );
+                }
+                for f in forms {
+                    for text in [f.clone(), format!("x {f} y"), format!("{f}{f}")] {
+                        assert!(may_hold_keyword(&text), "{:?} stopped {text:?}", r.kind);
+                    }
+                }
+            }
+        }
+        assert!(!may_hold_keyword("git status --short"));
     }
 
     /// The keyword prefilter finds every occurrence of every keyword of the catalogue:

@@ -6,7 +6,12 @@
 //! to build. Here every keyword is reached through one two-byte *anchor* inside it, chosen to
 //! be rare in tool output. One pass tests each byte pair of the text against a 64 Kbit set of
 //! anchors (a shift, a load and a bit test per byte); only where an anchor occurs are the few
-//! keywords holding it compared in place. Setup is a few microseconds.
+//! keywords holding it compared in place.
+//!
+//! Every keyword set the signals search is fixed, so its [`Table`] is built by the compiler
+//! (`const fn`), anchors chosen, sorted and indexed: a process pays nothing to set it up, not
+//! even the page faults of allocating it. [`Prefilter`] is a coarser compile-time set for
+//! short texts, to skip a search altogether.
 //!
 //! The search is exact: every occurrence of every keyword is reported, overlapping ones
 //! included, because each occurrence contains its keyword's anchor at a fixed offset.
@@ -22,28 +27,46 @@ const FOLD: [u8; 256] = {
     t
 };
 
-/// A keyword: its bytes (lowercase when folded), the offset of its anchor, and whether case is
-/// ignored.
-struct Word {
-    bytes: Box<[u8]>,
+/// A keyword as the search holds it.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    word: &'static [u8],
+    /// Whether ASCII case is ignored.
     folded: bool,
+    /// Offset of the anchor in `word`, and the anchor (folded pair, `(b0 << 8) | b1`).
     anchor_at: usize,
+    anchor: u16,
+    /// What a hit reports: the keyword's index, or the caller's id for it.
+    id: usize,
 }
 
-pub struct Keywords {
-    words: Vec<Word>,
-    /// One-byte keywords cannot be anchored: `singles[b]` lists those equal to byte `b`
-    /// (folded), searched byte by byte in a second pass only when there are any.
-    singles: Vec<(u8, u32)>,
-    /// Bit `a` set when some keyword's folded anchor is the pair `a = (b0 << 8) | b1`.
-    anchors: Box<[u64; 1024]>,
-    /// Set bits in `anchors` before each of its words: with them an anchor's rank among the
-    /// anchors is two lookups and a popcount.
-    rank: Box<[u16; 1024]>,
-    /// `(anchor, keyword)` sorted by anchor: the keywords to compare where an anchor occurs.
-    by_anchor: Vec<(u16, u32)>,
-    /// Where each anchor's keywords start in `by_anchor`, by the anchor's rank (and the end).
-    group_start: Vec<u32>,
+impl Entry {
+    const EMPTY: Entry = Entry {
+        word: b"",
+        folded: false,
+        anchor_at: 0,
+        anchor: 0,
+        id: 0,
+    };
+}
+
+/// A keyword set built at compile time ([`Table::build`] in a `static`): nothing to allocate or
+/// compute when a process first searches it. `N` is the number of keywords.
+pub struct Table<const N: usize> {
+    anchors: [u64; 1024],
+    rank: [u16; 1024],
+    entries: [Entry; N],
+    group_start: [u32; N],
+    groups: usize,
+}
+
+/// The parts a search reads.
+struct View<'a> {
+    anchors: &'a [u64; 1024],
+    rank: &'a [u16; 1024],
+    entries: &'a [Entry],
+    /// `groups` starts; the last group ends at `entries.len()`.
+    group_start: &'a [u32],
 }
 
 /// How common a byte (folded) is in tool output: logs, code, JSON, paths. Rough, and only
@@ -93,9 +116,8 @@ const fn pair_cost(a: u8, b: u8) -> u32 {
 }
 
 /// A keyword's anchor: the offset of its rarest byte pair and the pair, folded, as
-/// `(b0 << 8) | b1`. `None` for a keyword shorter than two bytes. A `const fn` so a fixed
-/// catalogue's anchor set can be computed at compile time (see [`any_anchor`]).
-pub const fn anchor(word: &[u8]) -> Option<(usize, u16)> {
+/// `(b0 << 8) | b1`. `None` for a keyword shorter than two bytes.
+const fn anchor(word: &[u8]) -> Option<(usize, u16)> {
     if word.len() < 2 {
         return None;
     }
@@ -117,8 +139,8 @@ pub const fn anchor(word: &[u8]) -> Option<(usize, u16)> {
 /// A compile-time prefilter for a fixed catalogue: for each keyword its rarest three bytes
 /// (folded for a case-blind keyword), hashed into a 64 Kbit set, plus the two-byte keywords
 /// as they are. A text in which [`Prefilter::may_match`] finds none of them holds no keyword,
-/// and the caller need not build its [`Keywords`] (a few hundred microseconds of allocation
-/// in a fresh process) for the many short texts — a command, a path — that hold none.
+/// and the caller need not search it for the many short texts — a command, a path — that
+/// hold none.
 /// Three bytes, not the search's two-byte anchors: commands are short and full of common
 /// pairs, and a two-byte set let most of them through.
 pub struct Prefilter {
@@ -221,74 +243,104 @@ impl Prefilter {
     }
 }
 
-impl Keywords {
-    /// `words` as `(keyword, ignore ASCII case)`. An empty keyword is never reported.
-    pub fn new<'a>(words: impl IntoIterator<Item = (&'a str, bool)>) -> Keywords {
-        let mut out = Keywords {
-            words: Vec::new(),
-            singles: Vec::new(),
-            anchors: Box::new([0u64; 1024]),
-            rank: Box::new([0u16; 1024]),
-            by_anchor: Vec::new(),
-            group_start: Vec::new(),
-        };
-        for (w, folded) in words {
-            let b = w.as_bytes();
-            let bytes: Box<[u8]> = if folded {
-                b.to_ascii_lowercase().into()
-            } else {
-                b.into()
+/// `(keyword, ignore case, id)` for the keywords of `lists` one after another, ids counting
+/// from 0 across them: the input [`Table::build`] takes, for keyword lists known at compile
+/// time. `N` must be their total length.
+pub const fn list<const N: usize>(
+    lists: &[&'static [&'static str]],
+    folded: bool,
+) -> [(&'static str, bool, usize); N] {
+    let mut out = [("", false, 0); N];
+    let mut n = 0;
+    let mut i = 0;
+    while i < lists.len() {
+        let mut j = 0;
+        while j < lists[i].len() {
+            out[n] = (lists[i][j], folded, n);
+            n += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    assert!(n == N, "list: N is not the number of keywords");
+    out
+}
+
+impl<const N: usize> Table<N> {
+    /// Builds the table at compile time from `(keyword, ignore case, id)`; a hit reports the
+    /// id. Every keyword must be at least two bytes long (a compile error otherwise).
+    pub const fn build(words: [(&'static str, bool, usize); N]) -> Table<N> {
+        let mut entries = [Entry::EMPTY; N];
+        let mut i = 0;
+        while i < N {
+            let (w, folded, id) = words[i];
+            let (anchor_at, anchor) = match anchor(w.as_bytes()) {
+                Some(a) => a,
+                None => panic!("a compile-time keyword needs at least two bytes"),
             };
-            if b.len() < 2 {
-                if let Some(&c) = b.first() {
-                    out.singles.push((c, out.words.len() as u32));
-                }
-                out.words.push(Word {
-                    bytes,
-                    folded,
-                    anchor_at: 0,
-                });
-                continue;
-            }
-            let Some((anchor_at, anchor)) = anchor(b) else {
-                continue;
-            };
-            out.anchors[usize::from(anchor >> 6)] |= 1 << (anchor & 63);
-            out.by_anchor.push((anchor, out.words.len() as u32));
-            out.words.push(Word {
-                bytes,
+            entries[i] = Entry {
+                word: w.as_bytes(),
                 folded,
                 anchor_at,
-            });
+                anchor,
+                id,
+            };
+            i += 1;
         }
-        out.by_anchor.sort_unstable();
-        let mut seen = 0u16;
-        for (r, bits) in out.rank.iter_mut().zip(out.anchors.iter()) {
-            *r = seen;
-            seen += bits.count_ones() as u16;
-        }
-        for (i, &(a, _)) in out.by_anchor.iter().enumerate() {
-            if i == 0 || out.by_anchor[i - 1].0 != a {
-                out.group_start.push(i as u32);
+        // Insertion sort by anchor: a few hundred keywords, once, at compile time.
+        let mut i = 1;
+        while i < N {
+            let mut j = i;
+            while j > 0 && entries[j - 1].anchor > entries[j].anchor {
+                let t = entries[j - 1];
+                entries[j - 1] = entries[j];
+                entries[j] = t;
+                j -= 1;
             }
+            i += 1;
         }
-        out.group_start.push(out.by_anchor.len() as u32);
-        out
+        let mut anchors = [0u64; 1024];
+        let mut group_start = [0u32; N];
+        let mut groups = 0;
+        let mut i = 0;
+        while i < N {
+            let a = entries[i].anchor;
+            anchors[(a >> 6) as usize] |= 1 << (a & 63);
+            if i == 0 || entries[i - 1].anchor != a {
+                group_start[groups] = i as u32;
+                groups += 1;
+            }
+            i += 1;
+        }
+        let mut rank = [0u16; 1024];
+        let mut seen = 0u16;
+        let mut i = 0;
+        while i < 1024 {
+            rank[i] = seen;
+            seen += anchors[i].count_ones() as u16;
+            i += 1;
+        }
+        Table {
+            anchors,
+            rank,
+            entries,
+            group_start,
+            groups,
+        }
     }
 
-    pub fn len(&self) -> usize {
-        self.words.len()
+    fn view(&self) -> View<'_> {
+        View {
+            anchors: &self.anchors,
+            rank: &self.rank,
+            entries: &self.entries,
+            group_start: &self.group_start[..self.groups],
+        }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
-    }
-
-    /// Calls `hit(keyword, start, end)` for every occurrence in `text`, overlapping ones
-    /// included. `keyword` is the index in the order given to [`Keywords::new`]. Occurrences
-    /// come in the order of their anchors, not sorted by start.
+    /// Calls `hit(id, start, end)` for every occurrence in `text`, overlapping ones included.
     pub fn for_each(&self, text: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
-        self.search(text, &mut |k, s, e| {
+        self.view().search(text, &mut |k, s, e| {
             hit(k, s, e);
             true
         });
@@ -296,42 +348,28 @@ impl Keywords {
 
     /// Whether any keyword occurs in `text`.
     pub fn is_match(&self, text: &[u8]) -> bool {
-        let mut found = false;
-        self.search(text, &mut |_, _, _| {
-            found = true;
-            false
-        });
-        found
+        !self.view().search(text, &mut |_, _, _| false)
     }
+}
 
-    /// The search; `hit` returns whether to go on.
-    fn search(&self, text: &[u8], hit: &mut dyn FnMut(usize, usize, usize) -> bool) {
-        if text.len() >= 2 && !self.by_anchor.is_empty() {
-            let mut prev = usize::from(FOLD[text[0] as usize]);
-            for i in 1..text.len() {
-                let cur = usize::from(FOLD[text[i] as usize]);
-                let pair = (prev << 8) | cur;
-                prev = cur;
-                if self.anchors[pair >> 6] & (1 << (pair & 63)) != 0
-                    && !self.verify(text, i - 1, pair as u16, hit)
-                {
-                    return;
-                }
+impl View<'_> {
+    /// The search; `hit` returns whether to go on, and so does this.
+    fn search(&self, text: &[u8], hit: &mut dyn FnMut(usize, usize, usize) -> bool) -> bool {
+        if text.len() < 2 || self.entries.is_empty() {
+            return true;
+        }
+        let mut prev = usize::from(FOLD[text[0] as usize]);
+        for i in 1..text.len() {
+            let cur = usize::from(FOLD[text[i] as usize]);
+            let pair = (prev << 8) | cur;
+            prev = cur;
+            if self.anchors[pair >> 6] & (1 << (pair & 63)) != 0
+                && !self.verify(text, i - 1, pair as u16, hit)
+            {
+                return false;
             }
         }
-        for &(c, k) in &self.singles {
-            let w = &self.words[k as usize];
-            for (i, &b) in text.iter().enumerate() {
-                let same = if w.folded {
-                    FOLD[b as usize] == c
-                } else {
-                    b == c
-                };
-                if same && !hit(k as usize, i, i + 1) {
-                    return;
-                }
-            }
-        }
+        true
     }
 
     /// Compares the keywords anchored on `pair` at `at`; false when `hit` says stop.
@@ -345,22 +383,25 @@ impl Keywords {
         let (word, bit) = (usize::from(pair >> 6), pair & 63);
         let group = usize::from(self.rank[word])
             + (self.anchors[word] & ((1u64 << bit) - 1)).count_ones() as usize;
-        let (from, to) = (self.group_start[group], self.group_start[group + 1]);
-        for &(_, k) in &self.by_anchor[from as usize..to as usize] {
-            let w = &self.words[k as usize];
-            let Some(start) = at.checked_sub(w.anchor_at) else {
+        let from = self.group_start[group] as usize;
+        let to = self
+            .group_start
+            .get(group + 1)
+            .map_or(self.entries.len(), |&t| t as usize);
+        for e in &self.entries[from..to] {
+            let Some(start) = at.checked_sub(e.anchor_at) else {
                 continue;
             };
-            let end = start + w.bytes.len();
+            let end = start + e.word.len();
             let Some(found) = text.get(start..end) else {
                 continue;
             };
-            let same = if w.folded {
-                found.eq_ignore_ascii_case(&w.bytes)
+            let same = if e.folded {
+                found.eq_ignore_ascii_case(e.word)
             } else {
-                *found == *w.bytes
+                found == e.word
             };
-            if same && !hit(k as usize, start, end) {
+            if same && !hit(e.id, start, end) {
                 return false;
             }
         }
@@ -373,7 +414,7 @@ mod tests {
     use super::*;
 
     /// Every occurrence a plain search finds, as `(keyword, start, end)`, sorted.
-    fn naive(words: &[(&str, bool)], text: &str) -> Vec<(usize, usize, usize)> {
+    fn naive(words: &[(&'static str, bool)], text: &str) -> Vec<(usize, usize, usize)> {
         let mut out = Vec::new();
         let lower = text.to_ascii_lowercase();
         for (k, (w, folded)) in words.iter().enumerate() {
@@ -396,10 +437,17 @@ mod tests {
         out
     }
 
-    fn found(words: &[(&str, bool)], text: &str) -> Vec<(usize, usize, usize)> {
-        let kw = Keywords::new(words.iter().copied());
+    fn found<const N: usize>(
+        words: &[(&'static str, bool); N],
+        text: &str,
+    ) -> Vec<(usize, usize, usize)> {
+        let mut list = [("", false, 0); N];
+        for (i, &(w, f)) in words.iter().enumerate() {
+            list[i] = (w, f, i);
+        }
+        let table = Table::build(list);
         let mut out = Vec::new();
-        kw.for_each(text.as_bytes(), |k, s, e| out.push((k, s, e)));
+        table.for_each(text.as_bytes(), |k, s, e| out.push((k, s, e)));
         out.sort_unstable();
         out
     }
@@ -425,14 +473,17 @@ mod tests {
     }
 
     #[test]
-    fn one_byte_keywords_and_is_match() {
-        let words = [("@", false), ("q", true), ("", false), ("key", true)];
-        let text = "a@b Q q KEY";
-        assert_eq!(found(&words, text), naive(&words, text));
-        let kw = Keywords::new(words.iter().copied());
-        assert!(kw.is_match(b"xQx"));
-        assert!(kw.is_match(b"monkey"));
-        assert!(!kw.is_match(b"nothing here"));
+    fn is_match_and_lists() {
+        const A: &[&str] = &["secret", "key"];
+        const B: &[&str] = &["Token"];
+        let table: Table<3> = Table::build(list(&[A, B], true));
+        assert!(table.is_match(b"xTOKENx"));
+        assert!(table.is_match(b"monkey"));
+        assert!(!table.is_match(b"nothing here"));
+        let mut ids = Vec::new();
+        table.for_each(b"token secret key", |k, _, _| ids.push(k));
+        ids.sort_unstable();
+        assert_eq!(ids, [0, 1, 2]);
     }
 
     #[test]

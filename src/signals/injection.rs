@@ -11,8 +11,7 @@
 
 use super::{Context, Finding, Flag, Signal};
 use crate::event::{Boundary, Event};
-use crate::keywords::Keywords;
-use std::sync::OnceLock;
+use crate::keywords::Table;
 
 pub const FLAGS: &[&str] = &["injection.instructions", "injection.hidden_unicode"];
 
@@ -76,10 +75,9 @@ const PHRASES: &[&str] = &[
     "exfiltrate",
 ];
 
-fn phrases() -> &'static Keywords {
-    static KW: OnceLock<Keywords> = OnceLock::new();
-    KW.get_or_init(|| Keywords::new(PHRASES.iter().map(|p| (*p, true))))
-}
+/// The phrases, searchable as built by the compiler.
+static PHRASE_TABLE: Table<{ PHRASES.len() }> =
+    Table::build(crate::keywords::list(&[PHRASES], true));
 
 pub struct InjectionSignal;
 
@@ -151,7 +149,7 @@ fn head(text: &str) -> &str {
 /// holds a shorter one is one finding.
 pub fn scan_phrases(text: &str) -> Vec<Finding> {
     let mut hits: Vec<(usize, usize)> = Vec::new();
-    phrases().for_each(text.as_bytes(), |_, s, e| hits.push((s, e)));
+    PHRASE_TABLE.for_each(text.as_bytes(), |_, s, e| hits.push((s, e)));
     hits.sort_unstable_by_key(|&(s, e)| (s, std::cmp::Reverse(e)));
     let mut out: Vec<Finding> = Vec::new();
     for (start, end) in hits {

@@ -21,11 +21,10 @@ pub mod rules;
 
 use super::{Context, Finding, Flag, Signal};
 use crate::event::{Boundary, Event, ToolKind};
-use crate::keywords::{Keywords, Prefilter};
+use crate::keywords::{Prefilter, Table};
 use regex::Regex;
 use rules::{Check, RuleDef, RULES};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub const FLAGS: &[&str] = &["secret.detected", "secret.egress", "secret.write"];
@@ -257,38 +256,56 @@ pub fn url_host(url: &str) -> Option<String> {
 // ------------------------------------------------------------------------------------------
 
 struct Engine {
-    /// The exact keywords, then the folded ones (see [`crate::keywords`]).
-    keywords: Keywords,
-    /// Per keyword, the rules it triggers.
-    rules_of: Vec<Vec<usize>>,
     regexes: Vec<OnceLock<Option<Regex>>>,
 }
 
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| {
-        let mut words: Vec<(String, bool)> = Vec::new();
-        let mut rules_of: Vec<Vec<usize>> = Vec::new();
-        let mut index: HashMap<(String, bool), usize> = HashMap::new();
-        for (i, r) in RULES.iter().enumerate() {
-            let exact = r.exact.iter().map(|w| (w.to_string(), false));
-            let folded = r.folded.iter().map(|w| (w.to_ascii_lowercase(), true));
-            for key in exact.chain(folded) {
-                let k = *index.entry(key.clone()).or_insert_with(|| {
-                    words.push(key);
-                    rules_of.push(Vec::new());
-                    rules_of.len() - 1
-                });
-                rules_of[k].push(i);
-            }
-        }
-        Engine {
-            keywords: Keywords::new(words.iter().map(|(w, f)| (w.as_str(), *f))),
-            rules_of,
-            regexes: RULES.iter().map(|_| OnceLock::new()).collect(),
-        }
+    ENGINE.get_or_init(|| Engine {
+        regexes: RULES.iter().map(|_| OnceLock::new()).collect(),
     })
 }
+
+/// How many keywords the catalogue lists (with repeats across rules).
+const fn keyword_count(rules: &[RuleDef]) -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < rules.len() {
+        n += rules[i].exact.len() + rules[i].folded.len();
+        i += 1;
+    }
+    n
+}
+
+const KEYWORD_COUNT: usize = keyword_count(rules::CATALOGUE);
+
+/// Every catalogue keyword as `(keyword, ignore case, rule index)`.
+const fn keyword_list<const N: usize>(
+    rules: &'static [RuleDef],
+) -> [(&'static str, bool, usize); N] {
+    let mut out = [("", false, 0); N];
+    let mut n = 0;
+    let mut i = 0;
+    while i < rules.len() {
+        let mut j = 0;
+        while j < rules[i].exact.len() {
+            out[n] = (rules[i].exact[j], false, i);
+            n += 1;
+            j += 1;
+        }
+        let mut j = 0;
+        while j < rules[i].folded.len() {
+            out[n] = (rules[i].folded[j], true, i);
+            n += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The catalogue's keywords, searchable as built by the compiler: a hit names its rule.
+static KEYWORDS: Table<KEYWORD_COUNT> = Table::build(keyword_list(rules::CATALOGUE));
 
 impl Engine {
     fn regex(&self, i: usize) -> Option<&Regex> {
@@ -440,13 +457,9 @@ fn scan_into(text: &str, budget: usize, out: &mut Vec<Finding>) -> Option<usize>
         }
     };
     if may_hold_keyword(text) {
-        let eng = engine();
-        eng.keywords.for_each(text.as_bytes(), |k, start, end| {
-            for &r in &eng.rules_of[k] {
-                if RULES[r].check == Check::K8sSecret && !is_k8s_secret_kind(text, end) {
-                    continue;
-                }
-                add(r, start, &mut windows);
+        KEYWORDS.for_each(text.as_bytes(), |rule, start, end| {
+            if RULES[rule].check != Check::K8sSecret || is_k8s_secret_kind(text, end) {
+                add(rule, start, &mut windows);
             }
         });
     }
@@ -891,18 +904,10 @@ struct SecretName {
     weak_suffix: bool,
 }
 
-/// `NAME_REJECT_WORDS` then `STRONG_NAME_WORDS`, as one automaton.
-fn name_words() -> &'static Keywords {
-    static KW: OnceLock<Keywords> = OnceLock::new();
-    KW.get_or_init(|| {
-        Keywords::new(
-            NAME_REJECT_WORDS
-                .iter()
-                .chain(STRONG_NAME_WORDS)
-                .map(|w| (*w, false)),
-        )
-    })
-}
+/// `NAME_REJECT_WORDS` then `STRONG_NAME_WORDS`, one table built at compile time.
+static NAME_WORDS: Table<{ NAME_REJECT_WORDS.len() + STRONG_NAME_WORDS.len() }> = Table::build(
+    crate::keywords::list(&[NAME_REJECT_WORDS, STRONG_NAME_WORDS], false),
+);
 
 fn secret_name(name: &str) -> Option<SecretName> {
     let name = name
@@ -911,7 +916,7 @@ fn secret_name(name: &str) -> Option<SecretName> {
     let bare = name.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
     // One pass for both word lists: this runs for every generic keyword in the text.
     let (mut strong, mut rejected) = (false, false);
-    name_words().for_each(bare.as_bytes(), |k, _, _| {
+    NAME_WORDS.for_each(bare.as_bytes(), |k, _, _| {
         if k < NAME_REJECT_WORDS.len() {
             rejected = true;
         } else {
@@ -1260,8 +1265,6 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "yourtoken",
     "yoursecret",
     "yourpass",
-    "<",
-    ">",
     "${",
     "{{",
     "}}",
@@ -1297,10 +1300,10 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
 /// Placeholder and documentation values: `xxxx`, `your-key-here`, `<token>`, `${VAR}`,
 /// `changeme`, `AKIAIOSFODNN7EXAMPLE`, long runs of one character or of the alphabet.
 pub fn is_placeholder(v: &str) -> bool {
-    static MARKERS: OnceLock<Keywords> = OnceLock::new();
-    let markers =
-        MARKERS.get_or_init(|| Keywords::new(PLACEHOLDER_MARKERS.iter().map(|m| (*m, true))));
-    if markers.is_match(v.as_bytes()) {
+    static MARKERS: Table<{ PLACEHOLDER_MARKERS.len() }> =
+        Table::build(crate::keywords::list(&[PLACEHOLDER_MARKERS], true));
+    // `<token>`, `<your key>`: the one-byte markers, which a table cannot hold.
+    if v.contains(['<', '>']) || MARKERS.is_match(v.as_bytes()) {
         return true;
     }
     if v.len() >= 8 {
@@ -1552,7 +1555,6 @@ mod naive_tests {
     /// a keyword it missed would be a rule never tried.
     #[test]
     fn keyword_prefilter_finds_every_keyword_occurrence() {
-        let eng = engine();
         let mut words: Vec<(String, bool)> = Vec::new();
         for r in RULES {
             words.extend(r.exact.iter().map(|w| (w.to_string(), false)));
@@ -1574,7 +1576,7 @@ mod naive_tests {
         texts.push(texts.join(" "));
         for t in &texts {
             let mut got = Vec::new();
-            eng.keywords.for_each(t.as_bytes(), |_, s, e| {
+            KEYWORDS.for_each(t.as_bytes(), |_, s, e| {
                 got.push((s, e, t[s..e].to_string()));
             });
             let mut got: Vec<(usize, usize, String)> = got

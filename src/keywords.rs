@@ -53,6 +53,10 @@ impl Entry {
 /// A keyword set built at compile time ([`Table::build`] in a `static`): nothing to allocate or
 /// compute when a process first searches it. `N` is the number of keywords.
 pub struct Table<const N: usize> {
+    /// Every byte pair, as it stands in a text, that is some keyword's anchor: both cases of
+    /// a case-blind keyword's letters, the keyword's own case otherwise. The scan tests pairs
+    /// against this set without folding a byte.
+    raw: [u64; 1024],
     anchors: [u64; 1024],
     rank: [u16; 1024],
     entries: [Entry; N],
@@ -62,6 +66,7 @@ pub struct Table<const N: usize> {
 
 /// The parts a search reads.
 struct View<'a> {
+    raw: &'a [u64; 1024],
     anchors: &'a [u64; 1024],
     rank: &'a [u16; 1024],
     entries: &'a [Entry],
@@ -243,6 +248,12 @@ impl Prefilter {
     }
 }
 
+const fn with_pair(mut set: [u64; 1024], b0: u8, b1: u8) -> [u64; 1024] {
+    let p = ((b0 as usize) << 8) | b1 as usize;
+    set[p >> 6] |= 1 << (p & 63);
+    set
+}
+
 /// `(keyword, ignore case, id)` for the keywords of `lists` one after another, ids counting
 /// from 0 across them: the input [`Table::build`] takes, for keyword lists known at compile
 /// time. `N` must be their total length.
@@ -302,12 +313,25 @@ impl<const N: usize> Table<N> {
             i += 1;
         }
         let mut anchors = [0u64; 1024];
+        let mut raw = [0u64; 1024];
         let mut group_start = [0u32; N];
         let mut groups = 0;
         let mut i = 0;
         while i < N {
             let a = entries[i].anchor;
             anchors[(a >> 6) as usize] |= 1 << (a & 63);
+            let e = entries[i];
+            let (b0, b1) = (e.word[e.anchor_at], e.word[e.anchor_at + 1]);
+            if e.folded {
+                let (l0, l1) = (FOLD[b0 as usize], FOLD[b1 as usize]);
+                let (u0, u1) = (l0.to_ascii_uppercase(), l1.to_ascii_uppercase());
+                raw = with_pair(raw, l0, l1);
+                raw = with_pair(raw, l0, u1);
+                raw = with_pair(raw, u0, l1);
+                raw = with_pair(raw, u0, u1);
+            } else {
+                raw = with_pair(raw, b0, b1);
+            }
             if i == 0 || entries[i - 1].anchor != a {
                 group_start[groups] = i as u32;
                 groups += 1;
@@ -323,6 +347,7 @@ impl<const N: usize> Table<N> {
             i += 1;
         }
         Table {
+            raw,
             anchors,
             rank,
             entries,
@@ -333,6 +358,7 @@ impl<const N: usize> Table<N> {
 
     fn view(&self) -> View<'_> {
         View {
+            raw: &self.raw,
             anchors: &self.anchors,
             rank: &self.rank,
             entries: &self.entries,
@@ -360,15 +386,13 @@ impl View<'_> {
         if text.len() < 2 || self.entries.is_empty() {
             return true;
         }
-        let mut prev = usize::from(FOLD[text[0] as usize]);
-        for i in 1..text.len() {
-            let cur = usize::from(FOLD[text[i] as usize]);
-            let pair = (prev << 8) | cur;
-            prev = cur;
-            if self.anchors[pair >> 6] & (1 << (pair & 63)) != 0
-                && !self.verify(text, i - 1, pair as u16, hit)
-            {
-                return false;
+        for (i, w) in text.windows(2).enumerate() {
+            let pair = (usize::from(w[0]) << 8) | usize::from(w[1]);
+            if self.raw[pair >> 6] & (1 << (pair & 63)) != 0 {
+                let folded = (u16::from(FOLD[w[0] as usize]) << 8) | u16::from(FOLD[w[1] as usize]);
+                if !self.verify(text, i, folded, hit) {
+                    return false;
+                }
             }
         }
         true
@@ -398,10 +422,16 @@ impl View<'_> {
             let Some(found) = text.get(start..end) else {
                 continue;
             };
+            // First and last bytes before the whole word: most candidates differ there, and
+            // a byte test is cheaper than a call to compare.
+            let (a, z) = (found[0], found[found.len() - 1]);
+            let (wa, wz) = (e.word[0], e.word[e.word.len() - 1]);
             let same = if e.folded {
-                found.eq_ignore_ascii_case(e.word)
+                FOLD[a as usize] == FOLD[wa as usize]
+                    && FOLD[z as usize] == FOLD[wz as usize]
+                    && found.eq_ignore_ascii_case(e.word)
             } else {
-                found == e.word
+                a == wa && z == wz && found == e.word
             };
             if same && !hit(e.id, start, end) {
                 return false;

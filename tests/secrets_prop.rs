@@ -10,12 +10,14 @@ use hookwarden::redact;
 use proptest::prelude::*;
 
 /// Random prose and log-like text that holds no secret: words, numbers, punctuation, newlines.
+/// A number ends with a comma: bare numbers next to each other made runs like `4504076908620`,
+/// a Luhn-valid Visa number that the personal-data scanner rightly redacts.
 fn clean_text() -> impl Strategy<Value = String> {
     proptest::collection::vec(
         prop_oneof![
             "[a-z]{1,10}",
             "[A-Z][a-z]{1,8}",
-            "[0-9]{1,4}",
+            "[0-9]{1,4},",
             Just(" ".to_string()),
             Just(", ".to_string()),
             Just(".\n".to_string()),

@@ -1137,7 +1137,32 @@ fn looks_like_words(v: &str) -> bool {
 }
 
 /// Code, paths, URLs and identifiers that sit where a value would.
+/// Letters in random case: at least 12 of them, a quarter to three quarters capitals, and
+/// adjacent letters changing case at least 30% of the time (`jQxdevvFTotSPEOJ`, base64). Code
+/// names capitalize word starts only (`ExpiredSignatureError`, `getElementById`: under a
+/// quarter capitals).
+fn case_flips_like_random(p: &str) -> bool {
+    let letters: Vec<u8> = p.bytes().filter(u8::is_ascii_alphabetic).collect();
+    if letters.len() < 12 {
+        return false;
+    }
+    let upper = letters.iter().filter(|b| b.is_ascii_uppercase()).count();
+    let b = p.as_bytes();
+    let (mut pairs, mut flips) = (0usize, 0usize);
+    for w in b.windows(2) {
+        if w[0].is_ascii_alphabetic() && w[1].is_ascii_alphabetic() {
+            pairs += 1;
+            flips += usize::from(w[0].is_ascii_uppercase() != w[1].is_ascii_uppercase());
+        }
+    }
+    upper * 4 >= letters.len() && upper * 4 <= letters.len() * 3 && flips * 10 >= pairs * 3
+}
+
 fn looks_like_code(v: &str) -> bool {
+    // Random case is key material (a base64 key may start with `/`), never a code name.
+    if case_flips_like_random(v) {
+        return false;
+    }
     if v.contains("://") || v.contains("::") || v.contains("->") || v.contains("()") {
         return true;
     }
@@ -1150,11 +1175,14 @@ fn looks_like_code(v: &str) -> bool {
     {
         return true;
     }
-    // `os.environ.get`, `var.db_password`, `X25519.key_length`, `file.pem`.
+    // `os.environ.get`, `var.db_password`, `X25519.key_length`, `file.pem` — but not
+    // `s.jQxdevvFTotSPEOJKhprheNh` (a Vault token): a part whose letters flip case as often
+    // as random text does is no identifier.
     let parts: Vec<&str> = v.split('.').collect();
     if parts.len() >= 2
         && parts.iter().all(|p| {
             !p.is_empty()
+                && !case_flips_like_random(p)
                 && p.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
                 && p.as_bytes()
@@ -1303,7 +1331,7 @@ pub fn is_placeholder(v: &str) -> bool {
     static MARKERS: Table<{ PLACEHOLDER_MARKERS.len() }> =
         Table::build(crate::keywords::list(&[PLACEHOLDER_MARKERS], true));
     // `<token>`, `<your key>`: the one-byte markers, which a table cannot hold.
-    if v.contains(['<', '>']) || MARKERS.is_match(v.as_bytes()) {
+    if v.contains(['<', '>']) || has_marker(&MARKERS, v) {
         return true;
     }
     if v.len() >= 8 {
@@ -1330,6 +1358,26 @@ pub fn is_placeholder(v: &str) -> bool {
         }
     }
     false
+}
+
+/// Whether a placeholder marker stands in `v`. A four-letter marker must stand as a word:
+/// touching the value's start or end or a non-alphanumeric byte on one side (`sk_test_TODO`);
+/// in the middle of random characters (`…yTOdOV…` holds `todo`) it says nothing — a real
+/// 40-character token holds some four-letter word about once in a few thousand, and must not
+/// pass for a placeholder then. Longer markers (`…CYEXAMPLEKEY`) count anywhere.
+fn has_marker<const N: usize>(markers: &Table<N>, v: &str) -> bool {
+    let b = v.as_bytes();
+    let mut found = false;
+    markers.for_each(b, |_, s, e| {
+        let word = e - s >= 5
+            || !b[s..e].iter().all(u8::is_ascii_alphanumeric)
+            || s == 0
+            || e == b.len()
+            || !b[s - 1].is_ascii_alphanumeric()
+            || !b[e].is_ascii_alphanumeric();
+        found |= word;
+    });
+    found
 }
 
 /// A reference to a secret rather than the secret: `$VAR`, `${VAR}`, `%VAR%`, `{{ x }}`.
@@ -1513,6 +1561,36 @@ mod naive_tests {
         out.sort();
         out.dedup();
         out
+    }
+
+    /// A token whose random part happens to spell a placeholder word is still a token.
+    #[test]
+    fn marker_inside_random_characters_is_no_placeholder() {
+        let tok = "7395924743:AAyTOdOVwRLJjo_m_4RdlnD9F8f2XZDMwdW";
+        let f = scan(&format!("curl https://api.telegram.org/bot{tok}/getMe"));
+        assert!(f.iter().any(|x| x.kind == "telegram-bot-token"), "{f:?}");
+        for placeholder in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "your-api-key-here",
+            "sk_test_TODO",
+            "xxxxxxxx",
+        ] {
+            assert!(is_placeholder(placeholder), "{placeholder}");
+        }
+    }
+
+    /// A legacy Vault token has a dot and, now and then, no digit: it is still no code name.
+    #[test]
+    fn vault_token_without_digits_is_not_code() {
+        let f = scan(" vault token: s.jQxdevvFTotSPEOJKhprheNh ");
+        assert!(f.iter().any(|x| x.kind == "vault-token"), "{f:?}");
+        assert!(looks_like_code("jwt.exceptions.ExpiredSignatureError"));
+        assert!(looks_like_code("os.environ.get"));
+        assert!(looks_like_code("document.getElementById"));
+        assert!(looks_like_code("/srv/app/settings.py"));
+        assert!(!looks_like_code(
+            "/LZasjVQaJMMNmjlYKghXqNFowqpN+kij+IYzorvgfo="
+        ));
     }
 
     /// The compile-time prefilter lets through every text that holds a catalogue keyword, in

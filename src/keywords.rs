@@ -562,15 +562,7 @@ mod tests {
             "pass", "w", "PWD", "au", "th", "AUTH", "or", "iz", "ation", "sk_", "live_", "xo", "x",
             "eyJ", "EYJ", "kind: ", "Secret", " ", "\n", "é", "ß",
         ];
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        for _ in 0..300 {
-            let mut text = String::new();
-            for _ in 0..40 {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                text.push_str(alphabet[(seed % alphabet.len() as u64) as usize]);
-            }
+        for text in crate::testutil::texts_from(&alphabet, 300, 40, 0x2545_f491_4f6c_dd1d) {
             assert_eq!(found(&words, &text), naive(&words, &text), "{text}");
         }
     }

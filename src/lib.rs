@@ -20,3 +20,5 @@ pub mod redact;
 pub mod runtime;
 pub mod signals;
 pub mod state;
+#[cfg(test)]
+pub(crate) mod testutil;

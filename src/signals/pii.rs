@@ -496,15 +496,7 @@ mod tests {
             "@host.io",
             "ID 99 88",
         ];
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        for _ in 0..400 {
-            let mut text = String::new();
-            for _ in 0..12 {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
-            }
+        for text in crate::testutil::texts_from(&pieces, 400, 12, 0x9e37_79b9_7f4a_7c15) {
             let b = text.as_bytes();
             let whole = [(0, b.len())];
             let digits = b

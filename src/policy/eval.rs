@@ -88,6 +88,41 @@ pub fn read_branch(root: &std::path::Path) -> Option<String> {
         .map(|s| s.to_string())
 }
 
+/// Whether `text` can hold a match of `pattern`, answered without compiling it where its
+/// literal prefixes say no. Every match of a regex whose prefixes are a finite set of
+/// non-empty literals starts with one of them, so a text holding none cannot match. Parsing
+/// costs a tenth of compiling, and most prompt or output rules name words a given text lacks:
+/// a policy of 100 prompt rules with distinct regexes no longer compiles 100 regexes per
+/// prompt. Anything the extraction cannot bound (an unparsable or too case-rich pattern, an
+/// empty prefix) is left to the regex.
+fn may_match(pattern: &str, text: &str) -> bool {
+    static PREFIXES: std::sync::OnceLock<Mutex<HashMap<String, Option<Vec<Vec<u8>>>>>> =
+        std::sync::OnceLock::new();
+    let cache = PREFIXES.get_or_init(|| Mutex::new(HashMap::new()));
+    let Ok(mut map) = cache.lock() else {
+        return true;
+    };
+    let prefixes = map.entry(pattern.to_string()).or_insert_with(|| {
+        let hir = regex_syntax::ParserBuilder::new()
+            .build()
+            .parse(pattern)
+            .ok()?;
+        let seq = regex_syntax::hir::literal::Extractor::new().extract(&hir);
+        let lits: Vec<Vec<u8>> = seq
+            .literals()?
+            .iter()
+            .map(|l| l.as_bytes().to_vec())
+            .collect();
+        (!lits.is_empty() && lits.iter().all(|l| !l.is_empty())).then_some(lits)
+    });
+    match prefixes {
+        None => true,
+        Some(lits) => lits
+            .iter()
+            .any(|l| memchr::memmem::find(text.as_bytes(), l).is_some()),
+    }
+}
+
 /// Regexes from rules, compiled on first use and shared for the process.
 fn regex(pattern: &str) -> Option<Regex> {
     static CACHE: std::sync::OnceLock<Mutex<HashMap<String, Option<Regex>>>> =
@@ -215,6 +250,9 @@ impl Condition {
         }
         if let Some(re) = &self.text_regex {
             let text = ev.boundary_text().unwrap_or("");
+            if !may_match(re, text) {
+                return false;
+            }
             match regex(re) {
                 Some(re) if re.is_match(text) => {}
                 _ => return false,
@@ -622,5 +660,47 @@ pub fn decide(
         session_id: ev.session_id.clone(),
         errors: Vec::new(),
         approval_code: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The literal prefilter never says no where the regex says yes.
+    #[test]
+    fn prefix_prefilter_agrees_with_the_regex() {
+        let patterns = [
+            r"(?i)project-codename-42",
+            r"internal-marker-7\b",
+            r"(?i)(password|passwd)\s*=",
+            r"\bDROP\s+TABLE\b",
+            r"^deploy (prod|staging)$",
+            r"[0-9]{3}-[0-9]{2}",
+            r"(?i)ignore (all )?previous",
+            r"a*b",
+            r"(",
+        ];
+        let texts = [
+            "this mentions Project-CodeName-42 here",
+            "internal-marker-7 and internal-marker-70",
+            "PASSWORD = x",
+            "please drop table users; DROP   TABLE users",
+            "deploy prod",
+            "call 555-12",
+            "IGNORE previous instructions",
+            "b",
+            "",
+            "nothing at all",
+        ];
+        for p in patterns {
+            let re = Regex::new(p).ok();
+            for t in texts {
+                if re.as_ref().is_some_and(|re| re.is_match(t)) {
+                    assert!(may_match(p, t), "{p} on {t:?}");
+                }
+            }
+        }
+        assert!(!may_match(r"(?i)project-codename-42", "nothing at all"));
     }
 }

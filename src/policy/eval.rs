@@ -96,8 +96,9 @@ pub fn read_branch(root: &std::path::Path) -> Option<String> {
 /// prompt. Anything the extraction cannot bound (an unparsable or too case-rich pattern, an
 /// empty prefix) is left to the regex.
 fn may_match(pattern: &str, text: &str) -> bool {
-    static PREFIXES: std::sync::OnceLock<Mutex<HashMap<String, Option<Vec<Vec<u8>>>>>> =
-        std::sync::OnceLock::new();
+    /// Per pattern, its literal prefixes, or `None` when they do not bound its matches.
+    type Prefixes = HashMap<String, Option<Vec<Vec<u8>>>>;
+    static PREFIXES: std::sync::OnceLock<Mutex<Prefixes>> = std::sync::OnceLock::new();
     let cache = PREFIXES.get_or_init(|| Mutex::new(HashMap::new()));
     let Ok(mut map) = cache.lock() else {
         return true;

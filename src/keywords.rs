@@ -29,7 +29,7 @@ const FOLD: [u8; 256] = {
 
 /// A keyword as the search holds it.
 #[derive(Debug, Clone, Copy)]
-pub struct Entry {
+struct Entry {
     word: &'static [u8],
     /// Whether ASCII case is ignored.
     folded: bool,
@@ -62,16 +62,6 @@ pub struct Table<const N: usize> {
     entries: [Entry; N],
     group_start: [u32; N],
     groups: usize,
-}
-
-/// The parts a search reads.
-struct View<'a> {
-    raw: &'a [u64; 1024],
-    anchors: &'a [u64; 1024],
-    rank: &'a [u16; 1024],
-    entries: &'a [Entry],
-    /// `groups` starts; the last group ends at `entries.len()`.
-    group_start: &'a [u32],
 }
 
 /// How common a byte (folded) is in tool output: logs, code, JSON, paths. Rough, and only
@@ -107,16 +97,29 @@ const COMMON: [u64; 1024] = {
     let mut t = [0u64; 1024];
     let mut i = 0;
     while i < PAIRS.len() {
-        let p = ((PAIRS[i][0] as usize) << 8) | PAIRS[i][1] as usize;
-        t[p >> 6] |= 1 << (p & 63);
+        t = with_bit(t, pair(PAIRS[i][0], PAIRS[i][1]));
         i += 1;
     }
     t
 };
 
+/// A byte pair as an index into the 64 Kbit sets: `(b0 << 8) | b1`.
+const fn pair(b0: u8, b1: u8) -> usize {
+    ((b0 as usize) << 8) | b1 as usize
+}
+
+/// `set` with bit `i` set.
+const fn with_bit(mut set: [u64; 1024], i: usize) -> [u64; 1024] {
+    set[i >> 6] |= 1 << (i & 63);
+    set
+}
+
+const fn has_bit(set: &[u64; 1024], i: usize) -> bool {
+    set[i >> 6] & (1 << (i & 63)) != 0
+}
+
 const fn pair_cost(a: u8, b: u8) -> u32 {
-    let p = ((a as usize) << 8) | b as usize;
-    let common = COMMON[p >> 6] & (1 << (p & 63)) != 0;
+    let common = has_bit(&COMMON, pair(a, b));
     WEIGHT[a as usize] * WEIGHT[b as usize] * if common { 4 } else { 1 }
 }
 
@@ -137,8 +140,10 @@ const fn anchor(word: &[u8]) -> Option<(usize, u16)> {
         }
         i += 1;
     }
-    let pair = ((FOLD[word[best] as usize] as u16) << 8) | FOLD[word[best + 1] as usize] as u16;
-    Some((best, pair))
+    Some((
+        best,
+        pair(FOLD[word[best] as usize], FOLD[word[best + 1] as usize]) as u16,
+    ))
 }
 
 /// A compile-time prefilter for a fixed catalogue: for each keyword its rarest three bytes
@@ -217,8 +222,19 @@ impl Prefilter {
             fold_if(word[best + 1], folded),
             fold_if(word[best + 2], folded),
         );
-        self.grams[h >> 6] |= 1 << (h & 63);
+        self.grams = with_bit(self.grams, h);
         self
+    }
+
+    /// A prefilter of `words` as [`Table::build`] takes them (`const`).
+    pub const fn build(words: &[(&'static str, bool, usize)]) -> Prefilter {
+        let mut p = Prefilter::EMPTY;
+        let mut i = 0;
+        while i < words.len() {
+            p = p.add(words[i].0.as_bytes(), words[i].1);
+            i += 1;
+        }
+        p
     }
 
     /// Whether `text` may hold one of the keywords; false is certain.
@@ -226,7 +242,7 @@ impl Prefilter {
         if !self.complete {
             return true;
         }
-        let hit = |h: usize| self.grams[h >> 6] & (1 << (h & 63)) != 0;
+        let hit = |h: usize| has_bit(&self.grams, h);
         let grams = text.windows(3).any(|w| {
             hit(gram_hash(w[0], w[1], w[2]))
                 || hit(gram_hash(
@@ -246,12 +262,6 @@ impl Prefilter {
                 })
             })
     }
-}
-
-const fn with_pair(mut set: [u64; 1024], b0: u8, b1: u8) -> [u64; 1024] {
-    let p = ((b0 as usize) << 8) | b1 as usize;
-    set[p >> 6] |= 1 << (p & 63);
-    set
 }
 
 /// `(keyword, ignore case, id)` for the keywords of `lists` one after another, ids counting
@@ -319,18 +329,18 @@ impl<const N: usize> Table<N> {
         let mut i = 0;
         while i < N {
             let a = entries[i].anchor;
-            anchors[(a >> 6) as usize] |= 1 << (a & 63);
+            anchors = with_bit(anchors, a as usize);
             let e = entries[i];
             let (b0, b1) = (e.word[e.anchor_at], e.word[e.anchor_at + 1]);
             if e.folded {
                 let (l0, l1) = (FOLD[b0 as usize], FOLD[b1 as usize]);
                 let (u0, u1) = (l0.to_ascii_uppercase(), l1.to_ascii_uppercase());
-                raw = with_pair(raw, l0, l1);
-                raw = with_pair(raw, l0, u1);
-                raw = with_pair(raw, u0, l1);
-                raw = with_pair(raw, u0, u1);
+                raw = with_bit(raw, pair(l0, l1));
+                raw = with_bit(raw, pair(l0, u1));
+                raw = with_bit(raw, pair(u0, l1));
+                raw = with_bit(raw, pair(u0, u1));
             } else {
-                raw = with_pair(raw, b0, b1);
+                raw = with_bit(raw, pair(b0, b1));
             }
             if i == 0 || entries[i - 1].anchor != a {
                 group_start[groups] = i as u32;
@@ -356,19 +366,9 @@ impl<const N: usize> Table<N> {
         }
     }
 
-    fn view(&self) -> View<'_> {
-        View {
-            raw: &self.raw,
-            anchors: &self.anchors,
-            rank: &self.rank,
-            entries: &self.entries,
-            group_start: &self.group_start[..self.groups],
-        }
-    }
-
     /// Calls `hit(id, start, end)` for every occurrence in `text`, overlapping ones included.
     pub fn for_each(&self, text: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
-        self.view().search(text, &mut |k, s, e| {
+        self.search(text, &mut |k, s, e| {
             hit(k, s, e);
             true
         });
@@ -376,20 +376,17 @@ impl<const N: usize> Table<N> {
 
     /// Whether any keyword occurs in `text`.
     pub fn is_match(&self, text: &[u8]) -> bool {
-        !self.view().search(text, &mut |_, _, _| false)
+        !self.search(text, &mut |_, _, _| false)
     }
-}
 
-impl View<'_> {
     /// The search; `hit` returns whether to go on, and so does this.
     fn search(&self, text: &[u8], hit: &mut dyn FnMut(usize, usize, usize) -> bool) -> bool {
         if text.len() < 2 || self.entries.is_empty() {
             return true;
         }
         for (i, w) in text.windows(2).enumerate() {
-            let pair = (usize::from(w[0]) << 8) | usize::from(w[1]);
-            if self.raw[pair >> 6] & (1 << (pair & 63)) != 0 {
-                let folded = (u16::from(FOLD[w[0] as usize]) << 8) | u16::from(FOLD[w[1] as usize]);
+            if has_bit(&self.raw, pair(w[0], w[1])) {
+                let folded = pair(FOLD[w[0] as usize], FOLD[w[1] as usize]) as u16;
                 if !self.verify(text, i, folded, hit) {
                     return false;
                 }
@@ -410,10 +407,11 @@ impl View<'_> {
         let group = usize::from(self.rank[word])
             + (self.anchors[word] & ((1u64 << bit) - 1)).count_ones() as usize;
         let from = self.group_start[group] as usize;
-        let to = self
-            .group_start
-            .get(group + 1)
-            .map_or(self.entries.len(), |&t| t as usize);
+        let to = if group + 1 < self.groups {
+            self.group_start[group + 1] as usize
+        } else {
+            N
+        };
         for e in &self.entries[from..to] {
             let Some(start) = at.checked_sub(e.anchor_at) else {
                 continue;
@@ -445,28 +443,8 @@ impl View<'_> {
 mod tests {
     use super::*;
 
-    /// Every occurrence a plain search finds, as `(keyword, start, end)`, sorted.
     fn naive(words: &[(&'static str, bool)], text: &str) -> Vec<(usize, usize, usize)> {
-        let mut out = Vec::new();
-        let lower = text.to_ascii_lowercase();
-        for (k, (w, folded)) in words.iter().enumerate() {
-            if w.is_empty() {
-                continue;
-            }
-            let (hay, needle) = if *folded {
-                (lower.as_str(), w.to_ascii_lowercase())
-            } else {
-                (text, w.to_string())
-            };
-            let mut from = 0;
-            while let Some(i) = hay.get(from..).and_then(|h| h.find(&needle)) {
-                out.push((k, from + i, from + i + needle.len()));
-                // On by one character, so overlapping occurrences are found too.
-                from += i + hay[from + i..].chars().next().map_or(1, char::len_utf8);
-            }
-        }
-        out.sort_unstable();
-        out
+        crate::testutil::occurrences(words, text)
     }
 
     fn found<const N: usize>(

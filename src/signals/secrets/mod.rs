@@ -255,17 +255,6 @@ pub fn url_host(url: &str) -> Option<String> {
 // The scanner
 // ------------------------------------------------------------------------------------------
 
-struct Engine {
-    regexes: Vec<OnceLock<Option<Regex>>>,
-}
-
-fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| Engine {
-        regexes: RULES.iter().map(|_| OnceLock::new()).collect(),
-    })
-}
-
 /// How many keywords the catalogue lists (with repeats across rules).
 const fn keyword_count(rules: &[RuleDef]) -> usize {
     let mut n = 0;
@@ -301,18 +290,22 @@ const fn keyword_list<const N: usize>(
         }
         i += 1;
     }
+    assert!(n == N, "keyword_list: N is not the number of keywords");
     out
 }
 
-/// The catalogue's keywords, searchable as built by the compiler: a hit names its rule.
-static KEYWORDS: Table<KEYWORD_COUNT> = Table::build(keyword_list(rules::CATALOGUE));
+/// Every catalogue keyword as `(keyword, ignore case, rule index)`.
+const KEYWORD_LIST: [(&str, bool, usize); KEYWORD_COUNT] = keyword_list(rules::CATALOGUE);
 
-impl Engine {
-    fn regex(&self, i: usize) -> Option<&Regex> {
-        self.regexes[i]
-            .get_or_init(|| Regex::new(RULES[i].pattern).ok())
-            .as_ref()
-    }
+/// The catalogue's keywords, searchable as built by the compiler: a hit names its rule.
+static KEYWORDS: Table<KEYWORD_COUNT> = Table::build(KEYWORD_LIST);
+
+/// Rule `i`'s regex, compiled on first use.
+fn rule_regex(i: usize) -> Option<&'static Regex> {
+    static REGEXES: OnceLock<Vec<OnceLock<Option<Regex>>>> = OnceLock::new();
+    REGEXES.get_or_init(|| RULES.iter().map(|_| OnceLock::new()).collect())[i]
+        .get_or_init(|| Regex::new(RULES[i].pattern).ok())
+        .as_ref()
 }
 
 /// The kinds this scanner can report (every rule's kind, once).
@@ -386,26 +379,8 @@ fn ceil_boundary(text: &str, mut i: usize) -> usize {
 }
 
 /// Every catalogue keyword in a compile-time prefilter (see [`Prefilter`]): a short text that
-/// passes none of it is not searched, and the keyword engine is not built for it.
-static KEYWORD_PREFILTER: Prefilter = {
-    let mut p = Prefilter::EMPTY;
-    let mut i = 0;
-    while i < rules::CATALOGUE.len() {
-        let r = &rules::CATALOGUE[i];
-        let mut j = 0;
-        while j < r.exact.len() {
-            p = p.add(r.exact[j].as_bytes(), false);
-            j += 1;
-        }
-        let mut j = 0;
-        while j < r.folded.len() {
-            p = p.add(r.folded[j].as_bytes(), true);
-            j += 1;
-        }
-        i += 1;
-    }
-    p
-};
+/// passes none of it is not searched.
+static KEYWORD_PREFILTER: Prefilter = Prefilter::build(&KEYWORD_LIST);
 
 /// Texts up to this size go through [`KEYWORD_PREFILTER`] first; a longer one almost always
 /// holds some keyword, and the prefilter would be one more pass over it.
@@ -565,7 +540,7 @@ fn secret_group<'t>(caps: &regex::Captures<'t>) -> Option<regex::Match<'t>> {
 }
 
 fn run_rule(text: &str, rule: usize, s: usize, e: usize, out: &mut Vec<Finding>) {
-    let Some(re) = engine().regex(rule) else {
+    let Some(re) = rule_regex(rule) else {
         return;
     };
     let r = &RULES[rule];
@@ -1542,26 +1517,9 @@ fn k8s_value_ok(v: &str, text: &str, start: usize) -> bool {
 mod tests;
 
 #[cfg(test)]
-mod naive_tests {
+mod keyword_tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    /// Every occurrence of every catalogue keyword, by a plain search: `(start, end, word)`.
-    fn plain_hits(words: &[(String, bool)], text: &str) -> Vec<(usize, usize, String)> {
-        let lower = text.to_ascii_lowercase();
-        let mut out = Vec::new();
-        for (w, folded) in words {
-            let hay = if *folded { &lower } else { text };
-            let mut from = 0;
-            while let Some(i) = hay.get(from..).and_then(|h| h.find(w.as_str())) {
-                out.push((from + i, from + i + w.len(), w.clone()));
-                from += i + hay[from + i..].chars().next().map_or(1, char::len_utf8);
-            }
-        }
-        out.sort();
-        out.dedup();
-        out
-    }
 
     /// A token whose random part happens to spell a placeholder word is still a token.
     #[test]
@@ -1633,11 +1591,7 @@ mod naive_tests {
     /// a keyword it missed would be a rule never tried.
     #[test]
     fn keyword_prefilter_finds_every_keyword_occurrence() {
-        let mut words: Vec<(String, bool)> = Vec::new();
-        for r in RULES {
-            words.extend(r.exact.iter().map(|w| (w.to_string(), false)));
-            words.extend(r.folded.iter().map(|w| (w.to_ascii_lowercase(), true)));
-        }
+        let words: Vec<(&str, bool)> = KEYWORD_LIST.iter().map(|&(w, f, _)| (w, f)).collect();
         let mut texts: Vec<String> = vec![
             "git status".into(),
             "curl -u admin:hunter2 https://example.com".into(),
@@ -1647,35 +1601,22 @@ mod naive_tests {
         ];
         // Every keyword alone, upper-cased, doubled (overlaps) and inside other text.
         for (w, _) in &words {
-            texts.push(w.clone());
+            texts.push(w.to_string());
             texts.push(w.to_ascii_uppercase());
             texts.push(format!("{w}{w} x{w}y"));
         }
         texts.push(texts.join(" "));
         for t in &texts {
-            let mut got = Vec::new();
-            KEYWORDS.for_each(t.as_bytes(), |_, s, e| {
-                got.push((s, e, t[s..e].to_string()));
-            });
-            let mut got: Vec<(usize, usize, String)> = got
+            // As `(rule, start, end)`: a hit must also name the keyword's rule.
+            let mut expected: Vec<(usize, usize, usize)> = crate::testutil::occurrences(&words, t)
                 .into_iter()
-                .map(|(s, e, found)| {
-                    let w = words
-                        .iter()
-                        .find(|(w, f)| {
-                            if *f {
-                                found.eq_ignore_ascii_case(w)
-                            } else {
-                                found == *w
-                            }
-                        })
-                        .map_or(found.clone(), |(w, _)| w.clone());
-                    (s, e, w)
-                })
+                .map(|(k, s, e)| (KEYWORD_LIST[k].2, s, e))
                 .collect();
-            got.sort();
-            got.dedup();
-            assert_eq!(got, plain_hits(&words, t), "{t:?}");
+            expected.sort_unstable();
+            let mut got = Vec::new();
+            KEYWORDS.for_each(t.as_bytes(), |rule, s, e| got.push((rule, s, e)));
+            got.sort_unstable();
+            assert_eq!(got, expected, "{t:?}");
         }
     }
 }

@@ -78,17 +78,15 @@ pub fn raised(flags: &[crate::signals::Flag]) -> Vec<Raised<'_>> {
 }
 
 /// The program globs a rule's flag must match (see `eval::Condition::flag_matches`), `@list`
-/// references expanded; `None` when it tests no program or when the test cannot be known here
-/// (an empty expansion: the rule is then kept, never wrongly left out).
+/// references expanded as evaluation expands them; `None` when it tests no program, or when
+/// the expansion is empty (the rule is then kept and left to evaluation).
 fn programs<'a>(r: &'a CompiledRule, policy: &'a CompiledPolicy) -> Option<Vec<&'a str>> {
     let p = r.rule.when.program.as_ref()?;
-    let mut out = Vec::new();
-    for g in p.as_slice() {
-        match g.strip_prefix('@') {
-            Some(list) => out.extend(policy.lists.get(list)?.iter().map(String::as_str)),
-            None => out.push(g.as_str()),
-        }
-    }
+    let out: Vec<&str> = p
+        .as_slice()
+        .iter()
+        .flat_map(|g| super::eval::expand(g, policy))
+        .collect();
     (!out.is_empty()).then_some(out)
 }
 

@@ -143,7 +143,7 @@ fn any_glob(patterns: &OneOrMany, value: &str, policy: &CompiledPolicy) -> bool 
 }
 
 /// `@name` refers to a named list of the policy.
-fn expand<'a>(pattern: &'a str, policy: &'a CompiledPolicy) -> Vec<&'a str> {
+pub(super) fn expand<'a>(pattern: &'a str, policy: &'a CompiledPolicy) -> Vec<&'a str> {
     match pattern.strip_prefix('@') {
         Some(name) => policy
             .lists

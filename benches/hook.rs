@@ -6,6 +6,8 @@
 //! Run: `cargo bench --bench hook` (add a filter: `cargo bench --bench hook -- pre_tool`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use hookwarden::event::RuntimeKind;
 use hookwarden::policy::{self, eval, Layer, Scope};
@@ -35,21 +37,6 @@ fn pre_tool(command: &str) -> Vec<u8> {
         "tool_name": "Bash",
         "tool_input": { "command": command, "description": "bench" },
         "tool_use_id": "toolu_bench_0001"
-    }))
-    .unwrap()
-}
-
-fn post_tool(output: &str) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "session_id": "96bd369a-d05f-4c32-9b51-09d5abe75f3e",
-        "transcript_path": "/home/dev/.claude/projects/p/96bd369a.jsonl",
-        "cwd": project().display().to_string(),
-        "permission_mode": "default",
-        "hook_event_name": "PostToolUse",
-        "tool_name": "Bash",
-        "tool_input": { "command": "cargo test 2>&1", "description": "bench" },
-        "tool_response": { "stdout": output, "stderr": "", "interrupted": false, "isImage": false },
-        "tool_use_id": "toolu_bench_0002"
     }))
     .unwrap()
 }
@@ -137,7 +124,7 @@ fn bench_post_tool(c: &mut Criterion) {
         ("10MB", 10 * 1024 * 1024),
     ] {
         let text = tool_output(size);
-        let input = post_tool(&text);
+        let input = common::post_tool(&text, project());
         g.throughput(Throughput::Bytes(size as u64));
         if size >= 1024 * 1024 {
             g.sample_size(10);

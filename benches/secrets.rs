@@ -12,11 +12,12 @@
 //! this one is about the scanner on varied text. Run: `cargo bench --bench secrets`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use hookwarden::event::RuntimeKind;
 use hookwarden::signals::secrets;
 use hookwarden::{hook, redact};
-use serde_json::json;
 
 const LINES: &[&str] = &[
     "   Compiling tokio v1.41.1",
@@ -79,21 +80,6 @@ fn tool_output(size: usize, with_secrets: bool) -> String {
     out
 }
 
-fn post_tool(output: &str) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "session_id": "96bd369a-d05f-4c32-9b51-09d5abe75f3e",
-        "transcript_path": "/home/dev/.claude/projects/p/96bd369a.jsonl",
-        "cwd": std::env::temp_dir().display().to_string(),
-        "permission_mode": "default",
-        "hook_event_name": "PostToolUse",
-        "tool_name": "Bash",
-        "tool_input": { "command": "cargo test 2>&1", "description": "bench" },
-        "tool_response": { "stdout": output, "stderr": "", "interrupted": false, "isImage": false },
-        "tool_use_id": "toolu_bench_0002"
-    }))
-    .unwrap()
-}
-
 fn bench_typical(c: &mut Criterion) {
     let mut g = c.benchmark_group("secrets/typical_1MB");
     let text = tool_output(1 << 20, true);
@@ -126,7 +112,7 @@ fn bench_clean(c: &mut Criterion) {
     g.sample_size(50);
     g.bench_function("scan", |b| b.iter(|| secrets::scan(black_box(&text))));
     for (label, out) in [("tiny", "ok\n".to_string()), ("100KB", text.clone())] {
-        let input = post_tool(&out);
+        let input = common::post_tool(&out, &std::env::temp_dir());
         g.bench_with_input(BenchmarkId::new("hook_handle", label), &input, |b, i| {
             b.iter(|| hook::handle(black_box(i), Some(RuntimeKind::Claude), false))
         });

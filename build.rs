@@ -18,12 +18,16 @@ fn main() {
     // tenth of a pre-tool hook call, measured with scripts/bench.sh). The cost is ASLR for the
     // binary's own code, in a memory-safe process that reads one event and exits; a build
     // that wants it anyway sets HOOKWARDEN_PIE=1. Linux with glibc only, where `-no-pie` is a
-    // linker driver flag; elsewhere the platform default stands.
+    // linker driver flag; elsewhere the platform default stands. A static build
+    // (scripts/release-build.sh) chooses its own executable kind: `-no-pie` on top of a
+    // static-pie link makes a binary that crashes at start, so it is left out there.
     println!("cargo:rerun-if-env-changed=HOOKWARDEN_PIE");
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
+    let features = std::env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
+    let static_crt = features.split(',').any(|f| f == "crt-static");
     let pie = std::env::var("HOOKWARDEN_PIE").is_ok_and(|v| v == "1");
-    if os == "linux" && env == "gnu" && !pie {
+    if os == "linux" && env == "gnu" && !pie && !static_crt {
         println!("cargo:rustc-link-arg-bins=-no-pie");
     }
     let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());

@@ -7,7 +7,17 @@ if ! command -v cargo >/dev/null 2>&1; then
     echo "install.sh: cargo not found; install Rust from your package manager or rustup first" >&2
     exit 1
 fi
-cargo install --path . --locked --force
+# Statically linked on Linux with glibc (faster start, see scripts/release-build.sh); if the
+# static C library is missing (Debian: libc6-dev), the default dynamic build instead.
+. ./scripts/release-build.sh
+# shellcheck disable=SC2086 # HW_TARGET_ARGS is empty or one `--target TRIPLE` pair
+if ! cargo install --path . --locked --force $HW_TARGET_ARGS; then
+    if [ -z "$HW_TARGET_ARGS" ]; then
+        exit 1
+    fi
+    echo "install.sh: the static build failed; building with the platform's default linking" >&2
+    RUSTFLAGS="$HW_RUSTFLAGS_BEFORE" cargo install --path . --locked --force
+fi
 bin="$(command -v hookwarden || echo "${CARGO_HOME:-$HOME/.cargo}/bin/hookwarden")"
 echo
 echo "hookwarden installed at $bin"

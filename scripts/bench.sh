@@ -5,7 +5,7 @@
 #
 # Usage: scripts/bench.sh [--rounds N] [--no-build] [--peers DIR] [--out DIR] [--md FILE]
 #   --rounds N   calls per case (default 300; every case runs once per round, interleaved)
-#   --no-build   use the existing target/release/hookwarden
+#   --no-build   use the existing release binary (target/<triple>/release when static)
 #   --peers DIR  where peer hooks are installed (DIR/bin/dcg, DIR/bin/rippy);
 #                default $HW_PEERS or /tmp/hw-peers. Missing peers are skipped, with a note.
 #   --out DIR    work dir for payloads and raw results (default: a fresh temp dir)
@@ -45,14 +45,24 @@ mkdir -p "$OUT/home" "$OUT/data" "$OUT/project/.git"
 # A project for the events to happen in: a git checkout, as an agent's cwd usually is.
 echo "ref: refs/heads/main" > "$OUT/project/.git/HEAD"
 
+# The binary as install.sh builds it (static on Linux with glibc: scripts/release-build.sh).
+. "$ROOT/scripts/release-build.sh"
 if [ "$BUILD" = 1 ]; then
-  (cd "$ROOT" && cargo build --release --quiet --bin hookwarden)
+  # shellcheck disable=SC2086 # HW_TARGET_ARGS is empty or one `--target TRIPLE` pair
+  (cd "$ROOT" && cargo build --release --locked --quiet --bin hookwarden $HW_TARGET_ARGS)
 fi
-HW="$ROOT/target/release/hookwarden"
+HW="$ROOT/$HW_RELEASE_DIR/hookwarden"
 [ -x "$HW" ] || { echo "bench.sh: $HW missing (run without --no-build)" >&2; exit 1; }
 
 # The floor and the runner: plain rustc, no dependencies, optimized like a release build.
-rustc -O -C panic=abort -C strip=symbols "$ROOT/scripts/floor/floor.rs" -o "$OUT/floor"
+# The floor is linked the way hookwarden is, so the ratio measures hookwarden's own work
+# and not a linking choice; when that is static, the default dynamic floor runs beside it.
+FLOOR_FLAGS=()
+if [ -n "$HW_TARGET_ARGS" ]; then
+  FLOOR_FLAGS=(-C target-feature=+crt-static -C relocation-model=static)
+  rustc -O -C panic=abort -C strip=symbols "$ROOT/scripts/floor/floor.rs" -o "$OUT/floor-dynamic"
+fi
+rustc -O -C panic=abort -C strip=symbols "${FLOOR_FLAGS[@]}" "$ROOT/scripts/floor/floor.rs" -o "$OUT/floor"
 rustc -O "$ROOT/scripts/bench/runner.rs" -o "$OUT/runner"
 
 # Payloads: the real Claude Code payloads in tests/fixtures (the shape every peer reads),
@@ -173,6 +183,7 @@ EVENTS="pre_short pre_deny post_100k_clean post_100k_secret prompt"
 for ev in $EVENTS; do
   p="$OUT/$ev.json"
   add "$ev" floor "$p" "$OUT/floor"
+  [ -x "$OUT/floor-dynamic" ] && add "$ev" "floor (dynamically linked)" "$p" "$OUT/floor-dynamic"
   add "$ev" "hookwarden" "$p" "$HW" hook --runtime claude
   add "$ev" "hookwarden (500 rules)" "$p" "env:HOOKWARDEN_USER_POLICY=$OUT/policy-500.toml" "$HW" hook --runtime claude
   # dcg and rippy are pre-tool hooks (their installers register PreToolUse only), invoked as

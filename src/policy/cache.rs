@@ -16,54 +16,43 @@
 //! Entries live in `<data dir>/compiled/`. A missing, unreadable or damaged entry is
 //! compiled again and rewritten; a cache that cannot be written is no error.
 
+use super::model::OneOrMany;
 use super::{
     compile, layers_from_texts, read_layer_texts, CompiledPolicy, CompiledRule, Locations,
     PolicyError,
 };
 use crate::event::Boundary;
-use serde::{Deserialize, Serialize};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, SeqAccess, Visitor};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 /// Bumped when the entry format changes.
-const FORMAT: &str = "compiled-v4";
+const FORMAT: &str = "compiled-v5";
 
-/// An entry is one header line — the policy without its rules, and an index of the rules:
-/// what each needs and where its JSON lies in the rest of the file — then the rules' JSON one
-/// after another. A call deserializes the header and only the rules its event can meet; the
-/// others are not even tokenized (the JSON of skipped rules was most of a pre-tool call's
-/// policy loading).
-#[derive(Serialize, Deserialize)]
-struct Header<'a> {
-    #[serde(borrow)]
-    policy: Cow<'a, CompiledPolicy>,
-    #[serde(borrow)]
-    rules: Vec<IndexEntry<'a>>,
-}
-
-/// Borrowed from the entry's bytes where the JSON allows it: the index is read on every call.
-#[derive(Serialize, Deserialize)]
-struct IndexEntry<'a> {
-    /// Flag name patterns of which one must be raised; empty: the rule may match anyway.
-    #[serde(borrow)]
-    needs: Vec<Cow<'a, str>>,
-    /// The rule's `program` globs (lists expanded): the flag that meets `needs` must also
-    /// carry a program one of them matches. Absent when the rule tests no program.
-    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
-    programs: Option<Vec<Cow<'a, str>>>,
-    /// Byte range of the rule's JSON after the header line.
-    at: usize,
-    len: usize,
-}
+/// An entry is three parts: a line with the policy without its rules; a line with the index
+/// of the rules, one `[at, len, needs, programs, subcommands]` array per rule (what a flag
+/// must carry for the rule to match, and where the rule's JSON lies in the rest of the
+/// file); then the rules' JSON one after another. A call reads the index without building
+/// it (see [`Index`]) and deserializes only the rules its event can meet; the others are not
+/// even tokenized (the JSON of skipped rules, then the index's own strings, were most of a
+/// pre-tool call's policy loading).
+type IndexEntry<'a> = (
+    usize,
+    usize,
+    Vec<&'a str>,
+    Option<Vec<&'a str>>,
+    Option<Vec<&'a str>>,
+);
 
 /// A flag the event raised, as the cache filters rules by it: its name and, for a command,
-/// its program.
+/// its program and subcommand.
 #[derive(Debug, Clone, Copy)]
 pub struct Raised<'a> {
     pub name: &'a str,
     pub program: Option<&'a str>,
+    pub subcommand: Option<&'a str>,
 }
 
 /// The raised flags of an event, for [`get`].
@@ -73,16 +62,17 @@ pub fn raised(flags: &[crate::signals::Flag]) -> Vec<Raised<'_>> {
         .map(|f| Raised {
             name: f.name.as_str(),
             program: f.attrs.get("program").and_then(|v| v.as_str()),
+            subcommand: super::eval::flag_subcommand(f),
         })
         .collect()
 }
 
-/// The program globs a rule's flag must match (see `eval::Condition::flag_matches`), `@list`
-/// references expanded as evaluation expands them; `None` when it tests no program, or when
-/// the expansion is empty (the rule is then kept and left to evaluation).
-fn programs<'a>(r: &'a CompiledRule, policy: &'a CompiledPolicy) -> Option<Vec<&'a str>> {
-    let p = r.rule.when.program.as_ref()?;
-    let out: Vec<&str> = p
+/// The globs of a rule's `program` or `subcommand` condition (see
+/// `eval::Condition::flag_matches`), `@list` references expanded as evaluation expands them;
+/// `None` when it tests neither, or when the expansion is empty (the rule is then kept and
+/// left to evaluation).
+fn globs<'a>(condition: Option<&'a OneOrMany>, policy: &'a CompiledPolicy) -> Option<Vec<&'a str>> {
+    let out: Vec<&str> = condition?
         .as_slice()
         .iter()
         .flat_map(|g| super::eval::expand(g, policy))
@@ -109,22 +99,23 @@ fn encode(policy: &CompiledPolicy) -> serde_json::Result<Vec<u8>> {
     let mut head = policy.clone();
     head.rules.clear();
     let mut body = Vec::new();
-    let mut index = Vec::with_capacity(policy.rules.len());
+    let mut index: Vec<IndexEntry> = Vec::with_capacity(policy.rules.len());
     for rule in &policy.rules {
         let at = body.len();
         serde_json::to_writer(&mut body, rule)?;
-        index.push(IndexEntry {
-            needs: needs(rule).into_iter().map(Cow::Borrowed).collect(),
-            programs: programs(rule, policy).map(|p| p.into_iter().map(Cow::Borrowed).collect()),
+        let when = &rule.rule.when;
+        index.push((
             at,
-            len: body.len() - at,
-        });
+            body.len() - at,
+            needs(rule),
+            globs(when.program.as_ref(), policy),
+            globs(when.subcommand.as_ref(), policy),
+        ));
     }
-    // Compact JSON holds no raw newline, so the first one ends the header.
-    let mut out = serde_json::to_vec(&Header {
-        policy: Cow::Borrowed(&head),
-        rules: index,
-    })?;
+    // Compact JSON holds no raw newline, so each line ends where its JSON does.
+    let mut out = serde_json::to_vec(&head)?;
+    out.push(b'\n');
+    serde_json::to_writer(&mut out, &index)?;
     out.push(b'\n');
     out.extend_from_slice(&body);
     Ok(out)
@@ -134,34 +125,180 @@ fn encode(policy: &CompiledPolicy) -> serde_json::Result<Vec<u8>> {
 /// damaged entry (bad JSON, a range outside the file) reads as none.
 fn decode(bytes: &[u8], flags: Option<&[Raised]>) -> Option<CompiledPolicy> {
     let nl = bytes.iter().position(|&b| b == b'\n')?;
-    let (head, body) = (&bytes[..nl], &bytes[nl + 1..]);
-    let header: Header = serde_json::from_slice(head).ok()?;
-    let mut policy = header.policy.into_owned();
-    for r in &header.rules {
-        if !wanted(&r.needs, r.programs.as_deref(), flags) {
-            continue;
-        }
-        let json = body.get(r.at..r.at.checked_add(r.len)?)?;
+    let (head, rest) = (&bytes[..nl], &bytes[nl + 1..]);
+    let nl = rest.iter().position(|&b| b == b'\n')?;
+    let (index, body) = (&rest[..nl], &rest[nl + 1..]);
+    let mut policy: CompiledPolicy = serde_json::from_slice(head).ok()?;
+    // Flags are tracked as bits; an event with more flags than bits keeps every rule.
+    let flags = flags.filter(|f| f.len() <= 64);
+    let mut de = serde_json::Deserializer::from_slice(index);
+    let ranges = Index { flags }.deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    for (at, len) in ranges {
+        let json = body.get(at..at.checked_add(len)?)?;
         policy.rules.push(serde_json::from_slice(json).ok()?);
     }
     Some(policy)
 }
 
-/// Whether a rule with these needs can match an event that raised `flags` (`None`: any).
-/// Mirrors `eval::select`: one flag must have a needed name and, when the rule tests programs,
-/// a program one of its globs matches.
-fn wanted(needs: &[Cow<str>], programs: Option<&[Cow<str>]>, flags: Option<&[Raised]>) -> bool {
-    let Some(raised) = flags else {
-        return true;
-    };
-    needs.is_empty()
-        || raised.iter().any(|f| {
-            needs.iter().any(|n| super::glob::matches(n, f.name))
-                && programs.map_or(true, |globs| {
-                    f.program
-                        .is_some_and(|p| globs.iter().any(|g| super::glob::matches(g, p)))
-                })
-        })
+/// Reads the index line straight from the JSON tokens, without building it: per rule, one
+/// bit per raised flag for each condition, and the rule's byte range when one flag meets
+/// them all. Mirrors `eval::select`: one flag must have a needed name and, when the rule
+/// tests them, a program and a subcommand its globs match.
+struct Index<'r, 'f> {
+    /// `None`: keep every rule.
+    flags: Option<&'r [Raised<'f>]>,
+}
+
+impl<'de> DeserializeSeed<'de> for Index<'_, '_> {
+    type Value = Vec<(usize, usize)>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Index<'_, '_> {
+    type Value = Vec<(usize, usize)>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a rule index")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(range) = seq.next_element_seed(Entry { flags: self.flags })? {
+            out.extend(range);
+        }
+        Ok(out)
+    }
+}
+
+/// One index entry: its byte range if the rule is kept.
+struct Entry<'r, 'f> {
+    flags: Option<&'r [Raised<'f>]>,
+}
+
+impl<'de> DeserializeSeed<'de> for Entry<'_, '_> {
+    type Value = Option<(usize, usize)>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Entry<'_, '_> {
+    type Value = Option<(usize, usize)>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("[at, len, needs, programs, subcommands]")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let flags = self.flags.unwrap_or(&[]);
+        let mut field = |what: Test| {
+            seq.next_element_seed(Bits { flags, what })?
+                .ok_or_else(|| serde::de::Error::invalid_length(5, &self))
+        };
+        let [at, len] = [field(Test::Number)?, field(Test::Number)?];
+        let [needs, programs, subcommands] = [
+            field(Test::Name)?,
+            field(Test::Program)?,
+            field(Test::Subcommand)?,
+        ];
+        // The trailing element, if a later writer adds one, is not ours to read.
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        let range = (at.unwrap_or(0) as usize, len.unwrap_or(0) as usize);
+        let Some(needs) = needs else {
+            return Ok(Some(range));
+        };
+        let all = u64::MAX;
+        let met = needs & programs.unwrap_or(all) & subcommands.unwrap_or(all);
+        Ok((self.flags.is_none() || met != 0).then_some(range))
+    }
+}
+
+/// What an index element holds, and so what its strings are matched against.
+#[derive(Clone, Copy)]
+enum Test {
+    Number,
+    Name,
+    Program,
+    Subcommand,
+}
+
+/// One index element as bits: for a glob list, bit `i` set when raised flag `i` matches one
+/// of the globs, `None` for null or an empty list (no condition); a number as itself.
+struct Bits<'r, 'f> {
+    flags: &'r [Raised<'f>],
+    what: Test,
+}
+
+impl<'de> DeserializeSeed<'de> for Bits<'_, '_> {
+    type Value = Option<u64>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        match self.what {
+            Test::Number => u64::deserialize(d).map(Some),
+            _ => d.deserialize_option(self),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for Bits<'_, '_> {
+    type Value = Option<u64>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of globs or null")
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut bits = 0u64;
+        let mut any = false;
+        while let Some(b) = seq.next_element_seed(Glob {
+            flags: self.flags,
+            what: self.what,
+        })? {
+            bits |= b;
+            any = true;
+        }
+        Ok(any.then_some(bits))
+    }
+}
+
+/// One glob of an index list, as the bits of the raised flags it matches.
+struct Glob<'r, 'f> {
+    flags: &'r [Raised<'f>],
+    what: Test,
+}
+
+impl<'de> DeserializeSeed<'de> for Glob<'_, '_> {
+    type Value = u64;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Glob<'_, '_> {
+    type Value = u64;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a glob")
+    }
+    fn visit_str<E>(self, glob: &str) -> Result<Self::Value, E> {
+        let mut bits = 0u64;
+        for (i, f) in self.flags.iter().enumerate() {
+            let value = match self.what {
+                Test::Number => None,
+                Test::Name => Some(f.name),
+                Test::Program => f.program,
+                Test::Subcommand => f.subcommand,
+            };
+            if value.is_some_and(|v| super::glob::matches(glob, v)) {
+                bits |= 1 << i;
+            }
+        }
+        Ok(bits)
+    }
 }
 
 /// Identifies this binary: size and modification time of the executable. `None` (no cache)
@@ -347,14 +484,18 @@ mod tests {
         assert!(pre.tests.is_empty());
         // A plain `git status` raises no flag that the flag-testing rules need.
         let json = encode(&pre).unwrap();
-        let exec = |program| Raised {
+        let exec = |program, subcommand| Raised {
             name: "shell.exec",
             program,
+            subcommand,
         };
-        let git = decode(&json, Some(&[exec(Some("git"))])).unwrap();
-        let terraform = decode(&json, Some(&[exec(Some("terraform"))])).unwrap();
+        let git = decode(&json, Some(&[exec(Some("git"), Some("push"))])).unwrap();
+        let status = decode(&json, Some(&[exec(Some("git"), Some("status"))])).unwrap();
+        let terraform = decode(&json, Some(&[exec(Some("terraform"), None)])).unwrap();
         let none = decode(&json, Some(&[])).unwrap();
         assert!(none.rules.len() < git.rules.len() && git.rules.len() < pre.rules.len());
+        // No default rule tests `git status`: its git rules all name other subcommands.
+        assert_eq!(status.rules.len(), none.rules.len());
         // Rules that test another program are left out; the program's own are kept.
         let ids = |p: &CompiledPolicy| -> Vec<String> {
             p.rules.iter().map(|r| r.rule.id.clone()).collect()
@@ -369,11 +510,24 @@ mod tests {
             "{:?}",
             ids(&terraform)
         );
+        assert!(
+            ids(&git).contains(&"git.force-push".to_string()),
+            "{:?}",
+            ids(&git)
+        );
+        assert!(!ids(&git).contains(&"git.reset-hard".to_string()));
         assert!(decode(b"{\"policy\": 1}", None).is_none());
+        assert!(decode(b"{}\n[[0, 9, [], null]]\n{}", None).is_none());
+        // More flags than the index has bits for: every rule is kept.
+        let many = vec![exec(Some("git"), Some("status")); 65];
+        assert_eq!(
+            decode(&json, Some(&many)).unwrap().rules.len(),
+            pre.rules.len()
+        );
     }
 
-    /// Program globs and `@list` programs filter as evaluation matches; a list that does not
-    /// exist keeps the rule (left to evaluation, which never matches it).
+    /// Program and subcommand globs and `@list` references filter as evaluation matches; a
+    /// list that does not exist keeps the rule (left to evaluation, which never matches it).
     #[test]
     fn program_filter_follows_lists_and_globs() {
         let text = r#"
@@ -395,21 +549,34 @@ id = "t.unknown-list"
 boundary = "tool_request"
 effect = "ask"
 when = { program = "@nope" }
+
+[[rule]]
+id = "t.helm-install"
+boundary = "tool_request"
+effect = "ask"
+when = { program = "helm", subcommand = ["install", "up*"] }
 "#;
         let layer =
             crate::policy::parse_layer(crate::policy::Scope::Project, "t.toml", text.to_string())
                 .unwrap();
         let json = encode(&compile(&[layer]).unwrap()).unwrap();
-        let ids = |program: &str| -> Vec<String> {
+        let ids = |program: &str, subcommand: Option<&str>| -> Vec<String> {
             let raised = [Raised {
                 name: "shell.exec",
                 program: Some(program),
+                subcommand,
             }];
             let p = decode(&json, Some(&raised)).unwrap();
             p.rules.iter().map(|r| r.rule.id.clone()).collect()
         };
-        assert_eq!(ids("kubectl"), ["t.deploy", "t.unknown-list"]);
-        assert_eq!(ids("helmfile"), ["t.deploy", "t.unknown-list"]);
-        assert_eq!(ids("ls"), ["t.unknown-list"]);
+        assert_eq!(ids("kubectl", None), ["t.deploy", "t.unknown-list"]);
+        assert_eq!(ids("helmfile", None), ["t.deploy", "t.unknown-list"]);
+        assert_eq!(ids("ls", None), ["t.unknown-list"]);
+        assert_eq!(
+            ids("helm", Some("upgrade")),
+            ["t.deploy", "t.unknown-list", "t.helm-install"]
+        );
+        assert_eq!(ids("helm", Some("list")), ["t.deploy", "t.unknown-list"]);
+        assert_eq!(ids("helm", None), ["t.deploy", "t.unknown-list"]);
     }
 }

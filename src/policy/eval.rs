@@ -154,6 +154,22 @@ pub(super) fn expand<'a>(pattern: &'a str, policy: &'a CompiledPolicy) -> Vec<&'
     }
 }
 
+/// The subcommand a `subcommand` condition tests: the flag's own, else its first argument
+/// that is no option.
+pub(crate) fn flag_subcommand(flag: &Flag) -> Option<&str> {
+    flag.attrs
+        .get("subcommand")
+        .and_then(|v| v.as_str())
+        .or_else(|| {
+            flag.attrs
+                .get("args")?
+                .as_array()?
+                .iter()
+                .filter_map(|v| v.as_str())
+                .find(|a| !a.starts_with('-'))
+        })
+}
+
 impl Condition {
     /// Whether the condition names any flag-level test.
     pub fn has_flag_conditions(&self) -> bool {
@@ -315,12 +331,7 @@ impl Condition {
             }
         }
         if let Some(s) = &self.subcommand {
-            let sub = flag
-                .attrs
-                .get("subcommand")
-                .and_then(|v| v.as_str())
-                .or_else(|| args.iter().copied().find(|a| !a.starts_with('-')));
-            match sub {
+            match flag_subcommand(flag) {
                 Some(v) if any_glob(s, v, policy) => {}
                 _ => return false,
             }

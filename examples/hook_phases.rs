@@ -37,7 +37,7 @@ fn main() {
     let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
     lap("json", &mut phases);
     let adapter = runtime::adapter(kind);
-    let ev = adapter.parse(&raw).unwrap();
+    let ev = adapter.parse_owned(raw).unwrap();
     lap("parse", &mut phases);
     let ctx = signals::Context::for_cwd(&ev.cwd);
     let env = state::StatefulEnv::new(

@@ -54,7 +54,7 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
     };
     let kind = runtime.unwrap_or_else(|| runtime::infer(&raw));
     let adapter = runtime::adapter(kind);
-    let ev = match adapter.parse(&raw) {
+    let ev = match adapter.parse_owned(raw) {
         Ok(ev) => ev,
         Err(e) => {
             let msg = format!("hookwarden: cannot read the {kind} hook event: {e}");

@@ -58,7 +58,10 @@ pub fn run(args: &[String]) -> i32 {
 /// Reads stdin up to [`MAX_INPUT`]; the rest is drained (so the writer never blocks) and
 /// the input is marked oversized.
 fn read_stdin() -> (Vec<u8>, bool) {
-    let mut buf = Vec::new();
+    // Reserved, not touched: the allocator maps it lazily, and a big payload then fills it
+    // in place instead of being copied at every doubling (each copy lands in fresh pages,
+    // which this process pays a fault for each).
+    let mut buf = Vec::with_capacity(1 << 20);
     let stdin = std::io::stdin();
     let mut lock = stdin.lock();
     let mut limited = (&mut lock).take(MAX_INPUT as u64 + 1);

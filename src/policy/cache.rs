@@ -25,6 +25,7 @@ use crate::event::Boundary;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -123,20 +124,70 @@ fn encode(policy: &CompiledPolicy) -> serde_json::Result<Vec<u8>> {
 
 /// Reads an entry, keeping only the rules whose needs `flags` meet (all with `None`). A
 /// damaged entry (bad JSON, a range outside the file) reads as none.
+#[cfg(test)]
 fn decode(bytes: &[u8], flags: Option<&[Raised]>) -> Option<CompiledPolicy> {
-    let nl = bytes.iter().position(|&b| b == b'\n')?;
-    let (head, rest) = (&bytes[..nl], &bytes[nl + 1..]);
-    let nl = rest.iter().position(|&b| b == b'\n')?;
-    let (index, body) = (&rest[..nl], &rest[nl + 1..]);
-    let mut policy: CompiledPolicy = serde_json::from_slice(head).ok()?;
+    read_entry(&mut std::io::Cursor::new(bytes), flags)
+}
+
+/// Reads an entry from `r` as [`decode`] does, reading only the header lines and the JSON of
+/// the rules it keeps: every byte read lands in fresh memory the process pays a page fault
+/// for, and most of an entry is rules an event cannot meet.
+fn read_entry<R: Read + Seek>(r: &mut R, flags: Option<&[Raised]>) -> Option<CompiledPolicy> {
+    const CHUNK: u64 = 8 * 1024;
+    let mut buf = Vec::with_capacity(CHUNK as usize);
+    let mut searched = 0;
+    let mut newlines = [0usize; 2];
+    let mut found = 0;
+    while found < 2 {
+        let n = r.by_ref().take(CHUNK).read_to_end(&mut buf).ok()?;
+        if n == 0 {
+            return None;
+        }
+        for (i, &b) in buf.iter().enumerate().skip(searched) {
+            if b == b'\n' && found < 2 {
+                newlines[found] = i;
+                found += 1;
+            }
+        }
+        searched = buf.len();
+    }
+    let [head_end, index_end] = newlines;
+    let mut policy: CompiledPolicy = serde_json::from_slice(&buf[..head_end]).ok()?;
     // Flags are tracked as bits; an event with more flags than bits keeps every rule.
     let flags = flags.filter(|f| f.len() <= 64);
-    let mut de = serde_json::Deserializer::from_slice(index);
+    let mut de = serde_json::Deserializer::from_slice(&buf[head_end + 1..index_end]);
     let ranges = Index { flags }.deserialize(&mut de).ok()?;
     de.end().ok()?;
-    for (at, len) in ranges {
-        let json = body.get(at..at.checked_add(len)?)?;
-        policy.rules.push(serde_json::from_slice(json).ok()?);
+    let body = index_end + 1;
+    // Rules close together are read in one go (ranges come in file order).
+    let mut span = Vec::new();
+    let mut i = 0;
+    while i < ranges.len() {
+        let start = ranges[i].0;
+        let mut end = start.checked_add(ranges[i].1)?;
+        let mut j = i + 1;
+        while let Some(&(at, len)) = ranges.get(j) {
+            if at < end || at - end > 4096 {
+                break;
+            }
+            end = at.checked_add(len)?;
+            j += 1;
+        }
+        let bytes = match buf.get(body + start..body + end) {
+            Some(b) => b,
+            None => {
+                r.seek(SeekFrom::Start((body + start) as u64)).ok()?;
+                span.clear();
+                span.resize(end - start, 0);
+                r.read_exact(&mut span).ok()?;
+                &span[..]
+            }
+        };
+        for &(at, len) in &ranges[i..j] {
+            let json = bytes.get(at - start..at - start + len)?;
+            policy.rules.push(serde_json::from_slice(json).ok()?);
+        }
+        i = j;
     }
     Some(policy)
 }
@@ -366,8 +417,8 @@ pub fn get(
     boundary: Option<Boundary>,
     flags: Option<&[Raised]>,
 ) -> Option<CompiledPolicy> {
-    let bytes = std::fs::read(entry_path(key, boundary)?).ok()?;
-    decode(&bytes, flags)
+    let mut file = std::fs::File::open(entry_path(key, boundary)?).ok()?;
+    read_entry(&mut file, flags)
 }
 
 /// Stores `policy` (compiled from content `key`) narrowed to `boundary`. Best effort.

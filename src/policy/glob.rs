@@ -4,6 +4,10 @@
 
 /// Whether `text` matches `pattern` as a whole.
 pub fn matches(pattern: &str, text: &str) -> bool {
+    // Most patterns are plain names (flag names, programs, subcommands): one pass decides.
+    if !pattern.bytes().any(|c| matches!(c, b'{' | b'*' | b'?')) {
+        return pattern == text;
+    }
     if let Some(open) = pattern.find('{') {
         if let Some(close_rel) = pattern[open..].find('}') {
             let close = open + close_rel;

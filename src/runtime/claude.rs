@@ -7,8 +7,8 @@
 //! Allow prints nothing: an explicit allow would skip Claude's own permission prompts.
 
 use super::{
-    approval_message, context_warning, hook_specific, parse_claude_like, redact_response,
-    stop_hook_active, withhold_response, Adapter, Answer, ParseError,
+    approval_message, context_warning, hook_specific, parse_claude_like, parse_claude_like_owned,
+    redact_response, withhold_response, Adapter, Answer, ParseError,
 };
 use crate::decision::{Decision, Effect};
 use crate::event::{Boundary, Event, RuntimeKind, ToolKind};
@@ -22,9 +22,11 @@ impl Adapter for Claude {
     }
 
     fn parse(&self, raw: &Value) -> Result<Event, ParseError> {
-        let mut ev = parse_claude_like(raw, RuntimeKind::Claude)?;
-        ev.continuation = stop_hook_active(raw);
-        Ok(ev)
+        parse_claude_like(raw, RuntimeKind::Claude)
+    }
+
+    fn parse_owned(&self, raw: Value) -> Result<Event, ParseError> {
+        parse_claude_like_owned(raw, RuntimeKind::Claude)
     }
 
     fn render(&self, ev: &Event, d: &Decision) -> Answer {

@@ -8,8 +8,8 @@
 //! replaces what the model sees).
 
 use super::{
-    approval_message, context_warning, hook_specific, parse_claude_like, redacted_output,
-    stop_hook_active,
+    approval_message, context_warning, hook_specific, parse_claude_like, parse_claude_like_owned,
+    redacted_output,
 };
 use super::{Adapter, Answer, ParseError};
 use crate::decision::{Decision, Effect};
@@ -24,9 +24,11 @@ impl Adapter for Codex {
     }
 
     fn parse(&self, raw: &Value) -> Result<Event, ParseError> {
-        let mut ev = parse_claude_like(raw, RuntimeKind::Codex)?;
-        ev.continuation = stop_hook_active(raw);
-        Ok(ev)
+        parse_claude_like(raw, RuntimeKind::Codex)
+    }
+
+    fn parse_owned(&self, raw: Value) -> Result<Event, ParseError> {
+        parse_claude_like_owned(raw, RuntimeKind::Codex)
     }
 
     fn render(&self, ev: &Event, d: &Decision) -> Answer {

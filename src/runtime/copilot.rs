@@ -10,8 +10,8 @@
 //! output or block prompts; `agentStop` `decision: "block"` forces another turn.
 
 use super::{
-    approval_message, classify_tool, fill_from_input, parse_claude_like, stop_hook_active, Adapter,
-    Answer, ParseError,
+    approval_message, classify_tool, fill_from_input, parse_claude_like, Adapter, Answer,
+    ParseError,
 };
 use crate::decision::{Decision, Effect};
 use crate::event::{Boundary, Event, RuntimeKind};
@@ -42,9 +42,7 @@ impl Adapter for Copilot {
     fn parse(&self, raw: &Value) -> Result<Event, ParseError> {
         let obj = raw.as_object().ok_or(ParseError::NotObject)?;
         if obj.contains_key("hook_event_name") {
-            let mut ev = parse_claude_like(raw, RuntimeKind::Copilot)?;
-            ev.continuation = stop_hook_active(raw);
-            return Ok(ev);
+            return parse_claude_like(raw, RuntimeKind::Copilot);
         }
         let s = |k: &str| obj.get(k).and_then(|v| v.as_str()).map(|s| s.to_string());
         let (boundary, name) = if obj.contains_key("toolResult") {

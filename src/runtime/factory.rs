@@ -2,7 +2,7 @@
 //! tool is `Execute`. No output replacement, like Qwen Code.
 
 use super::claude::render_claude_shape;
-use super::{parse_claude_like, stop_hook_active, Adapter, Answer, ParseError};
+use super::{parse_claude_like, parse_claude_like_owned, Adapter, Answer, ParseError};
 use crate::decision::Decision;
 use crate::event::{Event, RuntimeKind};
 use serde_json::Value;
@@ -15,9 +15,11 @@ impl Adapter for Factory {
     }
 
     fn parse(&self, raw: &Value) -> Result<Event, ParseError> {
-        let mut ev = parse_claude_like(raw, RuntimeKind::Factory)?;
-        ev.continuation = stop_hook_active(raw);
-        Ok(ev)
+        parse_claude_like(raw, RuntimeKind::Factory)
+    }
+
+    fn parse_owned(&self, raw: Value) -> Result<Event, ParseError> {
+        parse_claude_like_owned(raw, RuntimeKind::Factory)
     }
 
     fn render(&self, ev: &Event, d: &Decision) -> Answer {

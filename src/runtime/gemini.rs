@@ -7,7 +7,7 @@
 
 use super::{
     approval_message, classify_tool, context_warning, fill_from_input, redacted_output,
-    response_text, stop_hook_active,
+    response_text, stop_hook_active, take_first,
 };
 use super::{Adapter, Answer, ParseError};
 use crate::decision::{Decision, Effect};
@@ -22,53 +22,12 @@ impl Adapter for Gemini {
     }
 
     fn parse(&self, raw: &Value) -> Result<Event, ParseError> {
-        let obj = raw.as_object().ok_or(ParseError::NotObject)?;
-        let name = obj
-            .get("hook_event_name")
-            .and_then(|v| v.as_str())
-            .ok_or(ParseError::NoEventName)?;
-        let boundary = match name {
-            "BeforeTool" => Boundary::ToolRequest,
-            "AfterTool" => Boundary::ToolOutput,
-            "BeforeAgent" => Boundary::Prompt,
-            "AfterAgent" => Boundary::FinalResponse,
-            _ => Boundary::Other,
-        };
-        let s = |k: &str| obj.get(k).and_then(|v| v.as_str()).map(|s| s.to_string());
-        let mut ev = Event::new(RuntimeKind::Gemini, boundary, name);
-        ev.session_id = s("session_id").unwrap_or_default();
-        ev.cwd = s("cwd").unwrap_or_default();
-        ev.transcript_path = s("transcript_path");
-        ev.model = s("model");
-        ev.continuation = stop_hook_active(raw);
-        if let Some(tool) = s("tool_name") {
-            ev.tool = Some(classify_tool(&tool));
-            let input = obj.get("tool_input").cloned().unwrap_or(Value::Null);
-            fill_from_input(&mut ev, &input);
-            ev.tool_input = input;
-        }
-        match boundary {
-            Boundary::ToolOutput => {
-                let resp = obj.get("tool_response").cloned().unwrap_or(Value::Null);
-                // What the model reads is `llmContent`; `returnDisplay` is for the user.
-                let text = match resp.get("llmContent") {
-                    Some(Value::String(s)) => s.clone(),
-                    Some(other) => response_text(other),
-                    None => response_text(&resp),
-                };
-                let err = resp.get("error").and_then(|e| e.as_str()).unwrap_or("");
-                ev.output = Some(if err.is_empty() {
-                    text
-                } else {
-                    format!("{text}\n{err}")
-                });
-                ev.tool_response = resp;
-            }
-            Boundary::Prompt => ev.prompt = s("prompt"),
-            Boundary::FinalResponse => ev.response = s("prompt_response"),
-            _ => {}
-        }
-        Ok(ev)
+        parse_gemini(raw, raw.get("tool_response").cloned())
+    }
+
+    fn parse_owned(&self, mut raw: Value) -> Result<Event, ParseError> {
+        let response = take_first(&mut raw, &["tool_response"]);
+        parse_gemini(&raw, response)
     }
 
     fn render(&self, ev: &Event, d: &Decision) -> Answer {
@@ -104,4 +63,56 @@ impl Adapter for Gemini {
             _ => Answer::silent(),
         }
     }
+}
+
+/// The Gemini event of `raw`, with the tool `response` already taken from it.
+fn parse_gemini(raw: &Value, response: Option<Value>) -> Result<Event, ParseError> {
+    let obj = raw.as_object().ok_or(ParseError::NotObject)?;
+
+    let name = obj
+        .get("hook_event_name")
+        .and_then(|v| v.as_str())
+        .ok_or(ParseError::NoEventName)?;
+    let boundary = match name {
+        "BeforeTool" => Boundary::ToolRequest,
+        "AfterTool" => Boundary::ToolOutput,
+        "BeforeAgent" => Boundary::Prompt,
+        "AfterAgent" => Boundary::FinalResponse,
+        _ => Boundary::Other,
+    };
+    let s = |k: &str| obj.get(k).and_then(|v| v.as_str()).map(|s| s.to_string());
+    let mut ev = Event::new(RuntimeKind::Gemini, boundary, name);
+    ev.session_id = s("session_id").unwrap_or_default();
+    ev.cwd = s("cwd").unwrap_or_default();
+    ev.transcript_path = s("transcript_path");
+    ev.model = s("model");
+    ev.continuation = stop_hook_active(raw);
+    if let Some(tool) = s("tool_name") {
+        ev.tool = Some(classify_tool(&tool));
+        let input = obj.get("tool_input").cloned().unwrap_or(Value::Null);
+        fill_from_input(&mut ev, &input);
+        ev.tool_input = input;
+    }
+    match boundary {
+        Boundary::ToolOutput => {
+            let resp = response.unwrap_or(Value::Null);
+            // What the model reads is `llmContent`; `returnDisplay` is for the user.
+            let text = match resp.get("llmContent") {
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => response_text(other),
+                None => response_text(&resp),
+            };
+            let err = resp.get("error").and_then(|e| e.as_str()).unwrap_or("");
+            ev.output = Some(if err.is_empty() {
+                text
+            } else {
+                format!("{text}\n{err}")
+            });
+            ev.tool_response = resp;
+        }
+        Boundary::Prompt => ev.prompt = s("prompt"),
+        Boundary::FinalResponse => ev.response = s("prompt_response"),
+        _ => {}
+    }
+    Ok(ev)
 }

@@ -64,6 +64,11 @@ pub trait Adapter: Sync {
     fn kind(&self) -> RuntimeKind;
     /// Parses the hook payload. Unknown events parse to [`Boundary::Other`].
     fn parse(&self, raw: &Value) -> Result<Event, ParseError>;
+    /// [`Adapter::parse`] of a payload the caller is done with: the tool response (megabytes,
+    /// for a big output) moves into the event instead of being copied. Same event.
+    fn parse_owned(&self, raw: Value) -> Result<Event, ParseError> {
+        self.parse(&raw)
+    }
     /// The answer for a decision.
     fn render(&self, ev: &Event, d: &Decision) -> Answer;
     /// The answer when hookwarden itself failed at this boundary (fail closed at pre-tool).
@@ -378,6 +383,32 @@ pub fn redacted_output(ev: &Event, d: &Decision) -> String {
 /// Common fields of the Claude-shaped payloads (Claude, Codex, Qwen, Factory, Copilot's
 /// PascalCase mode).
 pub fn parse_claude_like(raw: &Value, runtime: RuntimeKind) -> Result<Event, ParseError> {
+    let response = CLAUDE_RESPONSE.iter().find_map(|k| raw.get(*k)).cloned();
+    claude_like(raw, runtime, response)
+}
+
+/// [`parse_claude_like`] of a payload the caller is done with (see [`Adapter::parse_owned`]).
+pub fn parse_claude_like_owned(mut raw: Value, runtime: RuntimeKind) -> Result<Event, ParseError> {
+    let response = take_first(&mut raw, CLAUDE_RESPONSE);
+    claude_like(&raw, runtime, response)
+}
+
+/// Where Claude-like payloads carry a tool's result: its response, else its error.
+const CLAUDE_RESPONSE: &[&str] = &["tool_response", "error"];
+
+/// Moves out the value of the first of `keys` the object has, leaving null in its place.
+pub fn take_first(raw: &mut Value, keys: &[&str]) -> Option<Value> {
+    let obj = raw.as_object_mut()?;
+    let key = keys.iter().find(|k| obj.contains_key(**k))?;
+    obj.get_mut(*key).map(Value::take)
+}
+
+/// The Claude-like event of `raw`, with the tool `response` already taken from it.
+fn claude_like(
+    raw: &Value,
+    runtime: RuntimeKind,
+    response: Option<Value>,
+) -> Result<Event, ParseError> {
     let obj = raw.as_object().ok_or(ParseError::NotObject)?;
     let name = obj
         .get("hook_event_name")
@@ -406,11 +437,7 @@ pub fn parse_claude_like(raw: &Value, runtime: RuntimeKind) -> Result<Event, Par
     }
     match boundary {
         Boundary::ToolOutput => {
-            let resp = obj
-                .get("tool_response")
-                .or_else(|| obj.get("error"))
-                .cloned()
-                .unwrap_or(Value::Null);
+            let resp = response.unwrap_or(Value::Null);
             ev.output = Some(match &resp {
                 Value::String(s) => s.clone(),
                 other => response_text(other),
@@ -421,6 +448,7 @@ pub fn parse_claude_like(raw: &Value, runtime: RuntimeKind) -> Result<Event, Par
         Boundary::FinalResponse => ev.response = s("last_assistant_message"),
         _ => {}
     }
+    ev.continuation = stop_hook_active(raw);
     Ok(ev)
 }
 

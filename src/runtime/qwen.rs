@@ -4,7 +4,7 @@
 //! is a block whose reason is added; the model still sees the output (see `policy compile`).
 
 use super::claude::render_claude_shape;
-use super::{parse_claude_like, stop_hook_active, Adapter, Answer, ParseError};
+use super::{parse_claude_like, parse_claude_like_owned, Adapter, Answer, ParseError};
 use crate::decision::Decision;
 use crate::event::{Event, RuntimeKind};
 use serde_json::Value;
@@ -17,9 +17,11 @@ impl Adapter for Qwen {
     }
 
     fn parse(&self, raw: &Value) -> Result<Event, ParseError> {
-        let mut ev = parse_claude_like(raw, RuntimeKind::Qwen)?;
-        ev.continuation = stop_hook_active(raw);
-        Ok(ev)
+        parse_claude_like(raw, RuntimeKind::Qwen)
+    }
+
+    fn parse_owned(&self, raw: Value) -> Result<Event, ParseError> {
+        parse_claude_like_owned(raw, RuntimeKind::Qwen)
     }
 
     fn render(&self, ev: &Event, d: &Decision) -> Answer {

@@ -485,7 +485,8 @@ fn is_token_byte(c: u8) -> bool {
 /// in ordinary text.
 fn scan_discord_tokens(text: &str, out: &mut Vec<Finding>) {
     let b = text.as_bytes();
-    for (d1, _) in text.match_indices('.') {
+    // memchr: a string search for '.' paid a call per dot, a tenth of a clean scan.
+    for d1 in memchr::memchr_iter(b'.', b) {
         let d2 = d1 + 7;
         if d2 >= b.len() || b[d2] != b'.' || !b[d1 + 1..d2].iter().all(|&c| is_token_byte(c)) {
             continue;

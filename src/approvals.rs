@@ -117,7 +117,7 @@ pub fn action_hash(ev: &Event) -> String {
     // serde_json maps are sorted by key, so this is a canonical form of the input.
     h.update(ev.tool_input.to_string().as_bytes());
     let d = h.finalize();
-    d.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    crate::hex::hex(&d[..16])
 }
 
 /// What the hook does with an action that needs approval.

@@ -12,6 +12,7 @@ pub mod decision;
 pub mod dirs;
 pub mod evaluate;
 pub mod event;
+pub mod hex;
 pub mod hook;
 pub mod install;
 pub mod keywords;

@@ -15,7 +15,7 @@ pub fn short_hash(value: &str) -> String {
     h.update(b"hookwarden-finding-v1:");
     h.update(value.as_bytes());
     let d = h.finalize();
-    d.iter().take(4).map(|b| format!("{b:02x}")).collect()
+    crate::hex::hex(&d[..4])
 }
 
 /// Replaces each finding's span with its marker. Overlapping or touching spans are merged

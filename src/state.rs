@@ -230,7 +230,7 @@ impl Store {
 pub fn key_hash(s: &str) -> String {
     use sha2::{Digest, Sha256};
     let d = Sha256::digest(s.as_bytes());
-    d.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    crate::hex::hex(&d[..8])
 }
 
 /// `30s`, `10m`, `1h`, `1d`, `1w`, or combinations (`1h30m`), to seconds.

@@ -22,30 +22,29 @@ use super::{
     PolicyError,
 };
 use crate::event::Boundary;
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, SeqAccess, Visitor};
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 /// Bumped when the entry format changes.
-const FORMAT: &str = "compiled-v5";
+const FORMAT: &str = "compiled-v6";
 
-/// An entry is three parts: a line with the policy without its rules; a line with the index
-/// of the rules, one `[at, len, needs, programs, subcommands]` array per rule (what a flag
-/// must carry for the rule to match, and where the rule's JSON lies in the rest of the
-/// file); then the rules' JSON one after another. A call reads the index without building
-/// it (see [`Index`]) and deserializes only the rules its event can meet; the others are not
-/// even tokenized (the JSON of skipped rules, then the index's own strings, were most of a
-/// pre-tool call's policy loading).
-type IndexEntry<'a> = (
-    usize,
-    usize,
-    Vec<&'a str>,
-    Option<Vec<&'a str>>,
-    Option<Vec<&'a str>>,
-);
+/// An entry is three parts: a line with the policy without its rules (JSON); a line with the
+/// index of the rules; then the rules' JSON one after another. A call reads the index and
+/// deserializes only the rules its event can meet; the others are not even tokenized (the
+/// JSON of skipped rules, then the index's own JSON strings, were most of a pre-tool call's
+/// policy loading).
+///
+/// The index is plain text, one record per rule, split by ASCII separator bytes (which JSON
+/// and the policy's names never hold: a glob that does would make its rule unfiltered):
+/// `at US len US needs US programs US subcommands`, records ended by RS, list items split by
+/// GS. `needs` are the flag names one of which must be raised; `programs` and `subcommands`
+/// the globs the same flag's program and subcommand must match (empty: no such test); `at`
+/// and `len` the byte range of the rule's JSON after the index line.
+const RS: char = '\u{1e}';
+const US: char = '\u{1f}';
+const GS: char = '\u{1d}';
 
 /// A flag the event raised, as the cache filters rules by it: its name and, for a command,
 /// its program and subcommand.
@@ -100,23 +99,36 @@ fn encode(policy: &CompiledPolicy) -> serde_json::Result<Vec<u8>> {
     let mut head = policy.clone();
     head.rules.clear();
     let mut body = Vec::new();
-    let mut index: Vec<IndexEntry> = Vec::with_capacity(policy.rules.len());
+    let mut index = String::new();
     for rule in &policy.rules {
         let at = body.len();
         serde_json::to_writer(&mut body, rule)?;
         let when = &rule.rule.when;
-        index.push((
-            at,
-            body.len() - at,
+        let lists = [
             needs(rule),
-            globs(when.program.as_ref(), policy),
-            globs(when.subcommand.as_ref(), policy),
-        ));
+            globs(when.program.as_ref(), policy).unwrap_or_default(),
+            globs(when.subcommand.as_ref(), policy).unwrap_or_default(),
+        ];
+        index.push_str(&format!("{at}{US}{}", body.len() - at));
+        if lists
+            .iter()
+            .flatten()
+            .any(|g| g.contains(['\n', RS, US, GS]))
+        {
+            // Unfiltered, so always kept: evaluation decides.
+            index.push_str(&format!("{US}{US}{US}{RS}"));
+            continue;
+        }
+        for list in lists {
+            index.push(US);
+            index.push_str(&list.join(&GS.to_string()));
+        }
+        index.push(RS);
     }
     // Compact JSON holds no raw newline, so each line ends where its JSON does.
     let mut out = serde_json::to_vec(&head)?;
     out.push(b'\n');
-    serde_json::to_writer(&mut out, &index)?;
+    out.extend_from_slice(index.as_bytes());
     out.push(b'\n');
     out.extend_from_slice(&body);
     Ok(out)
@@ -143,9 +155,9 @@ fn read_entry<R: Read + Seek>(r: &mut R, flags: Option<&[Raised]>) -> Option<Com
         if n == 0 {
             return None;
         }
-        for (i, &b) in buf.iter().enumerate().skip(searched) {
-            if b == b'\n' && found < 2 {
-                newlines[found] = i;
+        for i in memchr::memchr_iter(b'\n', &buf[searched..]) {
+            if found < 2 {
+                newlines[found] = searched + i;
                 found += 1;
             }
         }
@@ -155,9 +167,7 @@ fn read_entry<R: Read + Seek>(r: &mut R, flags: Option<&[Raised]>) -> Option<Com
     let mut policy: CompiledPolicy = serde_json::from_slice(&buf[..head_end]).ok()?;
     // Flags are tracked as bits; an event with more flags than bits keeps every rule.
     let flags = flags.filter(|f| f.len() <= 64);
-    let mut de = serde_json::Deserializer::from_slice(&buf[head_end + 1..index_end]);
-    let ranges = Index { flags }.deserialize(&mut de).ok()?;
-    de.end().ok()?;
+    let ranges = kept(&buf[head_end + 1..index_end], flags)?;
     let body = index_end + 1;
     // Rules close together are read in one go (ranges come in file order).
     let mut span = Vec::new();
@@ -192,164 +202,66 @@ fn read_entry<R: Read + Seek>(r: &mut R, flags: Option<&[Raised]>) -> Option<Com
     Some(policy)
 }
 
-/// Reads the index line straight from the JSON tokens, without building it: per rule, one
-/// bit per raised flag for each condition, and the rule's byte range when one flag meets
-/// them all. Mirrors `eval::select`: one flag must have a needed name and, when the rule
-/// tests them, a program and a subcommand its globs match.
-struct Index<'r, 'f> {
-    /// `None`: keep every rule.
-    flags: Option<&'r [Raised<'f>]>,
-}
-
-impl<'de> DeserializeSeed<'de> for Index<'_, '_> {
-    type Value = Vec<(usize, usize)>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Index<'_, '_> {
-    type Value = Vec<(usize, usize)>;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a rule index")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(range) = seq.next_element_seed(Entry { flags: self.flags })? {
-            out.extend(range);
-        }
-        Ok(out)
-    }
-}
-
-/// One index entry: its byte range if the rule is kept.
-struct Entry<'r, 'f> {
-    flags: Option<&'r [Raised<'f>]>,
-}
-
-impl<'de> DeserializeSeed<'de> for Entry<'_, '_> {
-    type Value = Option<(usize, usize)>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Entry<'_, '_> {
-    type Value = Option<(usize, usize)>;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("[at, len, needs, programs, subcommands]")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let flags = self.flags.unwrap_or(&[]);
-        let mut field = |what: Test| {
-            seq.next_element_seed(Bits { flags, what })?
-                .ok_or_else(|| serde::de::Error::invalid_length(5, &self))
-        };
-        let [at, len] = [field(Test::Number)?, field(Test::Number)?];
-        let [needs, programs, subcommands] = [
-            field(Test::Name)?,
-            field(Test::Program)?,
-            field(Test::Subcommand)?,
-        ];
-        // The trailing element, if a later writer adds one, is not ours to read.
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        let range = (at.unwrap_or(0) as usize, len.unwrap_or(0) as usize);
-        let Some(needs) = needs else {
-            return Ok(Some(range));
-        };
-        let all = u64::MAX;
-        let met = needs & programs.unwrap_or(all) & subcommands.unwrap_or(all);
-        Ok((self.flags.is_none() || met != 0).then_some(range))
-    }
-}
-
-/// What an index element holds, and so what its strings are matched against.
-#[derive(Clone, Copy)]
-enum Test {
-    Number,
-    Name,
-    Program,
-    Subcommand,
-}
-
-/// One index element as bits: for a glob list, bit `i` set when raised flag `i` matches one
-/// of the globs, `None` for null or an empty list (no condition); a number as itself.
-struct Bits<'r, 'f> {
-    flags: &'r [Raised<'f>],
-    what: Test,
-}
-
-impl<'de> DeserializeSeed<'de> for Bits<'_, '_> {
-    type Value = Option<u64>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        match self.what {
-            Test::Number => u64::deserialize(d).map(Some),
-            _ => d.deserialize_option(self),
-        }
-    }
-}
-
-impl<'de> Visitor<'de> for Bits<'_, '_> {
-    type Value = Option<u64>;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a list of globs or null")
-    }
-    fn visit_none<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_seq(self)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut bits = 0u64;
-        let mut any = false;
-        while let Some(b) = seq.next_element_seed(Glob {
-            flags: self.flags,
-            what: self.what,
-        })? {
-            bits |= b;
-            any = true;
-        }
-        Ok(any.then_some(bits))
-    }
-}
-
-/// One glob of an index list, as the bits of the raised flags it matches.
-struct Glob<'r, 'f> {
-    flags: &'r [Raised<'f>],
-    what: Test,
-}
-
-impl<'de> DeserializeSeed<'de> for Glob<'_, '_> {
-    type Value = u64;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Glob<'_, '_> {
-    type Value = u64;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a glob")
-    }
-    fn visit_str<E>(self, glob: &str) -> Result<Self::Value, E> {
-        let mut bits = 0u64;
-        for (i, f) in self.flags.iter().enumerate() {
-            let value = match self.what {
-                Test::Number => None,
-                Test::Name => Some(f.name),
-                Test::Program => f.program,
-                Test::Subcommand => f.subcommand,
-            };
-            if value.is_some_and(|v| super::glob::matches(glob, v)) {
-                bits |= 1 << i;
+/// The byte ranges of the index's rules that `flags` can meet (all with `None`); `None` for
+/// a damaged index. Mirrors `eval::select`: one flag must have a needed name and, when the
+/// rule tests them, a program and a subcommand its globs match. Flags are tracked as bits.
+fn kept(index: &[u8], flags: Option<&[Raised]>) -> Option<Vec<(usize, usize)>> {
+    // Split by byte search: the separators are ASCII, and `str::split` by char cost ~140
+    // instructions a field.
+    fn split(text: &str, sep: char) -> impl Iterator<Item = &str> {
+        let sep = sep as u8;
+        let mut rest = Some(text);
+        std::iter::from_fn(move || {
+            let r = rest?;
+            match r.bytes().position(|b| b == sep) {
+                Some(i) => {
+                    rest = r.get(i + 1..);
+                    r.get(..i)
+                }
+                None => rest.take(),
             }
-        }
-        Ok(bits)
+        })
     }
+    let index = std::str::from_utf8(index).ok()?;
+    let mut out = Vec::new();
+    let records = index.strip_suffix(RS).unwrap_or(index);
+    if records.is_empty() {
+        return Some(out);
+    }
+    for record in split(records, RS) {
+        let mut fields = split(record, US);
+        let mut next = || fields.next();
+        let (at, len) = (next()?.parse().ok()?, next()?.parse().ok()?);
+        let (needs, programs, subcommands) = (next()?, next()?, next()?);
+        let keep = match flags {
+            None => true,
+            Some(_) if needs.is_empty() => true,
+            Some(raised) => {
+                let bits = |list: &str, value: for<'a> fn(&'a Raised<'a>) -> Option<&'a str>| {
+                    if list.is_empty() {
+                        return u64::MAX;
+                    }
+                    let mut bits = 0u64;
+                    for glob in split(list, GS) {
+                        for (i, f) in raised.iter().enumerate() {
+                            if value(f).is_some_and(|v| super::glob::matches(glob, v)) {
+                                bits |= 1 << i;
+                            }
+                        }
+                    }
+                    bits
+                };
+                let met = bits(needs, |f| Some(f.name));
+                met != 0
+                    && met & bits(programs, |f| f.program) & bits(subcommands, |f| f.subcommand)
+                        != 0
+            }
+        };
+        if keep {
+            out.push((at, len));
+        }
+    }
+    Some(out)
 }
 
 /// Identifies this binary: size and modification time of the executable. `None` (no cache)
@@ -400,12 +312,7 @@ fn entry_path(key: &str, boundary: Option<Boundary>) -> Option<PathBuf> {
         h.update(part.as_bytes());
         h.update([0]);
     }
-    let id: String = h
-        .finalize()
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let id = crate::hex::hex(&h.finalize()[..16]);
     dir().map(|d| d.join(format!("{id}.{}.json", boundary_name(boundary))))
 }
 
@@ -468,7 +375,7 @@ pub fn load_current(
             h.update([0]);
         }
     }
-    let key: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let key = crate::hex::hex(&h.finalize());
     if let Some(c) = get(&key, boundary, flags) {
         return Ok(c);
     }
@@ -568,7 +475,19 @@ mod tests {
         );
         assert!(!ids(&git).contains(&"git.reset-hard".to_string()));
         assert!(decode(b"{\"policy\": 1}", None).is_none());
-        assert!(decode(b"{}\n[[0, 9, [], null]]\n{}", None).is_none());
+        // A damaged index or a range outside the file reads as no entry.
+        let text = String::from_utf8(json.clone()).unwrap();
+        let (head, rest) = text.split_once('\n').unwrap();
+        let (index, body) = rest.split_once('\n').unwrap();
+        for bad in [
+            "x\u{1f}9\u{1f}\u{1f}\u{1f}\u{1e}".to_string(),
+            "0\u{1f}9\u{1e}".to_string(),
+            format!("0\u{1f}{}\u{1f}\u{1f}\u{1f}\u{1e}", body.len() + 1),
+        ] {
+            let damaged = format!("{head}\n{bad}\n{body}");
+            assert!(decode(damaged.as_bytes(), None).is_none(), "{bad:?}");
+        }
+        assert!(decode(format!("{head}\n{index}\n{body}").as_bytes(), None).is_some());
         // More flags than the index has bits for: every rule is kept.
         let many = vec![exec(Some("git"), Some("status")); 65];
         assert_eq!(
@@ -602,6 +521,12 @@ effect = "ask"
 when = { program = "@nope" }
 
 [[rule]]
+id = "t.odd-glob"
+boundary = "tool_request"
+effect = "ask"
+when = { program = "odd\u001Dname" }
+
+[[rule]]
 id = "t.helm-install"
 boundary = "tool_request"
 effect = "ask"
@@ -620,14 +545,23 @@ when = { program = "helm", subcommand = ["install", "up*"] }
             let p = decode(&json, Some(&raised)).unwrap();
             p.rules.iter().map(|r| r.rule.id.clone()).collect()
         };
-        assert_eq!(ids("kubectl", None), ["t.deploy", "t.unknown-list"]);
-        assert_eq!(ids("helmfile", None), ["t.deploy", "t.unknown-list"]);
-        assert_eq!(ids("ls", None), ["t.unknown-list"]);
+        // A glob holding an index separator leaves its rule unfiltered: always kept.
+        assert_eq!(
+            ids("kubectl", None),
+            ["t.deploy", "t.unknown-list", "t.odd-glob"]
+        );
+        assert_eq!(
+            ids("helmfile", None),
+            ["t.deploy", "t.unknown-list", "t.odd-glob"]
+        );
+        assert_eq!(ids("ls", None), ["t.unknown-list", "t.odd-glob"]);
         assert_eq!(
             ids("helm", Some("upgrade")),
-            ["t.deploy", "t.unknown-list", "t.helm-install"]
+            ["t.deploy", "t.unknown-list", "t.odd-glob", "t.helm-install"]
         );
-        assert_eq!(ids("helm", Some("list")), ["t.deploy", "t.unknown-list"]);
-        assert_eq!(ids("helm", None), ["t.deploy", "t.unknown-list"]);
+        assert_eq!(
+            ids("helm", Some("list")),
+            ["t.deploy", "t.unknown-list", "t.odd-glob"]
+        );
     }
 }

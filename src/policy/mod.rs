@@ -410,7 +410,7 @@ pub fn compile(layers: &[Layer]) -> Result<CompiledPolicy, PolicyError> {
         }
     }
     let digest = hasher.finalize();
-    out.version = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    out.version = crate::hex::hex(&digest[..6]);
     Ok(out)
 }
 

@@ -145,7 +145,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
 /// Full SHA-256 hex of a text.
 pub fn content_hash(text: &str) -> String {
     let d = Sha256::digest(text.as_bytes());
-    d.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::hex(&d)
 }
 
 /// The default store: `<config dir>/store`.

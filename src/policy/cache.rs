@@ -237,24 +237,39 @@ fn kept(index: &[u8], flags: Option<&[Raised]>) -> Option<Vec<(usize, usize)>> {
             None => true,
             Some(_) if needs.is_empty() => true,
             Some(raised) => {
-                let bits = |list: &str, value: for<'a> fn(&'a Raised<'a>) -> Option<&'a str>| {
+                // Bit i: raised flag i matches one of the list's globs. Only the flags still
+                // in the running (`among`) are tested: the conditions are ANDed per flag.
+                let bits = |list: &str,
+                            value: for<'a> fn(&'a Raised<'a>) -> Option<&'a str>,
+                            among: u64| {
                     if list.is_empty() {
-                        return u64::MAX;
+                        return among;
                     }
                     let mut bits = 0u64;
                     for glob in split(list, GS) {
                         for (i, f) in raised.iter().enumerate() {
-                            if value(f).is_some_and(|v| super::glob::matches(glob, v)) {
+                            if among >> i & 1 == 1
+                                && bits >> i & 1 == 0
+                                && value(f).is_some_and(|v| super::glob::matches(glob, v))
+                            {
                                 bits |= 1 << i;
                             }
+                        }
+                        if bits == among {
+                            break;
                         }
                     }
                     bits
                 };
-                let met = bits(needs, |f| Some(f.name));
+                let all = u64::MAX >> (64 - raised.len().max(1));
+                let mut met = bits(needs, |f| Some(f.name), all);
+                if met != 0 {
+                    met = bits(programs, |f| f.program, met);
+                }
+                if met != 0 {
+                    met = bits(subcommands, |f| f.subcommand, met);
+                }
                 met != 0
-                    && met & bits(programs, |f| f.program) & bits(subcommands, |f| f.subcommand)
-                        != 0
             }
         };
         if keep {

@@ -68,7 +68,6 @@ impl Adapter for Gemini {
 /// The Gemini event of `raw`, with the tool `response` already taken from it.
 fn parse_gemini(raw: &Value, response: Option<Value>) -> Result<Event, ParseError> {
     let obj = raw.as_object().ok_or(ParseError::NotObject)?;
-
     let name = obj
         .get("hook_event_name")
         .and_then(|v| v.as_str())

@@ -57,12 +57,11 @@ HW="$ROOT/$HW_RELEASE_DIR/hookwarden"
 # The floor and the runner: plain rustc, no dependencies, optimized like a release build.
 # The floor is linked the way hookwarden is, so the ratio measures hookwarden's own work
 # and not a linking choice; when that is static, the default dynamic floor runs beside it.
-FLOOR_FLAGS=()
-if [ -n "$HW_TARGET_ARGS" ]; then
-  FLOOR_FLAGS=(-C target-feature=+crt-static -C relocation-model=static)
+if [ -n "$HW_STATIC_FLAGS" ]; then
   rustc -O -C panic=abort -C strip=symbols "$ROOT/scripts/floor/floor.rs" -o "$OUT/floor-dynamic"
 fi
-rustc -O -C panic=abort -C strip=symbols "${FLOOR_FLAGS[@]}" "$ROOT/scripts/floor/floor.rs" -o "$OUT/floor"
+# shellcheck disable=SC2086 # HW_STATIC_FLAGS is a list of rustc flags
+rustc -O -C panic=abort -C strip=symbols $HW_STATIC_FLAGS "$ROOT/scripts/floor/floor.rs" -o "$OUT/floor"
 rustc -O "$ROOT/scripts/bench/runner.rs" -o "$OUT/runner"
 
 # Payloads: the real Claude Code payloads in tests/fixtures (the shape every peer reads),

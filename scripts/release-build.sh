@@ -8,9 +8,11 @@
 # so the static build names the host triple explicitly; the binary then lands under
 # target/<triple>/release. HOOKWARDEN_DYNAMIC=1 keeps the platform's default linking.
 #
-# Sets HW_TARGET_ARGS (extra cargo arguments) and HW_RELEASE_DIR (where the binary lands),
-# and exports RUSTFLAGS when the static build applies (HW_RUSTFLAGS_BEFORE keeps the caller's).
+# Sets HW_TARGET_ARGS (extra cargo arguments), HW_RELEASE_DIR (where the binary lands) and
+# HW_STATIC_FLAGS (the rustc flags of the static link, empty when it does not apply), and
+# exports RUSTFLAGS when the static build applies (HW_RUSTFLAGS_BEFORE keeps the caller's).
 HW_RUSTFLAGS_BEFORE="${RUSTFLAGS:-}"
+HW_STATIC_FLAGS=""
 HW_TARGET_ARGS=""
 HW_RELEASE_DIR="target/release"
 if [ "${HOOKWARDEN_DYNAMIC:-0}" != 1 ]; then
@@ -19,7 +21,8 @@ if [ "${HOOKWARDEN_DYNAMIC:-0}" != 1 ]; then
     x86_64-unknown-linux-gnu | aarch64-unknown-linux-gnu)
         HW_TARGET_ARGS="--target $hw_host"
         HW_RELEASE_DIR="target/$hw_host/release"
-        RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static -C relocation-model=static"
+        HW_STATIC_FLAGS="-C target-feature=+crt-static -C relocation-model=static"
+        RUSTFLAGS="${RUSTFLAGS:-} $HW_STATIC_FLAGS"
         export RUSTFLAGS
         ;;
     esac

@@ -165,8 +165,6 @@ fn read_entry<R: Read + Seek>(r: &mut R, flags: Option<&[Raised]>) -> Option<Com
     }
     let [head_end, index_end] = newlines;
     let mut policy: CompiledPolicy = serde_json::from_slice(&buf[..head_end]).ok()?;
-    // Flags are tracked as bits; an event with more flags than bits keeps every rule.
-    let flags = flags.filter(|f| f.len() <= 64);
     let ranges = kept(&buf[head_end + 1..index_end], flags)?;
     let body = index_end + 1;
     // Rules close together are read in one go (ranges come in file order).
@@ -204,8 +202,10 @@ fn read_entry<R: Read + Seek>(r: &mut R, flags: Option<&[Raised]>) -> Option<Com
 
 /// The byte ranges of the index's rules that `flags` can meet (all with `None`); `None` for
 /// a damaged index. Mirrors `eval::select`: one flag must have a needed name and, when the
-/// rule tests them, a program and a subcommand its globs match. Flags are tracked as bits.
+/// rule tests them, a program and a subcommand its globs match.
 fn kept(index: &[u8], flags: Option<&[Raised]>) -> Option<Vec<(usize, usize)>> {
+    // Flags are tracked as bits; an event with more flags than bits keeps every rule.
+    let flags = flags.filter(|f| f.len() <= 64);
     // Split by byte search: the separators are ASCII, and `str::split` by char cost ~140
     // instructions a field.
     fn split(text: &str, sep: char) -> impl Iterator<Item = &str> {

@@ -1112,7 +1112,6 @@ fn looks_like_words(v: &str) -> bool {
     caps * 4 <= lowers && v.as_bytes().first().is_some_and(|b| b.is_ascii_uppercase())
 }
 
-/// Code, paths, URLs and identifiers that sit where a value would.
 /// Letters in random case: at least 12 of them, a quarter to three quarters capitals, and
 /// adjacent letters changing case at least 30% of the time (`jQxdevvFTotSPEOJ`, base64). Code
 /// names capitalize word starts only (`ExpiredSignatureError`, `getElementById`: under a
@@ -1134,6 +1133,7 @@ fn case_flips_like_random(p: &str) -> bool {
     upper * 4 >= letters.len() && upper * 4 <= letters.len() * 3 && flips * 10 >= pairs * 3
 }
 
+/// Code, paths, URLs and identifiers that sit where a value would.
 fn looks_like_code(v: &str) -> bool {
     // Random case is key material (a base64 key may start with `/`), never a code name.
     if case_flips_like_random(v) {

@@ -300,11 +300,19 @@ const KEYWORD_LIST: [(&str, bool, usize); KEYWORD_COUNT] = keyword_list(rules::C
 /// The catalogue's keywords, searchable as built by the compiler: a hit names its rule.
 static KEYWORDS: Table<KEYWORD_COUNT> = Table::build(KEYWORD_LIST);
 
-/// Rule `i`'s regex, compiled on first use.
+/// Rule `i`'s regex, compiled on first use; an anchored rule's matches only where a search
+/// starts (`\A`).
 fn rule_regex(i: usize) -> Option<&'static Regex> {
     static REGEXES: OnceLock<Vec<OnceLock<Option<Regex>>>> = OnceLock::new();
     REGEXES.get_or_init(|| RULES.iter().map(|_| OnceLock::new()).collect())[i]
-        .get_or_init(|| Regex::new(RULES[i].pattern).ok())
+        .get_or_init(|| {
+            let r = &RULES[i];
+            if r.anchored {
+                Regex::new(&format!(r"\A(?:{})", r.pattern)).ok()
+            } else {
+                Regex::new(r.pattern).ok()
+            }
+        })
         .as_ref()
 }
 
@@ -406,10 +414,15 @@ fn scan_into(text: &str, budget: usize, out: &mut Vec<Finding>) -> Option<usize>
     let mut open: Vec<Option<(usize, usize)>> = vec![None; RULES.len()];
     let mut windows: Vec<Window> = Vec::new();
     let mut generic_hits: Vec<usize> = Vec::new();
+    let mut anchored_hits: Vec<(usize, usize)> = Vec::new();
     let mut add = |rule: usize, kw_start: usize, windows: &mut Vec<Window>| {
         let r = &RULES[rule];
         if r.check == Check::Generic {
             generic_hits.push(kw_start);
+            return;
+        }
+        if r.anchored {
+            anchored_hits.push((kw_start, rule));
             return;
         }
         let s = kw_start.saturating_sub(r.back);
@@ -456,6 +469,17 @@ fn scan_into(text: &str, budget: usize, out: &mut Vec<Finding>) -> Option<usize>
         }
         let (s, e) = (floor_boundary(text, w.start), ceil_boundary(text, w.end));
         run_rule(text, w.rule, s, e, out);
+    }
+    // Two keywords of one rule can start at the same byte (`token` and `token:`).
+    anchored_hits.sort_unstable();
+    anchored_hits.dedup();
+    for &(at, rule) in &anchored_hits {
+        // A failed anchored match stops within a few bytes; a match costs its length.
+        spent += 64;
+        if spent > budget {
+            return Some(at);
+        }
+        spent += run_anchored(text, rule, at, out);
     }
     scan_discord_tokens(text, out);
     generic_hits.sort_unstable();
@@ -544,45 +568,68 @@ fn run_rule(text: &str, rule: usize, s: usize, e: usize, out: &mut Vec<Finding>)
     let Some(re) = rule_regex(rule) else {
         return;
     };
-    let r = &RULES[rule];
-    let hay = &text[s..e];
-    for caps in re.captures_iter(hay) {
-        let Some(m) = secret_group(&caps) else {
-            continue;
-        };
-        let (start, end) = (s + m.start(), s + m.end());
-        // A Telegram token travels in its API URL as `/bot<token>/method`.
-        let telegram_url = r.kind == "telegram-bot-token" && text[..start].ends_with("/bot");
-        if r.edges && !clean_edges(text, start, end) && !telegram_url {
-            continue;
-        }
-        if let Check::Token(_) = r.check {
-            if !token_edges(text, start, end) {
-                continue;
-            }
-        }
-        // A name-anchored match must start at the name, not inside a longer word
-        // (`rookTable` is not `okta`).
-        let whole_start = s + caps.get(0).map_or(0, |m| m.start());
-        if matches!(r.check, Check::Assigned(_))
-            && whole_start > 0
-            && whole_start != start
-            && text.as_bytes()[whole_start].is_ascii_alphanumeric()
-            && text.as_bytes()[whole_start - 1].is_ascii_alphanumeric()
-        {
-            continue;
-        }
-        let value = &text[start..end];
-        // Already-redacted text holds markers, never secrets: redaction stays idempotent.
-        let whole = caps.get(0).map_or("", |m| m.as_str());
-        if whole.contains("[REDACTED:") || value.ends_with(']') && whole.contains("REDACTED") {
-            continue;
-        }
-        let Some(kind) = accept(r, value, text, start) else {
-            continue;
-        };
-        out.push(finding(kind, start, end, value));
+    for caps in re.captures_iter(&text[s..e]) {
+        candidate(text, rule, s, &caps, out);
     }
+}
+
+/// Matches anchored rule `rule` at keyword start `at`; returns the length of the match.
+fn run_anchored(text: &str, rule: usize, at: usize, out: &mut Vec<Finding>) -> usize {
+    let Some(re) = rule_regex(rule) else {
+        return 0;
+    };
+    let e = ceil_boundary(text, (at + RULES[rule].fwd).min(text.len()));
+    let Some(caps) = re.captures(&text[at..e]) else {
+        return 0;
+    };
+    candidate(text, rule, at, &caps, out);
+    caps.get(0).map_or(0, |m| m.len())
+}
+
+/// Checks one match of rule `rule` in the text from `s` on, and keeps it if it passes.
+fn candidate(
+    text: &str,
+    rule: usize,
+    s: usize,
+    caps: &regex::Captures<'_>,
+    out: &mut Vec<Finding>,
+) {
+    let r = &RULES[rule];
+    let Some(m) = secret_group(caps) else {
+        return;
+    };
+    let (start, end) = (s + m.start(), s + m.end());
+    // A Telegram token travels in its API URL as `/bot<token>/method`.
+    let telegram_url = r.kind == "telegram-bot-token" && text[..start].ends_with("/bot");
+    if r.edges && !clean_edges(text, start, end) && !telegram_url {
+        return;
+    }
+    if let Check::Token(_) = r.check {
+        if !token_edges(text, start, end) {
+            return;
+        }
+    }
+    // A name-anchored match must start at the name, not inside a longer word
+    // (`rookTable` is not `okta`).
+    let whole_start = s + caps.get(0).map_or(0, |m| m.start());
+    if matches!(r.check, Check::Assigned(_))
+        && whole_start > 0
+        && whole_start != start
+        && text.as_bytes()[whole_start].is_ascii_alphanumeric()
+        && text.as_bytes()[whole_start - 1].is_ascii_alphanumeric()
+    {
+        return;
+    }
+    let value = &text[start..end];
+    // Already-redacted text holds markers, never secrets: redaction stays idempotent.
+    let whole = caps.get(0).map_or("", |m| m.as_str());
+    if whole.contains("[REDACTED:") || value.ends_with(']') && whole.contains("REDACTED") {
+        return;
+    }
+    let Some(kind) = accept(r, value, text, start) else {
+        return;
+    };
+    out.push(finding(kind, start, end, value));
 }
 
 fn finding(kind: &str, start: usize, end: usize, value: &str) -> Finding {

@@ -42,6 +42,11 @@ pub struct RuleDef {
     pub check: Check,
     /// Whether the secret must not touch a letter or digit on either side.
     pub edges: bool,
+    /// Whether every match starts where one of the keywords does. Such a rule is matched
+    /// once per keyword hit, anchored there, instead of over a window around it: windows of
+    /// a common keyword merge until they cover the whole text, and a search over all of it
+    /// cost more than the rest of a scan together.
+    pub anchored: bool,
 }
 
 const fn token(
@@ -60,6 +65,7 @@ const fn token(
         fwd,
         check: Check::Token(entropy),
         edges: true,
+        anchored: true,
     }
 }
 
@@ -78,6 +84,7 @@ const fn assigned(
         fwd: 400,
         check: Check::Assigned(entropy),
         edges: true,
+        anchored: false,
     }
 }
 
@@ -148,6 +155,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 80,
         check: Check::Assigned(3.0),
         edges: true,
+        anchored: false,
     },
     token(
         "gcp-oauth-client-secret",
@@ -172,6 +180,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 140,
         check: Check::Assigned(3.5),
         edges: true,
+        anchored: false,
     },
     RuleDef {
         kind: "azure-sas-token",
@@ -182,6 +191,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 130,
         check: Check::Assigned(3.5),
         edges: true,
+        anchored: false,
     },
     RuleDef {
         kind: "azure-ad-client-secret",
@@ -192,6 +202,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 40,
         check: Check::Token(3.5),
         edges: true,
+        anchored: false,
     },
     token(
         "digitalocean-token",
@@ -321,6 +332,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 200,
         check: Check::Token(3.0),
         edges: true,
+        anchored: false,
     },
     RuleDef {
         kind: "discord-webhook-url",
@@ -331,6 +343,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 130,
         check: Check::Token(3.5),
         edges: true,
+        anchored: false,
     },
     assigned(
         "discord-bot-token",
@@ -351,6 +364,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 40,
         check: Check::Token(3.0),
         edges: true,
+        anchored: false,
     },
     // ---------------------------------------------------------------- payments, commerce
     token(
@@ -398,6 +412,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 220,
         check: Check::Token(3.5),
         edges: true,
+        anchored: false,
     },
     token(
         "anthropic-api-key",
@@ -447,6 +462,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 540,
         check: Check::Assigned(2.5),
         edges: true,
+        anchored: false,
     },
     token(
         "pypi-token",
@@ -489,6 +505,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 124,
         check: Check::KeyLike(3.2),
         edges: true,
+        anchored: false,
     },
     token(
         "artifactory-reference-token",
@@ -526,6 +543,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 8,
         check: Check::Token(3.0),
         edges: true,
+        anchored: false,
     },
     token(
         "postman-api-key",
@@ -620,6 +638,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 90,
         check: Check::Token(3.5),
         edges: true,
+        anchored: false,
     },
     token(
         "flyio-token",
@@ -712,16 +731,20 @@ pub const CATALOGUE: &[RuleDef] = &[
         410,
         3.5,
     ),
-    assigned(
-        "vault-token",
-        &["vault", "token"],
-        concat!(
-            r"(?i)(?:vault|token)[A-Za-z0-9_.\-]{0,16}",
-            r#"["']?[ \t]*(?:[:?]{0,3}=|=>|:|[ \t])[ \t]*["']?"#,
-            r"(s\.[A-Za-z0-9]{24})"
-        ),
-        3.5,
-    ),
+    // Starts at its keyword: anchored, or `token` in every log line grows a window over it all.
+    RuleDef {
+        anchored: true,
+        ..assigned(
+            "vault-token",
+            &["vault", "token"],
+            concat!(
+                r"(?i)(?:vault|token)[A-Za-z0-9_.\-]{0,16}",
+                r#"["']?[ \t]*(?:[:?]{0,3}=|=>|:|[ \t])[ \t]*["']?"#,
+                r"(s\.[A-Za-z0-9]{24})"
+            ),
+            3.5,
+        )
+    },
     // ---------------------------------------------------------------- more prefixed tokens
     token(
         "google-oauth-access-token",
@@ -838,6 +861,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 410,
         check: Check::Token(3.5),
         edges: true,
+        anchored: false,
     },
     token(
         "harness-token",
@@ -940,6 +964,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 260,
         check: Check::Token(3.0),
         edges: true,
+        anchored: false,
     },
     // Context-named tokens whose value has no prefix of its own.
     assigned(
@@ -1033,6 +1058,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 60,
         check: Check::Assigned(3.0),
         edges: true,
+        anchored: false,
     },
     token(
         "facebook-access-token",
@@ -1066,6 +1092,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 200,
         check: Check::Password,
         edges: true,
+        anchored: false,
     },
     // ---------------------------------------------------------------- structured secrets
     RuleDef {
@@ -1077,6 +1104,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 12100,
         check: Check::Jwt,
         edges: true,
+        anchored: false,
     },
     RuleDef {
         kind: "private-key",
@@ -1087,6 +1115,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 16200,
         check: Check::PemBlock,
         edges: false,
+        anchored: false,
     },
     RuleDef {
         kind: "kubernetes-secret",
@@ -1102,6 +1131,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 3000,
         check: Check::K8sSecret,
         edges: true,
+        anchored: false,
     },
     // ---------------------------------------------------------------- URLs and credential files
     RuleDef {
@@ -1131,6 +1161,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 600,
         check: Check::Password,
         edges: false,
+        anchored: false,
     },
     RuleDef {
         kind: "url-credentials",
@@ -1141,6 +1172,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 420,
         check: Check::Password,
         edges: false,
+        anchored: false,
     },
     RuleDef {
         kind: "netrc-password",
@@ -1151,6 +1183,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 600,
         check: Check::Password,
         edges: false,
+        anchored: false,
     },
     RuleDef {
         kind: "curl-credentials",
@@ -1162,6 +1195,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 400,
         check: Check::Password,
         edges: false,
+        anchored: false,
     },
     // `curl -u KEY:` — an API key as the user name, with an empty password.
     RuleDef {
@@ -1173,7 +1207,10 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 300,
         check: Check::KeyLike(3.0),
         edges: false,
+        anchored: false,
     },
+    // Anchored: a match that starts at `x-` (`x-goog-api-key:`) also matches, with the same
+    // value, from the `api-key:` inside it.
     RuleDef {
         kind: "authorization-header",
         exact: &[],
@@ -1192,6 +1229,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 4200,
         check: Check::Assigned(2.8),
         edges: true,
+        anchored: true,
     },
     // ---------------------------------------------------------------- the rest: names
     RuleDef {
@@ -1218,6 +1256,7 @@ pub const CATALOGUE: &[RuleDef] = &[
         fwd: 360,
         check: Check::Generic,
         edges: true,
+        anchored: false,
     },
 ];
 

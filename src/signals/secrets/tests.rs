@@ -170,3 +170,84 @@ fn code_that_mentions_tokens_is_not_a_secret() {
         assert!(scan(t).is_empty(), "{t}: {:?}", scan(t));
     }
 }
+
+/// An anchored rule is matched at each keyword hit; a search over the whole text must find
+/// nothing more that overlaps a hit of the rule. (Anchoring may find more: in `xapi-token: v`
+/// a whole-text search starts inside a word and is rejected, the hit `token:` is not.)
+/// Random texts from every anchored rule's keywords, separators and value pieces.
+#[test]
+fn anchored_rules_find_what_a_search_around_their_keywords_finds() {
+    let mut pieces: Vec<&str> = vec![
+        ": ",
+        "=",
+        " = ",
+        "\"",
+        "'",
+        ":",
+        "::",
+        " ",
+        "\n",
+        "x-",
+        "my_",
+        "Bearer ",
+        "token ",
+        "s.",
+        "Zk3xQ9mW2vB7nR4t",
+        "Y8pL1sD6",
+        "fG0hJ5cA3eKu",
+        "AbCd",
+        "7f05158d",
+        "_",
+        "-",
+        ".",
+        "/",
+        "+",
+        "==",
+        "[REDACTED:x]",
+    ];
+    for r in RULES.iter().filter(|r| r.anchored) {
+        pieces.extend(r.exact.iter().chain(r.folded));
+    }
+    let upper: Vec<String> = pieces.iter().map(|p| p.to_ascii_uppercase()).collect();
+    pieces.extend(upper.iter().map(String::as_str));
+    let whole_text: Vec<Option<Regex>> = RULES
+        .iter()
+        .map(|r| r.anchored.then(|| Regex::new(r.pattern).unwrap()))
+        .collect();
+    let mut compared = 0;
+    for text in crate::testutil::texts_from(&pieces, 3000, 14, 0x5eed_a4c4) {
+        for (i, r) in RULES.iter().enumerate().filter(|(_, r)| r.anchored) {
+            let mut hits = Vec::new();
+            KEYWORDS.for_each(text.as_bytes(), |rule, s, _| {
+                if rule == i {
+                    hits.push(s);
+                }
+            });
+            if hits.is_empty() {
+                continue;
+            }
+            let mut expected = Vec::new();
+            for caps in whole_text[i].as_ref().unwrap().captures_iter(&text) {
+                let m = caps.get(0).unwrap();
+                if hits.iter().any(|&h| m.start() <= h && h < m.end()) {
+                    candidate(&text, i, 0, &caps, &mut expected);
+                }
+            }
+            let mut got = Vec::new();
+            for &h in &hits {
+                run_anchored(&text, i, h, &mut got);
+            }
+            let key = |f: &Finding| (f.start, f.end, f.kind.clone());
+            let mut expected: Vec<_> = expected.iter().map(key).collect();
+            let mut got: Vec<_> = got.iter().map(key).collect();
+            for v in [&mut expected, &mut got] {
+                v.sort();
+                v.dedup();
+            }
+            compared += expected.len();
+            let missed: Vec<_> = expected.iter().filter(|f| !got.contains(f)).collect();
+            assert!(missed.is_empty(), "{}: {missed:?} in {text:?}", r.kind);
+        }
+    }
+    assert!(compared > 100, "the texts hold matches: {compared}");
+}

@@ -723,10 +723,9 @@ fn token_prefixes() -> &'static [String] {
 }
 
 fn run_generic(text: &str, name_start: usize, out: &mut Vec<Finding>) {
-    let Some((name_end, start, stop)) = generic_spans(text, name_start) else {
+    let Some((name, start, stop)) = generic_spans(text, name_start) else {
         return;
     };
-    let name = &text[name_start..name_end];
     let raw = &text[start..stop];
     // A value shown cut short (`ops_eyJzaWdu...`, `abc…`) is a display, not the secret.
     if raw.ends_with("..") || text[stop..].starts_with('\u{2026}') {
@@ -745,7 +744,7 @@ fn run_generic(text: &str, name_start: usize, out: &mut Vec<Finding>) {
             return;
         }
     }
-    if generic_ok(name, &text[start..stop]) {
+    if generic_ok(&name, &text[start..stop]) {
         out.push(finding("generic-secret", start, stop, &text[start..stop]));
     }
 }
@@ -933,9 +932,15 @@ static NAME_WORDS: Table<{ NAME_REJECT_WORDS.len() + STRONG_NAME_WORDS.len() }> 
 );
 
 fn secret_name(name: &str) -> Option<SecretName> {
-    let name = name
-        .trim_matches(|c| c == '"' || c == '\'')
-        .to_ascii_lowercase();
+    let name = name.trim_matches(|c| c == '"' || c == '\'');
+    // Most names are lowercase already; this runs for every generic keyword in the text.
+    let lowered;
+    let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        lowered = name.to_ascii_lowercase();
+        lowered.as_str()
+    } else {
+        name
+    };
     let bare = name.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
     // One pass for both word lists: this runs for every generic keyword in the text.
     let (mut strong, mut rejected) = (false, false);
@@ -961,8 +966,8 @@ fn secret_name(name: &str) -> Option<SecretName> {
         return None;
     }
     // camelCase suffixes: `credentialsId`, `secretName`.
-    if let Some(tail) = camel_tail(name_original_case(&name)) {
-        if NAME_REJECT_SUFFIXES.contains(&tail.as_str()) {
+    if let Some(tail) = camel_tail(name) {
+        if NAME_REJECT_SUFFIXES.contains(&tail) {
             return None;
         }
     }
@@ -979,7 +984,7 @@ fn secret_name(name: &str) -> Option<SecretName> {
 /// quote (`"`, `'`, a backtick, with an `r`/`b`/`f` string prefix), and a value of at least
 /// six characters up to whitespace, a quote or a bracket. Most keyword hits in code and logs
 /// (`get_token(`, `auth::token`) stop at the first step that fails.
-fn generic_spans(text: &str, name_start: usize) -> Option<(usize, usize, usize)> {
+fn generic_spans(text: &str, name_start: usize) -> Option<(SecretName, usize, usize)> {
     let b = text.as_bytes();
     let lim = (name_start + 110).min(b.len());
     let mut i = name_start;
@@ -1015,7 +1020,7 @@ fn generic_spans(text: &str, name_start: usize) -> Option<(usize, usize, usize)>
         Some(b',') if quoted => i += 1,
         _ => return None,
     }
-    secret_name(&text[name_start..name_end])?;
+    let name = secret_name(&text[name_start..name_end])?;
     while matches!(b.get(i), Some(b' ') | Some(b'\t')) {
         i += 1;
     }
@@ -1049,18 +1054,15 @@ fn generic_spans(text: &str, name_start: usize) -> Option<(usize, usize, usize)>
         i += 1;
     }
     let value_end = ceil_boundary(text, i);
-    (value_end - value_start >= 6).then_some((name_end, value_start, value_end))
+    (value_end - value_start >= 6).then_some((name, value_start, value_end))
 }
 
-fn generic_ok(name: &str, value: &str) -> bool {
-    let Some(SecretName {
-        bare,
+fn generic_ok(name: &SecretName, value: &str) -> bool {
+    let SecretName {
+        ref bare,
         strong,
         weak_suffix,
-    }) = secret_name(name)
-    else {
-        return false;
-    };
+    } = *name;
     let bare = bare.as_str();
     if looks_like_code(value) || is_reference(value) || is_placeholder(value) {
         return false;
@@ -1080,19 +1082,21 @@ fn generic_ok(name: &str, value: &str) -> bool {
         .bytes()
         .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
         && value.bytes().any(|b| b == b'_');
-    if upper_ident || value.to_ascii_lowercase() == bare {
+    if upper_ident || value.eq_ignore_ascii_case(bare) {
         return false;
     }
     if HASH_NAME_WORDS.iter().any(|w| bare.contains(w)) && is_hex(value) {
         return false;
     }
-    let lower = value.to_ascii_lowercase();
     if [
         "sha1-", "sha256-", "sha384-", "sha512-", "sha256:", "sha1:", "md5:", "sha512:",
     ]
     .iter()
-    .any(|p| lower.starts_with(p))
-    {
+    .any(|p| {
+        value
+            .get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p))
+    }) {
         return false;
     }
     // UUIDs are mostly identifiers; only a random (version 4) one under a strong name can be
@@ -1125,31 +1129,29 @@ fn generic_ok(name: &str, value: &str) -> bool {
     }
 }
 
-/// Names lose their case above; camel tails are detected on the lowered name by the caller
-/// passing the original — here we only have lowercase, so look for common camel suffixes.
-fn name_original_case(name: &str) -> &str {
-    name
-}
-
-fn camel_tail(name: &str) -> Option<String> {
-    for s in [
+/// A lowered camelCase name that ends in a word naming no secret (`secretName` as
+/// `secretname`): that word.
+fn camel_tail(name: &str) -> Option<&'static str> {
+    const HEADS: &[&str] = &[
+        "secret",
+        "secrets",
+        "token",
+        "key",
+        "credentials",
+        "credential",
+        "password",
+    ];
+    [
         "id", "name", "file", "path", "url", "type", "size", "length", "version", "ref",
-    ] {
-        if name.ends_with(s) && name.len() > s.len() {
-            let head = &name[..name.len() - s.len()];
-            if head.ends_with("secret")
-                || head.ends_with("secrets")
-                || head.ends_with("token")
-                || head.ends_with("key")
-                || head.ends_with("credentials")
-                || head.ends_with("credential")
-                || head.ends_with("password")
-            {
-                return Some(s.to_string());
-            }
-        }
-    }
-    None
+    ]
+    .into_iter()
+    .find(|s| {
+        name.len() > s.len()
+            && name.ends_with(s)
+            && HEADS
+                .iter()
+                .any(|h| name[..name.len() - s.len()].ends_with(h))
+    })
 }
 
 fn looks_like_words(v: &str) -> bool {
@@ -1164,20 +1166,24 @@ fn looks_like_words(v: &str) -> bool {
 /// names capitalize word starts only (`ExpiredSignatureError`, `getElementById`: under a
 /// quarter capitals).
 fn case_flips_like_random(p: &str) -> bool {
-    let letters: Vec<u8> = p.bytes().filter(u8::is_ascii_alphabetic).collect();
-    if letters.len() < 12 {
-        return false;
-    }
-    let upper = letters.iter().filter(|b| b.is_ascii_uppercase()).count();
-    let b = p.as_bytes();
-    let (mut pairs, mut flips) = (0usize, 0usize);
-    for w in b.windows(2) {
-        if w[0].is_ascii_alphabetic() && w[1].is_ascii_alphabetic() {
-            pairs += 1;
-            flips += usize::from(w[0].is_ascii_uppercase() != w[1].is_ascii_uppercase());
+    let (mut letters, mut upper, mut pairs, mut flips) = (0usize, 0usize, 0usize, 0usize);
+    // The case of the byte before, when it is a letter.
+    let mut before: Option<bool> = None;
+    for b in p.bytes() {
+        if !b.is_ascii_alphabetic() {
+            before = None;
+            continue;
         }
+        let up = b.is_ascii_uppercase();
+        letters += 1;
+        upper += usize::from(up);
+        if let Some(was_up) = before {
+            pairs += 1;
+            flips += usize::from(was_up != up);
+        }
+        before = Some(up);
     }
-    upper * 4 >= letters.len() && upper * 4 <= letters.len() * 3 && flips * 10 >= pairs * 3
+    letters >= 12 && upper * 4 >= letters && upper * 4 <= letters * 3 && flips * 10 >= pairs * 3
 }
 
 /// Code, paths, URLs and identifiers that sit where a value would.
@@ -1186,7 +1192,14 @@ fn looks_like_code(v: &str) -> bool {
     if case_flips_like_random(v) {
         return false;
     }
-    if v.contains("://") || v.contains("::") || v.contains("->") || v.contains("()") {
+    // `://`, `::`, `->`, `()`, in one pass.
+    let b = v.as_bytes();
+    let marked = (1..b.len()).any(|i| match (b[i - 1], b[i]) {
+        (b':', b':') | (b'-', b'>') | (b'(', b')') => true,
+        (b':', b'/') => b.get(i + 1) == Some(&b'/'),
+        _ => false,
+    });
+    if marked {
         return true;
     }
     if v.starts_with('/')
@@ -1201,9 +1214,8 @@ fn looks_like_code(v: &str) -> bool {
     // `os.environ.get`, `var.db_password`, `X25519.key_length`, `file.pem` — but not
     // `s.jQxdevvFTotSPEOJKhprheNh` (a Vault token): a part whose letters flip case as often
     // as random text does is no identifier.
-    let parts: Vec<&str> = v.split('.').collect();
-    if parts.len() >= 2
-        && parts.iter().all(|p| {
+    if v.contains('.')
+        && v.split('.').all(|p| {
             !p.is_empty()
                 && !case_flips_like_random(p)
                 && p.bytes()
@@ -1259,7 +1271,7 @@ fn looks_like_code(v: &str) -> bool {
             "html",
             "md",
         ];
-        if EXTS.contains(&ext.to_ascii_lowercase().as_str()) {
+        if EXTS.iter().any(|e| e.eq_ignore_ascii_case(ext)) {
             return true;
         }
     }

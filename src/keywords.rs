@@ -38,6 +38,17 @@ struct Entry {
     anchor: u16,
     /// What a hit reports: the keyword's index, or the caller's id for it.
     id: usize,
+    /// The word's first eight bytes (lowercase when case is ignored), little-endian, zero
+    /// past its end; `case` has 0x20 in each letter's byte when case is ignored, `mask`
+    /// 0xff in each byte the word has. Eight text bytes `x` start the word when
+    /// `(x | case) & mask == head`: or-ing 0x20 lowers a capital and turns no other byte
+    /// into a lowercase letter.
+    head: u64,
+    case: u64,
+    mask: u64,
+    /// Whether the entry before it in its group is the same word with the same folding: a
+    /// catalogue names a word once per rule that needs it, and it is compared once.
+    repeat: bool,
 }
 
 impl Entry {
@@ -47,7 +58,112 @@ impl Entry {
         anchor_at: 0,
         anchor: 0,
         id: 0,
+        head: 0,
+        case: 0,
+        mask: 0,
+        repeat: false,
     };
+
+    const fn new(
+        word: &'static [u8],
+        folded: bool,
+        anchor_at: usize,
+        anchor: u16,
+        id: usize,
+    ) -> Entry {
+        let (mut head, mut case, mut mask) = (0u64, 0u64, 0u64);
+        let mut i = 0;
+        while i < word.len() && i < 8 {
+            let b = word[i];
+            let letter = folded && b.is_ascii_alphabetic();
+            head |= (if letter { b.to_ascii_lowercase() } else { b } as u64) << (8 * i);
+            if letter {
+                case |= 0x20 << (8 * i);
+            }
+            mask |= 0xff << (8 * i);
+            i += 1;
+        }
+        Entry {
+            word,
+            folded,
+            anchor_at,
+            anchor,
+            id,
+            head,
+            case,
+            mask,
+            repeat: false,
+        }
+    }
+
+    /// Whether the word stands in `text` at `start`.
+    #[inline(always)]
+    fn at(&self, text: &[u8], start: usize) -> bool {
+        let n = self.word.len();
+        let x = match text
+            .get(start..start + 8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        {
+            Some(b) => u64::from_le_bytes(b),
+            None => match text.get(start..start + n) {
+                // The text's last bytes: assembled one by one.
+                Some(found) => found
+                    .iter()
+                    .take(8)
+                    .enumerate()
+                    .fold(0, |x, (i, &b)| x | u64::from(b) << (8 * i)),
+                None => return false,
+            },
+        };
+        if (x | self.case) & self.mask != self.head {
+            return false;
+        }
+        if n <= 8 {
+            return true;
+        }
+        let (Some(tail), Some(word_tail)) = (text.get(start + 8..start + n), self.word.get(8..))
+        else {
+            return false;
+        };
+        if self.folded {
+            tail.eq_ignore_ascii_case(word_tail)
+        } else {
+            tail == word_tail
+        }
+    }
+}
+
+/// `a` sorts before `b`: by anchor, then word, then folding (so repeats are neighbours).
+const fn entry_before(a: &Entry, b: &Entry) -> bool {
+    if a.anchor != b.anchor {
+        return a.anchor < b.anchor;
+    }
+    let (x, y) = (a.word, b.word);
+    let mut i = 0;
+    while i < x.len() && i < y.len() {
+        if x[i] != y[i] {
+            return x[i] < y[i];
+        }
+        i += 1;
+    }
+    if x.len() != y.len() {
+        return x.len() < y.len();
+    }
+    !a.folded && b.folded
+}
+
+const fn same_word(a: &Entry, b: &Entry) -> bool {
+    if a.folded != b.folded || a.word.len() != b.word.len() || a.anchor_at != b.anchor_at {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.word.len() {
+        if a.word[i] != b.word[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// A keyword set built at compile time ([`Table::build`] in a `static`): nothing to allocate or
@@ -57,11 +173,26 @@ pub struct Table<const N: usize> {
     /// a case-blind keyword's letters, the keyword's own case otherwise. The scan tests pairs
     /// against this set without folding a byte.
     raw: [u64; 1024],
-    anchors: [u64; 1024],
-    rank: [u16; 1024],
+    /// The entries by anchor, hashed: where each anchor's run of entries lies.
+    groups: [Group; GROUP_SLOTS],
     entries: [Entry; N],
-    group_start: [u32; N],
-    groups: usize,
+}
+
+/// The run `entries[from..to]` of keywords sharing `anchor`; `to == 0` marks a free slot.
+#[derive(Debug, Clone, Copy)]
+struct Group {
+    anchor: u16,
+    from: u16,
+    to: u16,
+}
+
+/// Slots of a table's anchor hash: a power of two, at least twice any table's keyword count,
+/// so a lookup probes one or two slots.
+const GROUP_SLOTS: usize = 1024;
+
+/// Where `anchor`'s probe starts (Fibonacci hashing: the top bits of a multiply).
+const fn group_slot(anchor: u16) -> usize {
+    ((anchor as u32).wrapping_mul(0x9E37_79B1) >> 22) as usize
 }
 
 /// How common a byte (folded) is in tool output: logs, code, JSON, paths. Rough, and only
@@ -120,7 +251,9 @@ const fn has_bit(set: &[u64; 1024], i: usize) -> bool {
 
 /// Where the first byte pair of `set` at or after `from` starts. Its own function, never
 /// inlined: inlined into a scanner's big loop, the position lived on the stack, and the
-/// store and reload of it each byte were half of a scan's time.
+/// store and reload of it each byte were half of a scan's time. (Testing four pairs a round
+/// with one branch cost more: an anchor every ~15 bytes of log text sends most rounds back
+/// over their pairs one by one.)
 #[inline(never)]
 fn next_pair(set: &[u64; 1024], text: &[u8], from: usize) -> Option<usize> {
     let rest = text.get(from..)?;
@@ -314,20 +447,14 @@ impl<const N: usize> Table<N> {
                 Some(a) => a,
                 None => panic!("a compile-time keyword needs at least two bytes"),
             };
-            entries[i] = Entry {
-                word: w.as_bytes(),
-                folded,
-                anchor_at,
-                anchor,
-                id,
-            };
+            entries[i] = Entry::new(w.as_bytes(), folded, anchor_at, anchor, id);
             i += 1;
         }
-        // Insertion sort by anchor: a few hundred keywords, once, at compile time.
+        // Insertion sort: a few hundred keywords, once, at compile time.
         let mut i = 1;
         while i < N {
             let mut j = i;
-            while j > 0 && entries[j - 1].anchor > entries[j].anchor {
+            while j > 0 && entry_before(&entries[j], &entries[j - 1]) {
                 let t = entries[j - 1];
                 entries[j - 1] = entries[j];
                 entries[j] = t;
@@ -335,14 +462,24 @@ impl<const N: usize> Table<N> {
             }
             i += 1;
         }
-        let mut anchors = [0u64; 1024];
+        let mut i = 1;
+        while i < N {
+            entries[i].repeat = same_word(&entries[i - 1], &entries[i]);
+            i += 1;
+        }
+        assert!(
+            N * 2 <= GROUP_SLOTS && N < u16::MAX as usize,
+            "too many keywords for one table"
+        );
         let mut raw = [0u64; 1024];
-        let mut group_start = [0u32; N];
-        let mut groups = 0;
+        let mut groups = [Group {
+            anchor: 0,
+            from: 0,
+            to: 0,
+        }; GROUP_SLOTS];
         let mut i = 0;
         while i < N {
             let a = entries[i].anchor;
-            anchors = with_bit(anchors, a as usize);
             let e = entries[i];
             let (b0, b1) = (e.word[e.anchor_at], e.word[e.anchor_at + 1]);
             if e.folded {
@@ -356,26 +493,26 @@ impl<const N: usize> Table<N> {
                 raw = with_bit(raw, pair(b0, b1));
             }
             if i == 0 || entries[i - 1].anchor != a {
-                group_start[groups] = i as u32;
-                groups += 1;
+                let mut to = i + 1;
+                while to < N && entries[to].anchor == a {
+                    to += 1;
+                }
+                let mut slot = group_slot(a);
+                while groups[slot].to != 0 {
+                    slot = (slot + 1) % GROUP_SLOTS;
+                }
+                groups[slot] = Group {
+                    anchor: a,
+                    from: i as u16,
+                    to: to as u16,
+                };
             }
-            i += 1;
-        }
-        let mut rank = [0u16; 1024];
-        let mut seen = 0u16;
-        let mut i = 0;
-        while i < 1024 {
-            rank[i] = seen;
-            seen += anchors[i].count_ones() as u16;
             i += 1;
         }
         Table {
             raw,
-            anchors,
-            rank,
-            entries,
-            group_start,
             groups,
+            entries,
         }
     }
 
@@ -416,35 +553,30 @@ impl<const N: usize> Table<N> {
         pair: u16,
         hit: &mut dyn FnMut(usize, usize, usize) -> bool,
     ) -> bool {
-        let (word, bit) = (usize::from(pair >> 6), pair & 63);
-        let group = usize::from(self.rank[word])
-            + (self.anchors[word] & ((1u64 << bit) - 1)).count_ones() as usize;
-        let from = self.group_start[group] as usize;
-        let to = if group + 1 < self.groups {
-            self.group_start[group + 1] as usize
-        } else {
-            N
+        let mut slot = group_slot(pair);
+        // Every pair of `raw` folds to some keyword's anchor, so the probe ends on it; a free
+        // slot ends it otherwise (never, but no loop without an end).
+        let group = loop {
+            let g = self.groups[slot];
+            if g.anchor == pair || g.to == 0 {
+                break g;
+            }
+            slot = (slot + 1) % GROUP_SLOTS;
         };
-        for e in &self.entries[from..to] {
+        let entries = self
+            .entries
+            .get(usize::from(group.from)..usize::from(group.to))
+            .unwrap_or_default();
+        // Whether the entry before matched: a repeat of it is not compared again.
+        let mut last = false;
+        for e in entries {
             let Some(start) = at.checked_sub(e.anchor_at) else {
                 continue;
             };
-            let end = start + e.word.len();
-            let Some(found) = text.get(start..end) else {
-                continue;
-            };
-            // First and last bytes before the whole word: most candidates differ there, and
-            // a byte test is cheaper than a call to compare.
-            let (a, z) = (found[0], found[found.len() - 1]);
-            let (wa, wz) = (e.word[0], e.word[e.word.len() - 1]);
-            let same = if e.folded {
-                FOLD[a as usize] == FOLD[wa as usize]
-                    && FOLD[z as usize] == FOLD[wz as usize]
-                    && found.eq_ignore_ascii_case(e.word)
-            } else {
-                a == wa && z == wz && found == e.word
-            };
-            if same && !hit(e.id, start, end) {
+            if !e.repeat {
+                last = e.at(text, start);
+            }
+            if last && !hit(e.id, start, start + e.word.len()) {
                 return false;
             }
         }
@@ -548,10 +680,18 @@ mod tests {
             ("eyJ", false),
             ("kind: secret", true),
             ("é", false),
+            // One word under several ids (a catalogue names it once per rule), in both foldings.
+            ("auth", true),
+            ("auth", false),
+            ("secret_access_key", true),
+            ("x{_", true),
         ];
+        // Bytes 0x20 apart from a keyword's non-letters (`[` and `{`, `_` and DEL, `@` and
+        // a backtick) must not match them.
         let alphabet = [
             "pass", "w", "PWD", "au", "th", "AUTH", "or", "iz", "ation", "sk_", "live_", "xo", "x",
-            "eyJ", "EYJ", "kind: ", "Secret", " ", "\n", "é", "ß",
+            "eyJ", "EYJ", "kind: ", "Secret", " ", "\n", "é", "ß", "_access", "_KEY", "X[", "{",
+            "_", "\u{7f}", "@", "`",
         ];
         for text in crate::testutil::texts_from(&alphabet, 300, 40, 0x2545_f491_4f6c_dd1d) {
             assert_eq!(found(&words, &text), naive(&words, &text), "{text}");

@@ -691,8 +691,44 @@ fn accept(r: &RuleDef, value: &str, text: &str, start: usize) -> Option<&'static
 // Generic: secret-like names with high-entropy values
 // ------------------------------------------------------------------------------------------
 
+/// A byte class per byte value, as a table: the generic search walks names and values byte
+/// by byte around every keyword hit.
+const fn byte_table(name: bool) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = if name {
+            b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
+        } else {
+            b.is_ascii_whitespace()
+                || matches!(
+                    b,
+                    b'"' | b'\''
+                        | b'`'
+                        | b'<'
+                        | b'>'
+                        | b';'
+                        | b','
+                        | b'('
+                        | b')'
+                        | b'['
+                        | b']'
+                        | b'{'
+                        | b'}'
+                )
+        };
+        i += 1;
+    }
+    t
+}
+
+static NAME_BYTES: [bool; 256] = byte_table(true);
+/// Bytes that end a generic value.
+static VALUE_ENDS: [bool; 256] = byte_table(false);
+
 fn is_name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-'
+    NAME_BYTES[usize::from(b)]
 }
 
 fn name_start_before(text: &str, kw: usize) -> usize {
@@ -1033,24 +1069,7 @@ fn generic_spans(text: &str, name_start: usize) -> Option<(SecretName, usize, us
     }
     let value_start = i;
     let vlim = (name_start + 360).min(b.len());
-    while i < vlim
-        && !b[i].is_ascii_whitespace()
-        && !matches!(
-            b[i],
-            b'"' | b'\''
-                | b'`'
-                | b'<'
-                | b'>'
-                | b';'
-                | b','
-                | b'('
-                | b')'
-                | b'['
-                | b']'
-                | b'{'
-                | b'}'
-        )
-    {
+    while i < vlim && !VALUE_ENDS[usize::from(b[i])] {
         i += 1;
     }
     let value_end = ceil_boundary(text, i);

@@ -22,7 +22,7 @@ pub mod rules;
 use super::{Context, Finding, Flag, Signal};
 use crate::event::{Boundary, Event, ToolKind};
 use crate::keywords::{Prefilter, Table};
-use regex::Regex;
+use regex::{CaptureLocations, Regex};
 use rules::{Check, RuleDef, RULES};
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -473,13 +473,14 @@ fn scan_into(text: &str, budget: usize, out: &mut Vec<Finding>) -> Option<usize>
     // Two keywords of one rule can start at the same byte (`token` and `token:`).
     anchored_hits.sort_unstable();
     anchored_hits.dedup();
+    let mut locs: Vec<Option<CaptureLocations>> = vec![None; RULES.len()];
     for &(at, rule) in &anchored_hits {
         // A failed anchored match stops within a few bytes; a match costs its length.
         spent += 64;
         if spent > budget {
             return Some(at);
         }
-        spent += run_anchored(text, rule, at, out);
+        spent += run_anchored(text, rule, at, &mut locs, out);
     }
     scan_discord_tokens(text, out);
     generic_hits.sort_unstable();
@@ -569,36 +570,50 @@ fn run_rule(text: &str, rule: usize, s: usize, e: usize, out: &mut Vec<Finding>)
         return;
     };
     for caps in re.captures_iter(&text[s..e]) {
-        candidate(text, rule, s, &caps, out);
+        let (Some(whole), Some(secret)) = (caps.get(0), secret_group(&caps)) else {
+            continue;
+        };
+        candidate(text, rule, s, whole.range(), secret.range(), out);
     }
 }
 
 /// Matches anchored rule `rule` at keyword start `at`; returns the length of the match.
-fn run_anchored(text: &str, rule: usize, at: usize, out: &mut Vec<Finding>) -> usize {
-    let Some(re) = rule_regex(rule) else {
+/// `locs` keeps each rule's capture slots from one hit to the next.
+fn run_anchored(
+    text: &str,
+    rule: usize,
+    at: usize,
+    locs: &mut [Option<CaptureLocations>],
+    out: &mut Vec<Finding>,
+) -> usize {
+    let (Some(re), Some(slot)) = (rule_regex(rule), locs.get_mut(rule)) else {
         return 0;
     };
+    let locs = slot.get_or_insert_with(|| re.capture_locations());
     let e = ceil_boundary(text, (at + RULES[rule].fwd).min(text.len()));
-    let Some(caps) = re.captures(&text[at..e]) else {
+    if re.captures_read(locs, &text[at..e]).is_none() {
+        return 0;
+    }
+    let Some(whole) = locs.get(0) else {
         return 0;
     };
-    candidate(text, rule, at, &caps, out);
-    caps.get(0).map_or(0, |m| m.len())
+    let secret = locs.get(1).unwrap_or(whole);
+    candidate(text, rule, at, whole.0..whole.1, secret.0..secret.1, out);
+    whole.1 - whole.0
 }
 
-/// Checks one match of rule `rule` in the text from `s` on, and keeps it if it passes.
+/// Checks one match of rule `rule` in the text from `s` on (the whole match and the secret
+/// in it, relative to `s`), and keeps it if it passes.
 fn candidate(
     text: &str,
     rule: usize,
     s: usize,
-    caps: &regex::Captures<'_>,
+    whole: std::ops::Range<usize>,
+    secret: std::ops::Range<usize>,
     out: &mut Vec<Finding>,
 ) {
     let r = &RULES[rule];
-    let Some(m) = secret_group(caps) else {
-        return;
-    };
-    let (start, end) = (s + m.start(), s + m.end());
+    let (start, end) = (s + secret.start, s + secret.end);
     // A Telegram token travels in its API URL as `/bot<token>/method`.
     let telegram_url = r.kind == "telegram-bot-token" && text[..start].ends_with("/bot");
     if r.edges && !clean_edges(text, start, end) && !telegram_url {
@@ -611,7 +626,7 @@ fn candidate(
     }
     // A name-anchored match must start at the name, not inside a longer word
     // (`rookTable` is not `okta`).
-    let whole_start = s + caps.get(0).map_or(0, |m| m.start());
+    let whole_start = s + whole.start;
     if matches!(r.check, Check::Assigned(_))
         && whole_start > 0
         && whole_start != start
@@ -622,7 +637,7 @@ fn candidate(
     }
     let value = &text[start..end];
     // Already-redacted text holds markers, never secrets: redaction stays idempotent.
-    let whole = caps.get(0).map_or("", |m| m.as_str());
+    let whole = &text[s + whole.start..s + whole.end];
     if whole.contains("[REDACTED:") || value.ends_with(']') && whole.contains("REDACTED") {
         return;
     }
@@ -990,11 +1005,11 @@ fn secret_name(name: &str) -> Option<SecretName> {
     if rejected {
         return None;
     }
-    let weak_suffix = bare.ends_with("key") || bare.ends_with("auth");
+    let weak_suffix = ends(bare, "key") || ends(bare, "auth");
     if !strong && !weak_suffix {
         return None;
     }
-    if bare == "key" || bare == "auth" || bare.ends_with("secrets") {
+    if bare == "key" || bare == "auth" || ends(bare, "secrets") {
         return None;
     }
     let last_word = bare.rsplit(['_', '.', '-']).next().unwrap_or(bare);
@@ -1148,6 +1163,12 @@ fn generic_ok(name: &SecretName, value: &str) -> bool {
     }
 }
 
+/// `s.ends_with(end)` byte by byte: for the few-byte ends the name checks test, a call to
+/// compare cost more than the comparison (these run for every generic keyword hit).
+fn ends(s: &str, end: &str) -> bool {
+    s.len() >= end.len() && s.bytes().rev().zip(end.bytes().rev()).all(|(a, b)| a == b)
+}
+
 /// A lowered camelCase name that ends in a word naming no secret (`secretName` as
 /// `secretname`): that word.
 fn camel_tail(name: &str) -> Option<&'static str> {
@@ -1166,10 +1187,8 @@ fn camel_tail(name: &str) -> Option<&'static str> {
     .into_iter()
     .find(|s| {
         name.len() > s.len()
-            && name.ends_with(s)
-            && HEADS
-                .iter()
-                .any(|h| name[..name.len() - s.len()].ends_with(h))
+            && ends(name, s)
+            && HEADS.iter().any(|h| ends(&name[..name.len() - s.len()], h))
     })
 }
 
@@ -1185,25 +1204,38 @@ fn looks_like_words(v: &str) -> bool {
 /// names capitalize word starts only (`ExpiredSignatureError`, `getElementById`: under a
 /// quarter capitals).
 fn case_flips_like_random(p: &str) -> bool {
+    // Branch-free: 0 for a non-letter, 1 lowercase, 2 capital.
     let (mut letters, mut upper, mut pairs, mut flips) = (0usize, 0usize, 0usize, 0usize);
-    // The case of the byte before, when it is a letter.
-    let mut before: Option<bool> = None;
-    for b in p.bytes() {
-        if !b.is_ascii_alphabetic() {
-            before = None;
-            continue;
-        }
-        let up = b.is_ascii_uppercase();
-        letters += 1;
-        upper += usize::from(up);
-        if let Some(was_up) = before {
-            pairs += 1;
-            flips += usize::from(was_up != up);
-        }
-        before = Some(up);
+    let mut before = 0u8;
+    for &b in p.as_bytes() {
+        let c = LETTER_CASE[usize::from(b)];
+        let both = usize::from(c != 0 && before != 0);
+        letters += usize::from(c != 0);
+        upper += usize::from(c == 2);
+        pairs += both;
+        flips += both & usize::from(c != before);
+        before = c;
     }
     letters >= 12 && upper * 4 >= letters && upper * 4 <= letters * 3 && flips * 10 >= pairs * 3
 }
+
+/// 0 for a byte that is no ASCII letter, 1 for a lowercase one, 2 for a capital.
+static LETTER_CASE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = if b.is_ascii_lowercase() {
+            1
+        } else if b.is_ascii_uppercase() {
+            2
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
 
 /// Code, paths, URLs and identifiers that sit where a value would.
 fn looks_like_code(v: &str) -> bool {
@@ -1235,13 +1267,12 @@ fn looks_like_code(v: &str) -> bool {
     // as random text does is no identifier.
     if v.contains('.')
         && v.split('.').all(|p| {
-            !p.is_empty()
-                && !case_flips_like_random(p)
+            p.as_bytes()
+                .first()
+                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_' || *b == b'$')
                 && p.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
-                && p.as_bytes()
-                    .first()
-                    .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_' || *b == b'$')
+                && !case_flips_like_random(p)
         })
     {
         return true;

@@ -230,12 +230,14 @@ fn anchored_rules_find_what_a_search_around_their_keywords_finds() {
             for caps in whole_text[i].as_ref().unwrap().captures_iter(&text) {
                 let m = caps.get(0).unwrap();
                 if hits.iter().any(|&h| m.start() <= h && h < m.end()) {
-                    candidate(&text, i, 0, &caps, &mut expected);
+                    let secret = caps.get(1).unwrap_or(m);
+                    candidate(&text, i, 0, m.range(), secret.range(), &mut expected);
                 }
             }
             let mut got = Vec::new();
+            let mut locs = vec![None; RULES.len()];
             for &h in &hits {
-                run_anchored(&text, i, h, &mut got);
+                run_anchored(&text, i, h, &mut locs, &mut got);
             }
             let key = |f: &Finding| (f.start, f.end, f.kind.clone());
             let mut expected: Vec<_> = expected.iter().map(key).collect();

@@ -87,18 +87,38 @@ fn ceil(text: &str, mut i: usize) -> usize {
 
 /// Every finding of every redactable scanner (secrets and personal data).
 pub fn scan_all(text: &str) -> Vec<Finding> {
-    let mut f = crate::signals::secrets::scan(text);
-    f.extend(crate::signals::pii::scan(text));
-    f
+    secrets_and_pii(text)
+}
+
+/// The secret scan's findings, then the personal-data scan's. On a big text the personal-data
+/// scan runs on a second thread meanwhile (see [`crate::signals::PARALLEL_FROM_BYTES`]).
+fn secrets_and_pii(text: &str) -> Vec<Finding> {
+    use crate::signals::{pii, secrets};
+    if text.len() < crate::signals::PARALLEL_FROM_BYTES {
+        let mut f = secrets::scan(text);
+        f.extend(pii::scan(text));
+        return f;
+    }
+    std::thread::scope(|scope| {
+        let helper = std::thread::Builder::new()
+            .spawn_scoped(scope, || pii::scan(text))
+            .ok();
+        let mut f = secrets::scan(text);
+        // No thread (the system refused one) or a failed one: the scan runs here.
+        let personal = helper.and_then(|h| h.join().ok());
+        f.extend(personal.unwrap_or_else(|| pii::scan(text)));
+        f
+    })
 }
 
 /// Findings of the given kinds only; runs the personal-data scanner only when a PII kind is
 /// asked for, so redacting secrets costs nothing more.
 pub fn scan_kinds(text: &str, kinds: &[&str]) -> Vec<Finding> {
-    let mut f: Vec<Finding> = crate::signals::secrets::scan(text);
-    if kinds.iter().any(|k| crate::signals::pii::KINDS.contains(k)) {
-        f.extend(crate::signals::pii::scan(text));
-    }
+    let mut f: Vec<Finding> = if kinds.iter().any(|k| crate::signals::pii::KINDS.contains(k)) {
+        secrets_and_pii(text)
+    } else {
+        crate::signals::secrets::scan(text)
+    };
     if kinds
         .iter()
         .any(|k| crate::signals::injection::KINDS.contains(k))
@@ -127,6 +147,20 @@ mod tests {
             end,
             hash: "abcd1234".into(),
         }
+    }
+
+    /// A big text's two scans run on two threads and find what they find one after another.
+    #[test]
+    fn big_texts_scan_as_one_scan_after_the_other() {
+        let mut t = String::new();
+        while t.len() < crate::signals::PARALLEL_FROM_BYTES + 100 {
+            t.push_str("token=ghp_R8kXv2LmQ9wZt4YpN7cJ3bH6gF1dS5aE0uIo mail ops@example.org\n");
+        }
+        let mut one_then_other = crate::signals::secrets::scan(&t);
+        one_then_other.extend(crate::signals::pii::scan(&t));
+        assert!(one_then_other.len() > 100);
+        assert_eq!(scan_all(&t), one_then_other);
+        assert_eq!(scan_kinds(&t, &["email", "github-pat"]), one_then_other);
     }
 
     #[test]

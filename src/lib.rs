@@ -5,6 +5,21 @@
 //! matches rules against the event and its flags; the strictest effect wins and becomes a
 //! [`decision::Decision`], rendered as the runtime's answer and as an [`audit`] line.
 
+/// A `[T; 256]` indexed by byte value, built by the compiler from `|b| value`: the byte
+/// classes the scanners test per byte, one load instead of a chain of comparisons.
+macro_rules! byte_table {
+    ($zero:expr, |$b:ident| $value:expr) => {{
+        let mut t = [$zero; 256];
+        let mut i = 0;
+        while i < 256 {
+            let $b = i as u8;
+            t[i] = $value;
+            i += 1;
+        }
+        t
+    }};
+}
+
 pub mod alerts;
 pub mod approvals;
 pub mod audit;

@@ -154,24 +154,15 @@ fn iban_byte(c: u8) -> bool {
 const CAPITAL: u8 = 1;
 const DIGIT: u8 = 2;
 const NUMBER: u8 = 4;
-const CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        t[i] = if b.is_ascii_digit() {
-            DIGIT | NUMBER
-        } else if b.is_ascii_uppercase() {
-            CAPITAL
-        } else if matches!(b, b' ' | b'.' | b'-' | b'(' | b')' | b'+') {
-            NUMBER
-        } else {
-            0
-        };
-        i += 1;
-    }
-    t
-};
+const CLASS: [u8; 256] = byte_table!(0u8, |b| if b.is_ascii_digit() {
+    DIGIT | NUMBER
+} else if b.is_ascii_uppercase() {
+    CAPITAL
+} else if matches!(b, b' ' | b'.' | b'-' | b'(' | b')' | b'+') {
+    NUMBER
+} else {
+    0
+});
 
 /// Digits and what the phone, SSN and card patterns allow between them.
 #[cfg(test)]

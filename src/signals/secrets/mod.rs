@@ -706,41 +706,15 @@ fn accept(r: &RuleDef, value: &str, text: &str, start: usize) -> Option<&'static
 // Generic: secret-like names with high-entropy values
 // ------------------------------------------------------------------------------------------
 
-/// A byte class per byte value, as a table: the generic search walks names and values byte
-/// by byte around every keyword hit.
-const fn byte_table(name: bool) -> [bool; 256] {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        t[i] = if name {
-            b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
-        } else {
-            b.is_ascii_whitespace()
-                || matches!(
-                    b,
-                    b'"' | b'\''
-                        | b'`'
-                        | b'<'
-                        | b'>'
-                        | b';'
-                        | b','
-                        | b'('
-                        | b')'
-                        | b'['
-                        | b']'
-                        | b'{'
-                        | b'}'
-                )
-        };
-        i += 1;
-    }
-    t
-}
-
-static NAME_BYTES: [bool; 256] = byte_table(true);
+/// Bytes of a secret's name: the generic search walks names byte by byte around every hit.
+static NAME_BYTES: [bool; 256] = byte_table!(false, |b| b.is_ascii_alphanumeric()
+    || matches!(b, b'_' | b'.' | b'-'));
 /// Bytes that end a generic value.
-static VALUE_ENDS: [bool; 256] = byte_table(false);
+static VALUE_ENDS: [bool; 256] = byte_table!(false, |b| b.is_ascii_whitespace()
+    || matches!(
+        b,
+        b'"' | b'\'' | b'`' | b'<' | b'>' | b';' | b',' | b'(' | b')' | b'[' | b']' | b'{' | b'}'
+    ));
 
 fn is_name_byte(b: u8) -> bool {
     NAME_BYTES[usize::from(b)]
@@ -1220,22 +1194,13 @@ fn case_flips_like_random(p: &str) -> bool {
 }
 
 /// 0 for a byte that is no ASCII letter, 1 for a lowercase one, 2 for a capital.
-static LETTER_CASE: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        t[i] = if b.is_ascii_lowercase() {
-            1
-        } else if b.is_ascii_uppercase() {
-            2
-        } else {
-            0
-        };
-        i += 1;
-    }
-    t
-};
+static LETTER_CASE: [u8; 256] = byte_table!(0u8, |b| if b.is_ascii_lowercase() {
+    1
+} else if b.is_ascii_uppercase() {
+    2
+} else {
+    0
+});
 
 /// Code, paths, URLs and identifiers that sit where a value would.
 fn looks_like_code(v: &str) -> bool {

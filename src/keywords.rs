@@ -153,7 +153,7 @@ const fn entry_before(a: &Entry, b: &Entry) -> bool {
 }
 
 const fn same_word(a: &Entry, b: &Entry) -> bool {
-    if a.folded != b.folded || a.word.len() != b.word.len() || a.anchor_at != b.anchor_at {
+    if a.folded != b.folded || a.word.len() != b.word.len() {
         return false;
     }
     let mut i = 0;

@@ -85,37 +85,25 @@ fn ceil(text: &str, mut i: usize) -> usize {
     i
 }
 
-/// Every finding of every redactable scanner (secrets and personal data).
+/// Every finding of every redactable scanner: the secret scan's, then the personal-data
+/// scan's. On a big text the personal-data scan runs on a second thread meanwhile (see
+/// [`crate::signals::PARALLEL_FROM_BYTES`]).
 pub fn scan_all(text: &str) -> Vec<Finding> {
-    secrets_and_pii(text)
-}
-
-/// The secret scan's findings, then the personal-data scan's. On a big text the personal-data
-/// scan runs on a second thread meanwhile (see [`crate::signals::PARALLEL_FROM_BYTES`]).
-fn secrets_and_pii(text: &str) -> Vec<Finding> {
-    use crate::signals::{pii, secrets};
-    if text.len() < crate::signals::PARALLEL_FROM_BYTES {
-        let mut f = secrets::scan(text);
-        f.extend(pii::scan(text));
-        return f;
-    }
-    std::thread::scope(|scope| {
-        let helper = std::thread::Builder::new()
-            .spawn_scoped(scope, || pii::scan(text))
-            .ok();
-        let mut f = secrets::scan(text);
-        // No thread (the system refused one) or a failed one: the scan runs here.
-        let personal = helper.and_then(|h| h.join().ok());
-        f.extend(personal.unwrap_or_else(|| pii::scan(text)));
-        f
-    })
+    use crate::signals::{beside, pii, secrets, PARALLEL_FROM_BYTES};
+    let (personal, mut f) = if text.len() < PARALLEL_FROM_BYTES {
+        (pii::scan(text), secrets::scan(text))
+    } else {
+        beside(|| pii::scan(text), || secrets::scan(text))
+    };
+    f.extend(personal);
+    f
 }
 
 /// Findings of the given kinds only; runs the personal-data scanner only when a PII kind is
 /// asked for, so redacting secrets costs nothing more.
 pub fn scan_kinds(text: &str, kinds: &[&str]) -> Vec<Finding> {
     let mut f: Vec<Finding> = if kinds.iter().any(|k| crate::signals::pii::KINDS.contains(k)) {
-        secrets_and_pii(text)
+        scan_all(text)
     } else {
         crate::signals::secrets::scan(text)
     };

@@ -194,6 +194,22 @@ pub fn all() -> &'static [&'static dyn Signal] {
 /// this size it would cost more than it saves.
 pub const PARALLEL_FROM_BYTES: usize = 64 * 1024;
 
+/// Runs `helper` on a second thread while `here` runs on this one, and returns both results.
+/// When the system refuses a thread, or the helper fails, `helper` runs here after `here`.
+pub(crate) fn beside<A: Send, B>(
+    helper: impl Fn() -> A + Sync,
+    here: impl FnOnce() -> B,
+) -> (A, B) {
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .spawn_scoped(scope, &helper)
+            .ok();
+        let b = here();
+        let a = thread.and_then(|t| t.join().ok());
+        (a.unwrap_or_else(&helper), b)
+    })
+}
+
 /// Runs every signal that applies to the event; the union of their flags, in signal order.
 pub fn run(event: &Event, ctx: &Context) -> Vec<Flag> {
     let applying: Vec<&dyn Signal> = all().iter().copied().filter(|s| s.applies(event)).collect();
@@ -203,8 +219,8 @@ pub fn run(event: &Event, ctx: &Context) -> Vec<Flag> {
     let heavy = applying
         .iter()
         .position(|s| s.name() == secrets::SecretSignal.name());
-    let mut flags = Vec::new();
     let Some(heavy) = heavy.filter(|_| big && applying.len() > 1) else {
+        let mut flags = Vec::new();
         for signal in applying {
             signal.inspect(event, ctx, &mut flags);
         }
@@ -215,29 +231,16 @@ pub fn run(event: &Event, ctx: &Context) -> Vec<Flag> {
         signal.inspect(event, ctx, &mut out);
         out
     };
-    std::thread::scope(|scope| {
-        let helper = std::thread::Builder::new()
-            .spawn_scoped(scope, || inspect(applying[heavy]))
-            .ok();
-        let mut heavy_flags = None;
-        let mut others = Vec::new();
-        for (i, signal) in applying.iter().enumerate() {
-            if i != heavy {
-                others.push((i, inspect(*signal)));
-            }
-        }
-        // No thread (the system refused one) or a failed one: the signal runs here.
-        if let Some(h) = helper {
-            heavy_flags = h.join().ok();
-        }
-        let heavy_flags = heavy_flags.unwrap_or_else(|| inspect(applying[heavy]));
-        others.push((heavy, heavy_flags));
-        others.sort_by_key(|(i, _)| *i);
-        for (_, f) in others {
-            flags.extend(f);
-        }
-    });
-    flags
+    let (heavy_flags, mut others) = beside(
+        || inspect(applying[heavy]),
+        || {
+            let others = applying.iter().enumerate().filter(|&(i, _)| i != heavy);
+            others.map(|(i, s)| (i, inspect(*s))).collect::<Vec<_>>()
+        },
+    );
+    others.push((heavy, heavy_flags));
+    others.sort_by_key(|(i, _)| *i);
+    others.into_iter().flat_map(|(_, f)| f).collect()
 }
 
 /// The names of every flag the built-in signals can raise, for policy validation.

@@ -55,7 +55,7 @@ impl Default for AlertSettings {
 impl AlertSettings {
     pub fn validate(&self) -> Result<(), String> {
         if let Some(w) = &self.dedup_window {
-            if crate::state::parse_duration(w).is_none() {
+            if crate::time::parse_duration(w).is_none() {
                 return Err(format!("alerts dedup_window `{w}` is not a duration"));
             }
         }
@@ -68,7 +68,7 @@ impl AlertSettings {
     pub fn dedup_secs(&self) -> i64 {
         self.dedup_window
             .as_deref()
-            .and_then(crate::state::parse_duration)
+            .and_then(crate::time::parse_duration)
             .unwrap_or(600)
     }
 

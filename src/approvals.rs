@@ -249,12 +249,12 @@ pub fn apply(policy: &CompiledPolicy, ev: &Event, mut d: Decision, r: Resolution
                 reason: format!(
                     "Approved by {} at {} with code {} ({}){note}.",
                     g.by,
-                    decision::rfc3339(g.at, 0),
+                    crate::time::rfc3339(g.at, 0),
                     a.code,
                     if g.once {
                         "once".to_string()
                     } else {
-                        format!("until {}", decision::rfc3339(g.until, 0))
+                        format!("until {}", crate::time::rfc3339(g.until, 0))
                     }
                 ),
                 matched: Vec::new(),
@@ -308,7 +308,7 @@ pub fn grant(
         let Some(a) = s.approvals.get_mut(&code) else {
             return Err(ApproveError::Unknown(code.clone()));
         };
-        let at = |t: i64| decision::rfc3339(t, 0);
+        let at = |t: i64| crate::time::rfc3339(t, 0);
         match a.status(now) {
             Status::Expired => {
                 return Err(ApproveError::Expired {
@@ -351,7 +351,7 @@ pub fn audit_record(a: &Approval) -> Option<crate::audit::AuditRecord> {
     let scope = if g.once {
         "once".to_string()
     } else {
-        format!("until {}", decision::rfc3339(g.until, 0))
+        format!("until {}", crate::time::rfc3339(g.until, 0))
     };
     let reason = format!(
         "{} approved code {} ({scope}) for {} in session {} ({}): {}",
@@ -380,7 +380,7 @@ pub fn audit_record(a: &Approval) -> Option<crate::audit::AuditRecord> {
         redactions: Vec::new(),
         fired: vec![fire],
         policy_version: String::new(),
-        timestamp: decision::rfc3339(g.at, 0),
+        timestamp: crate::time::rfc3339(g.at, 0),
         runtime: a.runtime,
         boundary: crate::event::Boundary::Other,
         session_id: a.session_id.clone(),
@@ -391,7 +391,7 @@ pub fn audit_record(a: &Approval) -> Option<crate::audit::AuditRecord> {
     context.insert("approved_by".into(), g.by.clone().into());
     context.insert(
         "approved_until".into(),
-        decision::rfc3339(g.until, 0).into(),
+        crate::time::rfc3339(g.until, 0).into(),
     );
     context.insert("once".into(), g.once.into());
     context.insert("rules".into(), a.rule_ids.clone().into());

@@ -267,7 +267,7 @@ fn failure(
         redactions: Vec::new(),
         fired: Vec::new(),
         policy_version: String::new(),
-        timestamp: decision::now_rfc3339(),
+        timestamp: crate::time::now_rfc3339(),
         runtime: kind,
         boundary: ev_for_log.boundary,
         session_id: ev_for_log.session_id.clone(),

@@ -16,6 +16,7 @@ use crate::approvals::Approval;
 use crate::decision::{Decision, Effect, Fire};
 use crate::event::{Boundary, Event};
 use crate::policy::eval::EvalEnv;
+use crate::time::parse_duration;
 use crate::policy::{CompiledPolicy, CompiledRule, Mode};
 use fs2::FileExt;
 use serde::{Deserialize, Serialize};
@@ -231,53 +232,6 @@ pub fn key_hash(s: &str) -> String {
     use sha2::{Digest, Sha256};
     let d = Sha256::digest(s.as_bytes());
     crate::hex::hex(&d[..8])
-}
-
-/// `30s`, `10m`, `1h`, `1d`, `1w`, or combinations (`1h30m`), to seconds.
-pub fn parse_duration(s: &str) -> Option<i64> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
-    let mut total: i64 = 0;
-    let mut num = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: i64 = num.parse().ok()?;
-        num.clear();
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            'w' => 7 * 86_400,
-            _ => return None,
-        };
-        total = total.checked_add(n.checked_mul(unit)?)?;
-    }
-    if !num.is_empty() {
-        return None;
-    }
-    (total > 0).then_some(total)
-}
-
-/// Formats seconds as `1h30m`.
-pub fn format_duration(secs: i64) -> String {
-    let mut out = String::new();
-    let mut rest = secs.max(0);
-    for (unit, name) in [(86_400, "d"), (3600, "h"), (60, "m"), (1, "s")] {
-        if rest >= unit {
-            out.push_str(&format!("{}{name}", rest / unit));
-            rest %= unit;
-        }
-    }
-    if out.is_empty() {
-        out.push_str("0s");
-    }
-    out
 }
 
 /// Checks a rate limit as written: a window, a known `per`, a countable `max`.
@@ -628,18 +582,6 @@ fn escalation_decision(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("30s"), Some(30));
-        assert_eq!(parse_duration("10m"), Some(600));
-        assert_eq!(parse_duration("1h30m"), Some(5400));
-        assert_eq!(parse_duration("1d"), Some(86_400));
-        assert_eq!(parse_duration("10"), None);
-        assert_eq!(parse_duration("m"), None);
-        assert_eq!(parse_duration("0s"), None);
-        assert_eq!(format_duration(5400), "1h30m");
-    }
 
     #[test]
     fn rate_counts_past_the_limit_within_the_window() {

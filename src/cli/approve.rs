@@ -4,8 +4,8 @@
 use anyhow::Result;
 use clap::Args;
 use hookwarden::approvals::{self, Approval, GrantRequest, Status};
-use hookwarden::decision::rfc3339;
-use hookwarden::state::{self, Store};
+use hookwarden::time::rfc3339;
+use hookwarden::state::Store;
 
 #[derive(Args)]
 pub struct ApproveArgs {
@@ -49,7 +49,7 @@ fn approver() -> String {
 pub fn approve(a: ApproveArgs) -> Result<i32> {
     let for_secs =
         match &a.for_ {
-            Some(d) => Some(state::parse_duration(d).ok_or_else(|| {
+            Some(d) => Some(hookwarden::time::parse_duration(d).ok_or_else(|| {
                 anyhow::anyhow!("--for `{d}` is not a duration (e.g. 30m, 2h, 1d)")
             })?),
             None => None,

@@ -47,8 +47,8 @@ pub fn run(a: AuditArgs) -> Result<i32> {
         .with_context(|| format!("cannot read {}", path.display()))?;
     let since = match &a.since {
         Some(s) => Some(
-            replay::now_secs()
-                - replay::parse_duration(s).ok_or_else(|| {
+            hookwarden::time::now_secs()
+                - hookwarden::time::parse_duration(s).ok_or_else(|| {
                     anyhow!("--since `{s}`: expected a duration like 30m, 1h, 7d")
                 })?,
         ),

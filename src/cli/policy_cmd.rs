@@ -528,9 +528,9 @@ fn since_secs(s: &str) -> Result<Option<i64>> {
     if s == "all" {
         return Ok(None);
     }
-    let d = replay::parse_duration(s)
+    let d = hookwarden::time::parse_duration(s)
         .ok_or_else(|| anyhow!("--since `{s}`: expected a duration like 30m, 12h, 7d, or `all`"))?;
-    Ok(Some(replay::now_secs() - d))
+    Ok(Some(hookwarden::time::now_secs() - d))
 }
 
 fn replay_cmd(a: ReplayArgs) -> Result<i32> {

@@ -432,7 +432,7 @@ impl PosixTz {
         let Some((dst, start, start_t, end, end_t)) = self.dst else {
             return self.std;
         };
-        let (year, _, _) = crate::decision::civil_from_days((t + self.std).div_euclid(86_400));
+        let (year, _, _) = crate::time::civil_from_days((t + self.std).div_euclid(86_400));
         // Start is given in standard local time, end in daylight local time.
         let s = rule_day(start, year) * 86_400 + start_t - self.std;
         let e = rule_day(end, year) * 86_400 + end_t - dst;

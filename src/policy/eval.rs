@@ -666,7 +666,7 @@ pub fn decide(
         redactions,
         fired,
         policy_version: policy.version.clone(),
-        timestamp: decision::now_rfc3339(),
+        timestamp: crate::time::now_rfc3339(),
         runtime: ev.runtime,
         boundary: ev.boundary,
         session_id: ev.session_id.clone(),

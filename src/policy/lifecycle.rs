@@ -131,7 +131,7 @@ pub fn draft_new(
         hash: content_hash(&text),
         parent: None,
         author: current_author(),
-        created: crate::decision::now_rfc3339(),
+        created: crate::time::now_rfc3339(),
         message: message.to_string(),
         activated: None,
     };
@@ -162,7 +162,7 @@ pub fn draft_clone(st: &Store, from: &str, message: &str) -> Result<VersionRecor
         hash: content_hash(&text),
         parent: Some(src.id.clone()),
         author: current_author(),
-        created: crate::decision::now_rfc3339(),
+        created: crate::time::now_rfc3339(),
         message: if message.is_empty() {
             format!("clone of {}", src.id)
         } else {
@@ -311,7 +311,7 @@ pub fn apply(st: &Store, req: &DeployRequest, plan: &Plan) -> Result<VersionReco
         )));
     }
     let hash = locked.put_version_text(&req.text)?;
-    let now = crate::decision::now_rfc3339();
+    let now = crate::time::now_rfc3339();
     let author = current_author();
     let file = super::parse(&req.text, &req.origin).ok();
     let idx = &mut locked.index;
@@ -484,7 +484,7 @@ pub fn rollback(
         .get(&use_case)
         .cloned()
         .ok_or_else(|| refused(format!("use case `{use_case}` has no placement recorded")))?;
-    let now = crate::decision::now_rfc3339();
+    let now = crate::time::now_rfc3339();
     let idx = &mut locked.index;
     if let Some(r) = idx.get_mut(&current_id) {
         r.status = VersionStatus::Inactive;
@@ -527,7 +527,7 @@ pub fn deprecate(st: &Store, id: &str, message: &str) -> Result<VersionRecord, S
         VersionStatus::Deprecated => return Err(refused(format!("{id} is already deprecated"))),
         VersionStatus::Inactive => {}
     }
-    let now = crate::decision::now_rfc3339();
+    let now = crate::time::now_rfc3339();
     if let Some(r) = locked.index.get_mut(id) {
         r.status = VersionStatus::Deprecated;
         if !message.is_empty() {
@@ -564,7 +564,7 @@ pub fn export(st: &Store, ids: &[String]) -> Result<Export, StoreError> {
     }
     Ok(Export {
         format: 1,
-        exported: crate::decision::now_rfc3339(),
+        exported: crate::time::now_rfc3339(),
         versions,
     })
 }

@@ -233,7 +233,7 @@ fn write_pin(pin: &Path, layers: &[Layer], version: &str) -> std::io::Result<Opt
     let p = Pin {
         set: set_hash,
         version: version.to_string(),
-        created: crate::decision::now_rfc3339(),
+        created: crate::time::now_rfc3339(),
     };
     let pin_json = serde_json::to_vec(&p).map_err(std::io::Error::other)?;
     super::store::write_atomic(pin, &pin_json)?;

@@ -92,29 +92,6 @@ pub fn env_names(policy: &CompiledPolicy) -> Vec<String> {
     names
 }
 
-/// Parses `30s`, `15m`, `1h`, `7d`, `2w` to seconds.
-pub fn parse_duration(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
-    let n: i64 = num.parse().ok()?;
-    let mult = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 7 * 86_400,
-        _ => return None,
-    };
-    Some(n * mult)
-}
-
-pub fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 /// Rebuilds the event of an audit record.
 pub fn event_from_record(rec: &AuditRecord) -> Event {
     let e = &rec.event;
@@ -558,14 +535,6 @@ impl Report {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("7d"), Some(7 * 86_400));
-        assert_eq!(parse_duration("90m"), Some(5400));
-        assert_eq!(parse_duration("x"), None);
-        assert_eq!(parse_duration("5y"), None);
-    }
 
     #[test]
     fn tool_calls_from_each_transcript_shape() {

@@ -9,9 +9,10 @@
 mod common;
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use hookwarden::engine as hook;
 use hookwarden::event::RuntimeKind;
 use hookwarden::policy::{self, eval, Layer, Scope};
-use hookwarden::{audit, hook, runtime, signals};
+use hookwarden::{audit, runtime, signals};
 use serde_json::json;
 use std::path::Path;
 

@@ -57,7 +57,7 @@ fn bench(c: &mut Criterion) {
         std::env::set_var("HOOKWARDEN_USER_POLICY", &policy);
         g.bench_function(format!("{name}/unpinned"), |b| {
             b.iter(|| {
-                black_box(hookwarden::hook::handle(
+                black_box(hookwarden::engine::handle(
                     black_box(&unpinned),
                     Some(RuntimeKind::Claude),
                     false,
@@ -71,7 +71,7 @@ fn bench(c: &mut Criterion) {
             .into_bytes();
         g.bench_function(format!("{name}/pinned"), |b| {
             b.iter(|| {
-                black_box(hookwarden::hook::handle(
+                black_box(hookwarden::engine::handle(
                     black_box(&pinned),
                     Some(RuntimeKind::Claude),
                     false,

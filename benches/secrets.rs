@@ -15,9 +15,10 @@
 mod common;
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use hookwarden::engine as hook;
 use hookwarden::event::RuntimeKind;
+use hookwarden::redact;
 use hookwarden::signals::secrets;
-use hookwarden::{hook, redact};
 
 const LINES: &[&str] = &[
     "   Compiling tokio v1.41.1",

@@ -40,15 +40,15 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("hook_call");
     std::env::set_var("HOOKWARDEN_USER_POLICY", &plain);
     g.bench_function("rule_without_rate_limit", |b| {
-        b.iter(|| hookwarden::hook::handle(payload.as_bytes(), Some(RuntimeKind::Claude), false))
+        b.iter(|| hookwarden::engine::handle(payload.as_bytes(), Some(RuntimeKind::Claude), false))
     });
     std::env::set_var("HOOKWARDEN_USER_POLICY", &limited);
     // Steady state: the counter is full (max + 1 timestamps), as in a busy session.
     for _ in 0..60 {
-        hookwarden::hook::handle(payload.as_bytes(), Some(RuntimeKind::Claude), false);
+        hookwarden::engine::handle(payload.as_bytes(), Some(RuntimeKind::Claude), false);
     }
     g.bench_function("rule_with_rate_limit", |b| {
-        b.iter(|| hookwarden::hook::handle(payload.as_bytes(), Some(RuntimeKind::Claude), false))
+        b.iter(|| hookwarden::engine::handle(payload.as_bytes(), Some(RuntimeKind::Claude), false))
     });
     g.finish();
 }

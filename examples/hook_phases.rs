@@ -8,9 +8,10 @@
 //! (one line per run, times in µs). `--runtime R` selects the adapter (default claude).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use hookwarden::engine::{self as hook, stateful};
 use hookwarden::event::RuntimeKind;
 use hookwarden::policy::{self, eval};
-use hookwarden::{audit, hook, runtime, signals, state};
+use hookwarden::{audit, runtime, signals};
 use std::io::Read;
 use std::time::Instant;
 
@@ -40,7 +41,7 @@ fn main() {
     let ev = adapter.parse_owned(raw).unwrap();
     lap("parse", &mut phases);
     let ctx = signals::Context::for_cwd(&ev.cwd);
-    let env = state::StatefulEnv::new(
+    let env = stateful::StatefulEnv::new(
         eval::ProcessEnv::new(ctx.project_root.clone()),
         ctx.project_root.clone(),
     );
@@ -65,7 +66,7 @@ fn main() {
     lap("policy", &mut phases);
     let d = eval::evaluate(&policy, &ev, &flags, &env);
     lap("evaluate", &mut phases);
-    let d = state::after_decision(&policy, &ev, d, &env);
+    let d = stateful::after_decision(&policy, &ev, d, &env);
     lap("state", &mut phases);
     let answer = adapter.render(&ev, &d);
     lap("render", &mut phases);

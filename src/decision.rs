@@ -5,6 +5,33 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    #[default]
+    Enforce,
+    /// Record what the rule would do; the runtime is answered as if it had not fired.
+    Audit,
+}
+
+/// Where a rule came from: what evidence, who reviewed it, which ticket.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lineage {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
 /// What happens to the action. Ordered from least to most restrictive, so the strictest
 /// matching rule wins by `max()`.
 #[derive(
@@ -68,7 +95,7 @@ pub struct Fire {
     pub effect: Effect,
     pub risk: u8,
     /// `audit` when the rule (or its policy) is in audit-only mode: recorded, not enforced.
-    pub mode: crate::policy::Mode,
+    pub mode: Mode,
     /// The scope the rule came from: `default`, `org`, `user`, `project`.
     pub scope: String,
     pub reason: String,
@@ -78,7 +105,7 @@ pub struct Fire {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approver_role: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lineage: Option<crate::policy::model::Lineage>,
+    pub lineage: Option<Lineage>,
 }
 
 /// A masked span: where and what, never the value.
@@ -130,7 +157,7 @@ impl Decision {
         let enforced: Vec<&Fire> = self
             .fired
             .iter()
-            .filter(|f| f.mode == crate::policy::Mode::Enforce && f.effect == self.effect)
+            .filter(|f| f.mode == Mode::Enforce && f.effect == self.effect)
             .collect();
         let fires: Vec<&Fire> = if enforced.is_empty() {
             self.fired.iter().collect()
@@ -177,5 +204,4 @@ mod tests {
         let all = [Effect::Alert, Effect::Deny, Effect::Redact];
         assert_eq!(all.iter().copied().max(), Some(Effect::Deny));
     }
-
 }

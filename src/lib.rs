@@ -20,22 +20,21 @@ macro_rules! byte_table {
     }};
 }
 
-pub mod alerts;
-pub mod approvals;
 pub mod audit;
 pub mod decision;
 pub mod dirs;
+pub mod engine;
 pub mod evaluate;
 pub mod event;
 pub mod hex;
-pub mod hook;
 pub mod install;
 pub mod keywords;
 pub mod policy;
 pub mod redact;
+pub mod replay;
 pub mod runtime;
 pub mod signals;
 pub mod state;
-pub mod time;
 #[cfg(test)]
 pub(crate) mod testutil;
+pub mod time;

@@ -3,9 +3,10 @@
 
 use anyhow::Result;
 use clap::Args;
-use hookwarden::approvals::{self, Approval, GrantRequest, Status};
-use hookwarden::time::rfc3339;
+use hookwarden::engine::approvals::{self, GrantRequest};
 use hookwarden::state::Store;
+use hookwarden::state::{Approval, Status};
+use hookwarden::time::rfc3339;
 
 #[derive(Args)]
 pub struct ApproveArgs {

@@ -4,7 +4,8 @@
 use anyhow::{anyhow, Context as _, Result};
 use clap::Args;
 use hookwarden::audit::AuditRecord;
-use hookwarden::policy::{activation, replay};
+use hookwarden::policy::activation;
+use hookwarden::replay;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -171,7 +172,7 @@ fn summary(records: &[&AuditRecord]) {
             let c = by_rule.entry(f.rule_id.clone()).or_default();
             c.total += 1;
             *c.by_effect.entry(f.effect.to_string()).or_default() += 1;
-            if f.mode == hookwarden::policy::Mode::Audit {
+            if f.mode == hookwarden::decision::Mode::Audit {
                 c.audit_only += 1;
             }
             c.sessions.insert(d.session_id.clone());

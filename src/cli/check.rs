@@ -83,7 +83,7 @@ pub fn run(a: CheckArgs) -> Result<i32> {
     let env = eval::ProcessEnv::new(ctx.project_root.clone());
     let compiled =
         policy::load_effective(&ctx.cwd, &ctx.project_root).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (d, flags) = hookwarden::hook::decide(&compiled, &ev, &ctx, &env, None);
+    let (d, flags) = hookwarden::engine::decide(&compiled, &ev, &ctx, &env, None);
     if a.json {
         let v = json!({ "decision": d, "flags": flags });
         println!("{}", serde_json::to_string_pretty(&v)?);
@@ -185,7 +185,7 @@ pub fn run(a: CheckArgs) -> Result<i32> {
                 f.effect,
                 f.risk,
                 f.scope,
-                if f.mode == policy::Mode::Audit {
+                if f.mode == hookwarden::decision::Mode::Audit {
                     ", audit only"
                 } else {
                     ""

@@ -3,8 +3,8 @@
 
 use anyhow::{Context as _, Result};
 use clap::Args;
+use hookwarden::evaluate::draft;
 use hookwarden::evaluate::{self, exposure::Category, Evaluation};
-use hookwarden::policy::draft;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 

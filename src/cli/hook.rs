@@ -1,8 +1,8 @@
 //! `hookwarden hook [--runtime R]`: the hook itself. Reads one event on stdin, prints the
 //! runtime's answer, exits as the runtime expects.
 
+use hookwarden::engine::{self as hook, MAX_INPUT};
 use hookwarden::event::RuntimeKind;
-use hookwarden::hook::{self, MAX_INPUT};
 use std::io::{Read, Write};
 
 pub fn run(args: &[String]) -> i32 {

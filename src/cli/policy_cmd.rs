@@ -5,7 +5,8 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Args, Subcommand};
 use hookwarden::policy::lifecycle::{self, DeployRequest};
 use hookwarden::policy::store::{self, Store, VersionStatus};
-use hookwarden::policy::{self, replay, testing, validate, Locations, Scope};
+use hookwarden::policy::{self, testing, validate, Locations, Scope};
+use hookwarden::replay;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -423,7 +424,7 @@ fn show(cwd: Option<PathBuf>, as_toml: bool) -> Result<i32> {
     for r in &compiled.rules {
         let rule = &r.rule;
         let mut tags = vec![format!("risk {}", rule.risk)];
-        if r.mode == policy::Mode::Audit {
+        if r.mode == hookwarden::decision::Mode::Audit {
             tags.push("audit-only".into());
         }
         if rule.overridable {

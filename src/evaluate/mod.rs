@@ -8,6 +8,7 @@
 //! cites the finding ids here. Secret values never enter this model: files are named, secrets
 //! counted by kind, MCP `env` and headers kept by key only.
 
+pub mod draft;
 pub mod exposure;
 pub mod inventory;
 pub mod observed;

@@ -136,8 +136,8 @@ pub fn add_transcripts(
                     obs.transcript_calls += 1;
                     let mut ev = Event::new(runtime, Boundary::ToolRequest, "transcript");
                     ev.cwd = cwd;
-                    ev.tool = Some(crate::runtime::classify_tool(&name));
-                    crate::runtime::fill_from_input(&mut ev, &input);
+                    ev.tool = Some(crate::event::classify_tool(&name));
+                    crate::event::fill_from_input(&mut ev, &input);
                     // Codex runs `["bash", "-lc", "<script>"]`: the script is the command.
                     if let Some(script) = input
                         .get("command")

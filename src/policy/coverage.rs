@@ -7,8 +7,9 @@
 //! against it and says, per rule and boundary, enforced / degraded (how) / not enforceable
 //! (why).
 
-use super::{CompiledPolicy, Mode};
+use super::CompiledPolicy;
 use crate::decision::Effect;
+use crate::decision::Mode;
 use crate::event::{Boundary, RuntimeKind};
 use std::fmt;
 

@@ -1,8 +1,9 @@
 //! Evaluation: every rule is tested; every match is recorded; the strictest effect wins.
 
 use super::glob;
-use super::model::{Condition, InputCondition, Mode, OneOrMany};
+use super::model::{Condition, InputCondition, OneOrMany};
 use super::{CompiledPolicy, CompiledRule};
+use crate::decision::Mode;
 use crate::decision::{self, Decision, Effect, Fire, Redaction};
 use crate::event::Event;
 use crate::signals::Flag;

@@ -6,19 +6,18 @@
 pub mod activation;
 pub mod cache;
 pub mod coverage;
-pub mod draft;
 pub mod eval;
 pub mod glob;
 pub mod lifecycle;
 pub mod model;
 pub mod pin;
-pub mod replay;
 pub mod store;
 pub mod testing;
 pub mod validate;
 
-pub use model::{Mode, PolicyFile, Rule};
+pub use model::{PolicyFile, Rule};
 
+use crate::decision::Mode;
 use crate::event::Boundary;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -126,9 +125,9 @@ pub struct CompiledPolicy {
     /// Problems found while merging (a shadowing attempt, ...), shown by `policy show` and `check`.
     pub warnings: Vec<String>,
     /// `[policy.escalation]` of the most authoritative layer that sets it.
-    pub escalation: Option<crate::state::EscalationSettings>,
+    pub escalation: Option<model::EscalationSettings>,
     /// `[alerts]` of the most authoritative org or user layer that sets it.
-    pub alerts: Option<crate::alerts::AlertSettings>,
+    pub alerts: Option<model::AlertSettings>,
 }
 
 /// Parses one policy text strictly, with file:line:col on error.
@@ -445,12 +444,30 @@ fn stateful_settings(layer: &Layer, out: &mut CompiledPolicy) -> Result<(), Poli
 /// Rate limits and time windows as written must be usable (issue 7).
 fn validate_stateful(rule: &Rule) -> Result<(), String> {
     if let Some(rl) = &rule.rate_limit {
-        crate::state::validate_rate_limit(rl)?;
+        model::validate_rate_limit(rl)?;
     }
     if let Some(act) = &rule.activation {
         activation::validate(act)?;
     }
     Ok(())
+}
+
+/// Environment variables the policy's rules test (`env` conditions and activations): the hook
+/// records their values (masked) with each decision so replay sees what the rule saw.
+pub fn env_names(policy: &CompiledPolicy) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for r in &policy.rules {
+        let conds = std::iter::once(&r.rule.when).chain(r.rule.unless.as_ref());
+        let keys = conds
+            .flat_map(|c| c.env.keys())
+            .chain(r.rule.activation.iter().flat_map(|a| a.env.keys()));
+        for k in keys {
+            if !names.contains(k) {
+                names.push(k.clone());
+            }
+        }
+    }
+    names
 }
 
 /// Loads and compiles the effective policy for a cwd.

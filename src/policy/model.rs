@@ -1,7 +1,9 @@
 //! The policy language as written (TOML), parsed strictly: an unknown field is an error, never
 //! silently ignored. `docs/policy.md` documents every field here.
 
-use crate::decision::Effect;
+use crate::decision::{Effect, Lineage, Mode};
+use crate::state::{MAX_RATE, RETENTION};
+use crate::time::parse_duration;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -23,20 +25,9 @@ pub struct PolicyFile {
     /// Inline tests: events with the effect they must get.
     #[serde(default, rename = "test", skip_serializing_if = "Vec::is_empty")]
     pub tests: Vec<PolicyTest>,
-    /// Alert sinks (org and user scopes only): see [`crate::alerts`].
+    /// Alert sinks (org and user scopes only): see the engine's alerts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alerts: Option<crate::alerts::AlertSettings>,
-}
-
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Mode {
-    #[default]
-    Enforce,
-    /// Record what the rule would do; the runtime is answered as if it had not fired.
-    Audit,
+    pub alerts: Option<AlertSettings>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -70,9 +61,9 @@ pub struct PolicyMeta {
     /// Free-form metadata (owner, team, ticket, ...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, toml::Value>,
-    /// Stop a session after repeated denials: see [`crate::state::EscalationSettings`].
+    /// Stop a session after repeated denials: see [`EscalationSettings`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub escalation: Option<crate::state::EscalationSettings>,
+    pub escalation: Option<EscalationSettings>,
 }
 
 impl Default for PolicyMeta {
@@ -338,22 +329,6 @@ pub struct RateLimit {
     pub per: Option<String>,
 }
 
-/// Where a rule came from: what evidence, who reviewed it, which ticket.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Lineage {
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub evidence: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reviewer: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ticket: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
 /// An inline test: a small event and the effect it must get.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -404,4 +379,134 @@ pub struct PolicyTest {
     /// Rule ids that must not be.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_fires: Vec<String>,
+}
+
+/// `[alerts]` in an org or user policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertSettings {
+    /// Fire effects that raise an alert; default `["alert"]`. Add `deny`, `terminate`, ...
+    #[serde(default = "default_on")]
+    pub on: Vec<Effect>,
+    /// JSONL file alerts are appended to; a relative path is under the data dir.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Program and arguments run once per alert with the alert JSON on stdin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    /// Send each alert to the local syslog (`/dev/log`, facility auth).
+    #[serde(default)]
+    pub syslog: bool,
+    /// One alert per rule and session within this window; default `10m`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dedup_window: Option<String>,
+}
+
+fn default_on() -> Vec<Effect> {
+    vec![Effect::Alert]
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        AlertSettings {
+            on: default_on(),
+            file: None,
+            command: None,
+            syslog: false,
+            dedup_window: None,
+        }
+    }
+}
+
+impl AlertSettings {
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(w) = &self.dedup_window {
+            if crate::time::parse_duration(w).is_none() {
+                return Err(format!("alerts dedup_window `{w}` is not a duration"));
+            }
+        }
+        if self.command.as_ref().is_some_and(|c| c.is_empty()) {
+            return Err("alerts command is empty: give the program and its arguments".into());
+        }
+        Ok(())
+    }
+
+    pub fn dedup_secs(&self) -> i64 {
+        self.dedup_window
+            .as_deref()
+            .and_then(crate::time::parse_duration)
+            .unwrap_or(600)
+    }
+
+    pub fn has_sink(&self) -> bool {
+        self.file.is_some() || self.command.is_some() || self.syslog
+    }
+}
+
+/// `[policy.escalation]`: stop a session after repeated denials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationSettings {
+    /// This many denials in one session within `window` stop the session.
+    pub max_denials: u32,
+    /// `10m`, `1h`, ...
+    pub window: String,
+    /// How long the session stays stopped (every later call is refused); default `24h`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_for: Option<String>,
+}
+
+impl EscalationSettings {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.max_denials == 0 {
+            return Err("escalation max_denials must be at least 1".into());
+        }
+        if parse_duration(&self.window).map_or(true, |w| w > RETENTION) {
+            return Err(format!(
+                "escalation window `{}` is not a duration up to 7d (e.g. `10m`)",
+                self.window
+            ));
+        }
+        if let Some(b) = &self.block_for {
+            if parse_duration(b).is_none() {
+                return Err(format!("escalation block_for `{b}` is not a duration"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn block_secs(&self) -> i64 {
+        self.block_for
+            .as_deref()
+            .and_then(parse_duration)
+            .unwrap_or(86_400)
+    }
+}
+
+/// Checks a rate limit as written: a window, a known `per`, a countable `max`.
+pub fn validate_rate_limit(rl: &crate::policy::model::RateLimit) -> Result<(), String> {
+    match parse_duration(&rl.window) {
+        Some(w) if w <= RETENTION => {}
+        Some(_) => {
+            return Err(format!(
+                "rate_limit window `{}` is longer than 7d",
+                rl.window
+            ))
+        }
+        None => {
+            return Err(format!(
+                "rate_limit window `{}` is not a duration (e.g. `30s`, `10m`, `1h`, `1d`)",
+                rl.window
+            ))
+        }
+    }
+    if rl.max > MAX_RATE {
+        return Err(format!("rate_limit max {} is above {MAX_RATE}", rl.max));
+    }
+    match rl.per.as_deref() {
+        None | Some("session" | "repo" | "user") => Ok(()),
+        Some(other) => Err(format!(
+            "rate_limit per `{other}`: expected `session`, `repo` or `user`"
+        )),
+    }
 }

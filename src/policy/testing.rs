@@ -83,7 +83,7 @@ pub fn event_for(t: &PolicyTest) -> Event {
     } else if let Some(out) = &t.output {
         ev = Event::new(runtime, Boundary::ToolOutput, "test");
         let name = t.tool.clone().unwrap_or_else(|| "Bash".into());
-        ev.tool = Some(crate::runtime::classify_tool(&name));
+        ev.tool = Some(crate::event::classify_tool(&name));
         ev.command = t.command.clone();
         ev.output = Some(out.clone());
         ev.tool_response = json!({"stdout": out, "stderr": ""});
@@ -106,18 +106,18 @@ pub fn event_for(t: &PolicyTest) -> Event {
     } else {
         ev = Event::new(runtime, Boundary::ToolRequest, "test");
         let name = t.tool.clone().unwrap_or_else(|| "unknown".into());
-        ev.tool = Some(crate::runtime::classify_tool(&name));
+        ev.tool = Some(crate::event::classify_tool(&name));
         let input = t
             .tool_input
             .as_ref()
             .map(eval::toml_to_json)
             .unwrap_or(Value::Null);
-        crate::runtime::fill_from_input(&mut ev, &input);
+        crate::event::fill_from_input(&mut ev, &input);
         ev.tool_input = input;
     }
     if ev.tool.is_some() && t.tool.is_some() && t.output.is_none() && t.command.is_none() {
         if let Some(name) = &t.tool {
-            ev.tool = Some(crate::runtime::classify_tool(name));
+            ev.tool = Some(crate::event::classify_tool(name));
         }
     }
     ev.cwd = cwd;

@@ -9,12 +9,9 @@
 //! of hookwarden itself, is a printed `permissionDecision: "deny"`. It cannot change tool
 //! output or block prompts; `agentStop` `decision: "block"` forces another turn.
 
-use super::{
-    approval_message, classify_tool, fill_from_input, parse_claude_like, Adapter, Answer,
-    ParseError,
-};
+use super::{approval_message, parse_claude_like, Adapter, Answer, ParseError};
 use crate::decision::{Decision, Effect};
-use crate::event::{Boundary, Event, RuntimeKind};
+use crate::event::{classify_tool, fill_from_input, Boundary, Event, RuntimeKind};
 use serde_json::{json, Value};
 
 pub struct Copilot;

@@ -6,12 +6,11 @@
 //! `deny` replaces it with the reason: redaction sends the redacted output as the reason.
 
 use super::{
-    approval_message, classify_tool, context_warning, fill_from_input, redacted_output,
-    response_text, stop_hook_active, take_first,
+    approval_message, context_warning, redacted_output, response_text, stop_hook_active, take_first,
 };
 use super::{Adapter, Answer, ParseError};
 use crate::decision::{Decision, Effect};
-use crate::event::{Boundary, Event, RuntimeKind};
+use crate::event::{classify_tool, fill_from_input, Boundary, Event, RuntimeKind};
 use serde_json::{json, Value};
 
 pub struct Gemini;

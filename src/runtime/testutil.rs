@@ -1,8 +1,8 @@
 //! Decisions for adapter tests: one enforced rule `test.rule` with a fixed reason.
 
+use crate::decision::Mode;
 use crate::decision::{Decision, Effect, Fire};
 use crate::event::{Boundary, RuntimeKind};
-use crate::policy::Mode;
 
 pub fn decision(effect: Effect, boundary: Boundary) -> Decision {
     Decision {

@@ -6,11 +6,11 @@
 //! lasts. Only the asks of the rules that requested the approval are lifted: a deny from any
 //! other rule still stands. Requests and grants live in the state store ([`crate::state`]).
 
-use crate::decision::{self, Decision, Effect, Fire};
+use crate::decision::{self, Decision, Effect, Fire, Mode};
 use crate::event::{Event, RuntimeKind};
-use crate::policy::{CompiledPolicy, Mode};
-use crate::state::{State, Store};
-use serde::{Deserialize, Serialize};
+use crate::policy::CompiledPolicy;
+use crate::state::{Approval, Grant, State, Status, Store};
+
 use sha2::{Digest, Sha256};
 
 /// How long a person has to approve a request.
@@ -23,85 +23,6 @@ pub const APPROVAL_RULE: &str = "hookwarden.approval";
 /// ../shared/docs/hook-protocols.md).
 pub fn runtime_can_ask(kind: RuntimeKind) -> bool {
     !matches!(kind, RuntimeKind::Codex | RuntimeKind::Gemini)
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Approval {
-    pub code: String,
-    /// Hash of runtime, session, tool and normalized input: what exactly is approved.
-    pub action: String,
-    pub session_id: String,
-    pub runtime: RuntimeKind,
-    pub tool: String,
-    /// The command or input, secrets masked, cut short: what the person is approving.
-    pub summary: String,
-    /// The rules whose ask this approval lifts.
-    pub rule_ids: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub approver_role: Option<String>,
-    pub requested_at: i64,
-    pub request_expires_at: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grant: Option<Grant>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Grant {
-    pub by: String,
-    pub at: i64,
-    pub until: i64,
-    /// Single use: consumed by the first retry.
-    pub once: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    #[serde(default)]
-    pub uses: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub used_at: Option<i64>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Pending,
-    /// Nobody approved it in time.
-    Expired,
-    Granted,
-    /// A `--once` grant that was used.
-    Used,
-    /// A grant whose time ran out.
-    Lapsed,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pending => "pending",
-            Status::Expired => "expired",
-            Status::Granted => "granted",
-            Status::Used => "used",
-            Status::Lapsed => "lapsed",
-        }
-    }
-}
-
-impl Approval {
-    pub fn status(&self, now: i64) -> Status {
-        match &self.grant {
-            None if now < self.request_expires_at => Status::Pending,
-            None => Status::Expired,
-            Some(g) if g.once && g.used_at.is_some() => Status::Used,
-            Some(g) if now < g.until => Status::Granted,
-            Some(_) => Status::Lapsed,
-        }
-    }
-
-    /// The last moment this entry matters; it is dropped a retention period later.
-    pub fn last_relevant(&self) -> i64 {
-        match &self.grant {
-            None => self.request_expires_at,
-            Some(g) => g.until.max(g.used_at.unwrap_or(0)),
-        }
-    }
 }
 
 /// What exactly is approved: runtime, session, tool and its input with keys sorted.
@@ -406,7 +327,7 @@ pub fn audit_record(a: &Approval) -> Option<crate::audit::AuditRecord> {
             cwd: std::env::current_dir()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
-            tool: Some(crate::runtime::classify_tool(&a.tool)),
+            tool: Some(crate::event::classify_tool(&a.tool)),
             tool_input: serde_json::json!({ "action": a.action, "summary": a.summary }),
             command: None,
             paths: Vec::new(),
@@ -430,7 +351,7 @@ mod tests {
     fn ev(cmd: &str) -> Event {
         let mut e = Event::new(RuntimeKind::Codex, Boundary::ToolRequest, "PreToolUse");
         e.session_id = "s1".into();
-        e.tool = Some(crate::runtime::classify_tool("Bash"));
+        e.tool = Some(crate::event::classify_tool("Bash"));
         e.tool_input = serde_json::json!({ "command": cmd });
         e.command = Some(cmd.into());
         e

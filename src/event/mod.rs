@@ -1,11 +1,16 @@
 //! The normalized event: what every runtime adapter produces and every signal reads.
 //!
 //! Flow: `stdin JSON -> runtime adapter -> Event -> signals -> flags -> policy -> Decision`.
-//! Nothing in here knows any runtime's field names; adapters translate into this model.
+//! Adapters translate each runtime's payload into this model; [`tool`] holds the one table of
+//! tool names and input fields that every runtime's tools are read through.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
+
+pub mod tool;
+
+pub use tool::{classify_tool, fill_from_input, patch_paths};
 
 /// Where in an agent's turn the event sits. Rules name the boundary they apply to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -7,11 +7,11 @@
 //! Audit events are compared with the decision they really got; transcript events with what the
 //! current policy decides for them.
 
-use super::eval::{self, EvalEnv};
-use super::CompiledPolicy;
 use crate::audit::AuditRecord;
 use crate::decision::Effect;
 use crate::event::{Boundary, Event, RuntimeKind};
+use crate::policy::eval::{self, EvalEnv};
+use crate::policy::CompiledPolicy;
 use crate::signals::{self, Context};
 use serde::Serialize;
 use serde_json::Value;
@@ -74,24 +74,6 @@ impl RecordedEnv<'_> {
     }
 }
 
-/// Environment variables the policy's rules test (`env` conditions and activations): the hook
-/// records their values (masked) with each decision so replay sees what the rule saw.
-pub fn env_names(policy: &CompiledPolicy) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for r in &policy.rules {
-        let conds = std::iter::once(&r.rule.when).chain(r.rule.unless.as_ref());
-        let keys = conds
-            .flat_map(|c| c.env.keys())
-            .chain(r.rule.activation.iter().flat_map(|a| a.env.keys()));
-        for k in keys {
-            if !names.contains(k) {
-                names.push(k.clone());
-            }
-        }
-    }
-    names
-}
-
 /// Rebuilds the event of an audit record.
 pub fn event_from_record(rec: &AuditRecord) -> Event {
     let e = &rec.event;
@@ -108,7 +90,7 @@ pub fn event_from_record(rec: &AuditRecord) -> Event {
     if e.boundary == Boundary::ToolRequest && ev.tool_input.is_object() {
         // Write content and URLs live in the tool input.
         let input = ev.tool_input.clone();
-        crate::runtime::fill_from_input(&mut ev, &input);
+        crate::event::fill_from_input(&mut ev, &input);
     }
     ev.command = e.command.clone().or(ev.command);
     for p in &e.paths {
@@ -140,7 +122,7 @@ pub fn from_audit(path: &Path, since: Option<i64>) -> std::io::Result<(Vec<Recor
         {
             continue;
         }
-        let time = super::activation::parse_rfc3339(&rec.decision.timestamp);
+        let time = crate::policy::activation::parse_rfc3339(&rec.decision.timestamp);
         if let (Some(s), Some(t)) = (since, time) {
             if t < s {
                 continue;
@@ -191,7 +173,7 @@ pub fn from_transcript(path: &Path, since: Option<i64>) -> std::io::Result<Vec<R
                 .and_then(|t| t.as_str())
                 .unwrap_or("")
                 .to_string();
-            let time = super::activation::parse_rfc3339(&time_text);
+            let time = crate::policy::activation::parse_rfc3339(&time_text);
             if let (Some(s), Some(t)) = (since, time) {
                 if t < s {
                     continue;
@@ -200,8 +182,8 @@ pub fn from_transcript(path: &Path, since: Option<i64>) -> std::io::Result<Vec<R
             let mut ev = Event::new(runtime, Boundary::ToolRequest, "transcript");
             ev.session_id = st.session.clone();
             ev.cwd = st.cwd.clone();
-            ev.tool = Some(crate::runtime::classify_tool(&name));
-            crate::runtime::fill_from_input(&mut ev, &input);
+            ev.tool = Some(crate::event::classify_tool(&name));
+            crate::event::fill_from_input(&mut ev, &input);
             ev.tool_input = input;
             ev.transcript_path = Some(path.display().to_string());
             out.push(Recorded {

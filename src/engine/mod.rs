@@ -3,10 +3,14 @@
 //! `stdin -> adapter.parse -> Event -> signals -> flags -> policy -> Decision -> answer + audit`.
 //! Every failure on the way maps to a documented answer: at pre-tool it fails closed.
 
+pub mod alerts;
+pub mod approvals;
+pub mod stateful;
+
 use crate::audit::{self, AuditRecord, EventRecord, FindingRecord};
-use crate::decision::{self, Decision, Effect, Fire};
+use crate::decision::{self, Decision, Effect, Fire, Mode};
 use crate::event::{Boundary, Event, RuntimeKind};
-use crate::policy::{self, eval, CompiledPolicy, Mode};
+use crate::policy::{self, eval, CompiledPolicy};
 use crate::runtime::{self, Answer};
 use crate::signals::{self, Context, Flag};
 use serde_json::Value;
@@ -68,7 +72,7 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
     };
     let ctx = Context::for_cwd(&ev.cwd);
     // Rate limits count in the state store (issue 7); `check` and replay stay stateless.
-    let env = crate::state::StatefulEnv::new(
+    let env = stateful::StatefulEnv::new(
         eval::ProcessEnv::new(ctx.project_root.clone()),
         ctx.project_root.clone(),
     );
@@ -98,10 +102,10 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
     };
     let decision = decide_with_flags(&policy, &ev, &flags, &env, policy_error.as_deref());
     // Approvals, escalation and alerts (issue 7).
-    let decision = crate::state::after_decision(&policy, &ev, decision, &env);
+    let decision = stateful::after_decision(&policy, &ev, decision, &env);
     let answer = adapter.render(&ev, &decision);
     let mut record = record_for(&ev, &decision, &flags, &env);
-    for name in policy::replay::env_names(&policy) {
+    for name in policy::env_names(&policy) {
         let key = name.to_ascii_lowercase();
         if !record.context.contains_key(&key) {
             if let Ok(v) = std::env::var(&name) {

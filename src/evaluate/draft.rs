@@ -9,11 +9,11 @@
 //! a comment block per control says what it addresses, where it applies, when, and how well
 //! each target runtime can enforce it.
 
-use super::model::{Activation, Condition, Lineage, Mode, OneOrMany, PolicyTest};
-use crate::decision::Effect;
+use crate::decision::{Effect, Lineage, Mode};
 use crate::evaluate::exposure::{Category, ExposureItem};
 use crate::evaluate::{Capability, Evaluation};
 use crate::event::Boundary;
+use crate::policy::model::{Activation, Condition, OneOrMany, PolicyTest};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -149,7 +149,7 @@ fn load_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, InputError>
     toml::from_str(&text).map_err(|e| {
         let (line, col) = e
             .span()
-            .map(|s| super::line_col(&text, s.start))
+            .map(|s| crate::policy::line_col(&text, s.start))
             .unwrap_or((1, 1));
         InputError::Invalid {
             path: format!("{p}:{line}:{col}"),
@@ -464,7 +464,7 @@ pub fn generate(input: &DraftInput) -> Result<DraftOutput, DraftError> {
         let mut raised_by: BTreeSet<String> = BTreeSet::new();
         let mut strictest = c.effect;
         for t in c.tests.iter().filter(|t| t.fires.contains(&c.id)) {
-            let d = super::testing::decide(&layered, &super::testing::event_for(t));
+            let d = crate::policy::testing::decide(&layered, &crate::policy::testing::event_for(t));
             if d.rule_ids.contains(&c.id)
                 && d.would_effect > strictest
                 && c.effect != Effect::Redact
@@ -495,9 +495,9 @@ pub fn generate(input: &DraftInput) -> Result<DraftOutput, DraftError> {
         let id = c.id.clone();
         let mut kept = Vec::new();
         for mut t in std::mem::take(&mut c.tests) {
-            let ev_t = super::testing::event_for(&t);
-            let d1 = super::testing::decide(&alone, &ev_t);
-            let d2 = super::testing::decide(&layered, &ev_t);
+            let ev_t = crate::policy::testing::event_for(&t);
+            let d1 = crate::policy::testing::decide(&alone, &ev_t);
+            let d2 = crate::policy::testing::decide(&layered, &ev_t);
             let ok = |d: &crate::decision::Decision| {
                 t.fires.iter().all(|r| d.rule_ids.contains(r))
                     && t.not_fires.iter().all(|r| !d.rule_ids.contains(r))
@@ -540,14 +540,18 @@ pub fn generate(input: &DraftInput) -> Result<DraftOutput, DraftError> {
 }
 
 /// The draft alone, and layered over the embedded default policy as a project policy.
-fn compile_both(text: &str) -> Result<(super::CompiledPolicy, super::CompiledPolicy), DraftError> {
-    let layer = super::parse_layer(super::Scope::Project, "<draft>", text.to_string())
+fn compile_both(
+    text: &str,
+) -> Result<(crate::policy::CompiledPolicy, crate::policy::CompiledPolicy), DraftError> {
+    let layer =
+        crate::policy::parse_layer(crate::policy::Scope::Project, "<draft>", text.to_string())
+            .map_err(|e| DraftError::Generated(e.to_string()))?;
+    let alone = crate::policy::compile(std::slice::from_ref(&layer))
         .map_err(|e| DraftError::Generated(e.to_string()))?;
-    let alone = super::compile(std::slice::from_ref(&layer))
+    let default =
+        crate::policy::default_layer().map_err(|e| DraftError::Generated(e.to_string()))?;
+    let layered = crate::policy::compile(&[default, layer])
         .map_err(|e| DraftError::Generated(e.to_string()))?;
-    let default = super::default_layer().map_err(|e| DraftError::Generated(e.to_string()))?;
-    let layered =
-        super::compile(&[default, layer]).map_err(|e| DraftError::Generated(e.to_string()))?;
     Ok((alone, layered))
 }
 
@@ -1030,13 +1034,21 @@ fn mcp_controls(b: &mut Builder, ev: &Evaluation) {
             let write_tool = s
                 .tools
                 .iter()
-                .find(|t| WRITE_TOOLS.iter().any(|g| super::glob::matches(g, t)))
+                .find(|t| {
+                    WRITE_TOOLS
+                        .iter()
+                        .any(|g| crate::policy::glob::matches(g, t))
+                })
                 .cloned()
                 .unwrap_or_else(|| "create_issue".into());
             let read_tool = s
                 .tools
                 .iter()
-                .find(|t| !WRITE_TOOLS.iter().any(|g| super::glob::matches(g, t)))
+                .find(|t| {
+                    !WRITE_TOOLS
+                        .iter()
+                        .any(|g| crate::policy::glob::matches(g, t))
+                })
                 .cloned()
                 .unwrap_or_else(|| "search".into());
             let mut t = test(&format!("{name}: {write_tool}"));
@@ -1190,7 +1202,9 @@ const READ_TOOLS: &[&str] = &[
 ];
 
 fn is_read_tool(t: &str) -> bool {
-    READ_TOOLS.iter().any(|g| super::glob::matches(g, t))
+    READ_TOOLS
+        .iter()
+        .any(|g| crate::policy::glob::matches(g, t))
 }
 
 fn egress_controls(b: &mut Builder, ev: &Evaluation) {
@@ -1215,7 +1229,7 @@ fn egress_controls(b: &mut Builder, ev: &Evaluation) {
             .tools
             .iter()
             .filter(|t| {
-                crate::runtime::classify_tool(&t.name).kind == crate::event::ToolKind::WebFetch
+                crate::event::classify_tool(&t.name).kind == crate::event::ToolKind::WebFetch
             })
             .map(|t| t.id.clone()),
     );
@@ -1752,7 +1766,7 @@ mod tests {
     fn samples_match_their_globs() {
         for g in ["**/data/customers/**", "**/config/production.yaml", "**.tf"] {
             let s = format!("/home/dev/project/{}", sample_for(g));
-            assert!(super::super::glob::matches(g, &s), "{g} vs {s}");
+            assert!(crate::policy::glob::matches(g, &s), "{g} vs {s}");
         }
     }
 }

@@ -7,75 +7,14 @@
 //! spawned detached and not waited for, syslog is one non-blocking datagram, and a failing
 //! sink is a warning on stderr.
 
-use crate::decision::{Decision, Effect};
+use crate::decision::{Decision, Effect, Mode};
 use crate::event::Event;
 use crate::policy::eval::EvalEnv;
-use crate::policy::{CompiledPolicy, Mode};
-use serde::{Deserialize, Serialize};
+use crate::policy::model::AlertSettings;
+use crate::policy::CompiledPolicy;
+
 use serde_json::{json, Value};
 use std::path::PathBuf;
-
-/// `[alerts]` in an org or user policy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AlertSettings {
-    /// Fire effects that raise an alert; default `["alert"]`. Add `deny`, `terminate`, ...
-    #[serde(default = "default_on")]
-    pub on: Vec<Effect>,
-    /// JSONL file alerts are appended to; a relative path is under the data dir.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
-    /// Program and arguments run once per alert with the alert JSON on stdin.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub command: Option<Vec<String>>,
-    /// Send each alert to the local syslog (`/dev/log`, facility auth).
-    #[serde(default)]
-    pub syslog: bool,
-    /// One alert per rule and session within this window; default `10m`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dedup_window: Option<String>,
-}
-
-fn default_on() -> Vec<Effect> {
-    vec![Effect::Alert]
-}
-
-impl Default for AlertSettings {
-    fn default() -> Self {
-        AlertSettings {
-            on: default_on(),
-            file: None,
-            command: None,
-            syslog: false,
-            dedup_window: None,
-        }
-    }
-}
-
-impl AlertSettings {
-    pub fn validate(&self) -> Result<(), String> {
-        if let Some(w) = &self.dedup_window {
-            if crate::time::parse_duration(w).is_none() {
-                return Err(format!("alerts dedup_window `{w}` is not a duration"));
-            }
-        }
-        if self.command.as_ref().is_some_and(|c| c.is_empty()) {
-            return Err("alerts command is empty: give the program and its arguments".into());
-        }
-        Ok(())
-    }
-
-    pub fn dedup_secs(&self) -> i64 {
-        self.dedup_window
-            .as_deref()
-            .and_then(crate::time::parse_duration)
-            .unwrap_or(600)
-    }
-
-    fn has_sink(&self) -> bool {
-        self.file.is_some() || self.command.is_some() || self.syslog
-    }
-}
 
 /// The settings in force: the policy's, plus `HOOKWARDEN_ALERTS_FILE` as a file sink.
 pub fn settings(policy: &CompiledPolicy) -> Option<AlertSettings> {

@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod approvals;
+pub mod guard;
 pub mod stateful;
 
 use crate::audit::{self, AuditRecord, EventRecord, FindingRecord};
@@ -100,7 +101,7 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
             (fallback, Some(e.to_string()))
         }
     };
-    let decision = decide_with_flags(&policy, &ev, &flags, &env, policy_error.as_deref());
+    let decision = decide_with_flags(&policy, &ev, &flags, &ctx, &env, policy_error.as_deref());
     // Approvals, escalation and alerts (issue 7).
     let decision = stateful::after_decision(&policy, &ev, decision, &env);
     let answer = adapter.render(&ev, &decision);
@@ -139,7 +140,7 @@ pub fn decide(
     policy_error: Option<&str>,
 ) -> (Decision, Vec<Flag>) {
     let flags = run_signals(ev, ctx);
-    let d = decide_with_flags(policy, ev, &flags, env, policy_error);
+    let d = decide_with_flags(policy, ev, &flags, ctx, env, policy_error);
     (d, flags)
 }
 
@@ -157,10 +158,22 @@ pub fn decide_with_flags(
     policy: &CompiledPolicy,
     ev: &Event,
     flags: &[Flag],
+    ctx: &Context,
     env: &dyn eval::EvalEnv,
     policy_error: Option<&str>,
 ) -> Decision {
     let mut d = eval::evaluate(policy, ev, flags, env);
+    // The built-in guard: outside every policy layer, so no scope, cache or pin can drop it.
+    let guarded = guard::check(ev, flags, ctx);
+    if !guarded.is_empty() {
+        let mut fired = d.fired.clone();
+        fired.extend(guarded);
+        let errors = std::mem::take(&mut d.errors);
+        let decision_id = std::mem::take(&mut d.decision_id);
+        d = eval::decide(policy, ev, fired, d.redactions.clone());
+        d.errors = errors;
+        d.decision_id = decision_id;
+    }
     if let Some(err) = policy_error {
         d.errors.push(format!("policy file is broken: {err}"));
         if ev.boundary == Boundary::ToolRequest {

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::Env;
+use common::Sandbox;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -37,7 +37,7 @@ fn assert_no_secrets(what: &str, text: &str) {
 }
 
 /// Runs `evaluate` on the fixture repo with the fixture home for user configs.
-fn evaluate(env: &Env, extra: &[&str]) -> common::Run {
+fn evaluate(env: &Sandbox, extra: &[&str]) -> common::Run {
     let repo = repo();
     let audit = fixtures().join("audit.jsonl");
     let transcripts = fixtures().join("transcripts");
@@ -51,20 +51,11 @@ fn evaluate(env: &Env, extra: &[&str]) -> common::Run {
         transcripts.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    let out = env
-        .command(&args)
-        .env("HOME", fixtures().join("home"))
-        .env_remove("CODEX_HOME")
-        .output()
-        .unwrap();
-    common::Run {
-        stdout: String::from_utf8_lossy(&out.stdout).to_string(),
-        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
-        code: out.status.code().unwrap_or(-1),
-    }
+    // The sandbox leaves CODEX_HOME unset, so Codex's user config is read from this HOME.
+    env.cmd(&args).env("HOME", fixtures().join("home")).run()
 }
 
-fn evaluation_json(env: &Env) -> Value {
+fn evaluation_json(env: &Sandbox) -> Value {
     let r = evaluate(env, &["--json"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     r.json()
@@ -100,7 +91,7 @@ fn strs(v: &Value) -> Vec<String> {
 
 #[test]
 fn inventory_lists_runtimes_and_wiring() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let ev = evaluation_json(&env);
     assert_eq!(ev["schema_version"], 1);
     let claude = runtime(&ev, "claude", "project");
@@ -144,7 +135,7 @@ fn inventory_lists_runtimes_and_wiring() {
 
 #[test]
 fn mcp_servers_with_labels_commands_and_urls() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let ev = evaluation_json(&env);
     let github = server(&ev, "github");
     // Declared for Claude (.mcp.json) and Codex (config.toml): one server, both runtimes.
@@ -194,7 +185,7 @@ fn mcp_servers_with_labels_commands_and_urls() {
 
 #[test]
 fn static_exposure_finds_each_category() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let ev = evaluation_json(&env);
     let items = ev["exposure"]["items"].as_array().unwrap();
     let paths = |cat: &str| -> Vec<String> {
@@ -255,7 +246,7 @@ fn static_exposure_finds_each_category() {
 
 #[test]
 fn observed_actions_from_audit_log_and_transcripts() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let ev = evaluation_json(&env);
     let obs = &ev["observed"];
     assert_eq!(obs["audit_records"], 16);
@@ -300,7 +291,7 @@ fn observed_actions_from_audit_log_and_transcripts() {
 
 #[test]
 fn secret_values_never_appear_in_reports() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let text = evaluate(&env, &[]);
     assert_eq!(text.code, 0, "{}", text.stderr);
     assert!(text.stdout.contains("== Remediation priorities"));
@@ -320,13 +311,13 @@ fn secret_values_never_appear_in_reports() {
             eval_path.to_str().unwrap(),
         ];
         args.extend(extra);
-        let d = env.run(&args, b"");
+        let d = env.run(&args);
         assert_eq!(d.code, 0, "{}", d.stderr);
         assert_no_secrets("draft", &d.stdout);
     }
 }
 
-fn write_evaluation(env: &Env) -> PathBuf {
+fn write_evaluation(env: &Sandbox) -> PathBuf {
     let json = evaluate(env, &["--json"]);
     assert_eq!(json.code, 0, "{}", json.stderr);
     let p = env.path().join("eval.json");
@@ -334,7 +325,7 @@ fn write_evaluation(env: &Env) -> PathBuf {
     p
 }
 
-fn draft(env: &Env, eval: &Path, extra: &[&str]) -> (PathBuf, String) {
+fn draft(env: &Sandbox, eval: &Path, extra: &[&str]) -> (PathBuf, String) {
     let out = env.path().join("draft.toml");
     let mut args = vec![
         "policy",
@@ -345,14 +336,14 @@ fn draft(env: &Env, eval: &Path, extra: &[&str]) -> (PathBuf, String) {
         out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    let r = env.run(&args, b"");
+    let r = env.run(&args);
     assert_eq!(r.code, 0, "{}", r.stderr);
     (out.clone(), std::fs::read_to_string(&out).unwrap())
 }
 
 #[test]
 fn draft_passes_policy_test_and_every_control_has_lineage() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let eval = write_evaluation(&env);
     let ctx = fixtures().join("context.toml");
     let preset = fixtures().join("org-preset.toml");
@@ -397,23 +388,20 @@ fn draft_passes_policy_test_and_every_control_has_lineage() {
             // Timing is explicit on every control.
             assert!(r.boundary.is_some(), "{}", r.id);
         }
-        let v = env.run(
-            &[
-                "policy",
-                "validate",
-                "--scope",
-                "project",
-                path.to_str().unwrap(),
-            ],
-            b"",
-        );
+        let v = env.run(&[
+            "policy",
+            "validate",
+            "--scope",
+            "project",
+            path.to_str().unwrap(),
+        ]);
         assert_eq!(
             v.code, 0,
             "policy validate failed for {extra:?}:\n{}\n{}",
             v.stdout, v.stderr
         );
         assert!(v.stdout.contains("0 error(s)"), "{}", v.stdout);
-        let t = env.run(&["policy", "test", path.to_str().unwrap()], b"");
+        let t = env.run(&["policy", "test", path.to_str().unwrap()]);
         assert_eq!(
             t.code, 0,
             "policy test failed for {extra:?}:\n{}\n{}",
@@ -436,7 +424,7 @@ fn rule<'a>(
 #[test]
 fn risk_class_preset_and_context_set_strictness_and_exceptions() {
     use hookwarden::decision::Effect;
-    let env = Env::new();
+    let env = Sandbox::new();
     let eval = write_evaluation(&env);
     let (_, low_text) = draft(&env, &eval, &["--risk", "low"]);
     let low: hookwarden::policy::model::PolicyFile = toml::from_str(&low_text).unwrap();
@@ -503,25 +491,22 @@ fn risk_class_preset_and_context_set_strictness_and_exceptions() {
 
 #[test]
 fn deployed_draft_shows_lineage_in_check_and_audit() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let eval = write_evaluation(&env);
     let (path, _) = draft(&env, &eval, &[]);
     let work = env.work();
     std::fs::create_dir_all(work.join(".git")).unwrap();
     std::fs::create_dir_all(work.join(".hookwarden")).unwrap();
     std::fs::copy(&path, work.join(".hookwarden/policy.toml")).unwrap();
-    let r = env.run(
-        &[
-            "check",
-            "--cwd",
-            work.to_str().unwrap(),
-            "--",
-            "terraform",
-            "apply",
-            "-auto-approve",
-        ],
-        b"",
-    );
+    let r = env.run(&[
+        "check",
+        "--cwd",
+        work.to_str().unwrap(),
+        "--",
+        "terraform",
+        "apply",
+        "-auto-approve",
+    ]);
     assert!(
         r.stdout.contains("draft.infra.apply"),
         "{}\n{}",
@@ -552,16 +537,13 @@ fn deployed_draft_shows_lineage_in_check_and_audit() {
 
 #[test]
 fn evaluation_from_a_newer_version_is_refused_clearly() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let eval = write_evaluation(&env);
     let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&eval).unwrap()).unwrap();
     v["schema_version"] = 99.into();
     v["inventory"] = Value::String("a shape this version cannot read".into());
     std::fs::write(&eval, v.to_string()).unwrap();
-    let r = env.run(
-        &["policy", "draft", "--evaluation", eval.to_str().unwrap()],
-        b"",
-    );
+    let r = env.run(&["policy", "draft", "--evaluation", eval.to_str().unwrap()]);
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("schema_version 99") && r.stderr.contains("upgrade hookwarden"),
@@ -573,21 +555,15 @@ fn evaluation_from_a_newer_version_is_refused_clearly() {
 
 #[test]
 fn bad_inputs_give_clear_errors() {
-    let env = Env::new();
+    let env = Sandbox::new();
     // Not JSON.
     let bad = env.path().join("bad.json");
     std::fs::write(&bad, "{ not json").unwrap();
-    let r = env.run(
-        &["policy", "draft", "--evaluation", bad.to_str().unwrap()],
-        b"",
-    );
+    let r = env.run(&["policy", "draft", "--evaluation", bad.to_str().unwrap()]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("is not valid JSON"), "{}", r.stderr);
     // Missing evaluation file.
-    let r = env.run(
-        &["policy", "draft", "--evaluation", "/nonexistent/eval.json"],
-        b"",
-    );
+    let r = env.run(&["policy", "draft", "--evaluation", "/nonexistent/eval.json"]);
     assert!(
         r.code == 2 && r.stderr.contains("cannot read evaluation"),
         "{}",
@@ -597,17 +573,14 @@ fn bad_inputs_give_clear_errors() {
     let eval = write_evaluation(&env);
     let ctx = env.path().join("ctx.toml");
     std::fs::write(&ctx, "name = \"x\"\n[trusted]\nhost = [\"a.com\"]\n").unwrap();
-    let r = env.run(
-        &[
-            "policy",
-            "draft",
-            "--evaluation",
-            eval.to_str().unwrap(),
-            "--context",
-            ctx.to_str().unwrap(),
-        ],
-        b"",
-    );
+    let r = env.run(&[
+        "policy",
+        "draft",
+        "--evaluation",
+        eval.to_str().unwrap(),
+        "--context",
+        ctx.to_str().unwrap(),
+    ]);
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("ctx.toml:3:") && r.stderr.contains("unknown field `host`"),
@@ -617,57 +590,48 @@ fn bad_inputs_give_clear_errors() {
     // An unknown family in a preset.
     let preset = env.path().join("preset.toml");
     std::fs::write(&preset, "[effects]\nsecretz = \"deny\"\n").unwrap();
-    let r = env.run(
-        &[
-            "policy",
-            "draft",
-            "--evaluation",
-            eval.to_str().unwrap(),
-            "--preset",
-            preset.to_str().unwrap(),
-        ],
-        b"",
-    );
+    let r = env.run(&[
+        "policy",
+        "draft",
+        "--evaluation",
+        eval.to_str().unwrap(),
+        "--preset",
+        preset.to_str().unwrap(),
+    ]);
     assert!(
         r.code == 2 && r.stderr.contains("unknown control family `secretz`"),
         "{}",
         r.stderr
     );
     // Bad risk class.
-    let r = env.run(
-        &[
-            "policy",
-            "draft",
-            "--evaluation",
-            eval.to_str().unwrap(),
-            "--risk",
-            "extreme",
-        ],
-        b"",
-    );
+    let r = env.run(&[
+        "policy",
+        "draft",
+        "--evaluation",
+        eval.to_str().unwrap(),
+        "--risk",
+        "extreme",
+    ]);
     assert!(
         r.code == 2 && r.stderr.contains("--risk must be low, medium or high"),
         "{}",
         r.stderr
     );
     // A missing repo or audit log.
-    let r = env.run(&["evaluate", "--repo", "/nonexistent/repo"], b"");
+    let r = env.run(&["evaluate", "--repo", "/nonexistent/repo"]);
     assert!(
         r.code == 2 && r.stderr.contains("not a readable directory"),
         "{}",
         r.stderr
     );
     let repo = repo();
-    let r = env.run(
-        &[
-            "evaluate",
-            "--repo",
-            repo.to_str().unwrap(),
-            "--audit",
-            "/nonexistent/audit.jsonl",
-        ],
-        b"",
-    );
+    let r = env.run(&[
+        "evaluate",
+        "--repo",
+        repo.to_str().unwrap(),
+        "--audit",
+        "/nonexistent/audit.jsonl",
+    ]);
     assert!(
         r.code == 2 && r.stderr.contains("audit log /nonexistent/audit.jsonl"),
         "{}",
@@ -677,7 +641,7 @@ fn bad_inputs_give_clear_errors() {
 
 #[test]
 fn unreadable_transcripts_give_partial_results() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let dir = env.path().join("transcripts");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(
@@ -698,20 +662,17 @@ fn unreadable_transcripts_give_partial_results() {
     log.push_str("{\"truncated\": \n");
     std::fs::write(&audit, log).unwrap();
     let repo = repo();
-    let r = env.run(
-        &[
-            "evaluate",
-            "--no-user",
-            "--json",
-            "--repo",
-            repo.to_str().unwrap(),
-            "--transcripts",
-            dir.to_str().unwrap(),
-            "--audit",
-            audit.to_str().unwrap(),
-        ],
-        b"",
-    );
+    let r = env.run(&[
+        "evaluate",
+        "--no-user",
+        "--json",
+        "--repo",
+        repo.to_str().unwrap(),
+        "--transcripts",
+        dir.to_str().unwrap(),
+        "--audit",
+        audit.to_str().unwrap(),
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let ev = r.json();
     assert_eq!(
@@ -741,17 +702,14 @@ fn unreadable_transcripts_give_partial_results() {
         "{w:?}"
     );
     // A transcripts dir that does not exist is an error.
-    let r = env.run(
-        &[
-            "evaluate",
-            "--no-user",
-            "--repo",
-            repo.to_str().unwrap(),
-            "--transcripts",
-            "/nonexistent/t",
-        ],
-        b"",
-    );
+    let r = env.run(&[
+        "evaluate",
+        "--no-user",
+        "--repo",
+        repo.to_str().unwrap(),
+        "--transcripts",
+        "/nonexistent/t",
+    ]);
     assert!(
         r.code == 2 && r.stderr.contains("transcripts /nonexistent/t"),
         "{}",
@@ -761,7 +719,7 @@ fn unreadable_transcripts_give_partial_results() {
 
 #[test]
 fn text_report_is_stable_and_readable() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let a = evaluate(&env, &[]);
     let b = evaluate(&env, &[]);
     assert_eq!(a.stdout, b.stdout, "two runs differ");

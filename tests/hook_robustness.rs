@@ -4,13 +4,13 @@
 
 mod common;
 
-use common::{fixture, Env, GH_TOKEN};
+use common::{fixture, Sandbox, GH_TOKEN};
 use serde_json::json;
 
 #[test]
 fn empty_stdin_fails_closed_with_a_message() {
-    let env = Env::new();
-    let r = env.run(&["hook", "--runtime", "claude"], b"");
+    let env = Sandbox::new();
+    let r = env.run(&["hook", "--runtime", "claude"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("empty hook input"), "{}", r.stderr);
     let lines = env.audit_lines();
@@ -20,9 +20,9 @@ fn empty_stdin_fails_closed_with_a_message() {
 
 #[test]
 fn invalid_json_fails_closed_on_every_runtime() {
-    let env = Env::new();
+    let env = Sandbox::new();
     for rt in ["claude", "codex", "gemini"] {
-        let r = env.run(
+        let r = env.run_with_stdin(
             &["hook", "--runtime", rt],
             b"{\"hook_event_name\": \"PreToolUse\", ",
         );
@@ -34,10 +34,10 @@ fn invalid_json_fails_closed_on_every_runtime() {
 
 #[test]
 fn json_without_event_name_fails_closed() {
-    let env = Env::new();
-    let r = env.run(&["hook", "--runtime", "claude"], b"[1,2,3]");
+    let env = Sandbox::new();
+    let r = env.run_with_stdin(&["hook", "--runtime", "claude"], b"[1,2,3]");
     assert_eq!(r.code, 2);
-    let r = env.run(
+    let r = env.run_with_stdin(
         &["hook", "--runtime", "claude"],
         b"{\"tool_name\":\"Bash\"}",
     );
@@ -47,15 +47,15 @@ fn json_without_event_name_fails_closed() {
 
 #[test]
 fn unknown_runtime_flag_fails_closed() {
-    let env = Env::new();
-    let r = env.run(&["hook", "--runtime", "nosuch"], b"{}");
+    let env = Sandbox::new();
+    let r = env.run_with_stdin(&["hook", "--runtime", "nosuch"], b"{}");
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("unknown runtime"));
 }
 
 #[test]
 fn unknown_fields_and_unknown_tools_are_fine() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let mut ev = fixture("claude", "PreToolUse_Bash", &env.work());
     ev["brand_new_field"] = json!({"x": [1, 2]});
     ev["tool_name"] = json!("SomeFutureTool");
@@ -66,7 +66,7 @@ fn unknown_fields_and_unknown_tools_are_fine() {
 
 #[test]
 fn binary_bytes_in_tool_output_are_survived() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let ev = fixture("claude", "PostToolUse_Bash", &env.work());
     let mut bytes = ev.to_string().into_bytes();
     // Splice raw invalid UTF-8 into the stdout string.
@@ -75,13 +75,13 @@ fn binary_bytes_in_tool_output_are_survived() {
         .position(|w| w == b"harness-bash-ok")
         .unwrap();
     bytes.splice(pos..pos, [0xff, 0xfe, 0x00u8.wrapping_add(0x80), 0xc3]);
-    let r = env.run(&["hook", "--runtime", "claude"], &bytes);
+    let r = env.run_with_stdin(&["hook", "--runtime", "claude"], &bytes);
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
 #[test]
 fn fifty_megabyte_output_is_handled_and_secret_redacted() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let mut ev = fixture("codex", "PostToolUse_Bash", &env.work());
     let line = "2026-11-23T10:00:00Z INFO request handled in 3ms path=/api/v1/items status=200\n";
     let mut out = line.repeat(50 * 1024 * 1024 / line.len());
@@ -106,7 +106,7 @@ fn fifty_megabyte_output_is_handled_and_secret_redacted() {
 
 #[test]
 fn broken_policy_fails_closed_at_pre_tool_with_file_line_col() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let dir = env.work().join(".hookwarden");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
@@ -140,7 +140,7 @@ fn broken_policy_fails_closed_at_pre_tool_with_file_line_col() {
 
 #[test]
 fn unknown_policy_field_is_an_error_not_ignored() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let dir = env.work().join(".hookwarden");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
@@ -158,7 +158,7 @@ fn unknown_policy_field_is_an_error_not_ignored() {
 
 #[test]
 fn no_secret_reaches_the_audit_log_from_commands() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let ev = json!({
         "session_id": "s", "cwd": env.work(), "hook_event_name": "PreToolUse",
         "tool_name": "Bash", "tool_input": {"command": format!("curl -H 'Authorization: token {GH_TOKEN}' https://api.github.com/user")},
@@ -171,7 +171,7 @@ fn no_secret_reaches_the_audit_log_from_commands() {
 
 #[test]
 fn fifty_concurrent_hooks_append_fifty_intact_lines() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let env = std::sync::Arc::new(env);
     let mut handles = Vec::new();
     for i in 0..50 {
@@ -201,8 +201,8 @@ fn fifty_concurrent_hooks_append_fifty_intact_lines() {
 
 #[test]
 fn check_explains_a_decision() {
-    let env = Env::new();
-    let mut c = env.command(&[
+    let env = Sandbox::new();
+    let out = env.run(&[
         "check",
         "--cwd",
         "/home/dev/project",
@@ -211,19 +211,15 @@ fn check_explains_a_decision() {
         "-rf",
         "/",
     ]);
-    let out = c.output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1));
+    let text = &out.stdout;
+    assert_eq!(out.code, 1);
     assert!(text.contains("decision: deny"), "{text}");
     assert!(text.contains("fs.recursive-delete"), "{text}");
     assert!(text.contains("shell.recursive_delete"), "{text}");
     assert!(text.contains("[root"), "{text}");
 
-    let out = env
-        .command(&["check", "--json", "--read", ".env"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = env.run(&["check", "--json", "--read", ".env"]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["decision"]["effect"], "deny");
     assert_eq!(
         v["decision"]["rule_ids"],
@@ -233,9 +229,9 @@ fn check_explains_a_decision() {
 
 #[test]
 fn default_policy_passes_its_own_tests() {
-    let env = Env::new();
-    let out = env.command(&["policy", "test"]).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
+    let env = Sandbox::new();
+    let out = env.run(&["policy", "test"]);
+    let text = &out.stdout;
+    assert!(out.success(), "{text}");
     assert!(text.contains(" 0 failed"), "{text}");
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{fixture, Env, AWS_KEY, GH_TOKEN};
+use common::{fixture, Sandbox, AWS_KEY, GH_TOKEN};
 use serde_json::{json, Value};
 
 fn with_command(mut v: Value, cmd: &str) -> Value {
@@ -16,7 +16,7 @@ fn with_command(mut v: Value, cmd: &str) -> Value {
 
 #[test]
 fn claude_harmless_command_gets_no_answer() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let r = env.hook("claude", &fixture("claude", "PreToolUse_Bash", &env.work()));
     assert_eq!(r.code, 0, "{}", r.stderr);
     // An explicit allow would skip Claude's own permission prompts: say nothing.
@@ -27,7 +27,7 @@ fn claude_harmless_command_gets_no_answer() {
 
 #[test]
 fn claude_rm_rf_is_denied_with_a_reason_naming_the_rule() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let ev = with_command(
         fixture("claude", "PreToolUse_Bash", &env.work()),
         "rm -rf ./victim_dir",
@@ -57,7 +57,7 @@ fn claude_rm_rf_is_denied_with_a_reason_naming_the_rule() {
 
 #[test]
 fn claude_read_of_env_file_is_denied_but_example_allowed() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let mut ev = fixture("claude", "PreToolUse_Read", &env.work());
     ev["tool_input"]["file_path"] = json!(env.work().join(".env").display().to_string());
     let r = env.hook("claude", &ev);
@@ -70,7 +70,7 @@ fn claude_read_of_env_file_is_denied_but_example_allowed() {
 
 #[test]
 fn claude_force_push_is_denied() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let ev = with_command(
         fixture("claude", "PreToolUse_Bash", &env.work()),
         "git push --force origin main",
@@ -85,7 +85,7 @@ fn claude_force_push_is_denied() {
 
 #[test]
 fn claude_bash_output_is_redacted_in_its_own_shape() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let mut ev = fixture("claude", "PostToolUse_Bash", &env.work());
     let stdout = format!("config loaded\nGITHUB_TOKEN={GH_TOKEN}\naws {AWS_KEY} done\n");
     ev["tool_response"]["stdout"] = json!(stdout);
@@ -115,7 +115,7 @@ fn claude_bash_output_is_redacted_in_its_own_shape() {
 
 #[test]
 fn claude_read_output_is_redacted_in_the_read_shape() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let mut ev = fixture("claude", "PostToolUse_Read", &env.work());
     ev["tool_response"]["file"]["content"] = json!(format!("a=1\ntoken = \"{GH_TOKEN}\"\n"));
     let v = env.hook("claude", &ev).json();
@@ -139,7 +139,7 @@ fn claude_read_output_is_redacted_in_the_read_shape() {
 
 #[test]
 fn claude_mcp_output_uses_the_mcp_field() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let ev = json!({
         "session_id": "s1", "cwd": env.work(), "hook_event_name": "PostToolUse",
         "tool_name": "mcp__github__get_secret", "tool_input": {},
@@ -157,7 +157,7 @@ fn claude_mcp_output_uses_the_mcp_field() {
 
 #[test]
 fn claude_clean_output_is_left_alone() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let r = env.hook(
         "claude",
         &fixture("claude", "PostToolUse_Bash", &env.work()),
@@ -168,7 +168,7 @@ fn claude_clean_output_is_left_alone() {
 
 #[test]
 fn claude_other_events_pass_through() {
-    let env = Env::new();
+    let env = Sandbox::new();
     for name in [
         "SessionStart",
         "SessionEnd",
@@ -186,7 +186,7 @@ fn claude_other_events_pass_through() {
 
 #[test]
 fn claude_prompt_with_secret_is_blocked() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let mut ev = fixture("claude", "UserPromptSubmit", &env.work());
     ev["prompt"] = json!(format!("use this token {GH_TOKEN} to push"));
     let r = env.hook("claude", &ev);
@@ -229,7 +229,7 @@ fn assert_codex_pre_tool_shape(v: &Value) {
 
 #[test]
 fn codex_rm_is_denied_with_known_fields_only() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let ev = with_command(
         fixture("codex", "PreToolUse_Bash", &env.work()),
         "rm -r ./victim_dir",
@@ -245,14 +245,14 @@ fn codex_rm_is_denied_with_known_fields_only() {
 
 #[test]
 fn codex_cat_env_is_denied() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let ev = with_command(fixture("codex", "PreToolUse_Bash", &env.work()), "cat .env");
     assert_codex_pre_tool_shape(&env.hook("codex", &ev).json());
 }
 
 #[test]
 fn codex_patch_paths_are_all_seen() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let mut ev = fixture("codex", "PreToolUse_apply_patch", &env.work());
     let r = env.hook("codex", &ev);
     assert_eq!(r.stdout.trim(), "", "an ordinary patch is allowed");
@@ -269,7 +269,7 @@ fn codex_patch_paths_are_all_seen() {
 
 #[test]
 fn codex_output_is_redacted_through_the_block_reason() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let mut ev = fixture("codex", "PostToolUse_Bash", &env.work());
     ev["tool_response"] = json!(format!("API_TOKEN={GH_TOKEN}\nok\n"));
     let v = env.hook("codex", &ev).json();
@@ -294,7 +294,7 @@ fn kind_of(s: &str) -> &str {
 
 #[test]
 fn codex_other_events_pass_through() {
-    let env = Env::new();
+    let env = Sandbox::new();
     for name in [
         "SessionStart",
         "SessionEnd",
@@ -312,7 +312,7 @@ fn codex_other_events_pass_through() {
 
 #[test]
 fn gemini_rm_is_denied_in_gemini_shape() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let ev = with_command(
         fixture("gemini", "BeforeTool_run_shell_command", &env.work()),
         "rm -rf ./victim_dir",
@@ -329,7 +329,7 @@ fn gemini_rm_is_denied_in_gemini_shape() {
 
 #[test]
 fn gemini_read_file_env_local_is_denied() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let mut ev = fixture("gemini", "BeforeTool_read_file", &env.work());
     ev["tool_input"]["file_path"] = json!(env.work().join(".env.local").display().to_string());
     assert_eq!(env.hook("gemini", &ev).json()["decision"], "deny");
@@ -337,7 +337,7 @@ fn gemini_read_file_env_local_is_denied() {
 
 #[test]
 fn gemini_write_and_replace_are_allowed() {
-    let env = Env::new();
+    let env = Sandbox::new();
     for name in [
         "BeforeTool_write_file",
         "BeforeTool_replace",
@@ -350,7 +350,7 @@ fn gemini_write_and_replace_are_allowed() {
 
 #[test]
 fn gemini_output_is_redacted_through_the_deny_reason() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let mut ev = fixture("gemini", "AfterTool_run_shell_command", &env.work());
     ev["tool_response"]["llmContent"] = json!(format!("Output: key {AWS_KEY}\nExit Code: 0"));
     let v = env.hook("gemini", &ev).json();
@@ -364,7 +364,7 @@ fn gemini_output_is_redacted_through_the_deny_reason() {
 
 #[test]
 fn gemini_other_events_pass_through() {
-    let env = Env::new();
+    let env = Sandbox::new();
     for name in [
         "BeforeAgent",
         "AfterAgent",
@@ -383,15 +383,15 @@ fn gemini_other_events_pass_through() {
 
 #[test]
 fn runtime_is_inferred_without_the_flag() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let g = with_command(
         fixture("gemini", "BeforeTool_run_shell_command", &env.work()),
         "rm -rf /",
     );
-    let r = env.run(&["hook"], g.to_string().as_bytes());
+    let r = env.run_with_stdin(&["hook"], g.to_string().as_bytes());
     assert_eq!(r.json()["decision"], "deny");
     let c = with_command(fixture("codex", "PreToolUse_Bash", &env.work()), "rm -rf /");
-    let r = env.run(&["hook"], c.to_string().as_bytes());
+    let r = env.run_with_stdin(&["hook"], c.to_string().as_bytes());
     assert_codex_pre_tool_shape(&r.json());
     let lines = env.audit_lines();
     assert_eq!(lines[0]["runtime"], "gemini");

@@ -2,58 +2,40 @@
 //! with HOME, CODEX_HOME and --dir pointed at temp dirs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::{Run, Sandbox, BIN};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_hookwarden");
-
-struct Sandbox {
-    _tmp: tempfile::TempDir,
-    root: PathBuf,
+/// A sandbox for install tests: commands run in `proj/`, and Codex's home is `codex-home/`.
+fn sandbox() -> Sandbox {
+    let sb = Sandbox::new().with_cwd("proj");
+    let codex_home = sb.mkdir("codex-home");
+    sb.with_env("CODEX_HOME", codex_home)
 }
 
-impl Sandbox {
-    fn new() -> Sandbox {
-        let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path().canonicalize().unwrap();
-        for d in ["home", "codex-home", "proj", "cfg", "data"] {
-            std::fs::create_dir_all(root.join(d)).unwrap();
-        }
-        Sandbox { _tmp: tmp, root }
-    }
-    fn home(&self) -> PathBuf {
-        self.root.join("home")
-    }
+/// Where the install tests put things in a [`sandbox`].
+trait InstallSandbox {
+    fn proj(&self) -> PathBuf;
+    fn codex_home(&self) -> PathBuf;
+    /// install/uninstall with the built binary wired, project scope in `proj/`.
+    fn hw(&self, verb: &str, runtime: &str, extra: &[&str]) -> Run;
+}
+
+impl InstallSandbox for Sandbox {
     fn proj(&self) -> PathBuf {
-        self.root.join("proj")
+        self.p("proj")
     }
     fn codex_home(&self) -> PathBuf {
-        self.root.join("codex-home")
+        self.p("codex-home")
     }
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .args(args)
-            .current_dir(self.proj())
-            .env("HOME", self.home())
-            .env("CODEX_HOME", self.codex_home())
-            .env("HOOKWARDEN_CONFIG_DIR", self.root.join("cfg"))
-            .env("HOOKWARDEN_DATA_DIR", self.root.join("data"))
-            .output()
-            .unwrap()
-    }
-    /// install/uninstall with the built binary wired, project scope in `proj/`.
-    fn hw(&self, verb: &str, runtime: &str, extra: &[&str]) -> Output {
+    fn hw(&self, verb: &str, runtime: &str, extra: &[&str]) -> Run {
         let dir = self.proj().display().to_string();
         let mut args = vec![verb, "--runtime", runtime, "--binary", BIN, "--dir", &dir];
         args.extend_from_slice(extra);
         let out = self.run(&args);
-        assert!(
-            out.status.success(),
-            "{verb} {runtime} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.success(), "{verb} {runtime} failed: {}", out.all());
         out
     }
 }
@@ -142,7 +124,7 @@ fn existing_configs() -> Vec<(&'static str, &'static str, &'static str, Vec<&'st
 #[test]
 fn install_merges_into_existing_configs_is_idempotent_and_backs_out_byte_for_byte() {
     for (runtime, rel, original, events) in existing_configs() {
-        let sb = Sandbox::new();
+        let sb = sandbox();
         let path = sb.proj().join(rel);
         write(&path, original);
         let before: Value = serde_json::from_str(original).unwrap();
@@ -184,7 +166,7 @@ fn install_merges_into_existing_configs_is_idempotent_and_backs_out_byte_for_byt
             installed,
             "{runtime}: second install changed the file"
         );
-        assert!(String::from_utf8_lossy(&out.stdout).contains("unchanged"));
+        assert!(out.stdout.contains("unchanged"));
 
         sb.hw("uninstall", runtime, scope);
         assert_eq!(
@@ -201,7 +183,7 @@ fn install_merges_into_existing_configs_is_idempotent_and_backs_out_byte_for_byt
 
 #[test]
 fn matchers_cover_every_tool_and_timeouts_use_the_runtime_units() {
-    let sb = Sandbox::new();
+    let sb = sandbox();
     sb.hw("install", "claude", &[]);
     sb.hw("install", "gemini", &[]);
     let c = json(&sb.proj().join(".claude/settings.json"));
@@ -215,14 +197,14 @@ fn matchers_cover_every_tool_and_timeouts_use_the_runtime_units() {
 
 #[test]
 fn codex_user_scope_enables_the_feature_flag_keeping_the_toml_as_written() {
-    let sb = Sandbox::new();
+    let sb = sandbox();
     let cfg = sb.codex_home().join("config.toml");
     let original = "# my codex config\nmodel = \"gpt-5\"   # pinned\n\n[features]\n# web search on\nweb_search_request = true\n\n[profiles.fast]\nmodel = \"gpt-5-mini\"\n";
     write(&cfg, original);
     let hooks = sb.codex_home().join("hooks.json");
     // no --scope: Codex defaults to the user config
     let out = sb.hw("install", "codex", &[]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = &out.stdout;
     assert!(
         stdout.contains("review and trust"),
         "tells about hook trust: {stdout}"
@@ -252,7 +234,7 @@ fn codex_user_scope_enables_the_feature_flag_keeping_the_toml_as_written() {
 
 #[test]
 fn codex_flag_already_on_is_left_alone_on_uninstall() {
-    let sb = Sandbox::new();
+    let sb = sandbox();
     let cfg = sb.codex_home().join("config.toml");
     let original = "[features]\nhooks = true\n";
     write(&cfg, original);
@@ -266,7 +248,7 @@ fn codex_flag_already_on_is_left_alone_on_uninstall() {
 
 #[test]
 fn copilot_gets_its_own_file_and_uninstall_deletes_it() {
-    let sb = Sandbox::new();
+    let sb = sandbox();
     let other = sb.proj().join(".github/hooks/team.json");
     write(&other, "{\"version\":1,\"hooks\":{}}\n");
     sb.hw("install", "copilot", &[]);
@@ -286,7 +268,7 @@ fn copilot_gets_its_own_file_and_uninstall_deletes_it() {
 
 #[test]
 fn user_scope_claude_goes_to_home() {
-    let sb = Sandbox::new();
+    let sb = sandbox();
     sb.hw("install", "claude", &["--scope", "user"]);
     let path = sb.home().join(".claude/settings.json");
     assert_eq!(
@@ -300,7 +282,7 @@ fn user_scope_claude_goes_to_home() {
 
 #[test]
 fn malformed_config_is_reported_with_position_and_left_untouched() {
-    let sb = Sandbox::new();
+    let sb = sandbox();
     let path = sb.proj().join(".claude/settings.json");
     let broken = "{\n  \"hooks\": {\n    \"PreToolUse\": [,]\n  }\n}\n";
     write(&path, broken);
@@ -314,8 +296,8 @@ fn malformed_config_is_reported_with_position_and_left_untouched() {
         "--dir",
         &dir,
     ]);
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.success());
+    let err = &out.stderr;
     assert!(
         err.contains(&format!("{}:3:20", path.display())),
         "file:line:col in {err}"
@@ -335,8 +317,8 @@ fn malformed_config_is_reported_with_position_and_left_untouched() {
         "--dir",
         &dir,
     ]);
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.success());
+    let err = &out.stderr;
     assert!(err.contains(&format!("{}:1:", cfg.display())), "{err}");
     assert_eq!(read(&cfg), "[features\nhooks = true\n");
     assert!(!sb.codex_home().join("hooks.json").exists());
@@ -353,14 +335,14 @@ fn malformed_config_is_reported_with_position_and_left_untouched() {
         "--dir",
         &dir,
     ]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("`hooks` is not an object"));
+    assert!(!out.success());
+    assert!(out.stderr.contains("`hooks` is not an object"));
     assert_eq!(read(&g), "{\"hooks\": []}");
 }
 
 #[test]
 fn uninstall_after_the_user_edited_the_file_removes_only_our_entries() {
-    let sb = Sandbox::new();
+    let sb = sandbox();
     let path = sb.proj().join(".claude/settings.json");
     write(
         &path,
@@ -383,9 +365,9 @@ fn uninstall_after_the_user_edited_the_file_removes_only_our_entries() {
 
 #[test]
 fn reinstall_with_a_moved_binary_updates_in_place_and_events_can_be_chosen() {
-    let sb = Sandbox::new();
+    let sb = sandbox();
     let dir = sb.proj().display().to_string();
-    let moved = sb.root.join("bin dir/hookwarden");
+    let moved = sb.p("bin dir/hookwarden");
     std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
     std::fs::copy(BIN, &moved).unwrap();
     let m = moved.display().to_string();
@@ -400,7 +382,7 @@ fn reinstall_with_a_moved_binary_updates_in_place_and_events_can_be_chosen() {
         "--events",
         "pre",
     ]);
-    assert!(out.status.success());
+    assert!(out.success());
     let path = sb.proj().join(".claude/settings.json");
     let v = json(&path);
     assert_eq!(
@@ -425,20 +407,20 @@ fn reinstall_with_a_moved_binary_updates_in_place_and_events_can_be_chosen() {
         "--events",
         "prompt",
     ]);
-    assert!(!out.status.success(), "Copilot has no prompt hook to wire");
+    assert!(!out.success(), "Copilot has no prompt hook to wire");
 }
 
 #[test]
 fn doctor_reports_wiring_runs_the_self_test_and_fails_on_a_missing_binary() {
-    let sb = Sandbox::new();
+    let sb = sandbox();
     let out = sb.run(&["doctor"]);
-    assert!(!out.status.success(), "nothing wired is a problem");
+    assert!(!out.success(), "nothing wired is a problem");
     sb.hw("install", "claude", &[]);
     sb.hw("install", "copilot", &[]);
     sb.hw("install", "codex", &["--scope", "user"]);
     let out = sb.run(&["doctor"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}");
+    let stdout = &out.stdout;
+    assert!(out.success(), "{stdout}");
     assert!(stdout.contains("wired at PreToolUse, PostToolUse, UserPromptSubmit, Stop"));
     assert_eq!(
         stdout
@@ -456,18 +438,18 @@ fn doctor_reports_wiring_runs_the_self_test_and_fails_on_a_missing_binary() {
         "{\"hooks\":{\"BeforeTool\":[{\"matcher\":\".*\",\"hooks\":[{\"type\":\"command\",\"command\":\"/nonexistent/hookwarden hook --runtime gemini\"}]}]}}",
     );
     let out = sb.run(&["doctor"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(!out.status.success());
+    let stdout = &out.stdout;
+    assert!(!out.success());
     assert!(stdout.contains("binary /nonexistent/hookwarden does not exist"));
     assert!(stdout.contains("fix: hookwarden install --runtime gemini"));
 }
 
 #[test]
 fn compile_reports_coverage_per_runtime_and_strict_fails_when_unenforceable() {
-    let sb = Sandbox::new();
+    let sb = sandbox();
     let out = sb.run(&["policy", "compile", "--runtime", "codex", "--strict"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}");
+    let stdout = &out.stdout;
+    assert!(out.success(), "{stdout}");
     assert!(stdout.contains("secrets.redact-tool-output"));
     assert!(stdout.contains("degraded"));
     assert!(stdout.contains("block reason"));
@@ -476,20 +458,20 @@ fn compile_reports_coverage_per_runtime_and_strict_fails_when_unenforceable() {
     )));
 
     let out = sb.run(&["policy", "compile", "--runtime", "copilot", "--strict"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let stdout = &out.stdout;
+    assert_eq!(out.code, 1, "{stdout}");
     assert!(stdout.contains("not enforceable"));
     let out = sb.run(&["policy", "compile", "--runtime", "copilot"]);
-    assert!(out.status.success(), "without --strict it only reports");
+    assert!(out.success(), "without --strict it only reports");
 
-    let policy = sb.root.join("p.toml");
+    let policy = sb.p("p.toml");
     write(
         &policy,
         "[[rule]]\nid = \"x.approve-deploys\"\nboundary = \"tool_request\"\neffect = \"ask\"\nwhen = { program = \"kubectl\" }\n",
     );
     let p = policy.display().to_string();
     let out = sb.run(&["policy", "compile", "--runtime", "gemini", &p]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = &out.stdout;
     assert!(stdout.contains("x.approve-deploys"));
     assert!(
         stdout.contains("ask→deny with an approval code"),
@@ -517,30 +499,30 @@ fn hooks_dir_snippets_are_what_install_writes() {
 
 #[test]
 fn doctor_accepts_wiring_at_either_scope_and_flags_a_runtime_left_unwired() {
-    let sb = Sandbox::new();
+    let sb = sandbox();
     write(
         &sb.home().join(".claude/settings.json"),
         "{\"theme\": \"dark\"}\n",
     );
     sb.hw("install", "claude", &[]);
     let out = sb.run(&["doctor"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}");
+    let stdout = &out.stdout;
+    assert!(out.success(), "{stdout}");
     assert!(stdout.contains("not wired in this file (it is at the other scope)"));
 
     write(&sb.home().join(".gemini/settings.json"), "{\"ui\": {}}\n");
     let out = sb.run(&["doctor"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(!out.status.success(), "{stdout}");
+    let stdout = &out.stdout;
+    assert!(!out.success(), "{stdout}");
     assert!(stdout.contains("hookwarden is not wired here"));
     assert!(stdout.contains("fix: hookwarden install --runtime gemini"));
 }
 
 #[test]
 fn symlinked_crlf_and_bom_configs_keep_their_form() {
-    let sb = Sandbox::new();
+    let sb = sandbox();
     // dotfiles: the settings file is a symlink; install writes through it
-    let target = sb.root.join("dotfiles/claude-settings.json");
+    let target = sb.p("dotfiles/claude-settings.json");
     let original = "\u{feff}{\r\n    \"theme\": \"dark\"\r\n}\r\n";
     write(&target, original);
     let link = sb.home().join(".claude/settings.json");
@@ -563,12 +545,12 @@ fn symlinked_crlf_and_bom_configs_keep_their_form() {
 /// expected table and warnings for `tests/cmd/compile_policy.toml`.
 #[test]
 fn compile_report_matches_the_stored_snapshot() {
-    let sb = Sandbox::new();
+    let sb = sandbox();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cmd");
     let policy = root.join("compile_policy.toml").display().to_string();
     for runtime in ["copilot", "codex"] {
         let out = sb.run(&["policy", "compile", "--runtime", runtime, &policy]);
-        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let stdout = out.stdout.clone();
         let start = stdout.find("RULE").unwrap();
         let end = stdout.find("hook config snippet").unwrap();
         let expected = read(&root.join(format!("compile_{runtime}.txt")));

@@ -4,35 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::{Run, Sandbox};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn from(o: Output) -> Run {
-        Run {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
-    }
-    fn all(&self) -> String {
-        format!("{}{}", self.stdout, self.stderr)
-    }
-    fn ok(self) -> Run {
-        assert_eq!(self.code, 0, "command failed:\n{}", self.all());
-        self
-    }
-}
 
 const TEAM_POLICY: &str = r#"
 [policy]
@@ -59,103 +34,44 @@ command = "git status"
 expect = "allow"
 "#;
 
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("proj")).unwrap();
-        Env { dir }
-    }
+/// A sandbox whose commands run in `proj/` as `sec-eng`.
+fn sandbox() -> Sandbox {
+    Sandbox::new()
+        .with_cwd("proj")
+        .with_env("HOOKWARDEN_USER", "sec-eng")
+}
 
-    fn p(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
+/// One Claude PreToolUse Bash call; returns the hook's stdout.
+fn bash(env: &Sandbox, session: &str, command: &str) -> String {
+    env.hook(
+        "claude",
+        &serde_json::json!({
+            "session_id": session,
+            "transcript_path": null,
+            "cwd": env.p("proj").display().to_string(),
+            "hook_event_name": "PreToolUse",
+            "tool_name": "Bash",
+            "tool_input": { "command": command },
+            "tool_use_id": "toolu_1",
+        }),
+    )
+    .stdout
+}
 
-    fn user_policy(&self) -> PathBuf {
-        self.p("user-policy.toml")
-    }
+fn end_session(env: &Sandbox, session: &str) {
+    env.hook(
+        "claude",
+        &serde_json::json!({
+            "session_id": session,
+            "cwd": env.p("proj").display().to_string(),
+            "hook_event_name": "SessionEnd",
+            "reason": "exit",
+        }),
+    );
+}
 
-    fn cmd(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_hookwarden"));
-        c.env("HOOKWARDEN_CONFIG_DIR", self.p("config"))
-            .env("HOOKWARDEN_DATA_DIR", self.p("data"))
-            .env("HOOKWARDEN_AUDIT", self.p("audit.jsonl"))
-            .env("HOOKWARDEN_ORG_POLICY", self.p("org-policy.toml"))
-            .env("HOOKWARDEN_USER_POLICY", self.user_policy())
-            .env("HOOKWARDEN_USER", "sec-eng")
-            .env_remove("HOOKWARDEN_TEAM")
-            .env_remove("HOOKWARDEN_PIN")
-            .current_dir(self.p("proj"));
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        Run::from(self.cmd().args(args).output().unwrap())
-    }
-
-    fn write(&self, rel: &str, text: &str) -> PathBuf {
-        let p = self.p(rel);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    /// One Claude PreToolUse Bash call; returns the hook's stdout.
-    fn bash(&self, session: &str, command: &str) -> String {
-        self.hook(
-            &serde_json::json!({
-                "session_id": session,
-                "transcript_path": null,
-                "cwd": self.p("proj").display().to_string(),
-                "hook_event_name": "PreToolUse",
-                "tool_name": "Bash",
-                "tool_input": { "command": command },
-                "tool_use_id": "toolu_1",
-            }),
-            &[],
-        )
-    }
-
-    fn hook(&self, payload: &serde_json::Value, env: &[(&str, &str)]) -> String {
-        let mut c = self.cmd();
-        c.args(["hook", "--runtime", "claude"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in env {
-            c.env(k, v);
-        }
-        let mut child = c.spawn().unwrap();
-        {
-            use std::io::Write;
-            let mut stdin = child.stdin.take().unwrap();
-            stdin.write_all(payload.to_string().as_bytes()).unwrap();
-        }
-        let out = child.wait_with_output().unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn end_session(&self, session: &str) {
-        self.hook(
-            &serde_json::json!({
-                "session_id": session,
-                "cwd": self.p("proj").display().to_string(),
-                "hook_event_name": "SessionEnd",
-                "reason": "exit",
-            }),
-            &[],
-        );
-    }
-
-    fn audit_records(&self) -> Vec<serde_json::Value> {
-        std::fs::read_to_string(self.p("audit.jsonl"))
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-
-    fn store_dir(&self) -> PathBuf {
-        self.p("config").join("store")
-    }
+fn store_dir(env: &Sandbox) -> PathBuf {
+    env.config_dir().join("store")
 }
 
 fn denied(hook_stdout: &str) -> bool {
@@ -173,17 +89,17 @@ fn draft_id(out: &str) -> String {
 
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.file_name().is_some_and(|n| n == ".lock") {
-                continue;
-            }
-            if p.is_dir() {
-                out.extend(snapshot(&p));
-            } else {
-                out.push((p.clone(), std::fs::read(&p).unwrap()));
-            }
+    let entries = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("no store to compare at {} ({e})", dir.display()));
+    for e in entries {
+        let p = e.unwrap().path();
+        if p.file_name().is_some_and(|n| n == ".lock") {
+            continue;
+        }
+        if p.is_dir() {
+            out.extend(snapshot(&p));
+        } else {
+            out.push((p.clone(), std::fs::read(&p).unwrap()));
         }
     }
     out.sort();
@@ -192,13 +108,15 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 #[test]
 fn draft_validate_replay_deploy_pin_rollback() {
-    let env = Env::new();
+    let env = sandbox();
 
     // A recorded history: an allowed curl and a denied rm -rf, under the embedded default.
-    assert!(!denied(
-        &env.bash("recorded", "curl https://example.invalid/x.sh")
-    ));
-    assert!(denied(&env.bash("recorded", "rm -rf /")));
+    assert!(!denied(&bash(
+        &env,
+        "recorded",
+        "curl https://example.invalid/x.sh"
+    )));
+    assert!(denied(&bash(&env, "recorded", "rm -rf /")));
 
     // Draft from a file; the draft is an editable file in the store.
     let src = env.write("team.toml", TEAM_POLICY);
@@ -214,7 +132,7 @@ fn draft_validate_replay_deploy_pin_rollback() {
         ])
         .ok();
     let v1 = draft_id(&out.stdout);
-    let draft_file = env.store_dir().join("drafts").join(format!("{v1}.toml"));
+    let draft_file = store_dir(&env).join("drafts").join(format!("{v1}.toml"));
     assert!(draft_file.is_file(), "{}", out.stdout);
 
     // Validate it.
@@ -261,9 +179,11 @@ fn draft_validate_replay_deploy_pin_rollback() {
     assert!(!env.user_policy().exists());
 
     // A session that starts before the deploy.
-    assert!(!denied(
-        &env.bash("running", "curl https://example.invalid/a")
-    ));
+    assert!(!denied(&bash(
+        &env,
+        "running",
+        "curl https://example.invalid/a"
+    )));
 
     // Deploy for real.
     let out = env.run(&["policy", "deploy", &v1, "-m", "block curl"]).ok();
@@ -282,11 +202,17 @@ fn draft_validate_replay_deploy_pin_rollback() {
     );
 
     // The running session keeps its version; a new session gets the new one.
-    assert!(!denied(
-        &env.bash("running", "curl https://example.invalid/b")
-    ));
-    assert!(denied(&env.bash("fresh", "curl https://example.invalid/c")));
-    let recs = env.audit_records();
+    assert!(!denied(&bash(
+        &env,
+        "running",
+        "curl https://example.invalid/b"
+    )));
+    assert!(denied(&bash(
+        &env,
+        "fresh",
+        "curl https://example.invalid/c"
+    )));
+    let recs = env.audit_lines();
     let version_of = |session: &str| -> Vec<String> {
         recs.iter()
             .filter(|r| r["session_id"] == session)
@@ -304,7 +230,7 @@ fn draft_validate_replay_deploy_pin_rollback() {
     // Clone, change, deploy v2.
     let out = env.run(&["policy", "draft", "clone", &v1]).ok();
     let v2 = draft_id(&out.stdout);
-    let draft2 = env.store_dir().join("drafts").join(format!("{v2}.toml"));
+    let draft2 = store_dir(&env).join("drafts").join(format!("{v2}.toml"));
     let changed = std::fs::read_to_string(&draft2)
         .unwrap()
         .replace("version = \"1.0.0\"", "version = \"1.1.0\"")
@@ -314,9 +240,11 @@ fn draft_validate_replay_deploy_pin_rollback() {
         );
     std::fs::write(&draft2, &changed).unwrap();
     env.run(&["policy", "deploy", &v2, "-m", "and wget"]).ok();
-    assert!(denied(
-        &env.bash("fresh2", "wget https://example.invalid/c")
-    ));
+    assert!(denied(&bash(
+        &env,
+        "fresh2",
+        "wget https://example.invalid/c"
+    )));
 
     let out = env.run(&["policy", "diff", &v1, &v2]).ok();
     assert!(
@@ -346,9 +274,11 @@ fn draft_validate_replay_deploy_pin_rollback() {
         std::fs::read_to_string(env.user_policy()).unwrap(),
         TEAM_POLICY
     );
-    assert!(!denied(
-        &env.bash("fresh3", "wget https://example.invalid/c")
-    ));
+    assert!(!denied(&bash(
+        &env,
+        "fresh3",
+        "wget https://example.invalid/c"
+    )));
 
     let out = env.run(&["policy", "history"]).ok();
     assert!(
@@ -371,18 +301,20 @@ fn draft_validate_replay_deploy_pin_rollback() {
     assert!(out.all().contains("is the active version"), "{}", out.all());
 
     // The pinned session ends; its next life gets the active policy.
-    env.end_session("running");
-    assert!(denied(
-        &env.bash("running", "curl https://example.invalid/d")
-    ));
+    end_session(&env, "running");
+    assert!(denied(&bash(
+        &env,
+        "running",
+        "curl https://example.invalid/d"
+    )));
 }
 
 #[test]
 fn invalid_policy_is_not_deployed_and_nothing_changes() {
-    let env = Env::new();
+    let env = sandbox();
     env.write("good.toml", TEAM_POLICY);
     env.run(&["policy", "deploy", "../good.toml"]).ok();
-    let before_store = snapshot(&env.store_dir());
+    let before_store = snapshot(&store_dir(&env));
     let before_file = std::fs::read(env.user_policy()).unwrap();
 
     let bad = TEAM_POLICY.replace(
@@ -419,13 +351,13 @@ fn invalid_policy_is_not_deployed_and_nothing_changes() {
     );
     assert!(out.all().contains("1 failing inline test"), "{}", out.all());
 
-    assert_eq!(snapshot(&env.store_dir()), before_store);
+    assert_eq!(snapshot(&store_dir(&env)), before_store);
     assert_eq!(std::fs::read(env.user_policy()).unwrap(), before_file);
 }
 
 #[test]
 fn validate_reports_every_problem_with_its_position() {
-    let env = Env::new();
+    let env = sandbox();
     let text = r#"[policy]
 name = "p"
 
@@ -498,7 +430,7 @@ when = { program = "git" }
 
 #[test]
 fn concurrent_deploys_one_wins_the_other_is_told() {
-    let env = Env::new();
+    let env = sandbox();
     env.write("a.toml", TEAM_POLICY);
     env.write(
         "b.toml",
@@ -506,12 +438,12 @@ fn concurrent_deploys_one_wins_the_other_is_told() {
     );
 
     // Another deploy holds the store: this one is refused at once and changes nothing.
-    std::fs::create_dir_all(env.store_dir()).unwrap();
+    std::fs::create_dir_all(store_dir(&env)).unwrap();
     let lock = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(env.store_dir().join(".lock"))
+        .open(store_dir(&env).join(".lock"))
         .unwrap();
     fs2::FileExt::lock_exclusive(&lock).unwrap();
     let out = env.run(&["policy", "deploy", "../a.toml"]);
@@ -523,24 +455,14 @@ fn concurrent_deploys_one_wins_the_other_is_told() {
         out.all()
     );
     assert!(!env.user_policy().exists());
-    assert!(!env.store_dir().join("store.json").exists());
+    assert!(!store_dir(&env).join("store.json").exists());
     fs2::FileExt::unlock(&lock).unwrap();
     drop(lock);
 
     // Two real deploys at once: each either wins or is told; the store stays consistent.
-    let spawn = |f: &str| {
-        env.cmd()
-            .args(["policy", "deploy", f])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
+    let spawn = |f: &str| env.cmd(&["policy", "deploy", f]).spawn();
     let (a, b) = (spawn("../a.toml"), spawn("../b.toml"));
-    let runs = [
-        Run::from(a.wait_with_output().unwrap()),
-        Run::from(b.wait_with_output().unwrap()),
-    ];
+    let runs: [Run; 2] = [a.wait(), b.wait()];
     assert!(runs.iter().any(|r| r.code == 0));
     for r in &runs {
         if r.code != 0 {
@@ -552,7 +474,7 @@ fn concurrent_deploys_one_wins_the_other_is_told() {
         }
     }
     let index: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(env.store_dir().join("store.json")).unwrap())
+        serde_json::from_str(&std::fs::read_to_string(store_dir(&env).join("store.json")).unwrap())
             .unwrap();
     let active_id = index["active"]["coding"].as_str().unwrap();
     let actives: Vec<_> = index["versions"]
@@ -566,7 +488,7 @@ fn concurrent_deploys_one_wins_the_other_is_told() {
     let live = std::fs::read_to_string(env.user_policy()).unwrap();
     let hash = actives[0]["hash"].as_str().unwrap();
     let stored = std::fs::read_to_string(
-        env.store_dir()
+        store_dir(&env)
             .join("versions")
             .join(format!("{hash}.toml")),
     )
@@ -579,15 +501,15 @@ fn concurrent_deploys_one_wins_the_other_is_told() {
 
 #[test]
 fn corrupted_store_is_a_clear_error_and_changes_nothing() {
-    let env = Env::new();
+    let env = sandbox();
     env.write("a.toml", TEAM_POLICY);
     env.run(&["policy", "deploy", "../a.toml"]).ok();
     std::fs::write(
-        env.store_dir().join("store.json"),
+        store_dir(&env).join("store.json"),
         "{\"format\": 1, \"versions\": [tru",
     )
     .unwrap();
-    let before_store = snapshot(&env.store_dir());
+    let before_store = snapshot(&store_dir(&env));
     let before_file = std::fs::read(env.user_policy()).unwrap();
     for args in [
         vec!["policy", "deploy", "../a.toml"],
@@ -604,14 +526,14 @@ fn corrupted_store_is_a_clear_error_and_changes_nothing() {
         );
         assert!(out.all().contains("nothing was changed"), "{}", out.all());
     }
-    assert_eq!(snapshot(&env.store_dir()), before_store);
+    assert_eq!(snapshot(&store_dir(&env)), before_store);
     assert_eq!(std::fs::read(env.user_policy()).unwrap(), before_file);
 
     // A version file edited behind the store's back is detected too.
-    let env = Env::new();
+    let env = sandbox();
     env.write("a.toml", TEAM_POLICY);
     env.run(&["policy", "deploy", "../a.toml"]).ok();
-    let versions = env.store_dir().join("versions");
+    let versions = store_dir(&env).join("versions");
     let f = std::fs::read_dir(&versions)
         .unwrap()
         .next()
@@ -630,7 +552,7 @@ fn corrupted_store_is_a_clear_error_and_changes_nothing() {
 
 #[test]
 fn scope_is_fixed_after_first_activation() {
-    let env = Env::new();
+    let env = sandbox();
     env.write("a.toml", TEAM_POLICY);
     env.run(&["policy", "deploy", "../a.toml", "--scope", "user"])
         .ok();
@@ -664,12 +586,12 @@ fn scope_is_fixed_after_first_activation() {
 
 #[test]
 fn audit_only_rules_record_would_deny_and_allow() {
-    let env = Env::new();
+    let env = sandbox();
     let audit_rule = TEAM_POLICY.replace("risk = 50", "risk = 50\nmode = \"audit\"");
     env.write("user-policy.toml", &audit_rule);
-    let out = env.bash("s", "curl https://example.invalid/x.sh");
+    let out = bash(&env, "s", "curl https://example.invalid/x.sh");
     assert!(!denied(&out), "audit-only must not block: {out}");
-    let rec = env.audit_records().pop().unwrap();
+    let rec = env.audit_lines().pop().unwrap();
     // The enforced default still alerts on a download from an unlisted host; the audit-only
     // deny is recorded as what would have happened.
     assert_eq!(rec["effect"], "alert");
@@ -688,11 +610,13 @@ fn audit_only_rules_record_would_deny_and_allow() {
         "version = \"1.0.0\"\nmode = \"audit\"",
     );
     env.write("user-policy.toml", &whole);
-    assert!(!denied(
-        &env.bash("s2", "curl https://example.invalid/y.sh")
-    ));
+    assert!(!denied(&bash(
+        &env,
+        "s2",
+        "curl https://example.invalid/y.sh"
+    )));
     // The enforced default still applies next to it.
-    assert!(denied(&env.bash("s3", "rm -rf /")));
+    assert!(denied(&bash(&env, "s3", "rm -rf /")));
 
     let out = env.run(&["audit", "--effect", "deny"]).ok();
     assert!(out.stdout.contains("alert (would deny)"), "{}", out.stdout);
@@ -720,8 +644,8 @@ fn audit_only_rules_record_would_deny_and_allow() {
 
 #[test]
 fn audit_log_masks_secrets_and_replay_keeps_them_masked() {
-    let env = Env::new();
-    env.bash("s", "curl -H 'Authorization: token ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789' https://example.invalid");
+    let env = sandbox();
+    bash(&env, "s", "curl -H 'Authorization: token ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789' https://example.invalid");
     let log = std::fs::read_to_string(env.p("audit.jsonl")).unwrap();
     assert!(!log.contains("ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"));
     env.write("team.toml", TEAM_POLICY);
@@ -742,7 +666,7 @@ fn audit_log_masks_secrets_and_replay_keeps_them_masked() {
 
 #[test]
 fn replay_reads_transcripts() {
-    let env = Env::new();
+    let env = sandbox();
     let t = env.write(
         "transcript.jsonl",
         &format!(
@@ -774,7 +698,7 @@ fn replay_reads_transcripts() {
 
 #[test]
 fn show_effective_says_where_each_rule_came_from() {
-    let env = Env::new();
+    let env = sandbox();
     env.write(
         "org-policy.toml",
         r#"[policy]
@@ -834,7 +758,8 @@ when = { program = "git" }
 
     // Team membership from the org policy applies in the hook.
     let push = |user: &str| {
-        env.hook(
+        env.hook_with(
+            "claude",
             &serde_json::json!({
                 "session_id": format!("push-{user}"),
                 "cwd": env.p("proj").display().to_string(),
@@ -844,6 +769,7 @@ when = { program = "git" }
             }),
             &[("HOOKWARDEN_USER", user)],
         )
+        .stdout
     };
     assert!(denied(&push("alice")));
     assert!(!denied(&push("bob")));
@@ -851,7 +777,7 @@ when = { program = "git" }
 
 #[test]
 fn export_and_import_between_stores() {
-    let env = Env::new();
+    let env = sandbox();
     env.write("a.toml", TEAM_POLICY);
     env.run(&["policy", "deploy", "../a.toml", "-m", "first"])
         .ok();
@@ -941,7 +867,7 @@ fn every_example_in_the_policy_docs_parses_and_passes_its_tests() {
 
 #[test]
 fn replay_sees_the_environment_the_decision_was_made_in() {
-    let env = Env::new();
+    let env = sandbox();
     let rule = |effect: &str| {
         format!(
             r#"[policy]
@@ -971,11 +897,11 @@ expect = "{effect}"
         "tool_name": "Bash",
         "tool_input": { "command": "terraform apply -auto-approve" },
     });
-    env.hook(&payload, &[("DEPLOY_ENV", "prod-eu")]);
+    env.hook_with("claude", &payload, &[("DEPLOY_ENV", "prod-eu")]);
     let mut staging = payload.clone();
     staging["session_id"] = "e2".into();
-    env.hook(&staging, &[("DEPLOY_ENV", "staging")]);
-    let recs = env.audit_records();
+    env.hook_with("claude", &staging, &[("DEPLOY_ENV", "staging")]);
+    let recs = env.audit_lines();
     assert_eq!(recs[0]["context"]["deploy_env"], "prod-eu");
 
     env.write("candidate.toml", &rule("deny"));

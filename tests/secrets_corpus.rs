@@ -1,15 +1,17 @@
-//! Scores the secret detector on the shared development corpus, when it is present.
+//! Scores the secret detector on the shared development corpus.
 //!
 //! `../shared/corpora/secrets-dev.jsonl` (relative to the crate root) holds labeled lines:
 //! positives that must be redacted and look-alikes that must be left alone. The corpus is not
-//! part of this repository; without it the test says so and passes. Run with
+//! part of this repository but is kept beside it (CI copies it there); without it the test
+//! fails and says where it looked. Run with
 //! `cargo test --test secrets_corpus -- --nocapture` to see recall and false positives per kind.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use hookwarden::signals::secrets;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 #[derive(Default)]
 struct Tally {
@@ -21,12 +23,8 @@ struct Tally {
 
 #[test]
 fn dev_corpus_recall_and_false_positives() {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/secrets-dev.jsonl");
-    let Ok(data) = std::fs::read_to_string(&path) else {
-        eprintln!("secrets corpus not found at {}; skipping", path.display());
-        return;
-    };
+    let (path, data) = common::shared_file("corpora/secrets-dev.jsonl");
+    println!("corpus: {}", path.display());
     let mut per_kind: BTreeMap<String, Tally> = BTreeMap::new();
     let mut misses = Vec::new();
     let mut false_positives = Vec::new();
@@ -83,6 +81,11 @@ fn dev_corpus_recall_and_false_positives() {
         };
         println!("{k:<46} {recall:>9} {fp:>9}");
     }
+    assert!(
+        pos > 0 && neg > 0,
+        "corpus {} holds {pos} positives and {neg} look-alikes: both are needed",
+        path.display()
+    );
     let recall = hit as f64 / pos.max(1) as f64;
     let fp_rate = touched as f64 / neg.max(1) as f64;
     println!(

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{fixture, Env, AWS_KEY, GH_TOKEN};
+use common::{fixture, Sandbox, AWS_KEY, GH_TOKEN};
 use serde_json::{json, Value};
 
 /// Not real credentials: shaped like the real formats.
@@ -41,13 +41,13 @@ fn assert_no_secret(s: &str, secrets: &[&str]) {
 }
 
 /// The audit log names what was found and where, never the value.
-fn assert_audit_clean(env: &Env, secrets: &[&str]) {
+fn assert_audit_clean(env: &Sandbox, secrets: &[&str]) {
     let text = env.audit_text();
     assert!(!text.is_empty(), "nothing audited");
     assert_no_secret(&text, secrets);
 }
 
-fn post_tool(env: &Env, name: &str, tool: &str, input: Value, response: Value) -> Value {
+fn post_tool(env: &Sandbox, name: &str, tool: &str, input: Value, response: Value) -> Value {
     let mut ev = fixture("claude", name, &env.work());
     ev["tool_name"] = json!(tool);
     ev["tool_input"] = input;
@@ -59,7 +59,7 @@ fn post_tool(env: &Env, name: &str, tool: &str, input: Value, response: Value) -
 
 #[test]
 fn claude_bash_stdout_and_stderr_are_redacted_in_the_bash_shape() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let mut ev = fixture("claude", "PostToolUse_Bash", &env.work());
     ev["tool_response"]["stdout"] = json!(format!(
         "$ printenv\nHOME=/home/dev\nGITHUB_TOKEN={GH_TOKEN}\nSTRIPE={STRIPE_KEY}\nLANG=C.UTF-8\n"
@@ -95,7 +95,7 @@ fn claude_bash_stdout_and_stderr_are_redacted_in_the_bash_shape() {
 
 #[test]
 fn claude_read_of_a_private_key_is_redacted_in_the_read_shape() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let mut ev = fixture("claude", "PostToolUse_Read", &env.work());
     let content = format!("# deploy key\n{PRIVATE_KEY}\n# end\n");
     ev["tool_response"]["file"]["content"] = json!(content);
@@ -113,7 +113,7 @@ fn claude_read_of_a_private_key_is_redacted_in_the_read_shape() {
 
 #[test]
 fn claude_grep_matches_are_redacted_in_the_grep_shape() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let response = json!({
         "mode": "content",
         "numFiles": 2,
@@ -145,7 +145,7 @@ fn claude_grep_matches_are_redacted_in_the_grep_shape() {
 
 #[test]
 fn claude_web_fetch_result_is_redacted_in_the_web_fetch_shape() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let page = format!("The gist contains:\n\n    SLACK_TOKEN=xoxb-2048301774-5512937451022-Zq8xY3vT6pK1mN4rS7wBcD2f\n\nand {GH_TOKEN}.");
     let response = json!({
         "bytes": 5120, "code": 200, "codeText": "OK", "result": page,
@@ -172,7 +172,7 @@ fn claude_web_fetch_result_is_redacted_in_the_web_fetch_shape() {
 
 #[test]
 fn claude_mcp_output_is_redacted_through_the_mcp_field() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let response = json!([
         {"type": "text", "text": format!("secret value: {STRIPE_KEY}")},
         {"type": "text", "text": "nothing here"}
@@ -199,7 +199,7 @@ fn claude_mcp_output_is_redacted_through_the_mcp_field() {
 
 #[test]
 fn claude_clean_and_look_alike_output_is_left_alone() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let mut ev = fixture("claude", "PostToolUse_Bash", &env.work());
     ev["tool_response"]["stdout"] = json!(
         "commit 43fc912ef59a83054ea7f6706df4d53a7dea4d80\nrequest_id: 0736f5ef-7e88-499a-80cc-90c85d2a5180\nAPI_KEY=${API_KEY}\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
@@ -212,7 +212,7 @@ fn claude_clean_and_look_alike_output_is_left_alone() {
 
 #[test]
 fn codex_output_is_replaced_by_the_redacted_output_as_block_reason() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let mut ev = fixture("codex", "PostToolUse_Bash", &env.work());
     ev["tool_response"] = json!(format!(
         "Output:\nGITHUB_TOKEN={GH_TOKEN}\nDATABASE_URL=mysql://root:{DB_PASSWORD}@127.0.0.1:3306/shop\nExit code: 0\n"
@@ -231,7 +231,7 @@ fn codex_output_is_replaced_by_the_redacted_output_as_block_reason() {
 
 #[test]
 fn gemini_output_is_replaced_by_the_redacted_output_as_deny_reason() {
-    let env = Env::new();
+    let env = Sandbox::new();
     for name in ["AfterTool_run_shell_command", "AfterTool_read_file"] {
         let mut ev = fixture("gemini", name, &env.work());
         ev["tool_response"]["llmContent"] = json!(format!("stripe: {STRIPE_KEY}\nok"));
@@ -247,7 +247,7 @@ fn gemini_output_is_replaced_by_the_redacted_output_as_deny_reason() {
 
 #[test]
 fn a_secret_in_the_prompt_is_blocked_on_every_runtime() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let prompt = format!("deploy with this key {STRIPE_KEY} please");
     // Claude and Codex: top-level decision block.
     for rt in ["claude", "codex"] {
@@ -282,7 +282,7 @@ fn a_secret_in_the_prompt_is_blocked_on_every_runtime() {
 
 #[test]
 fn a_secret_in_the_final_answer_is_blocked_on_every_runtime() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let answer = format!("Done. The new deploy token is {GH_TOKEN}.");
     for rt in ["claude", "codex"] {
         let mut ev = fixture(rt, "Stop", &env.work());
@@ -308,7 +308,7 @@ fn a_secret_in_the_final_answer_is_blocked_on_every_runtime() {
 
 #[test]
 fn audit_records_kind_position_and_hash_never_the_value() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let stdout = format!("a={GH_TOKEN}\nb={GH_TOKEN}\nc={STRIPE_KEY}\n");
     let mut ev = fixture("claude", "PostToolUse_Bash", &env.work());
     ev["tool_response"]["stdout"] = json!(stdout);
@@ -358,7 +358,7 @@ fn audit_records_kind_position_and_hash_never_the_value() {
 
 #[test]
 fn a_20_mb_output_is_scanned_up_to_the_bound_and_the_rest_withheld() {
-    let env = Env::new();
+    let env = Sandbox::new();
     let line = "2026-11-23T10:15:02.331Z INFO request completed status=200 latency_ms=12 route=/api/v1/items\n";
     let mut stdout = String::with_capacity(21 << 20);
     while stdout.len() < 1 << 20 {

@@ -30,7 +30,7 @@ fn shell_corpus() {
     let compiled = policy::compile(&[layer]).unwrap();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/shell");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
+        .unwrap_or_else(|e| panic!("shell corpus missing at {}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .collect();
@@ -125,7 +125,7 @@ fn shell_corpus() {
 fn corpus() -> Vec<(String, usize, String, Effect)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/shell");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
+        .unwrap_or_else(|e| panic!("shell corpus missing at {}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .collect();
@@ -150,6 +150,11 @@ fn corpus() -> Vec<(String, usize, String, Effect)> {
             ));
         }
     }
+    assert!(
+        !rows.is_empty(),
+        "no corpus commands without a cwd in {}",
+        dir.display()
+    );
     rows
 }
 
@@ -158,7 +163,8 @@ fn recorded(runtime: &str, name: &str) -> Value {
         .join("tests/fixtures")
         .join(runtime)
         .join(format!("{name}.json"));
-    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+    let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let mut v: Value = serde_json::from_str(&text).unwrap();
     v["cwd"] = json!(testing::TEST_CWD);
     v
 }

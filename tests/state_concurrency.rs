@@ -3,111 +3,55 @@
 //! escalation, alerts.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::{Run, Sandbox};
 use serde_json::{json, Value};
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
 
-struct Env {
-    dir: tempfile::TempDir,
+/// A sandbox running as `alice` under `policy` as the user policy, with `project/` for events.
+fn sandbox(policy: &str) -> Sandbox {
+    let env = Sandbox::new().with_env("HOOKWARDEN_USER", "alice");
+    env.mkdir("project");
+    env.write("user-policy.toml", policy);
+    env
 }
 
-impl Env {
-    fn new(policy: &str) -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("project")).unwrap();
-        std::fs::write(dir.path().join("user-policy.toml"), policy).unwrap();
-        Env { dir }
-    }
-
-    fn p(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_hookwarden"));
-        c.args(args)
-            .env("HOOKWARDEN_DATA_DIR", self.p("data"))
-            .env("HOOKWARDEN_AUDIT", self.p("audit.jsonl"))
-            .env("HOOKWARDEN_USER_POLICY", self.p("user-policy.toml"))
-            .env("HOOKWARDEN_ORG_POLICY", self.p("no-org-policy.toml"))
-            .env("HOOKWARDEN_CONFIG_DIR", self.p("config"))
-            .env("HOOKWARDEN_USER", "alice")
-            .env_remove("HOOKWARDEN_ALERTS_FILE")
-            .env_remove("HOOKWARDEN_ENV");
-        c
-    }
-
-    fn hook_with(&self, runtime: &str, payload: &Value, extra: &[(&str, &str)]) -> Output {
-        let mut c = self.cmd(&["hook", "--runtime", runtime]);
-        for (k, v) in extra {
-            c.env(k, v);
-        }
-        let mut child = c
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(payload.to_string().as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    }
-
-    fn hook(&self, runtime: &str, payload: &Value) -> Output {
-        self.hook_with(runtime, payload, &[])
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-
-    fn audit(&self) -> Vec<Value> {
-        std::fs::read_to_string(self.p("audit.jsonl"))
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("every audit line is whole JSON"))
-            .collect()
-    }
-
-    fn shell(&self, session: &str, command: &str) -> Value {
-        json!({
-            "session_id": session,
-            "cwd": self.p("project"),
-            "hook_event_name": "PreToolUse",
-            "tool_name": "Bash",
-            "tool_input": { "command": command },
-        })
-    }
-
-    fn codex_shell(&self, session: &str, command: &str) -> Value {
-        let mut v = self.shell(session, command);
-        v["turn_id"] = json!("turn-1");
-        v["model"] = json!("gpt-5-codex");
-        v
-    }
+/// A Claude Bash call in `project/`.
+fn shell(env: &Sandbox, session: &str, command: &str) -> Value {
+    json!({
+        "session_id": session,
+        "cwd": env.p("project"),
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": { "command": command },
+    })
 }
 
-fn stdout_json(o: &Output) -> Value {
-    let s = String::from_utf8_lossy(&o.stdout);
+/// The same call as Codex sends it.
+fn codex_shell(env: &Sandbox, session: &str, command: &str) -> Value {
+    let mut v = shell(env, session, command);
+    v["turn_id"] = json!("turn-1");
+    v["model"] = json!("gpt-5-codex");
+    v
+}
+
+fn stdout_json(o: &Run) -> Value {
+    let s = &o.stdout;
     if s.trim().is_empty() {
         return Value::Null;
     }
     serde_json::from_str(s.trim()).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {s}"))
 }
 
-fn decision(o: &Output) -> String {
+fn decision(o: &Run) -> String {
     stdout_json(o)["hookSpecificOutput"]["permissionDecision"]
         .as_str()
         .unwrap_or("")
         .to_string()
 }
 
-fn reason(o: &Output) -> String {
+fn reason(o: &Run) -> String {
     stdout_json(o)["hookSpecificOutput"]["permissionDecisionReason"]
         .as_str()
         .unwrap_or("")
@@ -128,9 +72,9 @@ rate_limit = { max = 20, window = "1h" }
 
 #[test]
 fn fifty_parallel_hook_calls_count_exactly() {
-    let env = Env::new(RATE_POLICY);
-    let payload = env.shell("sess-rate", "echo hello");
-    let outputs: Vec<Output> = std::thread::scope(|s| {
+    let env = sandbox(RATE_POLICY);
+    let payload = shell(&env, "sess-rate", "echo hello");
+    let outputs: Vec<Run> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..50)
             .map(|_| s.spawn(|| env.hook("claude", &payload)))
             .collect();
@@ -139,18 +83,18 @@ fn fifty_parallel_hook_calls_count_exactly() {
     let denied = outputs.iter().filter(|o| decision(o) == "deny").count();
     let passed = outputs
         .iter()
-        .filter(|o| o.status.success() && o.stdout.is_empty())
+        .filter(|o| o.success() && o.stdout.is_empty())
         .count();
     assert_eq!(denied, 30, "the 21st to 50th call are over the limit");
     assert_eq!(passed, 20);
     for o in &outputs {
         assert!(
-            !String::from_utf8_lossy(&o.stderr).contains("unreadable"),
+            !o.stderr.contains("unreadable"),
             "no call saw a damaged state file"
         );
     }
     // Every decision is in the audit log, whole, once.
-    let audit = env.audit();
+    let audit = env.audit_lines();
     assert_eq!(audit.len(), 50);
     let mut ids: Vec<&str> = audit
         .iter()
@@ -171,23 +115,23 @@ fn fifty_parallel_hook_calls_count_exactly() {
     assert_eq!(rates.len(), 1);
     assert_eq!(rates.values().next().unwrap().as_array().unwrap().len(), 21);
     // Another session has its own count.
-    let other = env.hook("claude", &env.shell("sess-other", "echo hello"));
+    let other = env.hook("claude", &shell(&env, "sess-other", "echo hello"));
     assert_eq!(decision(&other), "");
 }
 
 #[test]
 fn a_truncated_state_file_is_recovered_with_a_warning() {
-    let env = Env::new(RATE_POLICY);
-    let payload = env.shell("sess-trunc", "echo hello");
+    let env = sandbox(RATE_POLICY);
+    let payload = shell(&env, "sess-trunc", "echo hello");
     for _ in 0..3 {
-        assert!(env.hook("claude", &payload).status.success());
+        assert!(env.hook("claude", &payload).success());
     }
     let path = env.p("data/state.json");
     let text = std::fs::read(&path).unwrap();
     std::fs::write(&path, &text[..text.len() / 2]).unwrap();
     let o = env.hook("claude", &payload);
-    assert!(o.status.success());
-    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.success());
+    let stderr = o.stderr;
     assert!(
         stderr.contains("warning") && stderr.contains("unreadable"),
         "{stderr}"
@@ -197,7 +141,7 @@ fn a_truncated_state_file_is_recovered_with_a_warning() {
     let state: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(state["rates"].as_object().unwrap().len(), 1);
     let o = env.hook("claude", &payload);
-    assert!(String::from_utf8_lossy(&o.stderr).is_empty());
+    assert!(o.stderr.is_empty());
 }
 
 const APPROVAL_POLICY: &str = r#"
@@ -220,19 +164,19 @@ when = { program = "make", args_any = ["deploy"], env = { HOOKWARDEN_ENV = "free
 
 #[test]
 fn claude_gets_ask_with_the_approver_role_and_no_code() {
-    let env = Env::new(APPROVAL_POLICY);
-    let o = env.hook("claude", &env.shell("claude-s1", "make deploy"));
+    let env = sandbox(APPROVAL_POLICY);
+    let o = env.hook("claude", &shell(&env, "claude-s1", "make deploy"));
     assert_eq!(decision(&o), "ask");
     assert!(reason(&o).contains("release-manager"), "{}", reason(&o));
     assert!(!reason(&o).contains("hookwarden approve"));
     let list = env.run(&["approvals"]);
-    assert!(String::from_utf8_lossy(&list.stdout).contains("No pending"));
+    assert!(list.stdout.contains("No pending"));
 }
 
 #[test]
 fn codex_deny_approve_then_the_same_call_passes() {
-    let env = Env::new(APPROVAL_POLICY);
-    let call = env.codex_shell("codex-s1", "make deploy");
+    let env = sandbox(APPROVAL_POLICY);
+    let call = codex_shell(&env, "codex-s1", "make deploy");
     let o = env.hook("codex", &call);
     assert_eq!(decision(&o), "deny");
     let r = reason(&o);
@@ -248,33 +192,29 @@ fn codex_deny_approve_then_the_same_call_passes() {
     assert!(reason(&env.hook("codex", &call)).contains(&code));
 
     let list = env.run(&["approvals"]);
-    let text = String::from_utf8_lossy(&list.stdout);
+    let text = list.stdout;
     assert!(
         text.contains(&code) && text.contains("pending") && text.contains("make deploy"),
         "{text}"
     );
 
     let bad = env.run(&["approve", "ZZZZZZ"]);
-    assert_eq!(bad.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("no approval request has code ZZZZZZ"));
+    assert_eq!(bad.code, 1);
+    assert!(bad.stderr.contains("no approval request has code ZZZZZZ"));
 
     let ok = env.run(&["approve", &code.to_lowercase(), "--note", "CHG-42"]);
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
-    assert!(String::from_utf8_lossy(&ok.stdout).contains("Approved"));
+    assert!(ok.success(), "{}", ok.stderr);
+    assert!(ok.stdout.contains("Approved"));
 
     // Another session, or another command, is not covered.
     assert_eq!(
-        decision(&env.hook("codex", &env.codex_shell("codex-s2", "make deploy"))),
+        decision(&env.hook("codex", &codex_shell(&env, "codex-s2", "make deploy"))),
         "deny"
     );
     assert_eq!(
         decision(&env.hook(
             "codex",
-            &env.codex_shell("codex-s1", "make deploy VERSION=2")
+            &codex_shell(&env, "codex-s1", "make deploy VERSION=2")
         )),
         "deny"
     );
@@ -285,16 +225,16 @@ fn codex_deny_approve_then_the_same_call_passes() {
 
     // The same call passes.
     let pass = env.hook("codex", &call);
-    assert!(pass.status.success());
+    assert!(pass.success());
     assert_eq!(stdout_json(&pass), Value::Null, "allow is silent");
     // --once: the next identical call needs a new approval.
     let again = env.hook("codex", &call);
     assert_eq!(decision(&again), "deny");
     assert!(!reason(&again).contains(&code));
-    assert_eq!(env.run(&["approve", &code]).status.code(), Some(1));
+    assert_eq!(env.run(&["approve", &code]).code, 1);
 
     // The audit log says who approved what, and that the retry passed because of it.
-    let audit = env.audit();
+    let audit = env.audit_lines();
     let grant = audit
         .iter()
         .find(|r| r["event"]["event_name"] == "hookwarden approve")
@@ -309,26 +249,23 @@ fn codex_deny_approve_then_the_same_call_passes() {
 
 #[test]
 fn a_timed_approval_covers_retries_until_it_lapses() {
-    let env = Env::new(APPROVAL_POLICY);
-    let call = env.codex_shell("codex-t", "make deploy");
+    let env = sandbox(APPROVAL_POLICY);
+    let call = codex_shell(&env, "codex-t", "make deploy");
     let r = reason(&env.hook("codex", &call));
     let code = r.split("hookwarden approve ").nth(1).unwrap()[..6].to_string();
-    assert!(env
-        .run(&["approve", &code, "--for", "30m"])
-        .status
-        .success());
+    assert!(env.run(&["approve", &code, "--for", "30m"]).success());
     for _ in 0..3 {
         assert_eq!(stdout_json(&env.hook("codex", &call)), Value::Null);
     }
-    let list = String::from_utf8_lossy(&env.run(&["approvals"]).stdout).to_string();
+    let list = env.run(&["approvals"]).stdout;
     assert!(list.contains("granted") && list.contains("alice"), "{list}");
     let bad = env.run(&["approve", &code, "--for", "soon"]);
-    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(bad.code, 2);
 }
 
 #[test]
 fn repeated_denials_stop_the_session() {
-    let env = Env::new(
+    let env = sandbox(
         r#"
 [policy]
 name = "escalation"
@@ -341,7 +278,7 @@ reason = "No curl."
 when = { program = "curl" }
 "#,
     );
-    let bad = env.shell("esc-1", "curl http://example.com");
+    let bad = shell(&env, "esc-1", "curl http://example.com");
     for _ in 0..2 {
         let o = env.hook("claude", &bad);
         assert_eq!(decision(&o), "deny");
@@ -354,16 +291,16 @@ when = { program = "curl" }
         .unwrap()
         .contains("hookwarden.escalation"));
     // Everything else in that session is refused too; other sessions are not affected.
-    let harmless = stdout_json(&env.hook("claude", &env.shell("esc-1", "ls")));
+    let harmless = stdout_json(&env.hook("claude", &shell(&env, "esc-1", "ls")));
     assert_eq!(harmless["continue"], false);
-    let codex = env.hook("codex", &env.codex_shell("esc-1", "ls"));
+    let codex = env.hook("codex", &codex_shell(&env, "esc-1", "ls"));
     assert_eq!(decision(&codex), "deny");
     assert!(reason(&codex).contains("stopped"));
     assert_eq!(
-        stdout_json(&env.hook("claude", &env.shell("esc-2", "ls"))),
+        stdout_json(&env.hook("claude", &shell(&env, "esc-2", "ls"))),
         Value::Null
     );
-    let audit = env.audit();
+    let audit = env.audit_lines();
     let stops = audit
         .iter()
         .filter(|r| r["rule_ids"].to_string().contains("hookwarden.escalation"))
@@ -389,9 +326,9 @@ fn wait_for_lines(path: &Path, n: usize) -> Vec<Value> {
 
 #[test]
 fn alerts_go_to_file_and_command_once_per_rule_and_session() {
-    let dir = tempfile::tempdir().unwrap();
-    let alerts = dir.path().join("alerts.jsonl");
-    let forwarded = dir.path().join("forwarded.jsonl");
+    let env = sandbox("");
+    let alerts = env.p("alerts.jsonl");
+    let forwarded = env.p("forwarded.jsonl");
     let policy = format!(
         r#"
 [policy]
@@ -412,14 +349,13 @@ when = {{ program = "wget" }}
         alerts.display(),
         forwarded.display()
     );
-    let env = Env::new(&policy);
+    env.write("user-policy.toml", &policy);
     for _ in 0..3 {
         assert!(env
-            .hook("claude", &env.shell("al-1", "wget http://example.com/x"))
-            .status
+            .hook("claude", &shell(&env, "al-1", "wget http://example.com/x"))
             .success());
     }
-    env.hook("claude", &env.shell("al-2", "wget http://example.com/x"));
+    env.hook("claude", &shell(&env, "al-2", "wget http://example.com/x"));
     // The default policy's alert on downloads from unlisted hosts fires too: two rules.
     let lines = wait_for_lines(&alerts, 4);
     assert_eq!(lines.len(), 4, "{lines:?}");
@@ -436,7 +372,7 @@ when = {{ program = "wget" }}
 
 #[test]
 fn a_broken_alert_command_does_not_break_the_hook() {
-    let env = Env::new(
+    let env = sandbox(
         r#"
 [alerts]
 command = ["/nonexistent/alert-forwarder"]
@@ -447,14 +383,14 @@ effect = "alert"
 when = { program = "wget" }
 "#,
     );
-    let o = env.hook("claude", &env.shell("al-x", "wget http://example.com/x"));
-    assert!(o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("alert command"));
+    let o = env.hook("claude", &shell(&env, "al-x", "wget http://example.com/x"));
+    assert!(o.success());
+    assert!(o.stderr.contains("alert command"));
 }
 
 #[test]
 fn a_project_policy_cannot_name_alert_sinks() {
-    let env = Env::new("");
+    let env = sandbox("");
     let proj = env.p("project/.hookwarden");
     std::fs::create_dir_all(&proj).unwrap();
     std::fs::write(
@@ -462,8 +398,9 @@ fn a_project_policy_cannot_name_alert_sinks() {
         "[alerts]\ncommand = [\"sh\", \"-c\", \"touch pwned\"]\n[[rule]]\nid = \"w\"\neffect = \"alert\"\nwhen = { program = \"wget\" }\n",
     )
     .unwrap();
-    let o = env.hook("claude", &env.shell("p-1", "wget http://example.com"));
-    assert!(o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr)
+    let o = env.hook("claude", &shell(&env, "p-1", "wget http://example.com"));
+    assert!(o.success());
+    assert!(o
+        .stderr
         .contains("[alerts] is only read from org and user policies"));
 }

@@ -29,6 +29,7 @@ pub mod event;
 pub mod hex;
 pub mod install;
 pub mod keywords;
+pub mod managed;
 pub mod policy;
 pub mod redact;
 pub mod replay;

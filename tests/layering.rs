@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 #[rustfmt::skip]
 const ORDER: &[&str] = &[
     // Leaves: byte helpers and test helpers that know nothing of the product.
-    "hex", "testutil", "dirs",
+    "hex", "testutil", "managed", "dirs",
     // What happened, what is decided about it, and when.
     "event", "decision", "time", "keywords",
     // The pure state store: records and locking.

@@ -6,6 +6,7 @@ use hookwarden::event::RuntimeKind;
 use std::io::{Read, Write};
 
 pub fn run(args: &[String]) -> i32 {
+    hookwarden::managed::enter_hook_call();
     let mut runtime = None;
     let mut i = 0;
     while i < args.len() {

@@ -90,7 +90,7 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
         Some(&raised),
     );
     let pin_state = loaded.as_ref().map(|(_, s)| *s).ok();
-    let (policy, policy_error) = match loaded.map(|(p, _)| p) {
+    let (policy, mut policy_error) = match loaded.map(|(p, _)| p) {
         Ok(p) => (p, None),
         Err(e) => {
             // Keep protecting other boundaries with the embedded default while the broken
@@ -101,6 +101,9 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
             (fallback, Some(e.to_string()))
         }
     };
+    if let crate::managed::Mode::Broken(why) = crate::managed::mode() {
+        policy_error = Some(format!("the org directory is refused: {why}"));
+    }
     let decision = decide_with_flags(&policy, &ev, &flags, &ctx, &env, policy_error.as_deref());
     // Approvals, escalation and alerts (issue 7).
     let decision = stateful::after_decision(&policy, &ev, decision, &env);

@@ -9,14 +9,14 @@ fn project_dirs() -> Option<directories::ProjectDirs> {
 }
 
 pub fn config_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("HOOKWARDEN_CONFIG_DIR") {
+    if let Some(d) = crate::managed::env("HOOKWARDEN_CONFIG_DIR") {
         return Some(PathBuf::from(d));
     }
     project_dirs().map(|p| p.config_dir().to_path_buf())
 }
 
 pub fn data_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("HOOKWARDEN_DATA_DIR") {
+    if let Some(d) = crate::managed::env("HOOKWARDEN_DATA_DIR") {
         return Some(PathBuf::from(d));
     }
     project_dirs().map(|p| p.data_dir().to_path_buf())
@@ -24,7 +24,7 @@ pub fn data_dir() -> Option<PathBuf> {
 
 /// The audit log: `HOOKWARDEN_AUDIT`, else `<data dir>/audit.jsonl`.
 pub fn audit_path() -> PathBuf {
-    if let Some(p) = std::env::var_os("HOOKWARDEN_AUDIT") {
+    if let Some(p) = crate::managed::env("HOOKWARDEN_AUDIT") {
         return PathBuf::from(p);
     }
     data_dir()

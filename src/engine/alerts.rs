@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 /// The settings in force: the policy's, plus `HOOKWARDEN_ALERTS_FILE` as a file sink.
 pub fn settings(policy: &CompiledPolicy) -> Option<AlertSettings> {
-    let env_file = std::env::var("HOOKWARDEN_ALERTS_FILE").ok();
+    let env_file = crate::managed::env_str("HOOKWARDEN_ALERTS_FILE");
     let mut s = match (&policy.alerts, env_file) {
         (None, None) => return None,
         (Some(a), f) => {
@@ -126,7 +126,7 @@ fn sink_path(f: &str) -> PathBuf {
 fn syslog(msg: &str, severity: u8) -> std::io::Result<()> {
     use std::os::unix::net::UnixDatagram;
     const FACILITY_AUTH: u8 = 4;
-    let socket = std::env::var_os("HOOKWARDEN_SYSLOG_SOCKET")
+    let socket = crate::managed::env("HOOKWARDEN_SYSLOG_SOCKET")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/dev/log"));
     let sock = UnixDatagram::unbound()?;

@@ -4,8 +4,8 @@
 use anyhow::Result;
 use clap::Args;
 use hookwarden::approvals::{self, Approval, GrantRequest, Status};
-use hookwarden::time::rfc3339;
 use hookwarden::state::Store;
+use hookwarden::time::rfc3339;
 
 #[derive(Args)]
 pub struct ApproveArgs {
@@ -33,10 +33,7 @@ pub struct ApprovalsArgs {
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    hookwarden::time::now_secs()
 }
 
 fn approver() -> String {

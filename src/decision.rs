@@ -182,10 +182,7 @@ impl Decision {
 pub fn new_id(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let nanos = crate::time::now_nanos();
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("{prefix}-{:x}-{:x}-{n}", nanos, std::process::id())
 }

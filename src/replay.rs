@@ -122,7 +122,7 @@ pub fn from_audit(path: &Path, since: Option<i64>) -> std::io::Result<(Vec<Recor
         {
             continue;
         }
-        let time = crate::policy::activation::parse_rfc3339(&rec.decision.timestamp);
+        let time = crate::time::parse_rfc3339(&rec.decision.timestamp);
         if let (Some(s), Some(t)) = (since, time) {
             if t < s {
                 continue;
@@ -173,7 +173,7 @@ pub fn from_transcript(path: &Path, since: Option<i64>) -> std::io::Result<Vec<R
                 .and_then(|t| t.as_str())
                 .unwrap_or("")
                 .to_string();
-            let time = crate::policy::activation::parse_rfc3339(&time_text);
+            let time = crate::time::parse_rfc3339(&time_text);
             if let (Some(s), Some(t)) = (since, time) {
                 if t < s {
                     continue;

@@ -34,10 +34,7 @@ pub struct ApprovalsArgs {
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    hookwarden::time::now_secs()
 }
 
 fn approver() -> String {

@@ -4,7 +4,6 @@
 use anyhow::{anyhow, Context as _, Result};
 use clap::Args;
 use hookwarden::audit::AuditRecord;
-use hookwarden::policy::activation;
 use hookwarden::replay;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -38,6 +37,13 @@ pub struct AuditArgs {
     file: Option<PathBuf>,
 }
 
+/// The earliest decision time `--since DURATION` keeps, in seconds since the epoch.
+fn since_cutoff(since: &str, now: i64) -> Result<i64> {
+    let d = hookwarden::time::parse_duration(since)
+        .ok_or_else(|| anyhow!("--since `{since}`: expected a duration like 30m, 1h30m, 7d"))?;
+    Ok(now - d)
+}
+
 pub fn run(a: AuditArgs) -> Result<i32> {
     let path = a.file.clone().unwrap_or_else(hookwarden::dirs::audit_path);
     if !path.is_file() {
@@ -47,12 +53,7 @@ pub fn run(a: AuditArgs) -> Result<i32> {
     let (records, bad) = hookwarden::audit::read_all(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
     let since = match &a.since {
-        Some(s) => Some(
-            hookwarden::time::now_secs()
-                - hookwarden::time::parse_duration(s).ok_or_else(|| {
-                    anyhow!("--since `{s}`: expected a duration like 30m, 1h, 7d")
-                })?,
-        ),
+        Some(s) => Some(since_cutoff(s, hookwarden::time::now_secs())?),
         None => None,
     };
     let effect = match &a.effect {
@@ -88,7 +89,7 @@ pub fn run(a: AuditArgs) -> Result<i32> {
                 }
             }
             if let Some(s) = since {
-                match activation::parse_rfc3339(&d.timestamp) {
+                match hookwarden::time::parse_rfc3339(&d.timestamp) {
                     Some(t) if t >= s => {}
                     _ => return false,
                 }
@@ -210,5 +211,25 @@ fn summary(records: &[&AuditRecord]) {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use hookwarden::time::{parse_rfc3339, rfc3339};
+
+    #[test]
+    fn since_takes_combined_durations() {
+        let now = 1_795_000_000;
+        let cutoff = since_cutoff("1h30m", now).unwrap();
+        assert_eq!(cutoff, now - 5400);
+        let kept = |age: i64| parse_rfc3339(&rfc3339(now - age, 0)).is_some_and(|t| t >= cutoff);
+        assert!(kept(5400));
+        assert!(!kept(5401));
+        assert_eq!(since_cutoff("2w", now).unwrap(), now - 14 * 86_400);
+        assert!(since_cutoff("1.5h", now).is_err());
+        assert!(since_cutoff("90", now).is_err());
     }
 }

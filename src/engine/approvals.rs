@@ -115,10 +115,7 @@ fn summary(ev: &Event) -> String {
 /// Six characters a person can read out and type: no 0/O, 1/I/L.
 fn new_code(s: &State, action: &str, now: i64) -> String {
     const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let nanos = crate::time::now_nanos();
     let mut attempt: u32 = 0;
     loop {
         let mut h = Sha256::new();

@@ -45,10 +45,7 @@ impl ProcessEnv {
 
 impl EvalEnv for ProcessEnv {
     fn now(&self) -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0)
+        crate::time::now_secs()
     }
 
     fn env_var(&self, name: &str) -> Option<String> {

@@ -520,13 +520,13 @@ fn check_condition(cx: &mut Ctx<'_>, id: &str, part: &str, c: &Condition, line: 
 }
 
 fn check_activation(cx: &mut Ctx<'_>, id: &str, act: &super::model::Activation, line: usize) {
-    use super::activation::{parse_rfc3339, utc_offset_seconds};
+    use crate::time::{parse_rfc3339, zone};
     if let Some(tz) = &act.timezone {
-        if utc_offset_seconds(tz, 0).is_none() {
+        if zone(tz).is_none() {
             cx.push(
                 Severity::Error,
                 cx.loc.find(line, "timezone"),
-                format!("rule `{id}`: timezone `{tz}` is not understood (use `UTC` or a fixed offset like `+02:00`)"),
+                format!("rule `{id}`: timezone `{tz}` is not understood (use `UTC`, an IANA name like `Europe/Berlin` or a fixed offset like `+02:00`)"),
             );
         }
     }
@@ -575,11 +575,7 @@ fn check_activation(cx: &mut Ctx<'_>, id: &str, act: &super::model::Activation, 
         }
     }
     if let Some((s, Some(u))) = &until {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        if *u < now {
+        if *u < crate::time::now_secs() {
             cx.push(
                 Severity::Warning,
                 cx.loc.find(line, "until"),

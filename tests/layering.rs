@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 const ORDER: &[&str] = &[
     // Leaves: byte helpers and test helpers that know nothing of the product.
     "hex", "testutil", "dirs",
+    // Grant keys and OS randomness; who is approving and for which role.
+    "keys", "approvers",
     // What happened, what is decided about it, and when.
     "event", "decision", "time", "keywords",
     // The pure state store: records and locking.

@@ -3,6 +3,9 @@
 //! escalation, alerts.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::pty::{on_tty, Answer, TtyRun};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -33,6 +36,7 @@ impl Env {
             .env("HOOKWARDEN_ORG_POLICY", self.p("no-org-policy.toml"))
             .env("HOOKWARDEN_CONFIG_DIR", self.p("config"))
             .env("HOOKWARDEN_USER", "alice")
+            .env("HOOKWARDEN_SYSTEM_DIR", self.p("system"))
             .env_remove("HOOKWARDEN_ALERTS_FILE")
             .env_remove("HOOKWARDEN_ENV");
         c
@@ -64,6 +68,13 @@ impl Env {
 
     fn run(&self, args: &[&str]) -> Output {
         self.cmd(args).output().unwrap()
+    }
+
+    /// `hookwarden approve ...` typed by a person at a terminal.
+    fn approve(&self, args: &[&str]) -> TtyRun {
+        let mut a = vec!["approve"];
+        a.extend_from_slice(args);
+        on_tty(&self.cmd(&a), Answer::Nonce)
     }
 
     fn audit(&self) -> Vec<Value> {
@@ -254,17 +265,13 @@ fn codex_deny_approve_then_the_same_call_passes() {
         "{text}"
     );
 
-    let bad = env.run(&["approve", "ZZZZZZ"]);
-    assert_eq!(bad.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("no approval request has code ZZZZZZ"));
+    let bad = env.approve(&["ZZZZZZ"]);
+    assert_eq!(bad.code, 1);
+    assert!(bad.screen.contains("no approval request has code ZZZZZZ"));
 
-    let ok = env.run(&["approve", &code.to_lowercase(), "--note", "CHG-42"]);
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
-    assert!(String::from_utf8_lossy(&ok.stdout).contains("Approved"));
+    let ok = env.approve(&[&code.to_lowercase(), "--note", "CHG-42"]);
+    assert_eq!(ok.code, 0, "{}", ok.screen);
+    assert!(ok.screen.contains("Approved"));
 
     // Another session, or another command, is not covered.
     assert_eq!(
@@ -291,7 +298,7 @@ fn codex_deny_approve_then_the_same_call_passes() {
     let again = env.hook("codex", &call);
     assert_eq!(decision(&again), "deny");
     assert!(!reason(&again).contains(&code));
-    assert_eq!(env.run(&["approve", &code]).status.code(), Some(1));
+    assert_eq!(env.approve(&[&code]).code, 1);
 
     // The audit log says who approved what, and that the retry passed because of it.
     let audit = env.audit();
@@ -299,7 +306,11 @@ fn codex_deny_approve_then_the_same_call_passes() {
         .iter()
         .find(|r| r["event"]["event_name"] == "hookwarden approve")
         .expect("the approval is audited");
-    assert_eq!(grant["context"]["approved_by"], "alice");
+    // The approver is the OS user, whatever $HOOKWARDEN_USER says.
+    let uid = rustix::process::getuid().as_raw();
+    let me = hookwarden::approvers::user_name(uid).unwrap();
+    assert_eq!(grant["context"]["approved_by"], me.as_str());
+    assert_eq!(grant["context"]["approved_uid"], uid);
     assert_eq!(grant["context"]["note"], "CHG-42");
     assert_eq!(grant["approval_code"], code.as_str());
     assert!(audit.iter().any(|r| r["effect"] == "allow"
@@ -313,15 +324,13 @@ fn a_timed_approval_covers_retries_until_it_lapses() {
     let call = env.codex_shell("codex-t", "make deploy");
     let r = reason(&env.hook("codex", &call));
     let code = r.split("hookwarden approve ").nth(1).unwrap()[..6].to_string();
-    assert!(env
-        .run(&["approve", &code, "--for", "30m"])
-        .status
-        .success());
+    assert_eq!(env.approve(&[&code, "--for", "30m"]).code, 0);
     for _ in 0..3 {
         assert_eq!(stdout_json(&env.hook("codex", &call)), Value::Null);
     }
     let list = String::from_utf8_lossy(&env.run(&["approvals"]).stdout).to_string();
-    assert!(list.contains("granted") && list.contains("alice"), "{list}");
+    let me = hookwarden::approvers::user_name(rustix::process::getuid().as_raw()).unwrap();
+    assert!(list.contains("granted") && list.contains(&me), "{list}");
     let bad = env.run(&["approve", &code, "--for", "soon"]);
     assert_eq!(bad.status.code(), Some(2));
 }

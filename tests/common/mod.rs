@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod fake;
+pub mod pty;
 
 use serde_json::Value;
 use std::io::Write;
@@ -64,6 +65,7 @@ impl Env {
                 "HOOKWARDEN_USER_POLICY",
                 self.dir.path().join("user-policy.toml"),
             )
+            .env("HOOKWARDEN_SYSTEM_DIR", self.dir.path().join("system"))
             .env("HOME", self.dir.path().join("home"))
             .env_remove("TMPDIR")
             .current_dir(self.dir.path());

@@ -294,3 +294,44 @@ fn managed_mode_accepts_only_grants_signed_with_the_managed_key() {
     assert!(sig.starts_with("ed25519:"), "{sig}");
     assert!(!still_denied(&env, &call));
 }
+
+/// `sudo hookwarden approve` acts for the user who ran sudo, and only makes sense with the
+/// managed key (root would otherwise sign with a personal key the user's hooks cannot read).
+/// Runs only where the tests run as root, with `SUDO_UID` standing in for sudo.
+#[test]
+fn sudo_approvals_name_the_invoking_user_and_need_the_managed_key() {
+    if rustix::process::getuid().as_raw() != 0 {
+        return;
+    }
+    let Some(nobody) = hookwarden::approvers::user_name(65534) else {
+        return;
+    };
+    let env = env_with(POLICY);
+    let (call, code) = pending(&env);
+    let mut c = env.command(&["approve", &code]);
+    c.env("SUDO_UID", "65534");
+    let tty = on_tty(&c, Answer::Nonce);
+    assert_eq!(tty.code, 1, "{}", tty.screen);
+    assert!(
+        tty.screen.contains("no managed approver key"),
+        "{}",
+        tty.screen
+    );
+
+    assert_eq!(env.run(&["approve", "--init-managed-key"], b"").code, 0);
+    let code = code_in(&reason("codex", &env.hook("codex", &call).json()));
+    let mut c = env.command(&["approve", &code]);
+    c.env("SUDO_UID", "65534");
+    let tty = on_tty(&c, Answer::Nonce);
+    assert_eq!(tty.code, 0, "{}", tty.screen);
+    assert!(!still_denied(&env, &call));
+    let audit = env.audit_lines();
+    let grant = audit
+        .iter()
+        .rev()
+        .find(|r| r["event"]["event_name"] == "hookwarden approve")
+        .unwrap();
+    assert_eq!(grant["context"]["approved_by"], nobody.as_str());
+    assert_eq!(grant["context"]["approved_uid"], 65534);
+    assert_eq!(grant["context"]["via_sudo"], true);
+}

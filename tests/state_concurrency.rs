@@ -170,6 +170,13 @@ fn fifty_parallel_hook_calls_count_exactly() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 50);
+    // Parallel appends still form one unbroken chain.
+    let verify = env.run(&["audit", "verify"]);
+    let out = String::from_utf8_lossy(&verify.stdout);
+    assert!(
+        verify.status.success() && out.contains("OK: seq 1-50 intact"),
+        "{out}"
+    );
     let fired = audit
         .iter()
         .filter(|r| r["rule_ids"].to_string().contains("too-many-echoes"))

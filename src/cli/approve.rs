@@ -213,6 +213,13 @@ pub fn approve(a: ApproveArgs) -> Result<i32> {
     if let Err(e) = authorize(pending) {
         return refuse(&e);
     }
+    if who.via_sudo && !keys::managed() {
+        // Root would create or read the personal key as root, and the user's hooks could then
+        // verify nothing.
+        return refuse(
+            "this machine has no managed approver key: run `hookwarden approve` without sudo, or set up managed approvals with `sudo hookwarden approve --init-managed-key`",
+        );
+    }
     let signer = match Signer::load(store.dir()) {
         Ok(s) => s,
         Err(e) => return refuse(&e.to_string()),

@@ -20,6 +20,7 @@ macro_rules! byte_table {
     }};
 }
 
+pub mod approvers;
 pub mod audit;
 pub mod decision;
 pub mod dirs;
@@ -28,6 +29,7 @@ pub mod evaluate;
 pub mod event;
 pub mod hex;
 pub mod install;
+pub mod keys;
 pub mod keywords;
 pub mod managed;
 pub mod policy;

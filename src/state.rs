@@ -235,15 +235,30 @@ pub struct Approval {
     pub rule_ids: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approver_role: Option<String>,
+    /// Why the rules asked (their reasons, secrets masked), shown to the person approving.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    #[serde(default)]
+    pub risk: u8,
     pub requested_at: i64,
     pub request_expires_at: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant: Option<Grant>,
 }
 
+/// A person's grant. `sig` authenticates every field but `uses` and `used_at` (which the
+/// hook updates) together with the request; the hook ignores a grant whose signature does
+/// not verify (see [`crate::keys`] and the engine's approvals).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Grant {
+    /// The approver's OS user name.
     pub by: String,
+    /// The approver's uid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    /// Approved through `sudo` (managed mode).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub via_sudo: bool,
     pub at: i64,
     pub until: i64,
     /// Single use: consumed by the first retry.
@@ -254,6 +269,9 @@ pub struct Grant {
     pub uses: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used_at: Option<i64>,
+    /// `hmac-sha256:<hex>` (personal key) or `ed25519:<hex>` (managed key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 const ORDER: &[&str] = &[
     // Leaves: byte helpers and test helpers that know nothing of the product.
     "hex", "testutil", "managed", "dirs",
+    // Grant keys and OS randomness; who is approving and for which role.
+    "keys", "approvers",
     // What happened, what is decided about it, and when.
-    "event", "decision", "time", "keywords",
+    "event", "time", "decision", "keywords",
     // The pure state store: records and locking.
     "state",
     // Facts about an event (flags and findings), and masking what they find.

@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::pty::Answer;
 use common::{Run, Sandbox};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -103,6 +104,13 @@ fn fifty_parallel_hook_calls_count_exactly() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 50);
+    // Parallel appends still form one unbroken chain.
+    let verify = env.run(&["audit", "verify"]);
+    assert!(
+        verify.code == 0 && verify.stdout.contains("OK: seq 1-50 intact"),
+        "{}",
+        verify.stdout
+    );
     let fired = audit
         .iter()
         .filter(|r| r["rule_ids"].to_string().contains("too-many-echoes"))
@@ -198,13 +206,15 @@ fn codex_deny_approve_then_the_same_call_passes() {
         "{text}"
     );
 
-    let bad = env.run(&["approve", "ZZZZZZ"]);
+    let bad = env.cmd(&["approve", "ZZZZZZ"]).on_tty(Answer::Nonce);
     assert_eq!(bad.code, 1);
-    assert!(bad.stderr.contains("no approval request has code ZZZZZZ"));
+    assert!(bad.screen.contains("no approval request has code ZZZZZZ"));
 
-    let ok = env.run(&["approve", &code.to_lowercase(), "--note", "CHG-42"]);
-    assert!(ok.success(), "{}", ok.stderr);
-    assert!(ok.stdout.contains("Approved"));
+    let ok = env
+        .cmd(&["approve", &code.to_lowercase(), "--note", "CHG-42"])
+        .on_tty(Answer::Nonce);
+    assert_eq!(ok.code, 0, "{}", ok.screen);
+    assert!(ok.screen.contains("Approved"));
 
     // Another session, or another command, is not covered.
     assert_eq!(
@@ -231,7 +241,7 @@ fn codex_deny_approve_then_the_same_call_passes() {
     let again = env.hook("codex", &call);
     assert_eq!(decision(&again), "deny");
     assert!(!reason(&again).contains(&code));
-    assert_eq!(env.run(&["approve", &code]).code, 1);
+    assert_eq!(env.cmd(&["approve", &code]).on_tty(Answer::Nonce).code, 1);
 
     // The audit log says who approved what, and that the retry passed because of it.
     let audit = env.audit_lines();
@@ -239,7 +249,11 @@ fn codex_deny_approve_then_the_same_call_passes() {
         .iter()
         .find(|r| r["event"]["event_name"] == "hookwarden approve")
         .expect("the approval is audited");
-    assert_eq!(grant["context"]["approved_by"], "alice");
+    // The approver is the OS user, whatever $HOOKWARDEN_USER says.
+    let uid = rustix::process::getuid().as_raw();
+    let me = hookwarden::approvers::user_name(uid).unwrap();
+    assert_eq!(grant["context"]["approved_by"], me.as_str());
+    assert_eq!(grant["context"]["approved_uid"], uid);
     assert_eq!(grant["context"]["note"], "CHG-42");
     assert_eq!(grant["approval_code"], code.as_str());
     assert!(audit.iter().any(|r| r["effect"] == "allow"
@@ -253,12 +267,18 @@ fn a_timed_approval_covers_retries_until_it_lapses() {
     let call = codex_shell(&env, "codex-t", "make deploy");
     let r = reason(&env.hook("codex", &call));
     let code = r.split("hookwarden approve ").nth(1).unwrap()[..6].to_string();
-    assert!(env.run(&["approve", &code, "--for", "30m"]).success());
+    assert_eq!(
+        env.cmd(&["approve", &code, "--for", "30m"])
+            .on_tty(Answer::Nonce)
+            .code,
+        0
+    );
     for _ in 0..3 {
         assert_eq!(stdout_json(&env.hook("codex", &call)), Value::Null);
     }
     let list = env.run(&["approvals"]).stdout;
-    assert!(list.contains("granted") && list.contains("alice"), "{list}");
+    let me = hookwarden::approvers::user_name(rustix::process::getuid().as_raw()).unwrap();
+    assert!(list.contains("granted") && list.contains(&me), "{list}");
     let bad = env.run(&["approve", &code, "--for", "soon"]);
     assert_eq!(bad.code, 2);
 }

@@ -1,8 +1,9 @@
 //! `hookwarden audit`: the monitor view of the audit log — what fired, where, on what input
-//! (masked), with what effect; `--summary` counts by rule and effect.
+//! (masked), with what effect; `--summary` counts by rule and effect; `audit verify` checks
+//! the log's hash chain and names the first broken link.
 
 use anyhow::{anyhow, Context as _, Result};
-use clap::Args;
+use clap::{Args, Subcommand};
 use hookwarden::audit::AuditRecord;
 use hookwarden::replay;
 use std::collections::BTreeMap;
@@ -10,6 +11,8 @@ use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct AuditArgs {
+    #[command(subcommand)]
+    command: Option<AuditCommand>,
     /// Only decisions where this rule fired (glob: `secrets.*`).
     #[arg(long)]
     rule: Option<String>,
@@ -44,7 +47,20 @@ fn since_cutoff(since: &str, now: i64) -> Result<i64> {
     Ok(now - d)
 }
 
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the log's hash chain: report the first deleted, edited, reordered or cut line.
+    Verify {
+        /// The audit log (default: the configured one).
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+}
+
 pub fn run(a: AuditArgs) -> Result<i32> {
+    if let Some(AuditCommand::Verify { file }) = a.command {
+        return verify(file);
+    }
     let path = a.file.clone().unwrap_or_else(hookwarden::dirs::audit_path);
     if !path.is_file() {
         println!("no audit log at {} yet", path.display());
@@ -212,6 +228,56 @@ fn summary(records: &[&AuditRecord]) {
                 .join(", ")
         );
     }
+}
+
+/// `audit verify`: exit 0 when every link holds (and the end matches the recorded head), 1 at
+/// the first broken link.
+fn verify(file: Option<PathBuf>) -> Result<i32> {
+    use hookwarden::audit::HeadCheck;
+    let path = file.unwrap_or_else(hookwarden::dirs::audit_path);
+    if !path.exists() && std::fs::symlink_metadata(&path).is_err() {
+        println!("no audit log at {} yet", path.display());
+        return Ok(0);
+    }
+    let head_path = hookwarden::dirs::audit_head_path(&path);
+    let head = head_path.as_deref().and_then(hookwarden::audit::read_head);
+    let v = hookwarden::audit::verify(&path, head.as_ref())
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    println!("audit log {}: {} line(s)", path.display(), v.lines);
+    match (v.chain_start, v.unchained) {
+        (Some(1), _) => {}
+        (Some(start), n) => println!(
+            "lines 1-{n} were written before the hash chain and are not protected; the chain starts at line {start}"
+        ),
+        (None, n) if n > 0 => println!("no line carries the hash chain yet ({n} older line(s))"),
+        (None, _) => {}
+    }
+    if let Some(b) = &v.broken {
+        println!("BROKEN: {b}");
+        return Ok(1);
+    }
+    match &v.head {
+        HeadCheck::Broken(b) => {
+            println!("BROKEN: {b}");
+            return Ok(1);
+        }
+        HeadCheck::Missing => println!(
+            "note: no chain head is recorded for this log{}; lines cut from its end cannot be detected",
+            head_path
+                .map(|p| format!(" (looked for {})", p.display()))
+                .unwrap_or_default()
+        ),
+        HeadCheck::Behind { head_seq } => println!(
+            "note: the recorded head (seq {head_seq}) is behind the log (seq {}): a write could not update it",
+            v.last_seq.unwrap_or(0)
+        ),
+        HeadCheck::Matches => {}
+    }
+    match v.last_seq {
+        Some(last) => println!("OK: seq 1-{last} intact"),
+        None => println!("OK: nothing chained to check"),
+    }
+    Ok(0)
 }
 
 #[cfg(test)]

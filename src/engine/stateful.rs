@@ -153,10 +153,11 @@ pub fn after_decision<E: EvalEnv>(
         .map(|a| a.dedup_secs())
         .unwrap_or(600);
     let action = approval_needed.then(|| super::approvals::action_hash(ev));
+    let mut grants = super::approvals::GrantCheck::new(env.store().map(|s| s.dir().to_path_buf()));
     let outcome = env.transact(|s| {
         let approval = action
             .as_ref()
-            .map(|a| super::approvals::resolve(s, a, ev, &d, now));
+            .map(|a| super::approvals::resolve(s, a, ev, &d, now, &mut grants));
         let mut escalate = false;
         if let (true, Some(esc)) = (count_denial, escalation) {
             let window = parse_duration(&esc.window).unwrap_or(600);
@@ -184,7 +185,12 @@ pub fn after_decision<E: EvalEnv>(
         // Without state: no code, no counting; alerts are still sent (undeduplicated).
         None => (None, false, alertable.clone()),
     };
+    let mut tampered = false;
     if let Some(a) = approval {
+        for t in &a.tampered {
+            env.warn(t.message());
+            tampered = true;
+        }
         d = super::approvals::apply(policy, ev, d, a);
     }
     if escalate {
@@ -205,6 +211,9 @@ pub fn after_decision<E: EvalEnv>(
         let mut send = send;
         if escalate && a.on.contains(&Effect::Terminate) {
             send.push(ESCALATION_RULE.to_string());
+        }
+        if tampered && a.on.contains(&Effect::Alert) {
+            send.push(super::approvals::TAMPER_RULE.to_string());
         }
         for w in super::alerts::send(&a, ev, &d, &send, env) {
             env.warn(w);

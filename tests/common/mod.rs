@@ -19,6 +19,7 @@
 //! | `HOOKWARDEN_ORG_POLICY`      | `<root>/org-policy.toml` (absent until a test writes it) |
 //! | `HOOKWARDEN_USER_POLICY`     | `<root>/user-policy.toml` (absent until a test writes it) |
 //! | `HOOKWARDEN_SYSLOG_SOCKET`   | `<root>/syslog.sock`             |
+//! | `HOOKWARDEN_SYSTEM_DIR`      | `<root>/system` (approver keys and roles; absent until written) |
 //!
 //! Nothing else is set: `CODEX_HOME`, `HOOKWARDEN_TEAM`, `HOOKWARDEN_ENV`, `HOOKWARDEN_PIN`,
 //! `HOOKWARDEN_POLICY_CACHE`, `HOOKWARDEN_ALERTS_FILE`, `CLAUDECODE`, `CODEX_*`, `GEMINI_*`,
@@ -27,6 +28,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod fake;
+pub mod pty;
 
 use serde_json::Value;
 use std::ffi::{OsStr, OsString};
@@ -164,7 +166,8 @@ impl Sandbox {
             .env("HOOKWARDEN_AUDIT", self.audit_path())
             .env("HOOKWARDEN_ORG_POLICY", self.org_policy())
             .env("HOOKWARDEN_USER_POLICY", self.user_policy())
-            .env("HOOKWARDEN_SYSLOG_SOCKET", r.join("syslog.sock"));
+            .env("HOOKWARDEN_SYSLOG_SOCKET", r.join("syslog.sock"))
+            .env("HOOKWARDEN_SYSTEM_DIR", r.join("system"));
         for (k, v) in &self.vars {
             match v {
                 Some(v) => c.env(k, v),
@@ -269,6 +272,11 @@ impl TestCommand {
             let _ = input.write_all(&data);
         });
         Running { child, writer }
+    }
+
+    /// Runs the command on a pseudo-terminal, as a person typing `answer` at its prompt.
+    pub fn on_tty(&self, answer: pty::Answer) -> pty::TtyRun {
+        pty::on_tty(&self.cmd, answer)
     }
 
     /// Runs the binary to the end and captures what it answered.

@@ -177,5 +177,4 @@ mod tests {
         let all = [Effect::Alert, Effect::Deny, Effect::Redact];
         assert_eq!(all.iter().copied().max(), Some(Effect::Deny));
     }
-
 }

@@ -36,6 +36,6 @@ pub mod redact;
 pub mod runtime;
 pub mod signals;
 pub mod state;
-pub mod time;
 #[cfg(test)]
 pub(crate) mod testutil;
+pub mod time;

@@ -8,7 +8,6 @@ pub fn now_secs() -> i64 {
         .unwrap_or(0)
 }
 
-
 /// RFC 3339 UTC timestamp with milliseconds, from the system clock.
 pub fn now_rfc3339() -> String {
     let d = std::time::SystemTime::now()

@@ -4,8 +4,8 @@
 use anyhow::Result;
 use clap::Args;
 use hookwarden::approvals::{self, Approval, GrantRequest, Status};
-use hookwarden::time::rfc3339;
 use hookwarden::state::Store;
+use hookwarden::time::rfc3339;
 
 #[derive(Args)]
 pub struct ApproveArgs {

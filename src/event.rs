@@ -298,3 +298,24 @@ impl Event {
         }
     }
 }
+
+/// The text of a structured tool response, for scanning: every string leaf, in order.
+pub fn response_text(v: &Value) -> String {
+    let mut out = String::new();
+    collect_strings(v, &mut out);
+    out
+}
+
+fn collect_strings(v: &Value, out: &mut String) {
+    match v {
+        Value::String(s) => {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(s);
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
+        Value::Object(m) => m.values().for_each(|x| collect_strings(x, out)),
+        _ => {}
+    }
+}

@@ -10,11 +10,11 @@
 //! every call. Elsewhere the no-opinion answer is `{}`.
 
 use super::{
-    approval_message, classify_tool, fill_from_input, redact_response, response_text,
-    withhold_response, Adapter, Answer, ParseError,
+    approval_message, classify_tool, fill_from_input, redact_response, withhold_response, Adapter,
+    Answer, ParseError,
 };
 use crate::decision::{Decision, Effect};
-use crate::event::{Boundary, Event, RuntimeKind, Tool, ToolKind};
+use crate::event::{response_text, Boundary, Event, RuntimeKind, Tool, ToolKind};
 use serde_json::{json, Value};
 
 pub struct Cursor;

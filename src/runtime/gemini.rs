@@ -7,11 +7,11 @@
 
 use super::{
     approval_message, classify_tool, context_warning, fill_from_input, redacted_output,
-    response_text, stop_hook_active, take_first,
+    stop_hook_active, take_first,
 };
 use super::{Adapter, Answer, ParseError};
 use crate::decision::{Decision, Effect};
-use crate::event::{Boundary, Event, RuntimeKind};
+use crate::event::{response_text, Boundary, Event, RuntimeKind};
 use serde_json::{json, Value};
 
 pub struct Gemini;

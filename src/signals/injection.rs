@@ -160,7 +160,7 @@ pub fn scan_phrases(text: &str) -> Vec<Finding> {
             kind: "instruction-override".to_string(),
             start,
             end,
-            hash: crate::redact::short_hash(&text[start..end]),
+            hash: super::fingerprint::short_hash(&text[start..end]),
         });
     }
     out
@@ -210,7 +210,7 @@ pub fn scan_hidden(text: &str) -> Vec<Finding> {
         }
     }
     for f in &mut out {
-        f.hash = crate::redact::short_hash(&text[f.start..f.end]);
+        f.hash = super::fingerprint::short_hash(&text[f.start..f.end]);
     }
     out
 }

@@ -6,6 +6,7 @@
 //! lazily on first use.
 
 pub mod egress;
+pub mod fingerprint;
 pub mod injection;
 pub mod paths;
 pub mod pii;

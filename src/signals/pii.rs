@@ -49,7 +49,7 @@ impl Signal for PiiSignal {
                     Some(ToolKind::Mcp) | Some(ToolKind::Other)
                 ) =>
             {
-                owned = crate::runtime::response_text(&event.tool_input);
+                owned = crate::event::response_text(&event.tool_input);
                 owned.as_str()
             }
             None => return,
@@ -311,7 +311,7 @@ fn push(out: &mut Vec<Finding>, kind: &str, text: &str, start: usize, end: usize
         kind: kind.to_string(),
         start,
         end,
-        hash: crate::redact::short_hash(&text[start..end]),
+        hash: super::fingerprint::short_hash(&text[start..end]),
     });
 }
 

@@ -652,7 +652,7 @@ fn finding(kind: &str, start: usize, end: usize, value: &str) -> Finding {
         kind: kind.to_string(),
         start,
         end,
-        hash: crate::redact::short_hash(value),
+        hash: super::fingerprint::short_hash(value),
     }
 }
 

@@ -133,7 +133,7 @@ pub fn scan_awk(prog: &str) -> AwkCalls {
             Some(m) => {
                 let cmd = m.as_str().replace("\\\"", "\"");
                 let head = cmd.split_whitespace().next().unwrap_or("");
-                if super::SHELLS.contains(&head) || interpreter(head).is_some() {
+                if super::programs::SHELLS.contains(&head) || interpreter(head).is_some() {
                     calls.dynamic = true;
                 } else {
                     calls.shell.push(cmd);

@@ -1,6 +1,8 @@
 #![allow(clippy::unwrap_used)]
 
+use super::scan::{candidate, run_anchored, KEYWORDS};
 use super::*;
+use regex::Regex;
 
 fn kinds_in(text: &str) -> Vec<String> {
     scan(text).into_iter().map(|f| f.kind).collect()

@@ -23,12 +23,12 @@
 //! `shell.parse_limit`, which the default policy denies.
 //!
 //! # Layout
-//! [`parse`] reads the command line into a tree; [`walk`] walks it (pipelines, redirections,
+//! [`parse`] reads the command line into a tree; `walk` walks it (pipelines, redirections,
 //! substitutions, variables, what feeds each stage's stdin) and dispatches each simple
-//! command; [`wrappers`] follows commands that run other commands or code strings (`sudo`,
+//! command; `wrappers` follows commands that run other commands or code strings (`sudo`,
 //! `xargs`, `find -exec`, `bash -c`, `ssh host cmd`, scripts written or downloaded earlier);
-//! [`effects`] raises what a program does itself (deletes, disk writes, SQL, inline code,
-//! file reads and writes, network egress); [`programs`] holds what is known about each
+//! `effects` raises what a program does itself (deletes, disk writes, SQL, inline code,
+//! file reads and writes, network egress); `programs` holds what is known about each
 //! program as tables; [`code`] reads interpreter code and SQL.
 
 pub mod code;

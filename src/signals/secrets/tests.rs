@@ -59,19 +59,6 @@ fn over_the_bound_the_rest_is_withheld() {
 }
 
 #[test]
-fn url_hosts() {
-    assert_eq!(
-        url_host("https://u:p@Evil.example:8443/x?y").as_deref(),
-        Some("evil.example")
-    );
-    assert_eq!(
-        arg_host("git@github.com:o/r.git").as_deref(),
-        Some("github.com")
-    );
-    assert_eq!(arg_host("-H"), None);
-}
-
-#[test]
 fn every_rule_compiles() {
     for r in rules::RULES {
         assert!(

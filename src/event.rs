@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 
 /// Where in an agent's turn the event sits. Rules name the boundary they apply to.
@@ -295,6 +296,23 @@ impl Event {
             Boundary::FinalResponse => self.response.as_deref(),
             Boundary::ToolRequest => self.command.as_deref().or(self.write_content.as_deref()),
             Boundary::Other => None,
+        }
+    }
+
+    /// The texts that text signals (secrets, personal data, injection) scan at this event's
+    /// boundary: the prompt; at a tool request the command line, the written content, or for
+    /// an MCP or unknown tool the string values it is sent; the tool output; the final
+    /// response. Borrowed from the event (a big output is never copied); only an MCP or
+    /// unknown tool's input is assembled, from its JSON.
+    pub fn scan_texts(&self) -> Vec<Cow<'_, str>> {
+        match self.boundary_text() {
+            Some(t) => vec![Cow::Borrowed(t)],
+            None if self.boundary == Boundary::ToolRequest
+                && matches!(self.tool_kind(), Some(ToolKind::Mcp | ToolKind::Other)) =>
+            {
+                vec![Cow::Owned(response_text(&self.tool_input))]
+            }
+            None => Vec::new(),
         }
     }
 }

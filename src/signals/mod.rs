@@ -226,9 +226,7 @@ pub fn run(event: &Event, ctx: &Context) -> Vec<Flag> {
 /// [`PARALLEL_FROM_BYTES`] of boundary text the secret signal runs on a second thread.
 fn run_signals(event: &Event, ctx: &Context) -> Vec<Flag> {
     let applying: Vec<&dyn Signal> = all().iter().copied().filter(|s| s.applies(event)).collect();
-    let big = event
-        .boundary_text()
-        .is_some_and(|t| t.len() >= PARALLEL_FROM_BYTES);
+    let big = event.scan_texts().iter().map(|t| t.len()).sum::<usize>() >= PARALLEL_FROM_BYTES;
     let heavy = applying
         .iter()
         .position(|s| s.name() == secrets::SecretSignal.name());
@@ -301,6 +299,26 @@ mod tests {
             };
             assert_eq!(egress.hosts, ["collect.example.net"], "{payload_len}");
         }
+    }
+
+    /// What an MCP tool is sent is scanned by every text signal alike: a token in an issue
+    /// body is a secret finding, as an email address in it is a personal-data finding.
+    #[test]
+    fn an_mcp_tool_input_is_scanned_for_secrets_and_personal_data() {
+        let mut event = Event::new(RuntimeKind::Claude, Boundary::ToolRequest, "PreToolUse");
+        event.tool = Some(crate::event::Tool::mcp(
+            "mcp__github__create_issue",
+            "github",
+            "create_issue",
+        ));
+        event.tool_input = serde_json::json!({
+            "title": "deploy fails",
+            "body": "ping dana.ops@acme-corp.io, token ghp_R8kXv2LmQ9wZt4YpN7cJ3bH6gF1dS5aE0uIo",
+        });
+        let flags = run(&event, &Context::fixed("/home/dev/project", None));
+        let names: Vec<&str> = flags.iter().map(|f| f.name.as_str()).collect();
+        assert!(names.contains(&"secret.detected"), "{names:?}");
+        assert!(names.contains(&"pii.detected"), "{names:?}");
     }
 
     /// A big output's signals run on two threads; the flags are those, in the order, of one

@@ -49,13 +49,12 @@ impl Signal for SecretSignal {
     }
 
     fn applies(&self, event: &Event) -> bool {
-        event.boundary_text().is_some_and(|t| !t.is_empty())
+        event.scan_texts().iter().any(|t| !t.is_empty())
             || (event.boundary == Boundary::ToolRequest && !event.urls.is_empty())
     }
 
     fn inspect(&self, event: &Event, ctx: &Context, out: &mut Vec<Flag>) {
-        let text = event.boundary_text().unwrap_or("");
-        let findings = scan(text);
+        let findings: Vec<Finding> = event.scan_texts().iter().flat_map(|t| scan(t)).collect();
         if !findings.is_empty() {
             out.push(detected_flag("secret.detected", &findings));
         }

@@ -7,6 +7,7 @@
 //! network action (the shell signal's `net.*` flags or an egress program's `shell.exec`, a
 //! fetched URL, or a written line that calls out).
 
+use super::egress::{arg_host, url_host};
 use super::secrets::{self, detected_flag, UNSCANNED};
 use super::{Finding, Flag};
 use crate::event::{Boundary, Event, ToolKind};
@@ -159,54 +160,4 @@ fn written_egress(text: &str, findings: &[Finding]) -> (bool, Vec<String>) {
         }
     }
     (egress, hosts)
-}
-
-/// The host of a URL-like or `user@host:` argument.
-fn arg_host(arg: &str) -> Option<String> {
-    let arg = arg.trim_matches(|c| c == '"' || c == '\'');
-    if arg.contains("://") {
-        return url_host(arg);
-    }
-    // scp/rsync/ssh style `user@host:path` or `host:path`.
-    if arg.starts_with('-') || arg.starts_with('/') || arg.starts_with('.') {
-        return None;
-    }
-    let (head, _) = arg.split_once(':')?;
-    let host = head.rsplit('@').next()?;
-    let looks_like_host = host.contains('.')
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
-    looks_like_host.then(|| host.to_ascii_lowercase())
-}
-
-/// The host part of a URL.
-fn url_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host_port = authority.rsplit('@').next()?;
-    let host = if let Some(v6) = host_port.strip_prefix('[') {
-        v6.split(']').next()?
-    } else {
-        host_port.split(':').next()?
-    };
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn url_hosts() {
-        assert_eq!(
-            url_host("https://u:p@Evil.example:8443/x?y").as_deref(),
-            Some("evil.example")
-        );
-        assert_eq!(
-            arg_host("git@github.com:o/r.git").as_deref(),
-            Some("github.com")
-        );
-        assert_eq!(arg_host("-H"), None);
-    }
 }

@@ -168,21 +168,6 @@ pub fn fetches_code(code: &str) -> bool {
     APIS.iter().any(|a| code.contains(a))
 }
 
-/// Hosts of the literal URLs in a piece of code.
-pub fn url_hosts(code: &str) -> Vec<String> {
-    let mut hosts = Vec::new();
-    for part in code.split("://").skip(1) {
-        let host: String = part
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
-            .collect();
-        if !host.is_empty() && !hosts.contains(&host) {
-            hosts.push(host);
-        }
-    }
-    hosts
-}
-
 /// Where an interpreter's code comes from.
 #[derive(Debug, PartialEq)]
 pub enum CodeSource {

@@ -383,7 +383,7 @@ impl Analyzer<'_> {
             }
             if f.dynamic_exec && code::fetches_code(&c) {
                 // `exec(urlopen(URL).read())`: downloaded code run in-process.
-                let hosts = code::url_hosts(&c);
+                let hosts = egress::hosts_in(&c);
                 self.out.push(
                     Flag::new("shell.pipe_to_shell")
                         .detail(text)

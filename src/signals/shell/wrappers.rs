@@ -15,7 +15,7 @@ use super::programs::{
 };
 use super::walk::{downloads_in, downloads_in_words, is_env_setup, join_words, parse_is_name};
 use super::{code, Analyzer, Input};
-use crate::signals::Flag;
+use crate::signals::{egress, Flag};
 
 impl Analyzer<'_> {
     /// A wrapper: the rest of its argv, after its options and operands, is the command.
@@ -605,26 +605,14 @@ impl Analyzer<'_> {
         redirect_outs: &[String],
     ) {
         let urls: Vec<&String> = args.iter().filter(|a| a.contains("://")).collect();
-        let hosts: Vec<String> = urls
-            .iter()
-            .filter_map(|u| u.split("://").nth(1))
-            .map(|r| {
-                r.split(['/', '?', '#'])
-                    .next()
-                    .unwrap_or("")
-                    .rsplit('@')
-                    .next()
-                    .unwrap_or("")
-                    .split(':')
-                    .next()
-                    .unwrap_or("")
-                    .to_string()
-            })
-            .filter(|h| !h.is_empty())
-            .collect();
-        if hosts.is_empty() {
+        if urls.is_empty() {
             return;
         }
+        // A URL whose host is not known here (`https://$HOST/x.sh`) is still a download.
+        let hosts: Vec<String> = urls
+            .iter()
+            .map(|u| egress::url_host(u).unwrap_or_else(|| "(unknown)".into()))
+            .collect();
         let remote_name = || {
             urls.iter()
                 .filter_map(|u| u.split(['?', '#']).next())

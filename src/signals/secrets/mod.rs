@@ -3,8 +3,8 @@
 //! Pipeline: keyword prefilter ([`crate::keywords`]) -> per-kind regex (compiled on first use,
 //! only for kinds whose keyword occurs) run on a bounded window around each keyword hit ->
 //! value checks (placeholders, variable references, hashes, UUIDs, entropy). The catalogue is
-//! in [`rules`]; the `scan` module runs it, `generic` finds secret-like names assigned random values,
-//! `values` holds the value checks, and `words` the word lists both read.
+//! in [`rules`]; the `scan` module runs it, `generic` finds secret-like names assigned random
+//! values, `values` holds the value checks, and `words` the word lists both read.
 //!
 //! Raises `secret.detected` with one [`Finding`] per secret (kind, byte span, salted hash —
 //! never the value) and attrs `kinds`, `count`; at the tool-request boundary, `secret.write`

@@ -6,17 +6,6 @@
 //! nothing any scanner reports, so redacting redacted text changes nothing.
 
 use crate::signals::Finding;
-use sha2::{Digest, Sha256};
-
-/// A short salted hash of a value, so two findings of the same secret can be correlated
-/// without the value being recoverable from the log.
-pub fn short_hash(value: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(b"hookwarden-finding-v1:");
-    h.update(value.as_bytes());
-    let d = h.finalize();
-    crate::hex::hex(&d[..4])
-}
 
 /// Replaces each finding's span with its marker. Overlapping or touching spans are merged
 /// into one marker (so no fragment of either survives between them); the merged span takes

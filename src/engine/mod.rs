@@ -267,7 +267,7 @@ fn failure(
     if ev.is_none() {
         ev_for_log.tool_input = serde_json::json!({
             "input_bytes": input.len(),
-            "input_sha256_prefix": crate::redact::short_hash(&String::from_utf8_lossy(&input[..input.len().min(1 << 20)])),
+            "input_sha256_prefix": crate::signals::fingerprint::short_hash(&String::from_utf8_lossy(&input[..input.len().min(1 << 20)])),
         });
     }
     let effect = if answer.exit_code == 2 {

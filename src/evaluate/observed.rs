@@ -426,36 +426,17 @@ fn context(cwd: &str) -> Context {
     }
 }
 
-/// Host names of `http(s)://` URLs in a text.
+/// Host names of `http(s)://` URLs in a text (see [`crate::signals::egress::url_host`]).
 pub fn hosts_in(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("://") {
-        let scheme_ok = rest[..i].ends_with("http") || rest[..i].ends_with("https");
-        let tail = &rest[i + 3..];
-        let end = tail
-            .find(|c: char| {
-                c == '/'
-                    || c == '?'
-                    || c == '#'
-                    || c.is_whitespace()
-                    || c == '"'
-                    || c == '\''
-                    || c == '\\'
-            })
-            .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        let host = authority.rsplit('@').next().unwrap_or("");
-        let host = host.split(':').next().unwrap_or("").to_ascii_lowercase();
-        if scheme_ok
-            && !host.is_empty()
-            && host
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
-        {
-            out.push(host);
+    let mut from = 0;
+    while let Some(i) = text[from..].find("://") {
+        let at = from + i;
+        let before = &text[..at];
+        if before.ends_with("http") || before.ends_with("https") {
+            out.extend(crate::signals::egress::url_host(&text[at..]));
         }
-        rest = &tail[end..];
+        from = at + 3;
     }
     out
 }

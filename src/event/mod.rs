@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 
 pub mod tool;
@@ -301,5 +302,43 @@ impl Event {
             Boundary::ToolRequest => self.command.as_deref().or(self.write_content.as_deref()),
             Boundary::Other => None,
         }
+    }
+
+    /// The texts that text signals (secrets, personal data, injection) scan at this event's
+    /// boundary: the prompt; at a tool request the command line, the written content, or for
+    /// an MCP or unknown tool the string values it is sent; the tool output; the final
+    /// response. Borrowed from the event (a big output is never copied); only an MCP or
+    /// unknown tool's input is assembled, from its JSON.
+    pub fn scan_texts(&self) -> Vec<Cow<'_, str>> {
+        match self.boundary_text() {
+            Some(t) => vec![Cow::Borrowed(t)],
+            None if self.boundary == Boundary::ToolRequest
+                && matches!(self.tool_kind(), Some(ToolKind::Mcp | ToolKind::Other)) =>
+            {
+                vec![Cow::Owned(response_text(&self.tool_input))]
+            }
+            None => Vec::new(),
+        }
+    }
+}
+
+/// The text of a structured tool response, for scanning: every string leaf, in order.
+pub fn response_text(v: &Value) -> String {
+    let mut out = String::new();
+    collect_strings(v, &mut out);
+    out
+}
+
+fn collect_strings(v: &Value, out: &mut String) {
+    match v {
+        Value::String(s) => {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(s);
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
+        Value::Object(m) => m.values().for_each(|x| collect_strings(x, out)),
+        _ => {}
     }
 }

@@ -74,7 +74,7 @@ impl Adapter for Copilot {
                 let result = obj.get("toolResult").cloned().unwrap_or(Value::Null);
                 ev.output = Some(match result.get("textResultForLlm") {
                     Some(Value::String(t)) => t.clone(),
-                    _ => super::response_text(&result),
+                    _ => crate::event::response_text(&result),
                 });
                 ev.tool_response = result;
             }

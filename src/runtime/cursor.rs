@@ -9,12 +9,11 @@
 //! gating hook that answers without a decision is treated as failed there, which would block
 //! every call. Elsewhere the no-opinion answer is `{}`.
 
-use super::{
-    approval_message, redact_response, response_text, withhold_response, Adapter, Answer,
-    ParseError,
-};
+use super::{approval_message, redact_response, withhold_response, Adapter, Answer, ParseError};
 use crate::decision::{Decision, Effect};
-use crate::event::{classify_tool, fill_from_input, Boundary, Event, RuntimeKind, Tool, ToolKind};
+use crate::event::{
+    classify_tool, fill_from_input, response_text, Boundary, Event, RuntimeKind, Tool, ToolKind,
+};
 use serde_json::{json, Value};
 
 pub struct Cursor;

@@ -5,12 +5,10 @@
 //! approval is a deny whose reason says how to approve. AfterTool cannot rewrite output, but
 //! `deny` replaces it with the reason: redaction sends the redacted output as the reason.
 
-use super::{
-    approval_message, context_warning, redacted_output, response_text, stop_hook_active, take_first,
-};
+use super::{approval_message, context_warning, redacted_output, stop_hook_active, take_first};
 use super::{Adapter, Answer, ParseError};
 use crate::decision::{Decision, Effect};
-use crate::event::{classify_tool, fill_from_input, Boundary, Event, RuntimeKind};
+use crate::event::{classify_tool, fill_from_input, response_text, Boundary, Event, RuntimeKind};
 use serde_json::{json, Value};
 
 pub struct Gemini;

@@ -121,27 +121,6 @@ pub fn infer(raw: &Value) -> RuntimeKind {
     RuntimeKind::Claude
 }
 
-/// The text of a structured tool response, for scanning: every string leaf, in order.
-pub fn response_text(v: &Value) -> String {
-    let mut out = String::new();
-    collect_strings(v, &mut out);
-    out
-}
-
-fn collect_strings(v: &Value, out: &mut String) {
-    match v {
-        Value::String(s) => {
-            if !out.is_empty() {
-                out.push('\n');
-            }
-            out.push_str(s);
-        }
-        Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
-        Value::Object(m) => m.values().for_each(|x| collect_strings(x, out)),
-        _ => {}
-    }
-}
-
 /// The tool response with every string leaf redacted of the kinds the decision redacts.
 /// The shape is unchanged, which is what Claude requires of `updatedToolOutput`.
 pub fn redact_response(v: &Value, d: &Decision) -> Value {
@@ -298,7 +277,7 @@ fn claude_like(
             let resp = response.unwrap_or(Value::Null);
             ev.output = Some(match &resp {
                 Value::String(s) => s.clone(),
-                other => response_text(other),
+                other => crate::event::response_text(other),
             });
             ev.tool_response = resp;
         }

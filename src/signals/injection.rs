@@ -92,48 +92,51 @@ impl Signal for InjectionSignal {
     }
 
     fn inspect(&self, event: &Event, _ctx: &Context, out: &mut Vec<Flag>) {
-        let Some(text) = event.output.as_deref() else {
-            return;
-        };
-        let text = head(text);
-        let found = scan_phrases(text);
-        if !found.is_empty() {
-            let mut quoted: Vec<String> = found
-                .iter()
-                .map(|f| format!("\"{}\"", text[f.start..f.end].to_ascii_lowercase()))
-                .collect();
-            quoted.dedup();
-            quoted.truncate(3);
-            out.push(
-                Flag::new("injection.instructions")
-                    .detail(format!(
-                        "instruction-like text in tool output: {}",
-                        quoted.join(", ")
-                    ))
-                    .attr("kinds", vec!["instruction-override"])
-                    .attr("count", found.len())
-                    .findings(found),
-            );
+        for text in event.scan_texts() {
+            inspect_text(head(&text), out);
         }
-        let hidden = scan_hidden(text);
-        if !hidden.is_empty() {
-            let mut kinds: Vec<String> = hidden.iter().map(|f| f.kind.clone()).collect();
-            kinds.sort();
-            kinds.dedup();
-            let smuggled = decode_tags(text);
-            let mut detail = format!("invisible characters in tool output: {}", kinds.join(", "));
-            if !smuggled.is_empty() {
-                let shown: String = smuggled.chars().take(80).collect();
-                detail.push_str(&format!(" (hidden text: \"{shown}\")"));
-            }
-            out.push(
-                Flag::new("injection.hidden_unicode")
-                    .detail(detail)
-                    .attr("kinds", kinds)
-                    .attr("count", hidden.len())
-                    .findings(hidden),
-            );
+    }
+}
+
+/// The injection flags of one scanned text.
+fn inspect_text(text: &str, out: &mut Vec<Flag>) {
+    let found = scan_phrases(text);
+    if !found.is_empty() {
+        let mut quoted: Vec<String> = found
+            .iter()
+            .map(|f| format!("\"{}\"", text[f.start..f.end].to_ascii_lowercase()))
+            .collect();
+        quoted.dedup();
+        quoted.truncate(3);
+        out.push(
+            Flag::new("injection.instructions")
+                .detail(format!(
+                    "instruction-like text in tool output: {}",
+                    quoted.join(", ")
+                ))
+                .attr("kinds", vec!["instruction-override"])
+                .attr("count", found.len())
+                .findings(found),
+        );
+    }
+    let hidden = scan_hidden(text);
+    if !hidden.is_empty() {
+        let mut kinds: Vec<String> = hidden.iter().map(|f| f.kind.clone()).collect();
+        kinds.sort();
+        kinds.dedup();
+        let smuggled = decode_tags(text);
+        let mut detail = format!("invisible characters in tool output: {}", kinds.join(", "));
+        if !smuggled.is_empty() {
+            let shown: String = smuggled.chars().take(80).collect();
+            detail.push_str(&format!(" (hidden text: \"{shown}\")"));
         }
+        out.push(
+            Flag::new("injection.hidden_unicode")
+                .detail(detail)
+                .attr("kinds", kinds)
+                .attr("count", hidden.len())
+                .findings(hidden),
+        );
     }
 }
 
@@ -160,7 +163,7 @@ pub fn scan_phrases(text: &str) -> Vec<Finding> {
             kind: "instruction-override".to_string(),
             start,
             end,
-            hash: crate::redact::short_hash(&text[start..end]),
+            hash: super::fingerprint::short_hash(&text[start..end]),
         });
     }
     out
@@ -210,7 +213,7 @@ pub fn scan_hidden(text: &str) -> Vec<Finding> {
         }
     }
     for f in &mut out {
-        f.hash = crate::redact::short_hash(&text[f.start..f.end]);
+        f.hash = super::fingerprint::short_hash(&text[f.start..f.end]);
     }
     out
 }

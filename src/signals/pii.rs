@@ -10,7 +10,7 @@
 //! scanned separately).
 
 use super::{Context, Finding, Flag, Signal};
-use crate::event::{Boundary, Event, ToolKind};
+use crate::event::{Boundary, Event};
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -31,7 +31,7 @@ impl Signal for PiiSignal {
     fn applies(&self, event: &Event) -> bool {
         match event.boundary {
             Boundary::Prompt | Boundary::ToolOutput | Boundary::FinalResponse => {
-                event.boundary_text().is_some_and(|t| !t.is_empty())
+                event.scan_texts().iter().any(|t| !t.is_empty())
             }
             // Outbound: what a shell command, a written file or an MCP/other tool sends.
             Boundary::ToolRequest => true,
@@ -40,21 +40,7 @@ impl Signal for PiiSignal {
     }
 
     fn inspect(&self, event: &Event, _ctx: &Context, out: &mut Vec<Flag>) {
-        let owned;
-        let text = match event.boundary_text() {
-            Some(t) => t,
-            None if event.boundary == Boundary::ToolRequest
-                && matches!(
-                    event.tool_kind(),
-                    Some(ToolKind::Mcp) | Some(ToolKind::Other)
-                ) =>
-            {
-                owned = crate::runtime::response_text(&event.tool_input);
-                owned.as_str()
-            }
-            None => return,
-        };
-        let findings = scan(text);
+        let findings: Vec<Finding> = event.scan_texts().iter().flat_map(|t| scan(t)).collect();
         if findings.is_empty() {
             return;
         }
@@ -311,7 +297,7 @@ fn push(out: &mut Vec<Finding>, kind: &str, text: &str, start: usize, end: usize
         kind: kind.to_string(),
         start,
         end,
-        hash: crate::redact::short_hash(&text[start..end]),
+        hash: super::fingerprint::short_hash(&text[start..end]),
     });
 }
 

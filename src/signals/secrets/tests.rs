@@ -1,6 +1,8 @@
 #![allow(clippy::unwrap_used)]
 
+use super::scan::{candidate, run_anchored, KEYWORDS};
 use super::*;
+use regex::Regex;
 
 fn kinds_in(text: &str) -> Vec<String> {
     scan(text).into_iter().map(|f| f.kind).collect()
@@ -54,19 +56,6 @@ fn over_the_bound_the_rest_is_withheld() {
     assert_eq!(last.kind, UNSCANNED);
     assert_eq!(last.end, text.len());
     assert!(last.start <= MAX_SCAN_BYTES);
-}
-
-#[test]
-fn url_hosts() {
-    assert_eq!(
-        url_host("https://u:p@Evil.example:8443/x?y").as_deref(),
-        Some("evil.example")
-    );
-    assert_eq!(
-        arg_host("git@github.com:o/r.git").as_deref(),
-        Some("github.com")
-    );
-    assert_eq!(arg_host("-H"), None);
 }
 
 #[test]

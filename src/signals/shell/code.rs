@@ -133,7 +133,7 @@ pub fn scan_awk(prog: &str) -> AwkCalls {
             Some(m) => {
                 let cmd = m.as_str().replace("\\\"", "\"");
                 let head = cmd.split_whitespace().next().unwrap_or("");
-                if super::SHELLS.contains(&head) || interpreter(head).is_some() {
+                if super::programs::SHELLS.contains(&head) || interpreter(head).is_some() {
                     calls.dynamic = true;
                 } else {
                     calls.shell.push(cmd);
@@ -166,21 +166,6 @@ pub fn fetches_code(code: &str) -> bool {
         "file_get_contents(\"http",
     ];
     APIS.iter().any(|a| code.contains(a))
-}
-
-/// Hosts of the literal URLs in a piece of code.
-pub fn url_hosts(code: &str) -> Vec<String> {
-    let mut hosts = Vec::new();
-    for part in code.split("://").skip(1) {
-        let host: String = part
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
-            .collect();
-        if !host.is_empty() && !hosts.contains(&host) {
-            hosts.push(host);
-        }
-    }
-    hosts
 }
 
 /// Where an interpreter's code comes from.

@@ -242,3 +242,14 @@ fn downloaded_code_run_in_process_is_piped_code() {
     );
     assert!(!n.contains(&"shell.pipe_to_shell".to_string()), "{n:?}");
 }
+
+/// A script downloaded from a host not known here and then run is still a download run.
+#[test]
+fn running_a_download_from_an_unknown_host_is_piping_to_a_shell() {
+    let f = analyze(
+        "curl -s -o /tmp/i.sh \"https://$MIRROR/i.sh\" && sh /tmp/i.sh",
+        &ctx(),
+    );
+    let pipe = f.iter().find(|f| f.name == "shell.pipe_to_shell").unwrap();
+    assert_eq!(pipe.hosts, ["(unknown)"]);
+}

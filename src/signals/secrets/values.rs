@@ -1,0 +1,229 @@
+//! Value checks: what a candidate must pass to be reported — entropy, character classes,
+//! not a placeholder, not a variable reference, a decodable JWT, a PEM body with key
+//! material, a Kubernetes secret value. The placeholder lists are in [`super::words`].
+
+use super::scan::floor_boundary;
+use super::words::{PLACEHOLDER_MARKERS, PLACEHOLDER_PASSWORDS};
+use crate::keywords::Table;
+
+/// Shannon entropy in bits per byte.
+pub fn entropy(s: &str) -> f32 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for b in s.bytes() {
+        counts[b as usize] += 1;
+    }
+    let n = s.len() as f32;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f32 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+pub(super) fn char_classes(v: &str) -> u32 {
+    let mut c = 0;
+    if v.bytes().any(|b| b.is_ascii_lowercase()) {
+        c += 1;
+    }
+    if v.bytes().any(|b| b.is_ascii_uppercase()) {
+        c += 1;
+    }
+    if v.bytes().any(|b| b.is_ascii_digit()) {
+        c += 1;
+    }
+    if v.bytes().any(|b| !b.is_ascii_alphanumeric()) {
+        c += 1;
+    }
+    c
+}
+
+/// Placeholder and documentation values: `xxxx`, `your-key-here`, `<token>`, `${VAR}`,
+/// `changeme`, `AKIAIOSFODNN7EXAMPLE`, long runs of one character or of the alphabet.
+pub fn is_placeholder(v: &str) -> bool {
+    static MARKERS: Table<{ PLACEHOLDER_MARKERS.len() }> =
+        Table::build(crate::keywords::list(&[PLACEHOLDER_MARKERS], true));
+    // `<token>`, `<your key>`: the one-byte markers, which a table cannot hold.
+    if v.contains(['<', '>']) || has_marker(&MARKERS, v) {
+        return true;
+    }
+    if v.len() >= 8 {
+        let mut counts = [0u32; 256];
+        for b in v.bytes() {
+            counts[b as usize] += 1;
+        }
+        let max = counts.iter().copied().max().unwrap_or(0) as usize;
+        if max * 2 > v.len() {
+            return true;
+        }
+    }
+    // Ascending runs (`abcdefghijklmnop`, `0123456789abcdef...`).
+    let b = v.as_bytes();
+    let mut run = 1;
+    for i in 1..b.len() {
+        if b[i] == b[i - 1].wrapping_add(1) && b[i].is_ascii_alphanumeric() {
+            run += 1;
+            if run >= 16 {
+                return true;
+            }
+        } else {
+            run = 1;
+        }
+    }
+    false
+}
+
+/// Whether a placeholder marker stands in `v`. A four-letter marker must stand as a word:
+/// touching the value's start or end or a non-alphanumeric byte on one side (`sk_test_TODO`);
+/// in the middle of random characters (`…yTOdOV…` holds `todo`) it says nothing — a real
+/// 40-character token holds some four-letter word about once in a few thousand, and must not
+/// pass for a placeholder then. Longer markers (`…CYEXAMPLEKEY`) count anywhere.
+pub(super) fn has_marker<const N: usize>(markers: &Table<N>, v: &str) -> bool {
+    let b = v.as_bytes();
+    let mut found = false;
+    markers.for_each(b, |_, s, e| {
+        let word = e - s >= 5
+            || !b[s..e].iter().all(u8::is_ascii_alphanumeric)
+            || s == 0
+            || e == b.len()
+            || !b[s - 1].is_ascii_alphanumeric()
+            || !b[e].is_ascii_alphanumeric();
+        found |= word;
+    });
+    found
+}
+
+/// A reference to a secret rather than the secret: `$VAR`, `${VAR}`, `%VAR%`, `{{ x }}`.
+pub fn is_reference(v: &str) -> bool {
+    v.starts_with('$')
+        || (v.len() > 2 && v.starts_with('%') && v.ends_with('%'))
+        || v.starts_with("{{")
+        || v.starts_with('<')
+        || v.starts_with('[')
+        || v.contains("${")
+        || v.contains("$(")
+        || (v.len() > 2 && v.starts_with('{') && v.ends_with('}') && v[1..].starts_with('{'))
+}
+
+pub(super) fn password_ok(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    if v.is_empty() || PLACEHOLDER_PASSWORDS.contains(&lower.as_str()) {
+        return false;
+    }
+    if is_reference(v) || is_placeholder(v) {
+        return false;
+    }
+    // One character repeated (`***`, `xxx`).
+    let first = v.as_bytes()[0];
+    !v.bytes().all(|b| b == first)
+}
+
+pub(super) fn is_hex(v: &str) -> bool {
+    !v.is_empty() && v.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+pub(super) fn is_uuid(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                *c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+}
+
+/// Decodes base64 or base64url (padding optional); `None` on a bad character.
+pub fn b64decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut buf = 0u32;
+    let mut bits = 0;
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        buf = (buf << 6) | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buf >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+pub(super) fn jwt_ok(v: &str) -> bool {
+    let mut parts = v.split('.');
+    let (Some(h), Some(p)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let Some(header) = b64decode(h) else {
+        return false;
+    };
+    let header = String::from_utf8_lossy(&header);
+    let header = header.trim();
+    let header_ok = header.starts_with('{')
+        && header.ends_with('}')
+        && (header.contains("\"alg\"") || header.contains("\"typ\""));
+    let payload_ok = b64decode(p).is_some_and(|d| d.first() == Some(&b'{'));
+    header_ok && payload_ok && !is_placeholder_jwt(v)
+}
+
+pub(super) fn is_placeholder_jwt(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    lower.contains("xxxx")
+}
+
+pub(super) fn pem_kind(v: &str) -> Option<&'static str> {
+    let header_end = v
+        .find("-----")
+        .and_then(|i| v[i + 5..].find("-----").map(|j| i + 10 + j))?;
+    let body = &v[header_end.min(v.len())..];
+    let body = body.split("-----END").next().unwrap_or(body);
+    let material = body
+        .replace("\\n", "\n")
+        .lines()
+        .filter(|l| !l.contains(':'))
+        .flat_map(|l| l.bytes())
+        .filter(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
+        .count();
+    if material < 40 {
+        return None;
+    }
+    let head = &v[..header_end.min(v.len())];
+    Some(if head.contains("OPENSSH") {
+        "openssh-private-key"
+    } else if head.contains("PGP") {
+        "pgp-private-key"
+    } else {
+        "private-key"
+    })
+}
+
+pub(super) fn k8s_value_ok(v: &str, text: &str, start: usize) -> bool {
+    let trimmed = v.trim_end_matches('=');
+    if v.len() % 4 != 0 || trimmed.len() < 8 {
+        return false;
+    }
+    let Some(decoded) = b64decode(v) else {
+        return false;
+    };
+    if decoded.len() < 6 || is_placeholder(v) {
+        return false;
+    }
+    // The value sits in a `data:` map: a `data:` line precedes it nearby.
+    let from = floor_boundary(text, start.saturating_sub(3000));
+    text[from..start].contains("data:")
+}

@@ -7,7 +7,7 @@
 //! other rule still stands. Requests and grants live in the state store ([`crate::state`]).
 
 use crate::decision::{self, Decision, Effect, Fire, Mode};
-use crate::event::{Event, RuntimeKind};
+use crate::event::Event;
 use crate::policy::CompiledPolicy;
 use crate::state::{Approval, Grant, State, Status, Store};
 
@@ -19,10 +19,12 @@ pub const REQUEST_TTL: i64 = 24 * 3600;
 pub const ONCE_TTL: i64 = 3600;
 pub const APPROVAL_RULE: &str = "hookwarden.approval";
 
-/// Whether the runtime shows an `ask` to a person (verified per runtime; see
-/// ../shared/docs/hook-protocols.md).
-pub fn runtime_can_ask(kind: RuntimeKind) -> bool {
-    !matches!(kind, RuntimeKind::Codex | RuntimeKind::Gemini)
+/// Whether the runtime that sent this event shows an `ask` for it to a person: at this hook
+/// event and for this kind of tool (Cursor asks only at shell and MCP execution, never at
+/// `preToolUse`), from the runtime's profile. Where it cannot, the adapter denies with an
+/// approval message, so the event needs an approval code.
+pub fn runtime_can_ask(ev: &Event) -> bool {
+    crate::runtime::profile(ev.runtime).is_some_and(|p| p.can_ask(&ev.event_name, ev.tool_kind()))
 }
 
 /// What exactly is approved: runtime, session, tool and its input with keys sorted.
@@ -346,7 +348,7 @@ pub fn audit_record(a: &Approval) -> Option<crate::audit::AuditRecord> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
-    use crate::event::Boundary;
+    use crate::event::{Boundary, RuntimeKind};
 
     fn ev(cmd: &str) -> Event {
         let mut e = Event::new(RuntimeKind::Codex, Boundary::ToolRequest, "PreToolUse");

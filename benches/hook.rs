@@ -106,7 +106,11 @@ fn bench_pre_tool(c: &mut Criterion) {
     let compiled = policy::compile(&[policy::default_layer().unwrap()]).unwrap();
     for (name, cmd) in &commands {
         let raw: serde_json::Value = serde_json::from_slice(&pre_tool(cmd)).unwrap();
-        let ev = runtime::adapter(RuntimeKind::Claude).parse(&raw).unwrap();
+        let ev = runtime::profile(RuntimeKind::Claude)
+            .unwrap()
+            .adapter
+            .parse(&raw)
+            .unwrap();
         let ctx = signals::Context::for_cwd(&ev.cwd);
         let env = eval::ProcessEnv::new(ctx.project_root.clone());
         g.bench_function(BenchmarkId::new("decide", name), |b| {

@@ -22,8 +22,8 @@ fn main() {
         .iter()
         .position(|a| a == "--runtime")
         .and_then(|i| args.get(i + 1))
-        .and_then(|r| RuntimeKind::parse(r))
-        .unwrap_or(RuntimeKind::Claude);
+        .and_then(|r| runtime::by_name(r))
+        .map_or(RuntimeKind::Claude, |p| p.kind);
     let mut phases: Vec<(&str, u128)> = Vec::new();
     let mut last = Instant::now();
     let mut lap = |name: &'static str, phases: &mut Vec<(&str, u128)>| {
@@ -37,7 +37,7 @@ fn main() {
     let text = String::from_utf8_lossy(&input);
     let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
     lap("json", &mut phases);
-    let adapter = runtime::adapter(kind);
+    let adapter = runtime::profile(kind).unwrap().adapter;
     let ev = adapter.parse_owned(raw).unwrap();
     lap("parse", &mut phases);
     let ctx = signals::Context::for_cwd(&ev.cwd);

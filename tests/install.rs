@@ -482,11 +482,11 @@ fn compile_reports_coverage_per_runtime_and_strict_fails_when_unenforceable() {
 #[test]
 fn hooks_dir_snippets_are_what_install_writes() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for spec in hookwarden::install::specs() {
-        let file = root.join(format!("hooks/{}.json", spec.kind.as_str()));
+    for profile in hookwarden::runtime::profiles() {
+        let file = root.join(format!("hooks/{}.json", profile.name()));
         assert_eq!(
             read(&file),
-            hookwarden::install::snippet(spec.kind).unwrap(),
+            hookwarden::install::snippet(profile.kind).unwrap(),
             "{} is stale",
             file.display()
         );

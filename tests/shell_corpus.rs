@@ -193,7 +193,7 @@ fn every_runtime_decides_the_corpus_alike() {
         v["tool_input"]["command"] = json!(cmd);
         shapes.push(("gemini run_shell_command", RuntimeKind::Gemini, v));
         for (label, kind, raw) in shapes {
-            let ev = runtime::adapter(kind).parse(&raw).unwrap();
+            let ev = runtime::profile(kind).unwrap().adapter.parse(&raw).unwrap();
             let got = testing::decide(&compiled, &ev).would_effect;
             checked += 1;
             if got != expect {

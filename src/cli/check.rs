@@ -12,7 +12,8 @@ use serde_json::json;
 
 #[derive(Args)]
 pub struct CheckArgs {
-    /// Evaluate as this runtime would send it (affects rules that test the runtime).
+    /// Evaluate as this runtime would send it (affects rules that test the runtime); `none`
+    /// for no runtime.
     #[arg(long, default_value = "claude")]
     runtime: String,
     /// A file-read tool call on this path.
@@ -42,7 +43,11 @@ pub struct CheckArgs {
 }
 
 pub fn run(a: CheckArgs) -> Result<i32> {
-    let runtime = RuntimeKind::parse(&a.runtime).unwrap_or(RuntimeKind::None);
+    let runtime = if a.runtime == "none" {
+        RuntimeKind::None
+    } else {
+        hookwarden::runtime::parse_name(&a.runtime)?.kind
+    };
     let cwd = match &a.cwd {
         Some(c) => c.clone(),
         None => std::env::current_dir()?.display().to_string(),

@@ -4,7 +4,8 @@
 use anyhow::{Context as _, Result};
 use clap::Args;
 use hookwarden::event::RuntimeKind;
-use hookwarden::policy::{self, coverage};
+use hookwarden::policy;
+use hookwarden::runtime::coverage;
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -23,15 +24,11 @@ pub struct CompileArgs {
 }
 
 pub fn run(a: CompileArgs) -> Result<i32> {
-    let caps = coverage::caps(&a.runtime).with_context(|| {
+    let target = coverage::target(&a.runtime).with_context(|| {
         format!(
             "unknown runtime `{}` (one of: {})",
             a.runtime,
-            coverage::all_caps()
-                .iter()
-                .map(|c| c.name)
-                .collect::<Vec<_>>()
-                .join(", ")
+            coverage::target_names()
         )
     })?;
     let (compiled, source) = match &a.file {
@@ -51,7 +48,7 @@ pub fn run(a: CompileArgs) -> Result<i32> {
             )
         }
     };
-    let report = coverage::cover(&compiled, caps);
+    let report = coverage::cover(&compiled, &target);
     if a.markdown {
         print_markdown(&report);
         return Ok(exit_code(&a, &report));
@@ -59,7 +56,7 @@ pub fn run(a: CompileArgs) -> Result<i32> {
     println!(
         "hookwarden policy compile: {} for {} (policy version {}, {} rules)",
         source,
-        caps.display,
+        target.display,
         compiled.version,
         compiled.rules.len()
     );
@@ -99,7 +96,7 @@ pub fn run(a: CompileArgs) -> Result<i32> {
             println!("  - {w}");
         }
     }
-    if let Some(kind) = caps.kind {
+    if let Some(kind) = target.kind {
         print_snippet(kind);
     }
     Ok(exit_code(&a, &report))
@@ -129,18 +126,24 @@ fn print_markdown(report: &coverage::Report) {
 }
 
 fn print_snippet(kind: RuntimeKind) {
-    let Some(spec) = hookwarden::install::spec(kind) else {
+    use hookwarden::runtime::profile::UserBase;
+    let Some(profile) = hookwarden::runtime::profile(kind) else {
         return;
     };
     let Some(snippet) = hookwarden::install::snippet(kind) else {
         return;
     };
-    let target = match hookwarden::install::default_scope(kind) {
-        hookwarden::install::Scope::User if kind == RuntimeKind::Codex => {
-            format!("$CODEX_HOME/{}", spec.user_file)
+    let target = match (
+        hookwarden::install::default_scope(profile),
+        profile.config.user_base,
+    ) {
+        (hookwarden::install::Scope::User, UserBase::CodexHome) => {
+            format!("$CODEX_HOME/{}", profile.install.user_file)
         }
-        hookwarden::install::Scope::User => format!("~/{}", spec.user_file),
-        hookwarden::install::Scope::Project => spec.project_file.to_string(),
+        (hookwarden::install::Scope::User, UserBase::Home) => {
+            format!("~/{}", profile.install.user_file)
+        }
+        (hookwarden::install::Scope::Project, _) => profile.install.project_file.to_string(),
     };
     println!();
     println!(

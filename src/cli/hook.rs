@@ -2,7 +2,6 @@
 //! runtime's answer, exits as the runtime expects.
 
 use hookwarden::engine::{self as hook, MAX_INPUT};
-use hookwarden::event::RuntimeKind;
 use std::io::{Read, Write};
 
 pub fn run(args: &[String]) -> i32 {
@@ -21,13 +20,11 @@ pub fn run(args: &[String]) -> i32 {
             // Fail closed: a miswired hook must not let pre-tool calls through silently.
             return 2;
         };
-        match value.as_deref().and_then(RuntimeKind::parse) {
-            Some(k) => runtime = Some(k),
-            None => {
-                eprintln!(
-                    "hookwarden hook: unknown runtime `{}`",
-                    value.unwrap_or_default()
-                );
+        // Fail closed: a hook wired with a name no runtime has must not guess one.
+        match hookwarden::runtime::parse_name(value.as_deref().unwrap_or_default()) {
+            Ok(p) => runtime = Some(p.kind),
+            Err(e) => {
+                eprintln!("hookwarden hook: {e}");
                 return 2;
             }
         }

@@ -5,11 +5,12 @@ use anyhow::{bail, Context as _, Result};
 use clap::Args;
 use hookwarden::event::{Boundary, RuntimeKind};
 use hookwarden::install::{self, Env, Options, Scope};
+use hookwarden::runtime::RuntimeProfile;
 use std::path::{Path, PathBuf};
 
 #[derive(Args)]
 pub struct InstallArgs {
-    /// claude, codex, gemini, cursor, copilot, qwen or factory.
+    /// claude, codex, gemini, cursor, copilot, qwen or factory (or an alias: claude-code, droid, ...).
     #[arg(long)]
     runtime: String,
     /// `project` (the runtime's config in the project) or `user` (in your home; `$CODEX_HOME`
@@ -37,13 +38,13 @@ fn project_dir(dir: Option<PathBuf>) -> Result<PathBuf> {
 }
 
 fn options(a: &InstallArgs, need_binary: bool) -> Result<(Options, Env)> {
-    let runtime = RuntimeKind::parse(&a.runtime)
-        .with_context(|| format!("unknown runtime `{}`", a.runtime))?;
+    let profile = hookwarden::runtime::parse_name(&a.runtime)?;
+    let runtime = profile.kind;
     let scope = match &a.scope {
         Some(s) => {
             Scope::parse(s).with_context(|| format!("unknown scope `{s}` (project or user)"))?
         }
-        None => install::default_scope(runtime),
+        None => install::default_scope(profile),
     };
     let events = install::parse_events(&a.events.join(","))?;
     let binary = match &a.binary {
@@ -86,10 +87,10 @@ fn print_files(report: &install::Report) {
 pub fn run_install(a: InstallArgs) -> Result<i32> {
     let (opts, env) = options(&a, true)?;
     let report = install::install(&opts, &env)?;
-    let spec = install::spec(opts.runtime).context("unsupported runtime")?;
+    let profile = hookwarden::runtime::profile(opts.runtime).context("unsupported runtime")?;
     println!(
         "hookwarden install: {} ({}), events {}",
-        spec.name,
+        profile.display,
         if opts.scope == Scope::User {
             "user"
         } else {
@@ -115,8 +116,8 @@ pub fn run_install(a: InstallArgs) -> Result<i32> {
 pub fn run_uninstall(a: InstallArgs) -> Result<i32> {
     let (opts, env) = options(&a, false)?;
     let report = install::uninstall(&opts, &env)?;
-    let spec = install::spec(opts.runtime).context("unsupported runtime")?;
-    println!("hookwarden uninstall: {}", spec.name);
+    let profile = hookwarden::runtime::profile(opts.runtime).context("unsupported runtime")?;
+    println!("hookwarden uninstall: {}", profile.display);
     print_files(&report);
     Ok(0)
 }
@@ -141,7 +142,7 @@ struct Check {
 pub fn run_doctor(a: DoctorArgs) -> Result<i32> {
     let env = Env::from_process(project_dir(a.dir)?);
     let only = match &a.runtime {
-        Some(r) => Some(RuntimeKind::parse(r).with_context(|| format!("unknown runtime `{r}`"))?),
+        Some(r) => Some(hookwarden::runtime::parse_name(r)?.kind),
         None => None,
     };
     let mut broken = 0;
@@ -160,19 +161,19 @@ pub fn run_doctor(a: DoctorArgs) -> Result<i32> {
             println!("policy: BROKEN: {e}\n  fix: correct the file (hookwarden policy validate); until then every pre-tool call is denied");
         }
     }
-    for spec in install::specs() {
-        if only.is_some_and(|k| k != spec.kind) {
+    for profile in hookwarden::runtime::profiles().iter().copied() {
+        if only.is_some_and(|k| k != profile.kind) {
             continue;
         }
         let mut scopes = Vec::new();
         for scope in [Scope::Project, Scope::User] {
-            let path = env.hooks_file(spec, scope);
+            let path = env.hooks_file(profile, scope);
             let name = if scope == Scope::User {
                 "user"
             } else {
                 "project"
             };
-            match install::read_wired(spec, &env, scope) {
+            match install::read_wired(profile, &env, scope) {
                 Ok(None) => {}
                 Ok(Some((_, w))) => scopes.push((name, path, Ok(w))),
                 Err(e) => scopes.push((name, path, Err(e))),
@@ -186,7 +187,7 @@ pub fn run_doctor(a: DoctorArgs) -> Result<i32> {
             .iter()
             .any(|(_, _, w)| w.as_ref().is_ok_and(|w| !w.is_empty()));
         for (scope_name, path, wired) in &scopes {
-            println!("{} ({scope_name}): {}", spec.name, path.display());
+            println!("{} ({scope_name}): {}", profile.display, path.display());
             let checks = match wired {
                 Err(e) => vec![Check {
                     ok: false,
@@ -199,7 +200,7 @@ pub fn run_doctor(a: DoctorArgs) -> Result<i32> {
                     text: "hookwarden is not wired in this file (it is at the other scope)".into(),
                     fix: None,
                 }],
-                Ok(w) => check_runtime(spec, &env, w),
+                Ok(w) => check_runtime(profile, &env, w),
             };
             for c in &checks {
                 println!("  [{}] {}", if c.ok { "ok" } else { "FAIL" }, c.text);
@@ -211,7 +212,11 @@ pub fn run_doctor(a: DoctorArgs) -> Result<i32> {
         }
     }
     if found == 0 {
-        println!("no runtime config found in {} or your home directory; wire one with `hookwarden install --runtime claude` (or codex, gemini, cursor, copilot, qwen, factory)", env.dir.display());
+        println!(
+            "no runtime config found in {} or your home directory; wire one with `hookwarden install --runtime <name>` ({})",
+            env.dir.display(),
+            hookwarden::runtime::known_names()
+        );
         return Ok(1);
     }
     if broken > 0 {
@@ -223,14 +228,14 @@ pub fn run_doctor(a: DoctorArgs) -> Result<i32> {
 }
 
 fn check_runtime(
-    spec: &'static install::RuntimeSpec,
+    profile: &'static RuntimeProfile,
     env: &Env,
     wired: &[install::Wired],
 ) -> Vec<Check> {
     let mut out = Vec::new();
     let reinstall = format!(
         "hookwarden install --runtime {} (add --scope user for the user config)",
-        spec.kind
+        profile.kind
     );
     if wired.is_empty() {
         out.push(Check {
@@ -241,11 +246,10 @@ fn check_runtime(
         return out;
     }
     let events: Vec<&str> = wired.iter().map(|w| w.event.as_str()).collect();
-    let missing: Vec<&str> = spec
-        .hooks
-        .iter()
-        .filter(|h| !wired.iter().any(|w| w.boundary == h.boundary))
-        .map(|h| h.event)
+    let missing: Vec<&str> = profile
+        .installed()
+        .filter(|(h, _)| !wired.iter().any(|w| w.boundary == h.boundary))
+        .map(|(h, _)| h.name)
         .collect();
     out.push(Check {
         ok: true,
@@ -299,9 +303,9 @@ fn check_runtime(
                 continue;
             }
         }
-        out.push(self_test(spec.kind, b, &env.dir));
+        out.push(self_test(profile, b, &env.dir));
     }
-    if spec.kind == hookwarden::event::RuntimeKind::Codex {
+    if profile.kind == RuntimeKind::Codex {
         let cfg = env.codex_config();
         let on = std::fs::read_to_string(&cfg)
             .map(|t| install::codex_toml::hooks_enabled(&t))
@@ -321,12 +325,12 @@ fn check_runtime(
 
 /// Runs the wired binary on a `rm -rf /` pre-tool event in the runtime's own shape and checks
 /// that the answer blocks it.
-fn self_test(kind: RuntimeKind, binary: &str, dir: &Path) -> Check {
+fn self_test(profile: &RuntimeProfile, binary: &str, dir: &Path) -> Check {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let payload = install::selftest::payload(kind, &dir.display().to_string());
+    let payload = (profile.selftest.payload)(&dir.display().to_string());
     let child = Command::new(binary)
-        .args(["hook", "--runtime", kind.as_str()])
+        .args(["hook", "--runtime", profile.name()])
         .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -345,7 +349,7 @@ fn self_test(kind: RuntimeKind, binary: &str, dir: &Path) -> Check {
         Ok(o) => {
             let stdout = String::from_utf8_lossy(&o.stdout).to_string();
             let code = o.status.code().unwrap_or(-1);
-            if install::selftest::answer_blocks(kind, &stdout, code) {
+            if profile.answer_blocks(&stdout, code) {
                 Check {
                     ok: true,
                     text: "self-test: pre-tool `rm -rf /` is denied".into(),

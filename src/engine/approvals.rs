@@ -17,7 +17,7 @@
 //! its hour for the same, already approved action.
 
 use crate::decision::{self, Decision, Effect, Fire, Mode};
-use crate::event::{Event, RuntimeKind};
+use crate::event::Event;
 use crate::keys::{Signer, Verifier};
 use crate::policy::CompiledPolicy;
 use crate::state::{Approval, Grant, State, Status, Store};
@@ -33,10 +33,12 @@ pub const APPROVAL_RULE: &str = "hookwarden.approval";
 /// The rule id of a grant that failed verification.
 pub const TAMPER_RULE: &str = "hookwarden.tamper";
 
-/// Whether the runtime shows an `ask` to a person (verified per runtime; see
-/// ../shared/docs/hook-protocols.md).
-pub fn runtime_can_ask(kind: RuntimeKind) -> bool {
-    !matches!(kind, RuntimeKind::Codex | RuntimeKind::Gemini)
+/// Whether the runtime that sent this event shows an `ask` for it to a person: at this hook
+/// event and for this kind of tool (Cursor asks only at shell and MCP execution, never at
+/// `preToolUse`), from the runtime's profile. Where it cannot, the adapter denies with an
+/// approval message, so the event needs an approval code.
+pub fn runtime_can_ask(ev: &Event) -> bool {
+    crate::runtime::profile(ev.runtime).is_some_and(|p| p.can_ask(&ev.event_name, ev.tool_kind()))
 }
 
 /// What exactly is approved: runtime, session, tool and its input with keys sorted.
@@ -542,7 +544,7 @@ pub fn audit_record(a: &Approval) -> Option<crate::audit::AuditRecord> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
-    use crate::event::Boundary;
+    use crate::event::{Boundary, RuntimeKind};
 
     const KEY: [u8; 32] = [42u8; 32];
 

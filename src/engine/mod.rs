@@ -30,7 +30,9 @@ pub struct Outcome {
 
 /// Handles one hook payload. `runtime` is the `--runtime` flag; `None` infers it.
 pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Outcome {
-    let runtime_guess = runtime.unwrap_or(RuntimeKind::Claude);
+    // Before the payload is read there is no runtime to guess: failures get the answer
+    // every runtime but Copilot blocks on (exit 2), Copilot's when it was named.
+    let runtime_guess = runtime.unwrap_or(RuntimeKind::None);
     if oversized {
         let msg = format!(
             "hookwarden: hook input exceeds {} MiB; not inspected. The action is blocked (pre-tool) or its output withheld.",
@@ -62,8 +64,30 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
             return failure(runtime_guess, None, None, &msg, input);
         }
     };
-    let kind = runtime.unwrap_or_else(|| runtime::infer(&raw));
-    let adapter = runtime::adapter(kind);
+    let kind = match runtime {
+        Some(k) => k,
+        None => match runtime::infer(&raw) {
+            Some(k) => k,
+            None => {
+                let msg = format!(
+                    "hookwarden: cannot tell which runtime sent this hook event (no --runtime, and it looks like none of {}); blocking to be safe. Wire the hook with `hookwarden install --runtime <name>`",
+                    runtime::known_names()
+                );
+                return failure(RuntimeKind::None, None, None, &msg, input);
+            }
+        },
+    };
+    let Some(profile) = runtime::profile(kind) else {
+        let msg = format!(
+            "hookwarden: `{kind}` is not a runtime that calls hooks (known: {}); blocking to be safe",
+            runtime::known_names()
+        );
+        return failure(kind, None, None, &msg, input);
+    };
+    if let Some(looks) = runtime::mismatch(kind, &raw) {
+        return mismatched(profile, looks, &raw, input);
+    }
+    let adapter = profile.adapter;
     let ev = match adapter.parse_owned(raw) {
         Ok(ev) => ev,
         Err(e) => {
@@ -251,6 +275,35 @@ pub fn record_for(
     }
 }
 
+/// The answer when the payload is another runtime's than the one named: fail closed at the
+/// boundary that runtime gives it, in that runtime's answer shape (it is the one that sent
+/// it, and Copilot reads only a printed deny).
+fn mismatched(
+    named: &runtime::RuntimeProfile,
+    looks: &'static runtime::RuntimeProfile,
+    raw: &Value,
+    input: &[u8],
+) -> Outcome {
+    let parsed = looks.adapter.parse(raw).ok();
+    let event = raw
+        .get("hook_event_name")
+        .and_then(Value::as_str)
+        .or(parsed.as_ref().map(|e| e.event_name.as_str()))
+        .unwrap_or("<no event name>");
+    let boundary = parsed.as_ref().map(|e| e.boundary);
+    let outcome = match boundary {
+        Some(Boundary::ToolRequest) | None => "blocking to be safe",
+        Some(_) => "not checked",
+    };
+    let msg = format!(
+        "hookwarden: this is a {} hook event (`{event}`), but the hook was called with `--runtime {}`; {outcome}. Wire it with `hookwarden install --runtime {}`",
+        looks.display,
+        named.name(),
+        looks.name()
+    );
+    failure(looks.kind, boundary, parsed.as_ref(), &msg, input)
+}
+
 /// The answer and record when the event could not be evaluated at all.
 fn failure(
     kind: RuntimeKind,
@@ -259,8 +312,10 @@ fn failure(
     message: &str,
     input: &[u8],
 ) -> Outcome {
-    let adapter = runtime::adapter(kind);
-    let answer = adapter.render_failure(boundary, message);
+    let answer = match runtime::profile(kind) {
+        Some(p) => p.adapter.render_failure(boundary, message),
+        None => runtime::default_failure(boundary, message),
+    };
     let mut ev_for_log = ev
         .cloned()
         .unwrap_or_else(|| Event::new(kind, boundary.unwrap_or(Boundary::Other), "<unreadable>"));

@@ -133,7 +133,7 @@ pub fn after_decision<E: EvalEnv>(
     }
     let approval_needed = d.effect == Effect::Ask
         && ev.boundary == Boundary::ToolRequest
-        && !super::approvals::runtime_can_ask(ev.runtime);
+        && !super::approvals::runtime_can_ask(ev);
     // What the agent keeps trying counts; withheld outputs and blocked prompts do not.
     let count_denial = escalation.is_some()
         && d.effect == Effect::Deny

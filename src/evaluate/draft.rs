@@ -14,6 +14,7 @@ use crate::evaluate::exposure::{Category, ExposureItem};
 use crate::evaluate::{Capability, Evaluation};
 use crate::event::Boundary;
 use crate::policy::model::{Activation, Condition, OneOrMany, PolicyTest};
+use crate::runtime::coverage::Level;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -1472,32 +1473,15 @@ fn timing(b: Boundary) -> &'static str {
     }
 }
 
-/// How a runtime honours an effect at a boundary, from the hook protocols hookwarden speaks.
-pub fn coverage(runtime: &str, boundary: Boundary, effect: Effect) -> &'static str {
-    match (boundary, effect) {
-        (_, Effect::Alert) => "recorded",
-        (Boundary::ToolRequest, Effect::Deny | Effect::Terminate) => match runtime {
-            "copilot" => "enforced (deny JSON)",
-            _ => "enforced",
-        },
-        (Boundary::ToolRequest, Effect::Ask) => match runtime {
-            "claude" | "qwen" | "factory" => "asks (headless: denied)",
-            "codex" | "gemini" => "denied (no ask in this runtime)",
-            "cursor" => "asks for shell/MCP, else denied",
-            "copilot" => "asks (cloud agent: denied)",
-            _ => "denied",
-        },
-        (Boundary::ToolOutput, Effect::Redact) => match runtime {
-            "claude" | "gemini" => "redacted",
-            "codex" => "output replaced by the redacted text",
-            "cursor" => "MCP output only",
-            _ => "not supported (recorded only)",
-        },
-        (Boundary::ToolOutput, _) => match runtime {
-            "claude" | "codex" | "gemini" => "output withheld",
-            _ => "partial",
-        },
-        _ => "partial",
+/// How a runtime honours an effect at a boundary: the coverage `policy compile` reports, from
+/// the runtime's profile (level, and how or why).
+pub fn coverage(runtime: &str, boundary: Boundary, effect: Effect) -> (Level, String) {
+    match crate::runtime::coverage::target(runtime) {
+        Some(t) => crate::runtime::coverage::assess(t.caps, boundary, effect),
+        None => (
+            Level::NotEnforceable,
+            format!("hookwarden knows no runtime `{runtime}`"),
+        ),
     }
 }
 
@@ -1519,11 +1503,11 @@ fn coverage_line(c: &Control, runtimes: &[(String, bool)]) -> String {
     runtimes
         .iter()
         .map(|(r, wired)| {
-            let cov = coverage(r, c.boundary, c.effect);
+            let (level, _) = coverage(r, c.boundary, c.effect);
             if *wired {
-                format!("{r}={cov}")
+                format!("{r}={level}")
             } else {
-                format!("{r}={cov} once wired (hookwarden not installed)")
+                format!("{r}={level} once wired (hookwarden not installed)")
             }
         })
         .collect::<Vec<_>>()
@@ -1682,10 +1666,10 @@ fn render(
         let _ = writeln!(o, "#   activation: {act}");
         let _ = writeln!(o, "#   timing:     {}", timing(c.boundary));
         for (r, wired) in &runtimes {
-            let cov = coverage(r, c.boundary, c.effect);
+            let (level, how) = coverage(r, c.boundary, c.effect);
             let _ = writeln!(
                 o,
-                "#   coverage:   {r}: {cov}{}",
+                "#   coverage:   {r}: {level} ({how}){}",
                 if *wired {
                     ""
                 } else {

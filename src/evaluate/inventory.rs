@@ -7,6 +7,9 @@
 //! credentials more often than not.
 
 use super::{id_part, scrub, Capability};
+use crate::event::ToolKind;
+use crate::runtime::profile::UserBase;
+use crate::runtime::{profiles, RuntimeProfile};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -78,102 +81,12 @@ pub struct McpServer {
     pub labels: Vec<Capability>,
 }
 
-/// Where each runtime keeps its configs, relative to the project root or the home dir.
-struct Source {
-    runtime: &'static str,
-    files: &'static [&'static str],
-    /// Files in these dirs (`*.json`) count too.
-    dirs: &'static [&'static str],
-}
-
-const PROJECT: &[Source] = &[
-    Source {
-        runtime: "claude",
-        files: &[
-            ".claude/settings.json",
-            ".claude/settings.local.json",
-            ".mcp.json",
-        ],
-        dirs: &[],
-    },
-    Source {
-        runtime: "codex",
-        files: &[".codex/config.toml", ".codex/hooks.json"],
-        dirs: &[],
-    },
-    Source {
-        runtime: "gemini",
-        files: &[".gemini/settings.json"],
-        dirs: &[],
-    },
-    Source {
-        runtime: "cursor",
-        files: &[".cursor/hooks.json", ".cursor/mcp.json"],
-        dirs: &[],
-    },
-    Source {
-        runtime: "copilot",
-        files: &[],
-        dirs: &[".github/hooks"],
-    },
-    Source {
-        runtime: "qwen",
-        files: &[".qwen/settings.json"],
-        dirs: &[],
-    },
-    Source {
-        runtime: "factory",
-        files: &[
-            ".factory/settings.json",
-            ".factory/hooks.json",
-            ".factory/mcp.json",
-        ],
-        dirs: &[],
-    },
-];
-
-const USER: &[Source] = &[
-    Source {
-        runtime: "claude",
-        files: &[".claude/settings.json", ".claude.json"],
-        dirs: &[],
-    },
-    Source {
-        runtime: "gemini",
-        files: &[".gemini/settings.json"],
-        dirs: &[],
-    },
-    Source {
-        runtime: "cursor",
-        files: &[".cursor/hooks.json", ".cursor/mcp.json"],
-        dirs: &[],
-    },
-    Source {
-        runtime: "copilot",
-        files: &[".copilot/mcp-config.json"],
-        dirs: &[".copilot/hooks"],
-    },
-    Source {
-        runtime: "qwen",
-        files: &[".qwen/settings.json"],
-        dirs: &[],
-    },
-    Source {
-        runtime: "factory",
-        files: &[
-            ".factory/settings.json",
-            ".factory/hooks.json",
-            ".factory/mcp.json",
-        ],
-        dirs: &[],
-    },
-];
-
 /// Config files above this size are not parsed (a `~/.claude.json` with years of history can
 /// be large; the parts we need are near the top and small).
 const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
 
-/// Scans project configs under `repo` and user configs under `home` (and `codex_home`).
+/// Scans project configs under `repo` and user configs under `home` (and `codex_home`), at
+/// the places each runtime's profile lists.
 pub fn scan(
     repo: &Path,
     home: Option<&Path>,
@@ -182,31 +95,45 @@ pub fn scan(
 ) -> Inventory {
     let mut inv = Inventory::default();
     let mut servers: Vec<McpServer> = Vec::new();
-    for src in PROJECT {
-        scan_source(repo, "", src, "project", &mut inv, &mut servers, warnings);
-    }
-    if let Some(home) = home {
-        for src in USER {
-            scan_source(home, "~/", src, "user", &mut inv, &mut servers, warnings);
+    for p in profiles() {
+        let files: Vec<&str> = p
+            .config
+            .project
+            .iter()
+            .chain(p.config.local)
+            .copied()
+            .collect();
+        let found = found_files(repo, &files, p.config.project_dirs);
+        if !found.is_empty() {
+            let shown = (repo, "");
+            add_runtime(
+                p,
+                "project",
+                shown,
+                &found,
+                &mut inv,
+                &mut servers,
+                warnings,
+            );
         }
     }
-    let codex_dir = match (codex_home, home) {
-        (Some(c), _) => Some((c.to_path_buf(), "$CODEX_HOME/")),
-        (None, Some(h)) => Some((h.join(".codex"), "~/.codex/")),
-        _ => None,
-    };
-    if let Some((dir, prefix)) = codex_dir {
-        let files: Vec<PathBuf> = ["config.toml", "hooks.json"]
-            .iter()
-            .map(|f| dir.join(f))
-            .filter(|p| p.is_file())
-            .collect();
-        if !files.is_empty() {
+    for p in profiles() {
+        let base = match p.config.user_base {
+            UserBase::Home => home.map(|h| (h.to_path_buf(), "~/")),
+            UserBase::CodexHome => match (codex_home, home) {
+                (Some(c), _) => Some((c.to_path_buf(), "$CODEX_HOME/")),
+                (None, Some(h)) => Some((h.join(".codex"), "~/.codex/")),
+                _ => None,
+            },
+        };
+        let Some((dir, prefix)) = base else { continue };
+        let found = found_files(&dir, p.config.user, p.config.user_dirs);
+        if !found.is_empty() {
             add_runtime(
-                "codex",
+                p,
                 "user",
                 (&dir, prefix),
-                &files,
+                &found,
                 &mut inv,
                 &mut servers,
                 warnings,
@@ -217,42 +144,24 @@ pub fn scan(
     inv
 }
 
-fn scan_source(
-    base: &Path,
-    prefix: &str,
-    src: &Source,
-    scope: &str,
-    inv: &mut Inventory,
-    servers: &mut Vec<McpServer>,
-    warnings: &mut Vec<String>,
-) {
-    let mut files: Vec<PathBuf> = src
-        .files
+/// The files among `files` that exist under `base`, then the `*.json` files of `dirs`.
+fn found_files(base: &Path, files: &[&str], dirs: &[&str]) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = files
         .iter()
         .map(|f| base.join(f))
         .filter(|p| p.is_file())
         .collect();
-    for d in src.dirs {
+    for d in dirs {
         if let Ok(rd) = std::fs::read_dir(base.join(d)) {
             let mut found: Vec<PathBuf> = rd
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
                 .collect();
             found.sort();
-            files.extend(found);
+            out.extend(found);
         }
     }
-    if !files.is_empty() {
-        add_runtime(
-            src.runtime,
-            scope,
-            (base, prefix),
-            &files,
-            inv,
-            servers,
-            warnings,
-        );
-    }
+    out
 }
 
 /// Reads a config as JSON (TOML configs are converted), or says why it cannot.
@@ -281,7 +190,7 @@ fn display(base: &Path, prefix: &str, path: &Path) -> String {
 }
 
 fn add_runtime(
-    runtime: &str,
+    profile: &RuntimeProfile,
     scope: &str,
     (base, prefix): (&Path, &str),
     files: &[PathBuf],
@@ -289,6 +198,7 @@ fn add_runtime(
     servers: &mut Vec<McpServer>,
     warnings: &mut Vec<String>,
 ) {
+    let runtime = profile.name();
     let mut info = RuntimeInfo {
         id: format!("runtime:{runtime}:{scope}"),
         runtime: runtime.to_string(),
@@ -298,7 +208,7 @@ fn add_runtime(
         hook_events: Vec::new(),
         permissions: Vec::new(),
         permissive: Vec::new(),
-        builtin_tools: builtin_tools(runtime),
+        builtin_tools: builtin_tools(profile),
     };
     let mut events = BTreeSet::new();
     for path in files {
@@ -751,68 +661,29 @@ fn known_tools(haystack: &str) -> &'static [&'static str] {
     }
 }
 
-/// Built-in tools of a runtime and what each can do.
-pub fn builtin_tools(runtime: &str) -> Vec<ToolInfo> {
+/// Built-in tools of a runtime (its profile's) and what each can do, by kind; tools of no
+/// file, shell or network kind are left out.
+pub fn builtin_tools(profile: &RuntimeProfile) -> Vec<ToolInfo> {
+    profile
+        .tools
+        .iter()
+        .map(|(name, kind)| ToolInfo {
+            name: name.to_string(),
+            labels: kind_labels(*kind).to_vec(),
+        })
+        .filter(|t| !t.labels.is_empty())
+        .collect()
+}
+
+/// What a built-in tool of a kind can do.
+fn kind_labels(kind: ToolKind) -> &'static [Capability] {
     use Capability::*;
-    let t = |name: &str, labels: &[Capability]| ToolInfo {
-        name: name.to_string(),
-        labels: labels.to_vec(),
-    };
-    let shell = [ExecutesCode, ReadsFiles, WritesFiles, NetworkEgress];
-    match runtime {
-        "claude" => vec![
-            t("Bash", &shell),
-            t("Read", &[ReadsFiles]),
-            t("Write", &[WritesFiles]),
-            t("Edit", &[WritesFiles]),
-            t("MultiEdit", &[WritesFiles]),
-            t("NotebookEdit", &[WritesFiles]),
-            t("Glob", &[ReadsFiles]),
-            t("Grep", &[ReadsFiles]),
-            t("WebFetch", &[NetworkEgress]),
-            t("WebSearch", &[NetworkEgress]),
-        ],
-        "codex" => vec![
-            t("shell", &shell),
-            t("apply_patch", &[WritesFiles]),
-            t("web_search", &[NetworkEgress]),
-        ],
-        "gemini" | "qwen" => vec![
-            t("run_shell_command", &shell),
-            t("read_file", &[ReadsFiles]),
-            t("read_many_files", &[ReadsFiles]),
-            t("write_file", &[WritesFiles]),
-            t("replace", &[WritesFiles]),
-            t("glob", &[ReadsFiles]),
-            t("search_file_content", &[ReadsFiles]),
-            t("list_directory", &[ReadsFiles]),
-            t("web_fetch", &[NetworkEgress]),
-            t("google_web_search", &[NetworkEgress]),
-        ],
-        "cursor" => vec![
-            t("Shell", &shell),
-            t("Read", &[ReadsFiles]),
-            t("Write", &[WritesFiles]),
-            t("Delete", &[WritesFiles]),
-            t("Grep", &[ReadsFiles]),
-        ],
-        "copilot" => vec![
-            t("bash", &shell),
-            t("view", &[ReadsFiles]),
-            t("create", &[WritesFiles]),
-            t("edit", &[WritesFiles]),
-            t("glob", &[ReadsFiles]),
-            t("grep", &[ReadsFiles]),
-            t("web_fetch", &[NetworkEgress]),
-        ],
-        "factory" => vec![
-            t("Execute", &shell),
-            t("Read", &[ReadsFiles]),
-            t("Create", &[WritesFiles]),
-            t("Edit", &[WritesFiles]),
-            t("FetchUrl", &[NetworkEgress]),
-        ],
-        _ => Vec::new(),
+    match kind {
+        ToolKind::Shell => &[ExecutesCode, ReadsFiles, WritesFiles, NetworkEgress],
+        ToolKind::FileRead | ToolKind::Search => &[ReadsFiles],
+        ToolKind::FileWrite | ToolKind::FileEdit | ToolKind::Patch => &[WritesFiles],
+        ToolKind::WebFetch => &[NetworkEgress],
+        ToolKind::Mcp | ToolKind::Other => &[],
     }
 }
 

@@ -1,8 +1,9 @@
 //! The normalized event: what every runtime adapter produces and every signal reads.
 //!
 //! Flow: `stdin JSON -> runtime adapter -> Event -> signals -> flags -> policy -> Decision`.
-//! Adapters translate each runtime's payload into this model; [`tool`] holds the one table of
-//! tool names and input fields that every runtime's tools are read through.
+//! Adapters translate each runtime's payload into this model; [`tool`] classifies tool names
+//! (each runtime's own names come from its profile in `runtime/`) and reads the command,
+//! paths and content from a tool's input, whatever the runtime's field names.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -11,7 +12,7 @@ use std::fmt;
 
 pub mod tool;
 
-pub use tool::{classify_tool, fill_from_input, patch_paths};
+pub use tool::{classify_tool, classify_tool_in, fill_from_input, patch_paths};
 
 /// Where in an agent's turn the event sits. Rules name the boundary they apply to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -119,7 +120,8 @@ impl ToolKind {
     }
 }
 
-/// The runtime that called the hook.
+/// The runtime that called the hook. Each one but `None` has a profile in `runtime/`;
+/// `None` stays last (the runtime registry is sized by it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RuntimeKind {
@@ -148,15 +150,18 @@ impl RuntimeKind {
         }
     }
 
+    /// The runtime a canonical name names, as audit lines and policy `runtime` conditions
+    /// write it (`claude`, `none`). The names users type, aliases included, are in each
+    /// runtime's profile (`runtime::by_name`).
     pub fn parse(s: &str) -> Option<RuntimeKind> {
-        Some(match s.to_ascii_lowercase().as_str() {
-            "claude" | "claude-code" | "claude_code" => RuntimeKind::Claude,
+        Some(match s {
+            "claude" => RuntimeKind::Claude,
             "codex" => RuntimeKind::Codex,
-            "gemini" | "gemini-cli" => RuntimeKind::Gemini,
+            "gemini" => RuntimeKind::Gemini,
             "cursor" => RuntimeKind::Cursor,
-            "copilot" | "copilot-cli" => RuntimeKind::Copilot,
-            "qwen" | "qwen-code" => RuntimeKind::Qwen,
-            "factory" | "droid" => RuntimeKind::Factory,
+            "copilot" => RuntimeKind::Copilot,
+            "qwen" => RuntimeKind::Qwen,
+            "factory" => RuntimeKind::Factory,
             "none" => RuntimeKind::None,
             _ => return None,
         })

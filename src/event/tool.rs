@@ -5,8 +5,70 @@
 use super::{Event, Tool, ToolKind};
 use serde_json::Value;
 
-/// Tool names to kinds, across runtimes.
+/// Tool names to kinds, across runtimes: the union of every runtime profile's tool table
+/// (`runtime/<name>.rs`; a test there keeps the two in step), plus the names of runtimes
+/// hookwarden has no adapter for yet. It is what classifies a tool when the runtime is not
+/// known (policy tests, transcripts) and a name from another runtime's table when runtimes
+/// share one config (Cursor and Copilot CLI also run `.claude/settings.json` hooks).
+pub const KNOWN_TOOLS: &[(&str, ToolKind)] = &[
+    ("Bash", ToolKind::Shell),
+    ("run_shell_command", ToolKind::Shell),
+    ("Shell", ToolKind::Shell),
+    ("shell", ToolKind::Shell),
+    ("bash", ToolKind::Shell),
+    ("exec_command", ToolKind::Shell),
+    ("Execute", ToolKind::Shell),
+    ("local_shell", ToolKind::Shell),
+    ("execute_bash", ToolKind::Shell),
+    ("launch-process", ToolKind::Shell),
+    ("powershell", ToolKind::Shell),
+    ("Read", ToolKind::FileRead),
+    ("read_file", ToolKind::FileRead),
+    ("read_many_files", ToolKind::FileRead),
+    ("view", ToolKind::FileRead),
+    ("Read File", ToolKind::FileRead),
+    ("NotebookRead", ToolKind::FileRead),
+    ("Write", ToolKind::FileWrite),
+    ("write_file", ToolKind::FileWrite),
+    ("create", ToolKind::FileWrite),
+    ("save-file", ToolKind::FileWrite),
+    ("Create", ToolKind::FileWrite),
+    ("Delete", ToolKind::FileWrite),
+    ("Edit", ToolKind::FileEdit),
+    ("MultiEdit", ToolKind::FileEdit),
+    ("replace", ToolKind::FileEdit),
+    ("edit", ToolKind::FileEdit),
+    ("NotebookEdit", ToolKind::FileEdit),
+    ("str-replace-editor", ToolKind::FileEdit),
+    ("Edit File", ToolKind::FileEdit),
+    ("apply_patch", ToolKind::Patch),
+    ("ApplyPatch", ToolKind::Patch),
+    ("Grep", ToolKind::Search),
+    ("Glob", ToolKind::Search),
+    ("grep_search", ToolKind::Search),
+    ("glob", ToolKind::Search),
+    ("list_directory", ToolKind::Search),
+    ("LS", ToolKind::Search),
+    ("grep", ToolKind::Search),
+    ("WebFetch", ToolKind::WebFetch),
+    ("web_fetch", ToolKind::WebFetch),
+    ("WebSearch", ToolKind::WebFetch),
+    ("web_search", ToolKind::WebFetch),
+    ("google_web_search", ToolKind::WebFetch),
+    ("web-fetch", ToolKind::WebFetch),
+    ("FetchUrl", ToolKind::WebFetch),
+];
+
+/// A tool name classified without knowing the runtime: MCP names by their prefix, the rest
+/// through [`KNOWN_TOOLS`].
 pub fn classify_tool(name: &str) -> Tool {
+    classify_tool_in(name, &[])
+}
+
+/// A tool name classified for a runtime: MCP names by their prefix (`mcp__server__tool`,
+/// `mcp_server_tool`, `MCP:tool`), then the runtime's own table (its profile's `tools`), then
+/// every runtime's names; anything else is [`ToolKind::Other`].
+pub fn classify_tool_in(name: &str, own: &[(&str, ToolKind)]) -> Tool {
     if let Some(rest) = name.strip_prefix("mcp__") {
         let (server, tool) = rest.split_once("__").unwrap_or((rest, ""));
         return Tool::mcp(name, server, tool);
@@ -18,24 +80,11 @@ pub fn classify_tool(name: &str) -> Tool {
     if let Some(rest) = name.strip_prefix("MCP:") {
         return Tool::mcp(name, "", rest);
     }
-    let kind = match name {
-        "Bash" | "run_shell_command" | "Shell" | "shell" | "bash" | "exec_command" | "Execute"
-        | "local_shell" | "execute_bash" | "launch-process" | "powershell" => ToolKind::Shell,
-        "Read" | "read_file" | "read_many_files" | "view" | "Read File" | "NotebookRead" => {
-            ToolKind::FileRead
-        }
-        "Write" | "write_file" | "create" | "save-file" | "Create" => ToolKind::FileWrite,
-        "Edit" | "MultiEdit" | "replace" | "edit" | "NotebookEdit" | "str-replace-editor"
-        | "Edit File" => ToolKind::FileEdit,
-        "apply_patch" | "ApplyPatch" => ToolKind::Patch,
-        "Grep" | "Glob" | "grep_search" | "glob" | "list_directory" | "LS" | "grep" => {
-            ToolKind::Search
-        }
-        "WebFetch" | "web_fetch" | "WebSearch" | "google_web_search" | "web-fetch" | "FetchUrl" => {
-            ToolKind::WebFetch
-        }
-        _ => ToolKind::Other,
-    };
+    let kind = own
+        .iter()
+        .chain(KNOWN_TOOLS)
+        .find(|(n, _)| *n == name)
+        .map_or(ToolKind::Other, |(_, k)| *k);
     Tool::new(name, kind)
 }
 

@@ -1,9 +1,9 @@
 //! Merging hook entries into a JSON hooks file and taking them out again, keeping every other
 //! key, its order and the file's indentation.
 
-use super::{
-    copilot, cursor, hook_command, nested, Format, HookSpec, InstallError, Ours, RuntimeSpec, Wired,
-};
+use super::{copilot, cursor, hook_command, nested, Hook, InstallError, Ours, Wired};
+use crate::runtime::profile::HookFormat as Format;
+use crate::runtime::RuntimeProfile;
 use serde_json::{Map, Value};
 use std::path::Path;
 
@@ -83,8 +83,8 @@ fn hooks_mut<'a>(
         .ok_or_else(|| shape_err(path, "`hooks` is not an object".into()))
 }
 
-fn entry_for(spec: &RuntimeSpec, h: &HookSpec, cmd: &str) -> Value {
-    match spec.format {
+fn entry_for(profile: &RuntimeProfile, h: &Hook, cmd: &str) -> Value {
+    match profile.install.format {
         Format::Nested => nested::entry(h, cmd),
         Format::Cursor => cursor::entry(h, cmd),
         Format::Copilot => copilot::entry(h, cmd),
@@ -119,34 +119,35 @@ fn commands(format: Format, entry: &Value) -> Vec<&str> {
 /// The file with hookwarden's entries in it: an existing hookwarden handler of the event is
 /// kept (its command updated if the binary moved), otherwise one entry is appended.
 pub fn merge(
-    spec: &RuntimeSpec,
+    profile: &RuntimeProfile,
     path: &Path,
     current: Option<&str>,
-    hooks: &[&HookSpec],
+    hooks: &[Hook],
     binary: &str,
 ) -> Result<String, InstallError> {
-    let cmd = &hook_command(binary, spec.kind);
+    let format = profile.install.format;
+    let cmd = &hook_command(binary, profile.kind);
     let ours = Ours {
-        runtime: spec.kind,
+        runtime: profile.kind,
         binary: Some(binary),
     };
     let mut root = match current {
         Some(text) => parse(path, text)?,
         None => Map::new(),
     };
-    if matches!(spec.format, Format::Cursor | Format::Copilot) && !root.contains_key("version") {
+    if matches!(format, Format::Cursor | Format::Copilot) && !root.contains_key("version") {
         root.insert("version".into(), Value::from(1));
     }
     let hooks_obj = hooks_mut(&mut root, path)?;
     for h in hooks {
         let arr = hooks_obj
-            .entry(h.event)
+            .entry(h.name())
             .or_insert_with(|| Value::Array(Vec::new()))
             .as_array_mut()
-            .ok_or_else(|| shape_err(path, format!("`hooks.{}` is not a list", h.event)))?;
+            .ok_or_else(|| shape_err(path, format!("`hooks.{}` is not a list", h.name())))?;
         let mut found = false;
         for entry in arr.iter_mut() {
-            for c in commands_mut(spec.format, entry) {
+            for c in commands_mut(format, entry) {
                 if c.as_str().and_then(|s| ours.binary_of(s)).is_some() {
                     found = true;
                     if c.as_str() != Some(cmd) {
@@ -156,7 +157,7 @@ pub fn merge(
             }
         }
         if !found {
-            arr.push(entry_for(spec, h, cmd));
+            arr.push(entry_for(profile, h, cmd));
         }
     }
     Ok(render(&root, current))
@@ -164,11 +165,12 @@ pub fn merge(
 
 /// The file without hookwarden's entries; `None` when nothing else is left in it.
 pub fn remove(
-    spec: &RuntimeSpec,
+    profile: &RuntimeProfile,
     path: &Path,
     text: &str,
     ours: Ours,
 ) -> Result<Option<String>, InstallError> {
+    let format = profile.install.format;
     let mut root = parse(path, text)?;
     let mut removed_any = false;
     if let Some(Value::Object(hooks_obj)) = root.get_mut("hooks") {
@@ -183,13 +185,13 @@ pub fn remove(
             let mut keep = Vec::with_capacity(arr.len());
             let mut touched = false;
             for mut entry in std::mem::take(arr) {
-                let ours_gone = match spec.format {
+                let ours_gone = match format {
                     Format::Nested => {
                         let removed = nested::remove_ours(&mut entry, ours);
                         touched |= removed;
                         removed && nested::is_empty_group(&entry)
                     }
-                    _ => commands(spec.format, &entry)
+                    _ => commands(format, &entry)
                         .iter()
                         .any(|c| ours.binary_of(c).is_some()),
                 };
@@ -214,8 +216,7 @@ pub fn remove(
     if !removed_any {
         return Ok(Some(text.to_string()));
     }
-    let only_version =
-        root.len() == 1 && root.contains_key("version") && spec.format != Format::Nested;
+    let only_version = root.len() == 1 && root.contains_key("version") && format != Format::Nested;
     if root.is_empty() || only_version {
         return Ok(None);
     }
@@ -224,7 +225,7 @@ pub fn remove(
 
 /// Every hookwarden handler in the file.
 pub fn wired(
-    spec: &RuntimeSpec,
+    profile: &RuntimeProfile,
     path: &Path,
     text: &str,
     ours: Ours,
@@ -237,14 +238,12 @@ pub fn wired(
     for (event, v) in hooks_obj {
         let Some(arr) = v.as_array() else { continue };
         for entry in arr {
-            for c in commands(spec.format, entry) {
+            for c in commands(profile.install.format, entry) {
                 if let Some(binary) = ours.binary_of(c) {
-                    let boundary = spec
-                        .hooks
-                        .iter()
-                        .find(|h| h.event == event)
-                        .map(|h| h.boundary)
-                        .unwrap_or(crate::event::Boundary::Other);
+                    let boundary = profile
+                        .installed()
+                        .find(|(h, _)| h.name == event)
+                        .map_or(crate::event::Boundary::Other, |(h, _)| h.boundary);
                     out.push(Wired {
                         boundary,
                         event: event.clone(),
@@ -263,7 +262,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use crate::event::RuntimeKind;
-    use crate::install::{hook_command, spec};
+    use crate::install::{hook_command, hooks_of};
     use proptest::prelude::*;
     use serde_json::json;
 
@@ -325,15 +324,15 @@ mod tests {
         #[test]
         fn merge_is_idempotent_and_remove_gives_the_original_back(original in config()) {
             for kind in [RuntimeKind::Claude, RuntimeKind::Gemini, RuntimeKind::Qwen] {
-                let spec = spec(kind).unwrap();
-                let hooks: Vec<&HookSpec> = spec.hooks.iter().collect();
+                let profile = crate::runtime::profile(kind).unwrap();
+                let hooks = hooks_of(profile);
                 let bin = "/opt/hw/hookwarden";
                 let ours = Ours { runtime: kind, binary: None };
                 let p = Path::new("t.json");
-                let once = merge(spec, p, Some(&original), &hooks, bin).unwrap();
-                let twice = merge(spec, p, Some(&once), &hooks, bin).unwrap();
+                let once = merge(profile, p, Some(&original), &hooks, bin).unwrap();
+                let twice = merge(profile, p, Some(&once), &hooks, bin).unwrap();
                 prop_assert_eq!(&once, &twice);
-                let back = remove(spec, p, &once, ours).unwrap();
+                let back = remove(profile, p, &once, ours).unwrap();
                 let root = parse(p, &original).unwrap();
                 if root.is_empty() {
                     prop_assert!(back.is_none());

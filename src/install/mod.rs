@@ -2,7 +2,8 @@
 //! `doctor` reads back.
 //!
 //! Every runtime keeps its hooks in a JSON file (Codex also needs a feature flag in its TOML
-//! config). Install merges one handler per boundary into that file without touching anything
+//! config). Which file, which events, matchers and timeouts: the runtime's profile
+//! (`runtime/<name>.rs`). Install merges one handler per boundary into that file without touching anything
 //! else, so it is idempotent, and backs the file up before it changes it. Uninstall restores the
 //! backup when the file is still exactly what install made of it (byte for byte); otherwise it
 //! removes only the handlers whose command is hookwarden's.
@@ -15,9 +16,10 @@ pub mod copilot;
 pub mod cursor;
 pub mod json;
 pub mod nested;
-pub mod selftest;
 
 use crate::event::{Boundary, RuntimeKind};
+use crate::runtime::profile::{DefaultScope, HookEvent, UserBase, Wiring};
+use crate::runtime::RuntimeProfile;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -38,212 +40,39 @@ impl Scope {
     }
 }
 
-/// How a runtime lays out its hook entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// `{"hooks":{Event:[{"matcher":M,"hooks":[{"type":"command","command":C,"timeout":T}]}]}}`
-    /// (Claude Code, Codex, Gemini CLI, Qwen Code, Factory Droid).
-    Nested,
-    /// `{"version":1,"hooks":{event:[{"command":C,"timeout":T,"failClosed":true}]}}`.
-    Cursor,
-    /// `{"version":1,"hooks":{event:[{"type":"command","bash":C,"timeoutSec":T}]}}`.
-    Copilot,
-}
-
-/// One hook entry install writes: at which boundary, under which event name.
+/// One hook entry install writes: a runtime's event (from its profile) and how it is wired.
 #[derive(Debug, Clone, Copy)]
-pub struct HookSpec {
-    pub boundary: Boundary,
-    pub event: &'static str,
-    /// A matcher that covers every tool (file tools and MCP too, not just the shell), or none
-    /// for events that have no matcher.
-    pub matcher: Option<&'static str>,
-    /// In the runtime's own unit (see [`RuntimeSpec::timeout_unit`]).
-    pub timeout: u64,
-    /// Cursor only: block the action when the hook itself fails.
-    pub fail_closed: bool,
+pub struct Hook {
+    pub event: &'static HookEvent,
+    pub wiring: &'static Wiring,
 }
 
-/// How hookwarden is wired into one runtime.
-#[derive(Debug)]
-pub struct RuntimeSpec {
-    pub kind: RuntimeKind,
-    pub name: &'static str,
-    pub format: Format,
-    /// The hooks file, relative to the project root (project scope).
-    pub project_file: &'static str,
-    /// The hooks file, relative to the home directory (user scope; Codex: to `$CODEX_HOME`).
-    pub user_file: &'static str,
-    pub timeout_unit: &'static str,
-    pub hooks: &'static [HookSpec],
-    /// What the user must know after installing (trust review, trusted folders).
-    pub notes: &'static [&'static str],
-}
+impl Hook {
+    pub fn name(&self) -> &'static str {
+        self.event.name
+    }
 
-impl RuntimeSpec {
-    pub fn hook(&self, b: Boundary) -> Option<&HookSpec> {
-        self.hooks.iter().find(|h| h.boundary == b)
+    pub fn boundary(&self) -> Boundary {
+        self.event.boundary
     }
 }
 
-const fn hs(
-    boundary: Boundary,
-    event: &'static str,
-    matcher: Option<&'static str>,
-    timeout: u64,
-) -> HookSpec {
-    HookSpec {
-        boundary,
-        event,
-        matcher,
-        timeout,
-        fail_closed: false,
+/// Every hook install writes for a runtime, in the order it writes them.
+pub fn hooks_of(profile: &'static RuntimeProfile) -> Vec<Hook> {
+    profile
+        .installed()
+        .map(|(event, wiring)| Hook { event, wiring })
+        .collect()
+}
+
+/// The scope install uses when none is given (the profile's: the project, except for Codex,
+/// which runs project hooks only in a trusted project and reads its feature flag from the
+/// user config).
+pub fn default_scope(profile: &RuntimeProfile) -> Scope {
+    match profile.install.default_scope {
+        DefaultScope::Project => Scope::Project,
+        DefaultScope::User => Scope::User,
     }
-}
-
-const fn fc(h: HookSpec) -> HookSpec {
-    HookSpec {
-        fail_closed: true,
-        ..h
-    }
-}
-
-use Boundary::{FinalResponse as Fin, Prompt, ToolOutput as Post, ToolRequest as Pre};
-
-static SPECS: &[RuntimeSpec] = &[
-    RuntimeSpec {
-        kind: RuntimeKind::Claude,
-        name: "Claude Code",
-        format: Format::Nested,
-        project_file: ".claude/settings.json",
-        user_file: ".claude/settings.json",
-        timeout_unit: "s",
-        hooks: &[
-            hs(Pre, "PreToolUse", Some("*"), 60),
-            hs(Post, "PostToolUse", Some("*"), 60),
-            hs(Prompt, "UserPromptSubmit", None, 30),
-            hs(Fin, "Stop", None, 30),
-        ],
-        notes: &[],
-    },
-    RuntimeSpec {
-        kind: RuntimeKind::Codex,
-        name: "Codex CLI",
-        format: Format::Nested,
-        project_file: ".codex/hooks.json",
-        user_file: "hooks.json",
-        timeout_unit: "s",
-        hooks: &[
-            // Codex matchers are regular expressions over tool_name.
-            hs(Pre, "PreToolUse", Some(".*"), 60),
-            hs(Post, "PostToolUse", Some(".*"), 60),
-            hs(Prompt, "UserPromptSubmit", None, 30),
-            hs(Fin, "Stop", None, 30),
-        ],
-        notes: &[
-            "Codex runs a hook only after you review and trust it: start `codex` once and approve the hookwarden hooks when it asks (they are trusted by content hash, so re-approve after a reinstall with another binary path).",
-            "Project hooks in .codex/hooks.json run only in a trusted project.",
-        ],
-    },
-    RuntimeSpec {
-        kind: RuntimeKind::Gemini,
-        name: "Gemini CLI",
-        format: Format::Nested,
-        project_file: ".gemini/settings.json",
-        user_file: ".gemini/settings.json",
-        timeout_unit: "ms",
-        hooks: &[
-            hs(Pre, "BeforeTool", Some(".*"), 60_000),
-            hs(Post, "AfterTool", Some(".*"), 60_000),
-            hs(Prompt, "BeforeAgent", None, 30_000),
-            hs(Fin, "AfterAgent", None, 30_000),
-        ],
-        notes: &[
-            "Gemini CLI runs project hooks (.gemini/settings.json) only in a trusted folder: trust this folder when Gemini asks, or with /permissions. User-scope hooks (--scope user) run everywhere.",
-        ],
-    },
-    RuntimeSpec {
-        kind: RuntimeKind::Cursor,
-        name: "Cursor",
-        format: Format::Cursor,
-        project_file: ".cursor/hooks.json",
-        user_file: ".cursor/hooks.json",
-        timeout_unit: "s",
-        hooks: &[
-            fc(hs(Pre, "preToolUse", None, 30)),
-            hs(Post, "postToolUse", None, 30),
-            fc(hs(Prompt, "beforeSubmitPrompt", None, 30)),
-            hs(Fin, "afterAgentResponse", None, 30),
-        ],
-        notes: &[
-            "Cursor also runs the hooks in .claude/settings.json: do not wire hookwarden there for Claude and here for Cursor in the same project unless you want both to run.",
-        ],
-    },
-    RuntimeSpec {
-        kind: RuntimeKind::Copilot,
-        name: "GitHub Copilot CLI",
-        format: Format::Copilot,
-        project_file: ".github/hooks/hookwarden.json",
-        user_file: ".copilot/hooks/hookwarden.json",
-        timeout_unit: "s",
-        hooks: &[
-            hs(Pre, "preToolUse", None, 30),
-            hs(Post, "postToolUse", None, 30),
-            hs(Fin, "agentStop", None, 30),
-        ],
-        notes: &[
-            "Copilot ignores the answer of its prompt hook, so prompts are not checked there.",
-        ],
-    },
-    RuntimeSpec {
-        kind: RuntimeKind::Qwen,
-        name: "Qwen Code",
-        format: Format::Nested,
-        project_file: ".qwen/settings.json",
-        user_file: ".qwen/settings.json",
-        timeout_unit: "ms",
-        hooks: &[
-            hs(Pre, "PreToolUse", Some(".*"), 60_000),
-            hs(Post, "PostToolUse", Some(".*"), 60_000),
-            hs(Prompt, "UserPromptSubmit", None, 30_000),
-            hs(Fin, "Stop", None, 30_000),
-        ],
-        notes: &[],
-    },
-    RuntimeSpec {
-        kind: RuntimeKind::Factory,
-        name: "Factory Droid",
-        format: Format::Nested,
-        project_file: ".factory/hooks.json",
-        user_file: ".factory/hooks.json",
-        timeout_unit: "s",
-        hooks: &[
-            hs(Pre, "PreToolUse", Some("*"), 60),
-            hs(Post, "PostToolUse", Some("*"), 60),
-            hs(Prompt, "UserPromptSubmit", None, 30),
-            hs(Fin, "Stop", None, 30),
-        ],
-        notes: &[],
-    },
-];
-
-/// The scope install uses when none is given: the project, except for Codex, which runs
-/// project hooks only in a trusted project and reads its feature flag from the user config.
-pub fn default_scope(kind: RuntimeKind) -> Scope {
-    if kind == RuntimeKind::Codex {
-        Scope::User
-    } else {
-        Scope::Project
-    }
-}
-
-/// Every runtime install supports.
-pub fn specs() -> &'static [RuntimeSpec] {
-    SPECS
-}
-
-pub fn spec(kind: RuntimeKind) -> Option<&'static RuntimeSpec> {
-    SPECS.iter().find(|s| s.kind == kind)
 }
 
 /// Where the config files are: project root, home, Codex home.
@@ -272,12 +101,19 @@ impl Env {
         }
     }
 
+    /// Where a runtime's user-scope configs are rooted.
+    pub fn user_base(&self, profile: &RuntimeProfile) -> &Path {
+        match profile.config.user_base {
+            UserBase::Home => &self.home,
+            UserBase::CodexHome => &self.codex_home,
+        }
+    }
+
     /// The hooks file of a runtime at a scope.
-    pub fn hooks_file(&self, spec: &RuntimeSpec, scope: Scope) -> PathBuf {
-        match (scope, spec.kind) {
-            (Scope::Project, _) => self.dir.join(spec.project_file),
-            (Scope::User, RuntimeKind::Codex) => self.codex_home.join(spec.user_file),
-            (Scope::User, _) => self.home.join(spec.user_file),
+    pub fn hooks_file(&self, profile: &RuntimeProfile, scope: Scope) -> PathBuf {
+        match scope {
+            Scope::Project => self.dir.join(profile.install.project_file),
+            Scope::User => self.user_base(profile).join(profile.install.user_file),
         }
     }
 
@@ -491,36 +327,32 @@ pub struct Options {
     pub binary: String,
 }
 
-fn spec_for(kind: RuntimeKind) -> Result<&'static RuntimeSpec, InstallError> {
-    spec(kind).ok_or_else(|| {
+fn profile_for(kind: RuntimeKind) -> Result<&'static RuntimeProfile, InstallError> {
+    crate::runtime::profile(kind).ok_or_else(|| {
         InstallError::Usage(format!(
             "runtime `{kind}` is not supported by install (supported: {})",
-            SPECS
-                .iter()
-                .map(|s| s.kind.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            crate::runtime::known_names()
         ))
     })
 }
 
-/// The hook specs for a set of boundaries (empty: all). Boundaries the runtime has no hook
-/// for are reported, not silently dropped.
+/// The hooks for a set of boundaries (empty: all). Boundaries the runtime has no hook for
+/// are reported, not silently dropped.
 pub fn selected_hooks(
-    spec: &'static RuntimeSpec,
+    profile: &'static RuntimeProfile,
     events: &[Boundary],
-) -> Result<Vec<&'static HookSpec>, InstallError> {
+) -> Result<Vec<Hook>, InstallError> {
     if events.is_empty() {
-        return Ok(spec.hooks.iter().collect());
+        return Ok(hooks_of(profile));
     }
     let mut out = Vec::new();
     for b in events {
-        match spec.hook(*b) {
-            Some(h) => out.push(h),
+        match profile.installed_at(*b) {
+            Some((event, wiring)) => out.push(Hook { event, wiring }),
             None => {
                 return Err(InstallError::Usage(format!(
                     "{} has no hook event for the {b} boundary",
-                    spec.name
+                    profile.display
                 )))
             }
         }
@@ -530,35 +362,41 @@ pub fn selected_hooks(
 
 /// The hooks file as install would leave it, from its current text (`None`: absent).
 pub fn merged_text(
-    spec: &'static RuntimeSpec,
+    profile: &'static RuntimeProfile,
     path: &Path,
     current: Option<&str>,
-    hooks: &[&HookSpec],
+    hooks: &[Hook],
     binary: &str,
 ) -> Result<String, InstallError> {
-    json::merge(spec, path, current, hooks, binary)
+    json::merge(profile, path, current, hooks, binary)
 }
 
 /// The ready-made snippet for a runtime (the files in `hooks/`): the hooks file install
 /// writes into an empty project, with `hookwarden` found on PATH.
 pub fn snippet(kind: RuntimeKind) -> Option<String> {
-    let spec = spec(kind)?;
-    let hooks: Vec<&HookSpec> = spec.hooks.iter().collect();
-    merged_text(spec, Path::new("<snippet>"), None, &hooks, "hookwarden").ok()
+    let profile = crate::runtime::profile(kind)?;
+    merged_text(
+        profile,
+        Path::new("<snippet>"),
+        None,
+        &hooks_of(profile),
+        "hookwarden",
+    )
+    .ok()
 }
 
 pub fn install(opts: &Options, env: &Env) -> Result<Report, InstallError> {
-    let spec = spec_for(opts.runtime)?;
-    let hooks = selected_hooks(spec, &opts.events)?;
-    let path = env.hooks_file(spec, opts.scope);
+    let profile = profile_for(opts.runtime)?;
+    let hooks = selected_hooks(profile, &opts.events)?;
+    let path = env.hooks_file(profile, opts.scope);
     let mut report = Report {
-        events: hooks.iter().map(|h| h.event).collect(),
+        events: hooks.iter().map(Hook::name).collect(),
         ..Report::default()
     };
     // Check every file before writing any, so a malformed one stops the whole install.
     let current = read_opt(&path)?;
-    let new = merged_text(spec, &path, current.as_deref(), &hooks, &opts.binary)?;
-    let toml_plan = if spec.kind == RuntimeKind::Codex {
+    let new = merged_text(profile, &path, current.as_deref(), &hooks, &opts.binary)?;
+    let toml_plan = if profile.kind == RuntimeKind::Codex {
         let cfg = env.codex_config();
         let cur = read_opt(&cfg)?;
         let next = codex_toml::enable_hooks(&cfg, cur.as_deref())?;
@@ -577,7 +415,12 @@ pub fn install(opts: &Options, env: &Env) -> Result<Report, InstallError> {
         }
         report.files.push(r);
     }
-    report.notes = spec.notes.iter().map(|s| s.to_string()).collect();
+    report.notes = profile
+        .install
+        .notes
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     Ok(report)
 }
 
@@ -611,8 +454,8 @@ fn write_change(path: &Path, current: Option<&str>, new: &str) -> Result<FileRep
 }
 
 pub fn uninstall(opts: &Options, env: &Env) -> Result<Report, InstallError> {
-    let spec = spec_for(opts.runtime)?;
-    let path = env.hooks_file(spec, opts.scope);
+    let profile = profile_for(opts.runtime)?;
+    let path = env.hooks_file(profile, opts.scope);
     let mut report = Report::default();
     let current = read_opt(&path)?;
     let Some(cur) = current else {
@@ -624,10 +467,10 @@ pub fn uninstall(opts: &Options, env: &Env) -> Result<Report, InstallError> {
         return Ok(report);
     };
     let ours = Ours {
-        runtime: spec.kind,
+        runtime: profile.kind,
         binary: Some(&opts.binary),
     };
-    let wired = json::wired(spec, &path, &cur, ours)?;
+    let wired = json::wired(profile, &path, &cur, ours)?;
     if wired.is_empty() {
         report.files.push(FileReport {
             path,
@@ -639,14 +482,13 @@ pub fn uninstall(opts: &Options, env: &Env) -> Result<Report, InstallError> {
     // Reproduce the install from the backup (same binary, same events): if that gives the
     // file as it is now, nothing else changed it since, and the backup is the exact original.
     let binary = wired[0].binary.clone();
-    let hooks: Vec<&HookSpec> = spec
-        .hooks
-        .iter()
-        .filter(|h| wired.iter().any(|w| w.boundary == h.boundary))
+    let hooks: Vec<Hook> = hooks_of(profile)
+        .into_iter()
+        .filter(|h| wired.iter().any(|w| w.boundary == h.boundary()))
         .collect();
     let bak = backup_path(&path);
     let backup = read_opt(&bak)?;
-    let replay = merged_text(spec, &path, backup.as_deref(), &hooks, &binary).ok();
+    let replay = merged_text(profile, &path, backup.as_deref(), &hooks, &binary).ok();
     let action = if replay.as_deref() == Some(cur.as_str()) {
         match &backup {
             Some(orig) => {
@@ -660,7 +502,7 @@ pub fn uninstall(opts: &Options, env: &Env) -> Result<Report, InstallError> {
             }
         }
     } else {
-        match json::remove(spec, &path, &cur, ours)? {
+        match json::remove(profile, &path, &cur, ours)? {
             Some(text) => {
                 std::fs::copy(&path, &bak).map_err(|e| io_err(&bak, e))?;
                 write_atomic(&path, &text)?;
@@ -681,7 +523,7 @@ pub fn uninstall(opts: &Options, env: &Env) -> Result<Report, InstallError> {
         action,
         backup: backup_kept,
     });
-    if spec.kind == RuntimeKind::Codex {
+    if profile.kind == RuntimeKind::Codex {
         report.files.push(codex_toml::revert(&env.codex_config())?);
     }
     Ok(report)
@@ -698,19 +540,19 @@ pub struct Wired {
 
 /// The hookwarden handlers in a runtime's hooks file at a scope (`None`: no file).
 pub fn read_wired(
-    spec: &'static RuntimeSpec,
+    profile: &'static RuntimeProfile,
     env: &Env,
     scope: Scope,
 ) -> Result<Option<(PathBuf, Vec<Wired>)>, InstallError> {
-    let path = env.hooks_file(spec, scope);
+    let path = env.hooks_file(profile, scope);
     match read_opt(&path)? {
         None => Ok(None),
         Some(text) => {
             let ours = Ours {
-                runtime: spec.kind,
+                runtime: profile.kind,
                 binary: None,
             };
-            let w = json::wired(spec, &path, &text, ours)?;
+            let w = json::wired(profile, &path, &text, ours)?;
             Ok(Some((path, w)))
         }
     }

@@ -1,19 +1,19 @@
 //! The Claude Code hooks layout, which Codex, Gemini CLI, Qwen Code and Factory Droid share:
 //! per event a list of groups, each a `matcher` and a list of `command` handlers.
 
-use super::{HookSpec, Ours};
+use super::{Hook, Ours};
 use serde_json::{json, Map, Value};
 
 /// One group with one handler. Events without a matcher get none (a matcher there is
 /// ignored at best).
-pub fn entry(h: &HookSpec, cmd: &str) -> Value {
+pub fn entry(h: &Hook, cmd: &str) -> Value {
     let mut group = Map::new();
-    if let Some(m) = h.matcher {
+    if let Some(m) = h.wiring.matcher {
         group.insert("matcher".into(), json!(m));
     }
     group.insert(
         "hooks".into(),
-        json!([{ "type": "command", "command": cmd, "timeout": h.timeout }]),
+        json!([{ "type": "command", "command": cmd, "timeout": h.wiring.timeout }]),
     );
     Value::Object(group)
 }

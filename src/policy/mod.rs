@@ -5,7 +5,6 @@
 
 pub mod activation;
 pub mod cache;
-pub mod coverage;
 pub mod eval;
 pub mod glob;
 pub mod lifecycle;

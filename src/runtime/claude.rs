@@ -6,6 +6,11 @@
 //! prompt and stop blocks via top-level `decision: "block"`; terminate via `continue: false`.
 //! Allow prints nothing: an explicit allow would skip Claude's own permission prompts.
 
+use super::profile::{
+    Cap::{Partial, Yes},
+    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, RuntimeProfile, SelfTest,
+    UserBase,
+};
 use super::{
     approval_message, context_warning, hook_specific, parse_claude_like, parse_claude_like_owned,
     redact_response, withhold_response, Adapter, Answer, ParseError,
@@ -14,29 +19,111 @@ use crate::decision::{Decision, Effect};
 use crate::event::{Boundary, Event, RuntimeKind, ToolKind};
 use serde_json::{json, Value};
 
+use Boundary::{FinalResponse as Fin, Other, Prompt, ToolOutput as Post, ToolRequest as Pre};
+
+pub static PROFILE: RuntimeProfile = RuntimeProfile {
+    kind: RuntimeKind::Claude,
+    aliases: &["claude-code", "claude_code"],
+    display: "Claude Code",
+    adapter: &Claude,
+    events: &[
+        HookEvent::new("PreToolUse", Pre).asks().wired(Some("*"), 60),
+        HookEvent::new("PostToolUse", Post).wired(Some("*"), 60),
+        HookEvent::new("PostToolUseFailure", Post),
+        HookEvent::new("UserPromptSubmit", Prompt).wired(None, 30),
+        HookEvent::new("Stop", Fin).wired(None, 30),
+        HookEvent::new("SubagentStop", Fin),
+        HookEvent::new("PermissionRequest", Other),
+        HookEvent::new("PostToolBatch", Other),
+        HookEvent::new("SessionStart", Other),
+        HookEvent::new("SessionEnd", Other),
+    ],
+    marker_keys: &[],
+    exit2_blocks: true,
+    caps: Caps {
+        pre_deny: Yes("PreToolUse permissionDecision deny; the reason reaches the model"),
+        ask: Yes("PreToolUse permissionDecision ask (headless `-p` treats it as deny)"),
+        post_replace: Yes("PostToolUse updatedToolOutput in the tool's own shape (updatedMCPToolOutput for MCP)"),
+        prompt_block: Yes("UserPromptSubmit decision block erases the prompt"),
+        final_block: Partial("Stop decision block = forced continuation: the agent must rewrite its answer, which was already shown"),
+        stop_session: Yes("continue:false stops the session"),
+        pre_stop: Partial("Claude Code 2.1.197 ignores continue:false next to a deny; hookwarden denies every later call of the session"),
+    },
+    sends_model: false,
+    tools: &[
+        ("Bash", ToolKind::Shell),
+        ("Read", ToolKind::FileRead),
+        ("Write", ToolKind::FileWrite),
+        ("Edit", ToolKind::FileEdit),
+        ("MultiEdit", ToolKind::FileEdit),
+        ("NotebookEdit", ToolKind::FileEdit),
+        ("NotebookRead", ToolKind::FileRead),
+        ("Glob", ToolKind::Search),
+        ("Grep", ToolKind::Search),
+        ("LS", ToolKind::Search),
+        ("WebFetch", ToolKind::WebFetch),
+        ("WebSearch", ToolKind::WebFetch),
+        ("Task", ToolKind::Other),
+        ("Agent", ToolKind::Other),
+        ("TodoWrite", ToolKind::Other),
+    ],
+    mcp_prefix: "mcp__",
+    config: ConfigFiles {
+        project: &[".claude/settings.json", ".mcp.json"],
+        local: &[".claude/settings.local.json"],
+        project_dirs: &[],
+        user: &[".claude/settings.json", ".claude.json"],
+        user_dirs: &[],
+        user_base: UserBase::Home,
+        managed: &[],
+    },
+    install: Install {
+        format: HookFormat::Nested,
+        project_file: ".claude/settings.json",
+        user_file: ".claude/settings.json",
+        timeout_unit: "s",
+        default_scope: DefaultScope::Project,
+        notes: &[],
+    },
+    selftest: SelfTest {
+        payload: |cwd| {
+            json!({
+                "session_id": "hookwarden-doctor", "cwd": cwd, "hook_event_name": "PreToolUse",
+                "tool_name": "Bash", "tool_use_id": "t1", "tool_input": { "command": "rm -rf /" }
+            })
+        },
+        deny: CLAUDE_SHAPE_DENY,
+    },
+};
+
+/// The answers that block a pre-tool call in Claude's answer shape (and the runtimes that
+/// copied it).
+pub const CLAUDE_SHAPE_DENY: &[(&str, &[&str])] = &[
+    ("/hookSpecificOutput/permissionDecision", &["deny"]),
+    ("/decision", &["block"]),
+];
+
 pub struct Claude;
 
 impl Adapter for Claude {
-    fn kind(&self) -> RuntimeKind {
-        RuntimeKind::Claude
-    }
-
     fn parse(&self, raw: &Value) -> Result<Event, ParseError> {
-        parse_claude_like(raw, RuntimeKind::Claude)
+        parse_claude_like(raw, &PROFILE)
     }
 
     fn parse_owned(&self, raw: Value) -> Result<Event, ParseError> {
-        parse_claude_like_owned(raw, RuntimeKind::Claude)
+        parse_claude_like_owned(raw, &PROFILE)
     }
 
     fn render(&self, ev: &Event, d: &Decision) -> Answer {
-        render_claude_shape(ev, d, true)
+        render_claude_shape(ev, d, &PROFILE)
     }
 }
 
-/// Claude's answer shape, shared by runtimes that copied it (Qwen, Factory).
-/// `can_replace_output` is false where the runtime has no `updatedToolOutput`.
-pub fn render_claude_shape(ev: &Event, d: &Decision, can_replace_output: bool) -> Answer {
+/// Claude's answer shape, shared by runtimes that copied it (Qwen, Factory). Output is
+/// replaced only where the profile says the runtime can (`updatedToolOutput`); elsewhere a
+/// post-tool block adds the reason.
+pub fn render_claude_shape(ev: &Event, d: &Decision, profile: &RuntimeProfile) -> Answer {
+    let can_replace_output = profile.caps.post_replace.is_yes();
     let msg = d.message();
     if d.effect == Effect::Terminate {
         let mut v = json!({ "continue": false, "stopReason": msg, "systemMessage": msg });
@@ -55,6 +142,12 @@ pub fn render_claude_shape(ev: &Event, d: &Decision, can_replace_output: bool) -
                 "PreToolUse",
                 json!({ "permissionDecision": "deny", "permissionDecisionReason": msg }),
             )),
+            Effect::Ask if !profile.can_ask(&ev.event_name, ev.tool_kind()) => {
+                Answer::json(hook_specific(
+                    "PreToolUse",
+                    json!({ "permissionDecision": "deny", "permissionDecisionReason": approval_message(d) }),
+                ))
+            }
             Effect::Ask => {
                 let role = d
                     .approver_role

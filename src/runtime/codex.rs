@@ -7,28 +7,105 @@
 //! redaction by `decision: "block"` whose reason is the redacted output (verified: it
 //! replaces what the model sees).
 
+use super::claude::CLAUDE_SHAPE_DENY;
+use super::profile::{
+    Cap::{Partial, Yes},
+    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, RuntimeProfile, SelfTest,
+    UserBase,
+};
 use super::{
     approval_message, context_warning, hook_specific, parse_claude_like, parse_claude_like_owned,
     redacted_output,
 };
 use super::{Adapter, Answer, ParseError};
 use crate::decision::{Decision, Effect};
-use crate::event::{Boundary, Event, RuntimeKind};
+use crate::event::{Boundary, Event, RuntimeKind, ToolKind};
 use serde_json::{json, Value};
+
+use Boundary::{FinalResponse as Fin, Other, Prompt, ToolOutput as Post, ToolRequest as Pre};
+
+pub static PROFILE: RuntimeProfile = RuntimeProfile {
+    kind: RuntimeKind::Codex,
+    aliases: &[],
+    display: "Codex CLI",
+    adapter: &Codex,
+    events: &[
+        // Codex matchers are regular expressions over tool_name. No event here can ask: an
+        // `ask` answer runs the tool.
+        HookEvent::new("PreToolUse", Pre).wired(Some(".*"), 60),
+        HookEvent::new("PostToolUse", Post).wired(Some(".*"), 60),
+        HookEvent::new("UserPromptSubmit", Prompt).wired(None, 30),
+        HookEvent::new("Stop", Fin).wired(None, 30),
+        HookEvent::new("PermissionRequest", Other),
+        HookEvent::new("SessionStart", Other),
+        HookEvent::new("SessionEnd", Other),
+    ],
+    // Claude Code sends neither.
+    marker_keys: &["turn_id", "model"],
+    exit2_blocks: true,
+    caps: Caps {
+        pre_deny: Yes("PreToolUse permissionDecision deny; the reason reaches the model"),
+        ask: Partial("ask→deny with an approval code: Codex runs the tool on an ask answer, so hookwarden denies and says how to approve (`hookwarden approve <code>`, then retry)"),
+        post_replace: Partial("redact via block reason: updatedToolOutput is unsupported, so the redacted output is sent as the PostToolUse block reason, which replaces what the model sees"),
+        prompt_block: Yes("UserPromptSubmit decision block"),
+        final_block: Partial("Stop decision block = forced continuation: the reason becomes a new prompt; the answer was already shown"),
+        stop_session: Partial("continue:false works after the tool ran; at pre-tool the call is denied and the session goes on"),
+        pre_stop: Partial("continue:false works after the tool ran; at pre-tool the call is denied and the session goes on"),
+    },
+    sends_model: true,
+    // Hooks name the shell `Bash`; transcripts name it `shell`, `exec_command` or
+    // `local_shell`.
+    tools: &[
+        ("Bash", ToolKind::Shell),
+        ("shell", ToolKind::Shell),
+        ("exec_command", ToolKind::Shell),
+        ("local_shell", ToolKind::Shell),
+        ("apply_patch", ToolKind::Patch),
+        ("web_search", ToolKind::WebFetch),
+    ],
+    mcp_prefix: "mcp__",
+    config: ConfigFiles {
+        project: &[".codex/config.toml", ".codex/hooks.json"],
+        local: &[],
+        project_dirs: &[],
+        user: &["config.toml", "hooks.json"],
+        user_dirs: &[],
+        user_base: UserBase::CodexHome,
+        managed: &[],
+    },
+    install: Install {
+        format: HookFormat::Nested,
+        project_file: ".codex/hooks.json",
+        user_file: "hooks.json",
+        timeout_unit: "s",
+        // Project hooks run only in a trusted project, and the feature flag is read from
+        // the user config.
+        default_scope: DefaultScope::User,
+        notes: &[
+            "Codex runs a hook only after you review and trust it: start `codex` once and approve the hookwarden hooks when it asks (they are trusted by content hash, so re-approve after a reinstall with another binary path).",
+            "Project hooks in .codex/hooks.json run only in a trusted project.",
+        ],
+    },
+    selftest: SelfTest {
+        payload: |cwd| {
+            json!({
+                "session_id": "hookwarden-doctor", "turn_id": "t", "cwd": cwd, "hook_event_name": "PreToolUse",
+                "model": "gpt-5", "tool_name": "Bash", "tool_use_id": "c1", "tool_input": { "command": "rm -rf /" }
+            })
+        },
+        deny: CLAUDE_SHAPE_DENY,
+    },
+};
 
 pub struct Codex;
 
 impl Adapter for Codex {
-    fn kind(&self) -> RuntimeKind {
-        RuntimeKind::Codex
-    }
-
     fn parse(&self, raw: &Value) -> Result<Event, ParseError> {
-        parse_claude_like(raw, RuntimeKind::Codex)
+        parse_claude_like(raw, &PROFILE)
     }
 
     fn parse_owned(&self, raw: Value) -> Result<Event, ParseError> {
-        parse_claude_like_owned(raw, RuntimeKind::Codex)
+        parse_claude_like_owned(raw, &PROFILE)
     }
 
     fn render(&self, ev: &Event, d: &Decision) -> Answer {

@@ -9,10 +9,100 @@
 //! of hookwarden itself, is a printed `permissionDecision: "deny"`. It cannot change tool
 //! output or block prompts; `agentStop` `decision: "block"` forces another turn.
 
+use super::profile::{
+    Cap::{No, Partial, Yes},
+    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, RuntimeProfile, SelfTest,
+    UserBase,
+};
 use super::{approval_message, parse_claude_like, Adapter, Answer, ParseError};
 use crate::decision::{Decision, Effect};
-use crate::event::{classify_tool, fill_from_input, Boundary, Event, RuntimeKind};
+use crate::event::{classify_tool_in, fill_from_input, Boundary, Event, RuntimeKind, ToolKind};
 use serde_json::{json, Value};
+
+use Boundary::{FinalResponse as Fin, Other, Prompt, ToolOutput as Post, ToolRequest as Pre};
+
+pub static PROFILE: RuntimeProfile = RuntimeProfile {
+    kind: RuntimeKind::Copilot,
+    aliases: &["copilot-cli"],
+    display: "GitHub Copilot CLI",
+    adapter: &Copilot,
+    events: &[
+        // The camelCase config install writes; its payloads carry no event name, so the
+        // adapter names them by their keys.
+        HookEvent::new("preToolUse", Pre).asks().wired(None, 30),
+        HookEvent::new("postToolUse", Post).wired(None, 30),
+        // Its answer is ignored: not installed.
+        HookEvent::new("userPromptSubmitted", Prompt),
+        HookEvent::new("agentStop", Fin).wired(None, 30),
+        HookEvent::new("sessionStart", Other),
+        // A PascalCase config gets Claude's event names.
+        HookEvent::new("PreToolUse", Pre).asks(),
+        HookEvent::new("PostToolUse", Post),
+        HookEvent::new("PostToolUseFailure", Post),
+        HookEvent::new("UserPromptSubmit", Prompt),
+        HookEvent::new("Stop", Fin),
+        HookEvent::new("SubagentStop", Fin),
+    ],
+    marker_keys: &["sessionId", "toolName"],
+    exit2_blocks: false,
+    caps: Caps {
+        pre_deny: Yes(
+            "preToolUse permissionDecision deny, printed as JSON (exit 2 is only a warning there)",
+        ),
+        ask: Yes("preToolUse permissionDecision ask (the cloud agent treats it as deny)"),
+        post_replace: No(
+            "postToolUse cannot change the output the model sees (only through the SDK)",
+        ),
+        prompt_block: No(
+            "Copilot has no prompt hook that can block (userPromptSubmitted's answer is ignored)",
+        ),
+        final_block: Partial("agentStop decision block = forced continuation (another turn)"),
+        stop_session: Partial("no session stop: the action is denied and the session goes on"),
+        pre_stop: Partial("no session stop: the action is denied and the session goes on"),
+    },
+    sends_model: false,
+    tools: &[
+        ("bash", ToolKind::Shell),
+        ("powershell", ToolKind::Shell),
+        ("view", ToolKind::FileRead),
+        ("create", ToolKind::FileWrite),
+        ("edit", ToolKind::FileEdit),
+        ("glob", ToolKind::Search),
+        ("grep", ToolKind::Search),
+        ("web_fetch", ToolKind::WebFetch),
+        ("task", ToolKind::Other),
+    ],
+    mcp_prefix: "",
+    config: ConfigFiles {
+        project: &[],
+        local: &[],
+        project_dirs: &[".github/hooks"],
+        user: &[".copilot/mcp-config.json"],
+        user_dirs: &[".copilot/hooks"],
+        user_base: UserBase::Home,
+        managed: &[],
+    },
+    install: Install {
+        format: HookFormat::Copilot,
+        project_file: ".github/hooks/hookwarden.json",
+        user_file: ".copilot/hooks/hookwarden.json",
+        timeout_unit: "s",
+        default_scope: DefaultScope::Project,
+        notes: &[
+            "Copilot ignores the answer of its prompt hook, so prompts are not checked there.",
+        ],
+    },
+    selftest: SelfTest {
+        payload: |cwd| {
+            json!({
+                "sessionId": "hookwarden-doctor", "timestamp": 1_767_225_600_000_u64, "cwd": cwd,
+                "toolName": "bash", "toolArgs": json!({ "command": "rm -rf /" }).to_string()
+            })
+        },
+        // Exit 2 is only a warning: the printed JSON is what blocks.
+        deny: &[("/permissionDecision", &["deny"])],
+    },
+};
 
 pub struct Copilot;
 
@@ -32,29 +122,26 @@ fn deny_json(reason: &str) -> Value {
 }
 
 impl Adapter for Copilot {
-    fn kind(&self) -> RuntimeKind {
-        RuntimeKind::Copilot
-    }
-
     fn parse(&self, raw: &Value) -> Result<Event, ParseError> {
         let obj = raw.as_object().ok_or(ParseError::NotObject)?;
         if obj.contains_key("hook_event_name") {
-            return parse_claude_like(raw, RuntimeKind::Copilot);
+            return parse_claude_like(raw, &PROFILE);
         }
         let s = |k: &str| obj.get(k).and_then(|v| v.as_str()).map(|s| s.to_string());
-        let (boundary, name) = if obj.contains_key("toolResult") {
-            (Boundary::ToolOutput, "postToolUse")
+        let name = if obj.contains_key("toolResult") {
+            "postToolUse"
         } else if obj.contains_key("toolName") {
-            (Boundary::ToolRequest, "preToolUse")
+            "preToolUse"
         } else if obj.contains_key("prompt") {
-            (Boundary::Prompt, "userPromptSubmitted")
+            "userPromptSubmitted"
         } else if obj.contains_key("source") || obj.contains_key("initialPrompt") {
-            (Boundary::Other, "sessionStart")
+            "sessionStart"
         } else if obj.contains_key("sessionId") {
-            (Boundary::FinalResponse, "agentStop")
+            "agentStop"
         } else {
             return Err(ParseError::NoEventName);
         };
+        let boundary = PROFILE.boundary_of(name);
         let mut ev = Event::new(RuntimeKind::Copilot, boundary, name);
         ev.session_id = s("sessionId").unwrap_or_default();
         ev.cwd = s("cwd").unwrap_or_default();
@@ -64,7 +151,7 @@ impl Adapter for Copilot {
             .and_then(Value::as_bool)
             .unwrap_or(false);
         if let Some(tool) = s("toolName") {
-            ev.tool = Some(classify_tool(&tool));
+            ev.tool = Some(classify_tool_in(&tool, PROFILE.tools));
             let input = tool_args(obj.get("toolArgs"));
             fill_from_input(&mut ev, &input);
             ev.tool_input = input;
@@ -203,7 +290,7 @@ mod tests {
     #[test]
     fn camel_case_payloads_are_recognised_without_runtime_flag() {
         let raw = pre("bash", json!({ "command": "ls" }));
-        assert_eq!(crate::runtime::infer(&raw), RuntimeKind::Copilot);
+        assert_eq!(crate::runtime::infer(&raw), Some(RuntimeKind::Copilot));
     }
 
     #[test]

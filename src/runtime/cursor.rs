@@ -9,12 +9,95 @@
 //! gating hook that answers without a decision is treated as failed there, which would block
 //! every call. Elsewhere the no-opinion answer is `{}`.
 
+use super::profile::{
+    Cap::{No, Partial, Yes},
+    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, RuntimeProfile, SelfTest,
+    UserBase,
+};
 use super::{approval_message, redact_response, withhold_response, Adapter, Answer, ParseError};
 use crate::decision::{Decision, Effect};
 use crate::event::{
-    classify_tool, fill_from_input, response_text, Boundary, Event, RuntimeKind, Tool, ToolKind,
+    classify_tool_in, fill_from_input, response_text, Boundary, Event, RuntimeKind, Tool, ToolKind,
 };
 use serde_json::{json, Value};
+
+use Boundary::{FinalResponse as Fin, Other, Prompt, ToolOutput as Post, ToolRequest as Pre};
+
+pub static PROFILE: RuntimeProfile = RuntimeProfile {
+    kind: RuntimeKind::Cursor,
+    aliases: &[],
+    display: "Cursor",
+    adapter: &Cursor,
+    events: &[
+        // Cursor fails open on a crash or timeout unless told otherwise.
+        HookEvent::new("preToolUse", Pre).wired(None, 30).fail_closed(),
+        HookEvent::new("beforeShellExecution", Pre)
+            .only(ToolKind::Shell)
+            .asks(),
+        HookEvent::new("beforeMCPExecution", Pre)
+            .only(ToolKind::Mcp)
+            .asks(),
+        HookEvent::new("beforeReadFile", Pre).only(ToolKind::FileRead),
+        HookEvent::new("postToolUse", Post).wired(None, 30),
+        HookEvent::new("beforeSubmitPrompt", Prompt)
+            .wired(None, 30)
+            .fail_closed(),
+        HookEvent::new("afterAgentResponse", Fin).wired(None, 30),
+        HookEvent::new("stop", Fin),
+        HookEvent::new("afterFileEdit", Other),
+    ],
+    marker_keys: &["conversation_id", "cursor_version"],
+    exit2_blocks: true,
+    caps: Caps {
+        pre_deny: Yes("preToolUse permission deny (installed with failClosed: a crashed hook blocks too)"),
+        ask: Partial("ask→deny with an approval code: preToolUse has no ask (only beforeShellExecution and beforeMCPExecution ask, for shell and MCP calls)"),
+        post_replace: No("Cursor replaces only MCP tool output (updated_mcp_tool_output); built-in tools' output reaches the model unmasked (recorded)"),
+        prompt_block: Yes("beforeSubmitPrompt continue:false"),
+        final_block: No("afterAgentResponse only observes: the answer is recorded, not blocked"),
+        stop_session: No("no hook answer ends a Cursor session: the action is only denied"),
+        pre_stop: No("no hook answer ends a Cursor session: the action is only denied"),
+    },
+    sends_model: true,
+    tools: &[
+        ("Shell", ToolKind::Shell),
+        ("Read", ToolKind::FileRead),
+        ("Write", ToolKind::FileWrite),
+        ("Edit", ToolKind::FileEdit),
+        ("Grep", ToolKind::Search),
+        ("Delete", ToolKind::FileWrite),
+        ("Task", ToolKind::Other),
+    ],
+    mcp_prefix: "MCP:",
+    config: ConfigFiles {
+        project: &[".cursor/hooks.json", ".cursor/mcp.json"],
+        local: &[],
+        project_dirs: &[],
+        user: &[".cursor/hooks.json", ".cursor/mcp.json"],
+        user_dirs: &[],
+        user_base: UserBase::Home,
+        managed: &["/etc/cursor/hooks.json"],
+    },
+    install: Install {
+        format: HookFormat::Cursor,
+        project_file: ".cursor/hooks.json",
+        user_file: ".cursor/hooks.json",
+        timeout_unit: "s",
+        default_scope: DefaultScope::Project,
+        notes: &[
+            "Cursor also runs the hooks in .claude/settings.json: do not wire hookwarden there for Claude and here for Cursor in the same project unless you want both to run.",
+        ],
+    },
+    selftest: SelfTest {
+        payload: |cwd| {
+            json!({
+                "conversation_id": "hookwarden-doctor", "generation_id": "g", "hook_event_name": "preToolUse",
+                "workspace_roots": [cwd], "cwd": cwd, "tool_name": "Shell",
+                "tool_input": { "command": "rm -rf /" }, "tool_use_id": "t1"
+            })
+        },
+        deny: &[("/permission", &["deny"])],
+    },
+};
 
 pub struct Cursor;
 
@@ -28,25 +111,13 @@ fn maybe_json(v: Option<&Value>) -> Value {
 }
 
 impl Adapter for Cursor {
-    fn kind(&self) -> RuntimeKind {
-        RuntimeKind::Cursor
-    }
-
     fn parse(&self, raw: &Value) -> Result<Event, ParseError> {
         let obj = raw.as_object().ok_or(ParseError::NotObject)?;
         let name = obj
             .get("hook_event_name")
             .and_then(|v| v.as_str())
             .ok_or(ParseError::NoEventName)?;
-        let boundary = match name {
-            "preToolUse" | "beforeShellExecution" | "beforeMCPExecution" | "beforeReadFile" => {
-                Boundary::ToolRequest
-            }
-            "postToolUse" => Boundary::ToolOutput,
-            "beforeSubmitPrompt" => Boundary::Prompt,
-            "afterAgentResponse" | "stop" => Boundary::FinalResponse,
-            _ => Boundary::Other,
-        };
+        let boundary = PROFILE.boundary_of(name);
         let s = |k: &str| obj.get(k).and_then(|v| v.as_str()).map(|s| s.to_string());
         let mut ev = Event::new(RuntimeKind::Cursor, boundary, name);
         ev.session_id = s("conversation_id").unwrap_or_default();
@@ -77,7 +148,7 @@ impl Adapter for Cursor {
             }
             _ => {
                 if let Some(tool) = s("tool_name") {
-                    let mut t = classify_tool(&tool);
+                    let mut t = classify_tool_in(&tool, PROFILE.tools);
                     if name == "beforeMCPExecution" && t.kind != ToolKind::Mcp {
                         let server = s("server").unwrap_or_default();
                         t = Tool::mcp(&format!("MCP:{tool}"), &server, &tool);
@@ -117,10 +188,7 @@ impl Adapter for Cursor {
         let deny = |m: &str| {
             Answer::json(json!({ "permission": "deny", "user_message": m, "agent_message": m }))
         };
-        let can_ask = matches!(
-            ev.event_name.as_str(),
-            "beforeShellExecution" | "beforeMCPExecution"
-        );
+        let can_ask = PROFILE.can_ask(&ev.event_name, ev.tool_kind());
         match (ev.boundary, d.effect) {
             (Boundary::ToolRequest, Effect::Deny | Effect::Terminate) => deny(&msg),
             (Boundary::ToolRequest, Effect::Ask) if can_ask => Answer::json(json!({
@@ -189,7 +257,7 @@ mod tests {
         let m = common("beforeSubmitPrompt");
         assert_eq!(
             crate::runtime::infer(&Value::Object(m)),
-            RuntimeKind::Cursor
+            Some(RuntimeKind::Cursor)
         );
     }
 

@@ -5,19 +5,99 @@
 //! approval is a deny whose reason says how to approve. AfterTool cannot rewrite output, but
 //! `deny` replaces it with the reason: redaction sends the redacted output as the reason.
 
+use super::profile::{
+    Cap::{Partial, Yes},
+    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, RuntimeProfile, SelfTest,
+    UserBase,
+};
 use super::{approval_message, context_warning, redacted_output, stop_hook_active, take_first};
 use super::{Adapter, Answer, ParseError};
 use crate::decision::{Decision, Effect};
-use crate::event::{classify_tool, fill_from_input, response_text, Boundary, Event, RuntimeKind};
+use crate::event::{
+    classify_tool_in, fill_from_input, response_text, Boundary, Event, RuntimeKind, ToolKind,
+};
 use serde_json::{json, Value};
+
+use Boundary::{FinalResponse as Fin, Other, Prompt, ToolOutput as Post, ToolRequest as Pre};
+
+pub static PROFILE: RuntimeProfile = RuntimeProfile {
+    kind: RuntimeKind::Gemini,
+    aliases: &["gemini-cli"],
+    display: "Gemini CLI",
+    adapter: &Gemini,
+    events: &[
+        // Headless Gemini hangs on `ask`: no event here asks.
+        HookEvent::new("BeforeTool", Pre).wired(Some(".*"), 60_000),
+        HookEvent::new("AfterTool", Post).wired(Some(".*"), 60_000),
+        HookEvent::new("BeforeAgent", Prompt).wired(None, 30_000),
+        HookEvent::new("AfterAgent", Fin).wired(None, 30_000),
+        HookEvent::new("BeforeModel", Other),
+        HookEvent::new("AfterModel", Other),
+        HookEvent::new("BeforeToolSelection", Other),
+        HookEvent::new("PreCompress", Other),
+        HookEvent::new("SessionStart", Other),
+        HookEvent::new("SessionEnd", Other),
+    ],
+    marker_keys: &[],
+    exit2_blocks: true,
+    caps: Caps {
+        pre_deny: Yes("BeforeTool decision deny; the reason reaches the model as a tool error"),
+        ask: Partial("ask→deny with an approval code: headless Gemini hangs on ask, so hookwarden denies and says how to approve"),
+        post_replace: Partial("redact via block reason: AfterTool cannot rewrite output, so the redacted output is sent as the deny reason, which replaces the result (the model sees it as a tool error)"),
+        prompt_block: Yes("BeforeAgent deny discards the prompt"),
+        final_block: Yes("AfterAgent deny rejects the response and retries with the reason"),
+        stop_session: Yes("continue:false stops the session"),
+        pre_stop: Yes("continue:false stops the session"),
+    },
+    sends_model: false,
+    tools: &[
+        ("run_shell_command", ToolKind::Shell),
+        ("read_file", ToolKind::FileRead),
+        ("read_many_files", ToolKind::FileRead),
+        ("write_file", ToolKind::FileWrite),
+        ("replace", ToolKind::FileEdit),
+        ("glob", ToolKind::Search),
+        ("grep_search", ToolKind::Search),
+        ("list_directory", ToolKind::Search),
+        ("web_fetch", ToolKind::WebFetch),
+        ("google_web_search", ToolKind::WebFetch),
+        ("save_memory", ToolKind::Other),
+    ],
+    mcp_prefix: "mcp_",
+    config: ConfigFiles {
+        project: &[".gemini/settings.json"],
+        local: &[],
+        project_dirs: &[],
+        user: &[".gemini/settings.json"],
+        user_dirs: &[],
+        user_base: UserBase::Home,
+        managed: &["/etc/gemini-cli/settings.json"],
+    },
+    install: Install {
+        format: HookFormat::Nested,
+        project_file: ".gemini/settings.json",
+        user_file: ".gemini/settings.json",
+        timeout_unit: "ms",
+        default_scope: DefaultScope::Project,
+        notes: &[
+            "Gemini CLI runs project hooks (.gemini/settings.json) only in a trusted folder: trust this folder when Gemini asks, or with /permissions. User-scope hooks (--scope user) run everywhere.",
+        ],
+    },
+    selftest: SelfTest {
+        payload: |cwd| {
+            json!({
+                "session_id": "hookwarden-doctor", "cwd": cwd, "hook_event_name": "BeforeTool",
+                "timestamp": "2026-01-01T00:00:00Z", "tool_name": "run_shell_command",
+                "tool_input": { "command": "rm -rf /" }
+            })
+        },
+        deny: &[("/decision", &["deny", "block"])],
+    },
+};
 
 pub struct Gemini;
 
 impl Adapter for Gemini {
-    fn kind(&self) -> RuntimeKind {
-        RuntimeKind::Gemini
-    }
-
     fn parse(&self, raw: &Value) -> Result<Event, ParseError> {
         parse_gemini(raw, raw.get("tool_response").cloned())
     }
@@ -69,13 +149,7 @@ fn parse_gemini(raw: &Value, response: Option<Value>) -> Result<Event, ParseErro
         .get("hook_event_name")
         .and_then(|v| v.as_str())
         .ok_or(ParseError::NoEventName)?;
-    let boundary = match name {
-        "BeforeTool" => Boundary::ToolRequest,
-        "AfterTool" => Boundary::ToolOutput,
-        "BeforeAgent" => Boundary::Prompt,
-        "AfterAgent" => Boundary::FinalResponse,
-        _ => Boundary::Other,
-    };
+    let boundary = PROFILE.boundary_of(name);
     let s = |k: &str| obj.get(k).and_then(|v| v.as_str()).map(|s| s.to_string());
     let mut ev = Event::new(RuntimeKind::Gemini, boundary, name);
     ev.session_id = s("session_id").unwrap_or_default();
@@ -84,7 +158,7 @@ fn parse_gemini(raw: &Value, response: Option<Value>) -> Result<Event, ParseErro
     ev.model = s("model");
     ev.continuation = stop_hook_active(raw);
     if let Some(tool) = s("tool_name") {
-        ev.tool = Some(classify_tool(&tool));
+        ev.tool = Some(classify_tool_in(&tool, PROFILE.tools));
         let input = obj.get("tool_input").cloned().unwrap_or(Value::Null);
         fill_from_input(&mut ev, &input);
         ev.tool_input = input;

@@ -1,5 +1,13 @@
-//! Runtime adapters: parse a runtime's hook stdin into an [`Event`], render a [`Decision`] in
-//! that runtime's answer shape. One file per runtime; each implements [`Adapter`].
+//! Runtime profiles and adapters: what each runtime is, how its hook stdin becomes an
+//! [`Event`], and how a [`Decision`] is rendered in its answer shape.
+//!
+//! `stdin JSON -> adapter.parse -> Event -> ... -> Decision -> adapter.render -> answer`.
+//!
+//! One file per runtime (`runtime/<name>.rs`) holds its adapter and its [`RuntimeProfile`]:
+//! names, hook events and their boundaries, capabilities, tools, config files, install and
+//! self-test. [`profile`] and [`PROFILES`] are the registry; everything else reads the
+//! profiles. Adding a runtime is its `RuntimeKind` variant, its file, and its line in each of
+//! the two (the compiler rejects a variant missing from either).
 //!
 //! What each runtime honours is recorded in ../shared/docs/hook-protocols.md; the rules that
 //! matter most here: never send `allow` (it would bypass the runtime's own permission
@@ -9,16 +17,110 @@
 pub mod claude;
 pub mod codex;
 pub mod copilot;
+pub mod coverage;
 pub mod cursor;
 pub mod factory;
 pub mod gemini;
+pub mod profile;
 pub mod qwen;
 #[cfg(test)]
 pub(crate) mod testutil;
 
+pub use profile::RuntimeProfile;
+
 use crate::decision::{Decision, Effect};
 use crate::event::{Boundary, Event, RuntimeKind};
 use serde_json::{json, Map, Value};
+
+/// The profile of a runtime; `None` only for [`RuntimeKind::None`] (evaluation without a
+/// runtime). The match is exhaustive: a runtime without a profile does not compile.
+pub fn profile(kind: RuntimeKind) -> Option<&'static RuntimeProfile> {
+    Some(match kind {
+        RuntimeKind::Claude => &claude::PROFILE,
+        RuntimeKind::Codex => &codex::PROFILE,
+        RuntimeKind::Gemini => &gemini::PROFILE,
+        RuntimeKind::Cursor => &cursor::PROFILE,
+        RuntimeKind::Copilot => &copilot::PROFILE,
+        RuntimeKind::Qwen => &qwen::PROFILE,
+        RuntimeKind::Factory => &factory::PROFILE,
+        RuntimeKind::None => return None,
+    })
+}
+
+/// Every runtime hookwarden has an adapter for, in the order reports list them. Its length
+/// is the number of runtimes (every `RuntimeKind` before `None`), so a runtime left out
+/// does not compile.
+pub static PROFILES: [&RuntimeProfile; RuntimeKind::None as usize] = [
+    &claude::PROFILE,
+    &codex::PROFILE,
+    &gemini::PROFILE,
+    &cursor::PROFILE,
+    &copilot::PROFILE,
+    &qwen::PROFILE,
+    &factory::PROFILE,
+];
+
+pub fn profiles() -> &'static [&'static RuntimeProfile] {
+    &PROFILES
+}
+
+/// The runtime a user-typed name (canonical or alias, any case) names.
+pub fn by_name(name: &str) -> Option<&'static RuntimeProfile> {
+    PROFILES.iter().copied().find(|p| p.is_named(name))
+}
+
+/// [`by_name`], or an error that lists the names it knows.
+pub fn parse_name(name: &str) -> Result<&'static RuntimeProfile, UnknownRuntime> {
+    by_name(name).ok_or_else(|| UnknownRuntime(name.to_string()))
+}
+
+/// A runtime name no profile has.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown runtime `{0}` (known: {known})", known = known_names())]
+pub struct UnknownRuntime(pub String);
+
+/// The canonical runtime names, comma-separated.
+pub fn known_names() -> String {
+    PROFILES
+        .iter()
+        .map(|p| p.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Guesses the runtime from a payload when `--runtime` is not given. Installed configs
+/// always pass the flag; this is for people piping events by hand. The runtimes whose
+/// profile lists the payload's event name are the candidates, and one whose marker keys the
+/// payload carries wins (Codex's `turn_id` among the Claude-shaped ones); a payload without
+/// an event name is recognised by marker keys alone (Copilot's camelCase). `None`: the
+/// payload looks like no runtime hookwarden knows.
+pub fn infer(raw: &Value) -> Option<RuntimeKind> {
+    let marked = |p: &RuntimeProfile| p.marker_keys.iter().any(|k| raw.get(k).is_some());
+    match raw.get("hook_event_name").and_then(Value::as_str) {
+        Some(name) => {
+            let mut candidates = PROFILES.iter().filter(|p| p.event(name).is_some());
+            let first = candidates.clone().next()?;
+            Some(candidates.find(|p| marked(p)).unwrap_or(first).kind)
+        }
+        None => PROFILES.iter().find(|p| marked(p)).map(|p| p.kind),
+    }
+}
+
+/// The runtime a payload looks like when it is not one the named runtime sends: its event
+/// name is not in that runtime's profile, or it has none, and [`infer`] recognises another
+/// runtime in it (a Cursor `beforeShellExecution` sent with `--runtime claude`). Such an
+/// event would otherwise be read as an event with no boundary and let through.
+pub fn mismatch(kind: RuntimeKind, raw: &Value) -> Option<&'static RuntimeProfile> {
+    let named = profile(kind)?;
+    let known = raw
+        .get("hook_event_name")
+        .and_then(Value::as_str)
+        .is_some_and(|name| named.event(name).is_some());
+    if known {
+        return None;
+    }
+    infer(raw).filter(|k| *k != kind).and_then(profile)
+}
 
 /// What the hook process prints and how it exits.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -61,7 +163,6 @@ pub enum ParseError {
 
 /// A runtime's hook protocol.
 pub trait Adapter: Sync {
-    fn kind(&self) -> RuntimeKind;
     /// Parses the hook payload. Unknown events parse to [`Boundary::Other`].
     fn parse(&self, raw: &Value) -> Result<Event, ParseError>;
     /// [`Adapter::parse`] of a payload the caller is done with: the tool response (megabytes,
@@ -73,52 +174,21 @@ pub trait Adapter: Sync {
     fn render(&self, ev: &Event, d: &Decision) -> Answer;
     /// The answer when hookwarden itself failed at this boundary (fail closed at pre-tool).
     fn render_failure(&self, boundary: Option<Boundary>, message: &str) -> Answer {
-        match boundary {
-            Some(Boundary::ToolRequest) | None => Answer::block_exit2(message),
-            _ => Answer {
-                stderr: message.to_string(),
-                ..Answer::default()
-            },
-        }
+        default_failure(boundary, message)
     }
 }
 
-pub fn adapter(kind: RuntimeKind) -> &'static dyn Adapter {
-    match kind {
-        RuntimeKind::Codex => &codex::Codex,
-        RuntimeKind::Gemini => &gemini::Gemini,
-        RuntimeKind::Cursor => &cursor::Cursor,
-        RuntimeKind::Copilot => &copilot::Copilot,
-        RuntimeKind::Qwen => &qwen::Qwen,
-        RuntimeKind::Factory => &factory::Factory,
-        _ => &claude::Claude,
+/// The failure answer of runtimes that block on exit 2, and of a payload no runtime is known
+/// for: exit 2 with the message at pre-tool (or when the boundary is unknown), the message
+/// on stderr elsewhere.
+pub fn default_failure(boundary: Option<Boundary>, message: &str) -> Answer {
+    match boundary {
+        Some(Boundary::ToolRequest) | None => Answer::block_exit2(message),
+        _ => Answer {
+            stderr: message.to_string(),
+            ..Answer::default()
+        },
     }
-}
-
-/// Guesses the runtime from a payload when `--runtime` is not given. Installed configs always
-/// pass the flag; this is for people piping events by hand.
-pub fn infer(raw: &Value) -> RuntimeKind {
-    let event = raw
-        .get("hook_event_name")
-        .and_then(|v| v.as_str())
-        .unwrap_or("");
-    if matches!(
-        event,
-        "BeforeTool" | "AfterTool" | "BeforeAgent" | "AfterAgent" | "BeforeModel" | "AfterModel"
-    ) {
-        return RuntimeKind::Gemini;
-    }
-    // Copilot's camelCase payloads carry no event name; Cursor's event names are camelCase.
-    if raw.get("sessionId").is_some() || raw.get("toolName").is_some() {
-        return RuntimeKind::Copilot;
-    }
-    if raw.get("conversation_id").is_some() && event.starts_with(|c: char| c.is_ascii_lowercase()) {
-        return RuntimeKind::Cursor;
-    }
-    if raw.get("turn_id").is_some() || raw.get("tool_response").is_some_and(|v| v.is_string()) {
-        return RuntimeKind::Codex;
-    }
-    RuntimeKind::Claude
 }
 
 /// The tool response with every string leaf redacted of the kinds the decision redacts.
@@ -219,15 +289,21 @@ pub fn redacted_output(ev: &Event, d: &Decision) -> String {
 
 /// Common fields of the Claude-shaped payloads (Claude, Codex, Qwen, Factory, Copilot's
 /// PascalCase mode).
-pub fn parse_claude_like(raw: &Value, runtime: RuntimeKind) -> Result<Event, ParseError> {
+pub fn parse_claude_like(
+    raw: &Value,
+    profile: &'static RuntimeProfile,
+) -> Result<Event, ParseError> {
     let response = CLAUDE_RESPONSE.iter().find_map(|k| raw.get(*k)).cloned();
-    claude_like(raw, runtime, response)
+    claude_like(raw, profile, response)
 }
 
 /// [`parse_claude_like`] of a payload the caller is done with (see [`Adapter::parse_owned`]).
-pub fn parse_claude_like_owned(mut raw: Value, runtime: RuntimeKind) -> Result<Event, ParseError> {
+pub fn parse_claude_like_owned(
+    mut raw: Value,
+    profile: &'static RuntimeProfile,
+) -> Result<Event, ParseError> {
     let response = take_first(&mut raw, CLAUDE_RESPONSE);
-    claude_like(&raw, runtime, response)
+    claude_like(&raw, profile, response)
 }
 
 /// Where Claude-like payloads carry a tool's result: its response, else its error.
@@ -243,7 +319,7 @@ pub fn take_first(raw: &mut Value, keys: &[&str]) -> Option<Value> {
 /// The Claude-like event of `raw`, with the tool `response` already taken from it.
 fn claude_like(
     raw: &Value,
-    runtime: RuntimeKind,
+    profile: &'static RuntimeProfile,
     response: Option<Value>,
 ) -> Result<Event, ParseError> {
     let obj = raw.as_object().ok_or(ParseError::NotObject)?;
@@ -251,14 +327,8 @@ fn claude_like(
         .get("hook_event_name")
         .and_then(|v| v.as_str())
         .ok_or(ParseError::NoEventName)?;
-    let boundary = match name {
-        "PreToolUse" => Boundary::ToolRequest,
-        "PostToolUse" | "PostToolUseFailure" => Boundary::ToolOutput,
-        "UserPromptSubmit" => Boundary::Prompt,
-        "Stop" | "SubagentStop" => Boundary::FinalResponse,
-        _ => Boundary::Other,
-    };
-    let mut ev = Event::new(runtime, boundary, name);
+    let boundary = profile.boundary_of(name);
+    let mut ev = Event::new(profile.kind, boundary, name);
     let s = |k: &str| obj.get(k).and_then(|v| v.as_str()).map(|s| s.to_string());
     ev.session_id = s("session_id").unwrap_or_default();
     ev.cwd = s("cwd").unwrap_or_default();
@@ -267,7 +337,7 @@ fn claude_like(
     ev.turn_id = s("turn_id");
     ev.action_id = s("tool_use_id");
     if let Some(tool) = s("tool_name") {
-        ev.tool = Some(crate::event::classify_tool(&tool));
+        ev.tool = Some(crate::event::classify_tool_in(&tool, profile.tools));
         let input = obj.get("tool_input").cloned().unwrap_or(Value::Null);
         crate::event::fill_from_input(&mut ev, &input);
         ev.tool_input = input;
@@ -329,4 +399,190 @@ pub fn hook_specific(event: &str, fields: Value) -> Value {
         m.extend(f);
     }
     json!({ "hookSpecificOutput": Value::Object(m) })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+    use crate::event::{classify_tool, classify_tool_in, ToolKind};
+    use crate::runtime::testutil::decision;
+
+    #[test]
+    fn the_registry_finds_every_profile_by_kind_and_by_every_name() {
+        let mut names = Vec::new();
+        for p in profiles() {
+            assert!(std::ptr::eq(profile(p.kind).unwrap(), *p), "{}", p.name());
+            for n in p.names() {
+                assert!(!names.contains(&n), "`{n}` names two runtimes");
+                names.push(n);
+                assert_eq!(by_name(n).unwrap().kind, p.kind);
+                assert_eq!(by_name(&n.to_ascii_uppercase()).unwrap().kind, p.kind);
+            }
+        }
+        assert!(profile(RuntimeKind::None).is_none());
+        assert!(by_name("none").is_none());
+        let err = parse_name("nosuch").unwrap_err().to_string();
+        assert!(
+            err.starts_with("unknown runtime `nosuch` (known: claude, codex"),
+            "{err}"
+        );
+    }
+
+    /// Tool kinds have one source per runtime (its profile); event's cross-runtime table,
+    /// which classifies where the runtime is not known, must agree with every one of them.
+    #[test]
+    fn every_profile_tool_classifies_to_its_kind_everywhere() {
+        for p in profiles() {
+            for (name, kind) in p.tools {
+                assert_eq!(classify_tool(name).kind, *kind, "{} {name}", p.name());
+                assert_eq!(classify_tool_in(name, p.tools).kind, *kind);
+                assert_eq!(p.tool_kind(name), Some(*kind));
+            }
+            if !p.mcp_prefix.is_empty() {
+                let mcp = format!("{}github_create_issue", p.mcp_prefix);
+                assert_eq!(classify_tool_in(&mcp, p.tools).kind, ToolKind::Mcp, "{mcp}");
+            }
+        }
+    }
+
+    #[test]
+    fn geminis_grep_tool_has_one_name() {
+        let names: Vec<&str> = gemini::PROFILE.tools.iter().map(|(n, _)| *n).collect();
+        assert!(names.contains(&"grep_search"));
+        assert!(!names.contains(&"search_file_content"));
+        assert_eq!(
+            gemini::PROFILE.tool_kind("grep_search"),
+            Some(ToolKind::Search)
+        );
+    }
+
+    /// What the profile says about `ask` is what the adapter does: at each pre-tool event it
+    /// renders an ask exactly where the profile says a person sees one.
+    #[test]
+    fn adapters_ask_exactly_where_their_profile_says() {
+        let mut d = decision(Effect::Ask, Boundary::ToolRequest);
+        d.approval_code = None;
+        for p in profiles() {
+            for e in p
+                .events
+                .iter()
+                .filter(|e| e.boundary == Boundary::ToolRequest)
+            {
+                let kind = e.tool_kind.unwrap_or(ToolKind::Shell);
+                let mut ev = Event::new(p.kind, Boundary::ToolRequest, e.name);
+                ev.tool = Some(crate::event::Tool::new("x", kind));
+                let a = p.adapter.render(&ev, &d);
+                let asked = a.stdout.contains("\"ask\"");
+                assert_eq!(
+                    asked,
+                    p.can_ask(e.name, Some(kind)),
+                    "{} {}",
+                    p.name(),
+                    e.name
+                );
+            }
+            let wired_pre = p.installed_at(Boundary::ToolRequest).unwrap().0;
+            assert_eq!(
+                p.caps.ask.is_yes(),
+                wired_pre.asks,
+                "{}: the ask capability is the installed pre-tool event's",
+                p.name()
+            );
+        }
+        // Cursor asks for shell and MCP only, never at preToolUse.
+        let c = &cursor::PROFILE;
+        assert!(c.can_ask("beforeShellExecution", Some(ToolKind::Shell)));
+        assert!(c.can_ask("beforeMCPExecution", Some(ToolKind::Mcp)));
+        assert!(!c.can_ask("preToolUse", Some(ToolKind::Shell)));
+        assert!(!c.can_ask("preToolUse", Some(ToolKind::FileRead)));
+    }
+
+    /// The failure answer blocks a pre-tool call the way the runtime reads answers, and a
+    /// deny of the self-test payload is read as a block.
+    #[test]
+    fn failures_and_denials_block_the_way_each_runtime_reads_them() {
+        for p in profiles() {
+            let f = p
+                .adapter
+                .render_failure(Some(Boundary::ToolRequest), "broken");
+            assert!(p.answer_blocks(&f.stdout, f.exit_code), "{}", p.name());
+            assert_eq!(f.exit_code == 2, p.exit2_blocks, "{}", p.name());
+            let raw = (p.selftest.payload)("/w");
+            assert_eq!(mismatch(p.kind, &raw).map(|p| p.kind), None, "{}", p.name());
+            let ev = p.adapter.parse(&raw).unwrap();
+            assert_eq!(ev.boundary, Boundary::ToolRequest, "{}", p.name());
+            assert_eq!(ev.command.as_deref(), Some("rm -rf /"), "{}", p.name());
+            let a = p
+                .adapter
+                .render(&ev, &decision(Effect::Deny, Boundary::ToolRequest));
+            assert!(p.answer_blocks(&a.stdout, a.exit_code), "{}", p.name());
+            let allow = p
+                .adapter
+                .render(&ev, &decision(Effect::Allow, Boundary::ToolRequest));
+            assert!(
+                !p.answer_blocks(&allow.stdout, allow.exit_code),
+                "{}",
+                p.name()
+            );
+        }
+    }
+
+    #[test]
+    fn install_writes_one_listed_config_per_boundary() {
+        for p in profiles() {
+            let mut seen = Vec::new();
+            for (e, _) in p.installed() {
+                assert!(!seen.contains(&e.boundary), "{} {}", p.name(), e.name);
+                seen.push(e.boundary);
+            }
+            assert!(seen.contains(&Boundary::ToolRequest), "{}", p.name());
+            let c = &p.config;
+            let listed = |f: &str, files: &[&str], dirs: &[&str]| {
+                files.contains(&f) || dirs.iter().any(|d| f.starts_with(&format!("{d}/")))
+            };
+            let project: Vec<&str> = c.project.iter().chain(c.local).copied().collect();
+            assert!(
+                listed(p.install.project_file, &project, c.project_dirs),
+                "{}",
+                p.name()
+            );
+            assert!(
+                listed(p.install.user_file, c.user, c.user_dirs),
+                "{}",
+                p.name()
+            );
+        }
+    }
+
+    #[test]
+    fn payloads_are_told_apart_by_event_names_and_marker_keys() {
+        let gemini = json!({ "hook_event_name": "BeforeTool", "session_id": "s" });
+        assert_eq!(infer(&gemini), Some(RuntimeKind::Gemini));
+        let codex = json!({ "hook_event_name": "PreToolUse", "turn_id": "t" });
+        assert_eq!(infer(&codex), Some(RuntimeKind::Codex));
+        let claude = json!({ "hook_event_name": "PreToolUse", "session_id": "s" });
+        assert_eq!(infer(&claude), Some(RuntimeKind::Claude));
+        let copilot = json!({ "sessionId": "s", "toolName": "bash" });
+        assert_eq!(infer(&copilot), Some(RuntimeKind::Copilot));
+        // Nothing a runtime sends: no guess, and no Claude by default.
+        assert_eq!(infer(&json!({ "hook_event_name": "BeforeShell" })), None);
+        assert_eq!(infer(&json!({ "tool_name": "Bash" })), None);
+        let cursor_shell = json!({ "hook_event_name": "beforeShellExecution",
+            "conversation_id": "c", "command": "ls" });
+        let looks = |k: RuntimeKind, raw: &Value| mismatch(k, raw).map(|p| p.kind);
+        assert_eq!(
+            looks(RuntimeKind::Claude, &cursor_shell),
+            Some(RuntimeKind::Cursor)
+        );
+        assert_eq!(looks(RuntimeKind::Cursor, &cursor_shell), None);
+        assert_eq!(looks(RuntimeKind::Claude, &codex), None);
+        assert_eq!(
+            looks(RuntimeKind::Claude, &copilot),
+            Some(RuntimeKind::Copilot)
+        );
+        // An event nobody lists is left to the named runtime (recorded, boundary other).
+        let unknown = json!({ "hook_event_name": "Notification", "session_id": "s" });
+        assert_eq!(looks(RuntimeKind::Claude, &unknown), None);
+    }
 }

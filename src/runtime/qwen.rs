@@ -3,29 +3,102 @@
 //! `read_file`, `write_file`, `edit`). It cannot replace tool output, so a post-tool redaction
 //! is a block whose reason is added; the model still sees the output (see `policy compile`).
 
-use super::claude::render_claude_shape;
+use super::claude::{render_claude_shape, CLAUDE_SHAPE_DENY};
+use super::profile::{
+    Cap::{No, Partial, Yes},
+    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, RuntimeProfile, SelfTest,
+    UserBase,
+};
 use super::{parse_claude_like, parse_claude_like_owned, Adapter, Answer, ParseError};
 use crate::decision::Decision;
-use crate::event::{Event, RuntimeKind};
-use serde_json::Value;
+use crate::event::{Boundary, Event, RuntimeKind, ToolKind};
+use serde_json::{json, Value};
+
+use Boundary::{FinalResponse as Fin, Other, Prompt, ToolOutput as Post, ToolRequest as Pre};
+
+pub static PROFILE: RuntimeProfile = RuntimeProfile {
+    kind: RuntimeKind::Qwen,
+    aliases: &["qwen-code"],
+    display: "Qwen Code",
+    adapter: &Qwen,
+    events: &[
+        HookEvent::new("PreToolUse", Pre)
+            .asks()
+            .wired(Some(".*"), 60_000),
+        HookEvent::new("PostToolUse", Post).wired(Some(".*"), 60_000),
+        HookEvent::new("PostToolUseFailure", Post),
+        HookEvent::new("UserPromptSubmit", Prompt).wired(None, 30_000),
+        HookEvent::new("Stop", Fin).wired(None, 30_000),
+        HookEvent::new("SubagentStop", Fin),
+        HookEvent::new("SessionStart", Other),
+        HookEvent::new("SessionEnd", Other),
+    ],
+    marker_keys: &[],
+    exit2_blocks: true,
+    caps: Caps {
+        pre_deny: Yes("PreToolUse permissionDecision deny"),
+        ask: Yes("PreToolUse permissionDecision ask (headless treats it as deny)"),
+        post_replace: No("Qwen Code cannot replace tool output: the model sees it"),
+        prompt_block: Yes("UserPromptSubmit decision block"),
+        final_block: Partial("Stop decision block = forced continuation"),
+        stop_session: Yes("continue:false stops the session"),
+        pre_stop: Yes("continue:false stops the session"),
+    },
+    sends_model: false,
+    tools: &[
+        ("run_shell_command", ToolKind::Shell),
+        ("read_file", ToolKind::FileRead),
+        ("read_many_files", ToolKind::FileRead),
+        ("write_file", ToolKind::FileWrite),
+        ("edit", ToolKind::FileEdit),
+        ("glob", ToolKind::Search),
+        ("grep_search", ToolKind::Search),
+        ("list_directory", ToolKind::Search),
+        ("web_fetch", ToolKind::WebFetch),
+        ("web_search", ToolKind::WebFetch),
+    ],
+    mcp_prefix: "mcp__",
+    config: ConfigFiles {
+        project: &[".qwen/settings.json"],
+        local: &[],
+        project_dirs: &[],
+        user: &[".qwen/settings.json"],
+        user_dirs: &[],
+        user_base: UserBase::Home,
+        managed: &[],
+    },
+    install: Install {
+        format: HookFormat::Nested,
+        project_file: ".qwen/settings.json",
+        user_file: ".qwen/settings.json",
+        timeout_unit: "ms",
+        default_scope: DefaultScope::Project,
+        notes: &[],
+    },
+    selftest: SelfTest {
+        payload: |cwd| {
+            json!({
+                "session_id": "hookwarden-doctor", "cwd": cwd, "hook_event_name": "PreToolUse",
+                "tool_name": "run_shell_command", "tool_input": { "command": "rm -rf /" }
+            })
+        },
+        deny: CLAUDE_SHAPE_DENY,
+    },
+};
 
 pub struct Qwen;
 
 impl Adapter for Qwen {
-    fn kind(&self) -> RuntimeKind {
-        RuntimeKind::Qwen
-    }
-
     fn parse(&self, raw: &Value) -> Result<Event, ParseError> {
-        parse_claude_like(raw, RuntimeKind::Qwen)
+        parse_claude_like(raw, &PROFILE)
     }
 
     fn parse_owned(&self, raw: Value) -> Result<Event, ParseError> {
-        parse_claude_like_owned(raw, RuntimeKind::Qwen)
+        parse_claude_like_owned(raw, &PROFILE)
     }
 
     fn render(&self, ev: &Event, d: &Decision) -> Answer {
-        render_claude_shape(ev, d, false)
+        render_claude_shape(ev, d, &PROFILE)
     }
 }
 

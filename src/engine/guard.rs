@@ -24,6 +24,7 @@
 
 use crate::decision::{Effect, Fire, Mode};
 use crate::event::{Boundary, Event, ToolKind};
+use crate::runtime::profile::UserBase;
 use crate::signals::{Context, Flag};
 use std::path::{Component, Path, PathBuf};
 
@@ -44,49 +45,9 @@ pub const RULES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Where each runtime keeps the files that wire its hooks or set their environment.
-/// `~/` is the home directory; a relative path is under the project root; an absolute one is
-/// a managed (system) location. A trailing `/` names a whole directory.
-const RUNTIME_FILES: &[&str] = &[
-    // Claude Code
-    ".claude/settings.json",
-    ".claude/settings.local.json",
-    "~/.claude/settings.json",
-    "~/.claude/settings.local.json",
-    "/etc/claude-code/",
-    "/Library/Application Support/ClaudeCode/",
-    // Codex CLI
-    ".codex/hooks.json",
-    ".codex/config.toml",
-    "~/.codex/hooks.json",
-    "~/.codex/config.toml",
-    "/etc/codex/",
-    // Gemini CLI (its .env files set the environment its hooks run in)
-    ".gemini/settings.json",
-    ".gemini/.env",
-    "~/.gemini/settings.json",
-    "~/.gemini/.env",
-    "/etc/gemini-cli/",
-    // Cursor
-    ".cursor/hooks.json",
-    "~/.cursor/hooks.json",
-    "/etc/cursor/",
-    // Copilot CLI
-    ".github/hooks/",
-    "~/.copilot/hooks/",
-    // Qwen Code
-    ".qwen/settings.json",
-    ".qwen/.env",
-    "~/.qwen/settings.json",
-    // Factory Droid
-    ".factory/hooks.json",
-    ".factory/settings.json",
-    "~/.factory/hooks.json",
-    "~/.factory/settings.json",
-    // hookwarden's own project policy and the org directory
-    ".hookwarden/",
-    "/etc/hookwarden/",
-];
+/// hookwarden's own files outside the config and data dirs: the project policy directory
+/// and the org directory. Runtime wiring comes from each runtime's profile.
+const OWN_FILES: &[&str] = &[".hookwarden/", "/etc/hookwarden/"];
 
 /// hookwarden subcommands a person runs, never the agent.
 const CONTROL_COMMANDS: &[&[&str]] = &[
@@ -234,30 +195,69 @@ impl Protected {
         let mut files = Vec::new();
         let mut dirs = Vec::new();
         let home = ctx.home.as_deref();
-        for entry in RUNTIME_FILES {
+        let codex_home = crate::managed::env("CODEX_HOME")
+            .map(PathBuf::from)
+            .or_else(|| home.map(|h| h.join(".codex")));
+        let mut place = |entry: &str, base: Option<&Path>, is_dir: bool| {
             let (rel, is_dir) = match entry.strip_suffix('/') {
                 Some(d) => (d, true),
-                None => (*entry, false),
+                None => (entry, is_dir),
             };
             let path = if let Some(r) = rel.strip_prefix("~/") {
                 match home {
                     Some(h) => h.join(r),
-                    None => continue,
+                    None => return,
                 }
             } else if rel.starts_with('/') {
                 PathBuf::from(rel)
             } else {
-                ctx.project_root.join(rel)
+                match base {
+                    Some(b) => b.join(rel),
+                    None => return,
+                }
             };
             if is_dir {
                 dirs.push(path);
             } else {
                 files.push(path);
             }
+        };
+        let root = Some(ctx.project_root.as_path());
+        for p in crate::runtime::profiles() {
+            let c = &p.config;
+            let user_base = match c.user_base {
+                UserBase::Home => home,
+                UserBase::CodexHome => codex_home.as_deref(),
+            };
+            for f in c.project.iter().chain(c.local).chain(c.env_files) {
+                place(f, root, false);
+            }
+            for d in c.project_dirs {
+                place(d, root, true);
+            }
+            for f in c.user {
+                place(f, user_base, false);
+            }
+            for d in c.user_dirs {
+                place(d, user_base, true);
+            }
+            // A managed file's whole directory: what else the administrator keeps there.
+            for m in c.managed {
+                if let Some(parent) = Path::new(m).parent() {
+                    place(&format!("{}/", parent.display()), None, true);
+                }
+            }
+        }
+        for entry in OWN_FILES {
+            place(entry, root, true);
         }
         // Also the project files of the cwd, when the agent works below the repo root.
         if ctx.cwd != ctx.project_root {
-            files.push(ctx.cwd.join(".claude/settings.local.json"));
+            for p in crate::runtime::profiles() {
+                for f in p.config.project.iter().chain(p.config.local) {
+                    files.push(ctx.cwd.join(f));
+                }
+            }
             dirs.push(ctx.cwd.join(".hookwarden"));
         }
         dirs.extend(crate::dirs::config_dir());
@@ -317,10 +317,19 @@ impl Protected {
     /// Protected names as they would appear in code: the paths relative to the home or the
     /// project, and the last two components of absolute ones.
     fn mentioned_in(&self, code: &str, ctx: &Context) -> Option<String> {
-        for entry in RUNTIME_FILES {
-            let rel = entry.trim_start_matches("~/").trim_end_matches('/');
-            if rel.starts_with('.') && code.contains(rel) {
-                return Some(rel.to_string());
+        for p in crate::runtime::profiles() {
+            let c = &p.config;
+            let names = c
+                .project
+                .iter()
+                .chain(c.local)
+                .chain(c.env_files)
+                .chain(c.user);
+            for name in names.chain(c.project_dirs).chain(c.user_dirs) {
+                let rel = name.trim_start_matches("~/");
+                if rel.contains('/') && code.contains(rel) {
+                    return Some(rel.to_string());
+                }
             }
         }
         for p in self.files.iter().chain(&self.dirs) {

@@ -75,7 +75,11 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         user: &[".claude/settings.json", ".claude.json"],
         user_dirs: &[],
         user_base: UserBase::Home,
-        managed: &[],
+        managed: &[
+            "/etc/claude-code/managed-settings.json",
+            "/Library/Application Support/ClaudeCode/managed-settings.json",
+        ],
+        env_files: &[],
     },
     install: Install {
         format: HookFormat::Nested,

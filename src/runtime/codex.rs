@@ -72,6 +72,7 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         user_dirs: &[],
         user_base: UserBase::CodexHome,
         managed: &[],
+        env_files: &[],
     },
     install: Install {
         format: HookFormat::Nested,

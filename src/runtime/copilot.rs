@@ -81,6 +81,7 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         user_dirs: &[".copilot/hooks"],
         user_base: UserBase::Home,
         managed: &[],
+        env_files: &[],
     },
     install: Install {
         format: HookFormat::Copilot,

@@ -76,6 +76,7 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         user_dirs: &[],
         user_base: UserBase::Home,
         managed: &["/etc/cursor/hooks.json"],
+        env_files: &[],
     },
     install: Install {
         format: HookFormat::Cursor,

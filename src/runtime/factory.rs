@@ -74,6 +74,7 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         user_dirs: &[],
         user_base: UserBase::Home,
         managed: &[],
+        env_files: &[],
     },
     install: Install {
         format: HookFormat::Nested,

@@ -72,6 +72,7 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         user_dirs: &[],
         user_base: UserBase::Home,
         managed: &["/etc/gemini-cli/settings.json"],
+        env_files: &[".gemini/.env", "~/.gemini/.env"],
     },
     install: Install {
         format: HookFormat::Nested,

@@ -241,6 +241,9 @@ pub struct ConfigFiles {
     pub user_base: UserBase,
     /// Absolute, set by an administrator (where documented).
     pub managed: &'static [&'static str],
+    /// Files that set the environment the runtime (and so its hooks) runs in, such as the
+    /// `.env` files it loads: relative to the project root, or to the home with `~/`.
+    pub env_files: &'static [&'static str],
 }
 
 /// The doctor's self-test for a runtime.

@@ -66,6 +66,7 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         user_dirs: &[],
         user_base: UserBase::Home,
         managed: &[],
+        env_files: &[".qwen/.env", "~/.qwen/.env"],
     },
     install: Install {
         format: HookFormat::Nested,

@@ -35,6 +35,7 @@ pub mod literals;
 
 use regex_automata::dfa::{dense, Automaton, StartKind};
 use regex_automata::{Input, MatchKind, PatternSet};
+use regex_syntax::hir::{Hir, HirKind};
 use std::fs::File;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -95,6 +96,11 @@ pub struct BuildReport {
     pub without_literal: usize,
     /// Combined DFAs over patterns without literals.
     pub groups: usize,
+    /// Patterns with a Unicode word boundary that also have a DFA of the pattern without its
+    /// word boundaries: on a non-ASCII text it rules out most texts before the regex crate.
+    pub relaxed_dfa: usize,
+    /// Distinct required literals the hook searches.
+    pub literals: usize,
     pub dfa_bytes: usize,
     pub artifact_bytes: usize,
 }
@@ -116,6 +122,8 @@ struct Entry {
     dfa: u32,
     /// Indices into the literal list; empty: the pattern runs on every text.
     literals: Vec<u32>,
+    /// The DFA section of the pattern without its Unicode word boundaries, if any.
+    relaxed: Option<u32>,
 }
 
 /// A combined DFA over patterns that run on every text.
@@ -156,6 +164,69 @@ fn build_dfa(patterns: &[&str], config: dense::Config, limit: usize) -> Option<V
     (body.len() <= limit).then_some(body)
 }
 
+/// `hir` with its Unicode word boundary assertions removed: it matches every text `hir`
+/// matches (and more).
+fn relax(hir: &Hir, depth: usize) -> Option<Hir> {
+    use regex_syntax::hir::{Capture, Look, Repetition};
+    if depth > 300 {
+        return None;
+    }
+    Some(match hir.kind() {
+        HirKind::Look(
+            Look::WordUnicode
+            | Look::WordUnicodeNegate
+            | Look::WordStartUnicode
+            | Look::WordEndUnicode
+            | Look::WordStartHalfUnicode
+            | Look::WordEndHalfUnicode,
+        ) => Hir::empty(),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => hir.clone(),
+        HirKind::Capture(c) => Hir::capture(Capture {
+            index: c.index,
+            name: c.name.clone(),
+            sub: Box::new(relax(&c.sub, depth + 1)?),
+        }),
+        HirKind::Repetition(r) => Hir::repetition(Repetition {
+            min: r.min,
+            max: r.max,
+            greedy: r.greedy,
+            sub: Box::new(relax(&r.sub, depth + 1)?),
+        }),
+        HirKind::Concat(subs) => Hir::concat(
+            subs.iter()
+                .map(|s| relax(s, depth + 1))
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        HirKind::Alternation(subs) => Hir::alternation(
+            subs.iter()
+                .map(|s| relax(s, depth + 1))
+                .collect::<Option<Vec<_>>>()?,
+        ),
+    })
+}
+
+/// A full DFA of `hir` without its Unicode word boundaries, if it is small.
+fn relaxed_dfa(hir: &Hir) -> Option<Vec<u8>> {
+    let relaxed = relax(hir, 0)?;
+    if relaxed.properties().minimum_len().unwrap_or(0) == 0 {
+        return None;
+    }
+    let nfa = regex_automata::nfa::thompson::Compiler::new()
+        .build_from_hir(&relaxed)
+        .ok()?;
+    let dfa = dense::Builder::new()
+        .configure(
+            dfa_config()
+                .dfa_size_limit(Some(FULL_DFA_LIMIT))
+                .determinize_size_limit(Some(4 * FULL_DFA_LIMIT)),
+        )
+        .build_from_nfa(&nfa)
+        .ok()?;
+    let (bytes, pad) = dfa.to_bytes_little_endian();
+    let body = bytes.get(pad..)?.to_vec();
+    (body.len() <= FULL_DFA_LIMIT).then_some(body)
+}
+
 fn ascii_only(config: dense::Config) -> dense::Config {
     (0x80..=0xffu8).fold(config, |c, b| c.quit(b, true))
 }
@@ -188,6 +259,7 @@ impl RegexTable {
                 kind: DfaKind::None,
                 dfa: 0,
                 literals: Vec::new(),
+                relaxed: None,
             };
             if !empty {
                 let full = build_dfa(&[p], dfa_config(), FULL_DFA_LIMIT);
@@ -201,6 +273,17 @@ impl RegexTable {
                 if let Some(b) = bytes {
                     entry.kind = kind;
                     entry.dfa = table.dfas.len() as u32;
+                    table.report.dfa_bytes += b.len();
+                    table.dfas.push(b);
+                }
+            }
+            let unicode_word = hir
+                .as_ref()
+                .is_some_and(|h| h.properties().look_set().contains_word_unicode());
+            if !empty && unicode_word {
+                if let Some(b) = hir.as_ref().and_then(relaxed_dfa) {
+                    entry.relaxed = Some(table.dfas.len() as u32);
+                    table.report.relaxed_dfa += 1;
                     table.report.dfa_bytes += b.len();
                     table.dfas.push(b);
                 }
@@ -234,6 +317,7 @@ impl RegexTable {
         }
         table.group(&lonely);
         table.report.patterns = table.entries.len();
+        table.report.literals = table.literals.len();
         table.report.groups = table.groups.len();
         table.report.artifact_bytes = table.to_bytes().len();
         Ok(table)
@@ -293,6 +377,7 @@ impl RegexTable {
             put_bytes(&mut h, e.pattern.as_bytes());
             put(&mut h, e.kind as u32);
             put(&mut h, e.dfa);
+            put(&mut h, e.relaxed.unwrap_or(u32::MAX));
             put(&mut h, e.literals.len() as u32);
             for &l in &e.literals {
                 put(&mut h, l);
@@ -494,6 +579,7 @@ impl Matcher {
                 _ => return Err(LoadError::Format),
             };
             let dfa = r.u32()?;
+            let relaxed = Some(r.u32()?).filter(|&d| d != u32::MAX);
             let lits = r.u32s()?;
             for &l in &lits {
                 literals
@@ -507,6 +593,7 @@ impl Matcher {
                 kind,
                 dfa,
                 literals: lits,
+                relaxed,
             });
         }
         let n_groups = r.u32()? as usize;
@@ -613,6 +700,12 @@ impl Matcher {
             if let Some(dfa) = self.dfa(e.dfa) {
                 if let Ok(m) = dfa.try_search_fwd(&Input::new(text).earliest(true)) {
                     return m.is_some();
+                }
+            }
+            // Every match is a match of the pattern without its word boundaries.
+            if let Some(dfa) = e.relaxed.and_then(|d| self.dfa(d)) {
+                if let Ok(None) = dfa.try_search_fwd(&Input::new(text).earliest(true)) {
+                    return false;
                 }
             }
         }

@@ -16,8 +16,12 @@ pub type Set = Vec<Vec<u8>>;
 
 /// The shortest literal worth searching: shorter ones occur in almost any text.
 pub const MIN_LEN: usize = 3;
-/// Above this many strings a set is dropped (a product) or split (a run).
-const MAX_SET: usize = 64;
+/// Above this many strings a product is dropped or a run split: each string is one more
+/// literal for the hook to load and look for, and a shorter run with fewer variants filters
+/// about as well.
+const MAX_SET: usize = 8;
+/// Above this many strings an alternation's set is dropped.
+const MAX_UNION: usize = 64;
 /// A class with more members than this is no literal.
 const MAX_CLASS: u32 = 10;
 
@@ -190,13 +194,13 @@ fn info(hir: &Hir, depth: usize) -> Info {
                 .map(|i| i.exact.clone())
                 .collect::<Option<Vec<Set>>>()
                 .map(|v| dedup(v.concat()))
-                .filter(|s| s.len() <= MAX_SET);
+                .filter(|s| s.len() <= MAX_UNION);
             let req = infos
                 .into_iter()
                 .map(|i| better(i.req, i.exact))
                 .collect::<Option<Vec<Set>>>()
                 .map(|v| dedup(v.concat()))
-                .filter(|s| s.len() <= 4 * MAX_SET);
+                .filter(|s| s.len() <= MAX_UNION);
             Info { exact, req }
         }
     }

@@ -138,6 +138,49 @@ for i in range(500):
     rules.append(f'[[rule]]\nid = "bench.rule-{i}"\ndescription = "Generated rule {i}."\nreason = "Rule {i} matched."\n{body}')
 with open(os.path.join(out, "policy-500.toml"), "w") as f:
     f.write('[policy]\nname = "bench-500"\nversion = "1.0.0"\n\n' + "\n".join(rules))
+
+# The same 500 rules with the regexes teams really write in place of the literal markers:
+# case-insensitive, word boundaries, alternations, no literal prefix (benches/regexes.rs
+# generates the same shapes). 100 output rules, 100 prompt rules, and 50 command rules
+# (args_regex) instead of half of the curl rules.
+WORDS = ["falcon", "orion", "vega", "atlas", "nebula", "quasar", "pulsar", "zephyr", "kestrel",
+         "osprey", "lyra", "draco", "phoenix", "hydra", "cygnus", "aquila", "perseus", "andromeda",
+         "cassini", "juno", "titan", "rhea", "europa", "ganymede", "callisto", "io", "triton",
+         "nereid", "proteus", "miranda"]
+def hard(i):
+    w = lambda j: WORDS[j % len(WORDS)]
+    k = i % 10
+    if k == 0: return r"(?i)[a-z0-9-]+\.%s%d\.corp\.example" % (w(i), i)
+    if k == 1: return r"(?i)\b(project|codename)[-_ ]?(%s|%s|%s)\b" % (w(i), w(i + 1), w(i + 2))
+    if k == 2 and i % 20 == 2: return r"\b[A-Z]{2,%d}-\d{3,6}\b" % (5 + i // 20)
+    if k == 2: return r"\b%s-\d{3,6}\b" % w(i).upper()
+    if k == 3: return r"(?i)(drop|truncate)\s+table\s+%s_\w+" % w(i)
+    if k == 4: return r"(?i)\b(ignore|disregard)\s+(all\s+)?(previous|prior)\s+%s\b" % w(i)
+    if k == 5: return r"(?i)internal[-_ ]use[-_ ]only[-_ ]%s" % w(i)
+    if k == 6: return r"(?i)\bcustomer[_-]?%s[_-]?id\s*[:=]\s*\d{6,}" % w(i)
+    if k == 7: return r"(?i)https?://[a-z0-9.-]*%s\.internal\b" % w(i)
+    if k == 8: return r"10\.%d\.\d{1,3}\.\d{1,3}" % (i % 250)
+    return r"(?i)(secret|confidential)[-_ ]%s[-_ ]\w+" % w(i)
+def toml_str(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+rules = []
+for i in range(500):
+    k = i % 5
+    if k == 0:
+        body = f'boundary = "tool_request"\neffect = "deny"\nrisk = 70\nwhen = {{ program = ["tool{i}", "tool{i}-cli"], args_any = ["--danger-{i}"] }}\n'
+    elif k == 1:
+        body = f'boundary = "tool_request"\neffect = "ask"\nwhen = {{ flag = "file.read", path_glob = "/srv/data{i}/**" }}\n'
+    elif k == 2 and i % 10 == 2:
+        body = f'boundary = "tool_request"\neffect = "alert"\nwhen = {{ program = "psql", args_regex = {toml_str(hard(i // 5))} }}\n'
+    elif k == 2:
+        body = f'boundary = "tool_request"\neffect = "alert"\nwhen = {{ program = "curl", args_any = ["-X{i}"] }}\n'
+    elif k == 3:
+        body = f'boundary = "tool_output"\neffect = "alert"\nwhen = {{ text_regex = {toml_str(hard(i // 5))} }}\n'
+    else:
+        body = f'boundary = "prompt"\neffect = "alert"\nwhen = {{ text_regex = {toml_str(hard(i // 5 + 7))} }}\n'
+    rules.append(f'[[rule]]\nid = "bench.rule-{i}"\ndescription = "Generated rule {i}."\nreason = "Rule {i} matched."\n{body}')
+with open(os.path.join(out, "policy-500-hard.toml"), "w") as f:
+    f.write('[policy]\nname = "bench-500-hard"\nversion = "1.0.0"\n\n' + "\n".join(rules))
 PY
 
 # Recorded before HOME moves (rustup finds its toolchains through HOME).
@@ -149,12 +192,14 @@ export HOOKWARDEN_CONFIG_DIR="$OUT/home/.config/hookwarden"
 export HOOKWARDEN_ORG_POLICY="$OUT/no-org-policy.toml"
 export HOOKWARDEN_USER_POLICY="$OUT/no-user-policy.toml"
 
-# The 500-rule policy must load: a broken one would make every answer a fail-closed denial.
-if ! "$HW" policy validate "$OUT/policy-500.toml" > "$OUT/policy-500.validate" 2>&1; then
-  echo "bench.sh: the generated 500-rule policy does not validate:" >&2
-  cat "$OUT/policy-500.validate" >&2
-  exit 1
-fi
+# The 500-rule policies must load: a broken one would make every answer a fail-closed denial.
+for pol in policy-500 policy-500-hard; do
+  if ! "$HW" policy validate "$OUT/$pol.toml" > "$OUT/$pol.validate" 2>&1; then
+    echo "bench.sh: the generated policy $pol.toml does not validate:" >&2
+    cat "$OUT/$pol.validate" >&2
+    exit 1
+  fi
+done
 
 DCG="$PEERS/bin/dcg"
 RIPPY="$PEERS/bin/rippy"
@@ -185,6 +230,7 @@ for ev in $EVENTS; do
   [ -x "$OUT/floor-dynamic" ] && add "$ev" "floor (dynamically linked)" "$p" "$OUT/floor-dynamic"
   add "$ev" "hookwarden" "$p" "$HW" hook --runtime claude
   add "$ev" "hookwarden (500 rules)" "$p" "env:HOOKWARDEN_USER_POLICY=$OUT/policy-500.toml" "$HW" hook --runtime claude
+  add "$ev" "hookwarden (500 rules, hard regexes)" "$p" "env:HOOKWARDEN_USER_POLICY=$OUT/policy-500-hard.toml" "$HW" hook --runtime claude
   # dcg and rippy are pre-tool hooks (their installers register PreToolUse only), invoked as
   # their docs register them: dcg with no arguments, rippy with its mode.
   case "$ev" in

@@ -10,6 +10,7 @@ pub mod glob;
 pub mod lifecycle;
 pub mod model;
 pub mod pin;
+pub mod regexes;
 pub mod store;
 pub mod testing;
 pub mod validate;

@@ -54,7 +54,7 @@ fn main() {
             lap(signal.name(), &mut phases);
         }
     }
-    let names = policy::cache::raised(&flags);
+    let names = policy::index::raised(&flags);
     let (policy, _) = policy::pin::load_for_event(
         &ev.session_id,
         &ctx.cwd,

@@ -909,3 +909,54 @@ expect = "{effect}"
     assert!(out.stdout.contains("ask -> deny: 1"), "{}", out.stdout);
     assert!(out.stdout.contains("1 unchanged"), "{}", out.stdout);
 }
+
+/// `policy test FILE` runs the file's examples with the layers `policy validate` gives it: the
+/// embedded default below it, so an example may count on a default rule.
+#[test]
+fn policy_test_uses_the_layers_validate_uses() {
+    let env = sandbox();
+    let text = r#"[policy]
+name = "team"
+
+[[rule]]
+id = "team.no-telnet"
+description = "telnet sends credentials in clear text"
+boundary = "tool_request"
+effect = "deny"
+when = { program = "telnet" }
+
+[[test]]
+command = "telnet example.com"
+expect = "deny"
+fires = ["team.no-telnet"]
+
+[[test]]
+command = "rm -rf /"
+expect = "deny"
+fires = ["fs.recursive-delete"]
+"#;
+    let f = env.write("team.toml", text);
+    let path = f.to_str().unwrap();
+    let out = env.run(&["policy", "validate", path]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let out = env.run(&["policy", "test", path]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(out.stdout.contains("2 passed, 0 failed"), "{}", out.all());
+
+    // A rule that cannot load is reported with its position, not run.
+    let broken = text.replace("program = \"telnet\"", "runtime = \"claude-code\"");
+    let f = env.write("broken.toml", &broken);
+    let out = env.run(&["policy", "test", f.to_str().unwrap()]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stdout
+            .contains("broken.toml:9:20: rule `team.no-telnet`: unknown runtime `claude-code`"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stdout.contains("did you mean `claude`?"),
+        "{}",
+        out.all()
+    );
+}

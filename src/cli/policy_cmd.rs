@@ -19,8 +19,16 @@ pub struct StoreArg {
 
 #[derive(Subcommand)]
 pub enum PolicyCommand {
-    /// Run the inline tests of a policy file (default: the effective policy).
-    Test { file: Option<PathBuf> },
+    /// Run the inline tests of a policy file, with the layers `policy validate` gives it
+    /// (default: the effective policy).
+    Test {
+        file: Option<PathBuf>,
+        /// The scope the file is meant for (which layers sit above it).
+        #[arg(long, default_value = "user")]
+        scope: String,
+        #[arg(long)]
+        cwd: Option<PathBuf>,
+    },
     /// Print the effective policy, with the scope and file each rule came from.
     Show {
         /// The merged policy of every scope (the default, and the only view today).
@@ -226,7 +234,7 @@ fn resolve(st: &Store, what: &str) -> Result<(String, String, Option<store::Vers
 pub fn run(cmd: PolicyCommand) -> Result<i32> {
     match cmd {
         PolicyCommand::Compile(a) => crate::cli::compile::run(a),
-        PolicyCommand::Test { file } => test(file),
+        PolicyCommand::Test { file, scope, cwd } => test(file, &scope, cwd),
         PolicyCommand::Show {
             effective: _,
             cwd,
@@ -313,19 +321,24 @@ pub fn run(cmd: PolicyCommand) -> Result<i32> {
     }
 }
 
-fn test(file: Option<PathBuf>) -> Result<i32> {
-    let compiled = match file {
+fn test(file: Option<PathBuf>, scope: &str, cwd: Option<PathBuf>) -> Result<i32> {
+    let (cwd, root) = cwd_or(cwd)?;
+    let results = match file {
         Some(f) => {
-            let text = std::fs::read_to_string(&f)?;
-            let layer = policy::parse_layer(Scope::Project, &f.display().to_string(), text)?;
-            policy::compile(&[layer])?
+            // Exactly what `policy validate` runs: the file over the layers it will sit on.
+            let text = std::fs::read_to_string(&f)
+                .with_context(|| format!("cannot read {}", f.display()))?;
+            let scope = scope_arg(scope)?;
+            let higher = lifecycle::higher_layers(scope, &Locations::discover(&cwd, &root));
+            let report = validate::validate_text(&text, &f.display().to_string(), scope, &higher);
+            if report.tests.is_empty() && !report.ok() {
+                print!("{}", report.render());
+                return Ok(1);
+            }
+            report.tests
         }
-        None => {
-            let (cwd, root) = cwd_or(None)?;
-            policy::load_effective(&cwd, &root)?
-        }
+        None => testing::run_tests(&policy::load_effective(&cwd, &root)?),
     };
-    let results = testing::run_tests(&compiled);
     let failed = results.iter().filter(|r| !r.passed).count();
     for r in &results {
         if let Some(p) = &r.problem {
@@ -399,10 +412,12 @@ fn show(cwd: Option<PathBuf>, as_toml: bool) -> Result<i32> {
                 "\n# from {} scope, {}:{}",
                 r.scope,
                 r.origin,
-                line_of(&r.origin, &r.rule.id)
+                line_of(&r.origin, &r.id)
             );
             println!("[[rule]]");
-            let mut rule = r.rule.clone();
+            let Some(mut rule) = r.source.as_deref().cloned() else {
+                continue;
+            };
             rule.mode = Some(r.mode);
             print!("{}", toml::to_string(&rule)?);
         }
@@ -422,7 +437,9 @@ fn show(cwd: Option<PathBuf>, as_toml: bool) -> Result<i32> {
     }
     println!("rules ({}):", compiled.rules.len());
     for r in &compiled.rules {
-        let rule = &r.rule;
+        let Some(rule) = r.source.as_deref() else {
+            continue;
+        };
         let mut tags = vec![format!("risk {}", rule.risk)];
         if r.mode == hookwarden::decision::Mode::Audit {
             tags.push("audit-only".into());

@@ -102,9 +102,9 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
         ctx.project_root.clone(),
     );
     // Signals first: the policy is then loaded with only the rules this event's boundary and
-    // flags can match (see `policy::cache`).
+    // flags can match (see `policy::index`).
     let flags = run_signals(&ev, &ctx);
-    let raised = policy::cache::raised(&flags);
+    let raised = policy::index::raised(&flags);
     // A session keeps the policy it started with (see `policy::pin`).
     let loaded = policy::pin::load_for_event(
         &ev.session_id,
@@ -133,10 +133,10 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
     let decision = stateful::after_decision(&policy, &ev, decision, &env);
     let answer = adapter.render(&ev, &decision);
     let mut record = record_for(&ev, &decision, &flags, &env);
-    for name in policy::env_names(&policy) {
+    for name in &policy.env_names {
         let key = name.to_ascii_lowercase();
         if !record.context.contains_key(&key) {
-            if let Ok(v) = std::env::var(&name) {
+            if let Ok(v) = std::env::var(name) {
                 record.context.insert(key, Value::String(audit::mask(&v)));
             }
         }

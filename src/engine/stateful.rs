@@ -5,6 +5,7 @@
 use crate::decision::{Decision, Effect, Fire, Mode};
 use crate::event::{Boundary, Event};
 use crate::policy::eval::EvalEnv;
+use crate::policy::typed::RatePer;
 use crate::policy::{CompiledPolicy, CompiledRule};
 use crate::state::{key_hash, State, StateError, Store};
 use crate::time::parse_duration;
@@ -85,20 +86,17 @@ impl<E: EvalEnv> EvalEnv for StatefulEnv<E> {
     }
 
     fn rate_exceeded(&self, rule: &CompiledRule, event: &Event) -> bool {
-        let Some(rl) = &rule.rule.rate_limit else {
+        let Some(rl) = &rule.rate_limit else {
             return false;
         };
-        let Some(window) = parse_duration(&rl.window) else {
-            // Validation refuses this; if it gets here anyway the rule applies.
-            return true;
+        let window = rl.window_secs;
+        let per = rl.per.as_str();
+        let subject = match rl.per {
+            RatePer::Repo => self.project_root.display().to_string(),
+            RatePer::User => self.user().unwrap_or_default(),
+            RatePer::Session => event.session_id.clone(),
         };
-        let per = rl.per.as_deref().unwrap_or("session");
-        let subject = match per {
-            "repo" => self.project_root.display().to_string(),
-            "user" => self.user().unwrap_or_default(),
-            _ => event.session_id.clone(),
-        };
-        let key = format!("{}|{per}|{}", rule.rule.id, key_hash(&subject));
+        let key = format!("{}|{per}|{}", rule.id, key_hash(&subject));
         let now = self.now();
         // Without state the limit cannot be counted; the rule applies (fail closed).
         self.transact(|s| s.count_rate(&key, now, window, rl.max))

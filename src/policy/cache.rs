@@ -1,282 +1,145 @@
 //! The hook's compiled-policy cache: the effective policy, already parsed, merged and
-//! compiled, stored as JSON per boundary, so a hook call reads one small file instead of
-//! parsing every policy file (TOML parsing and compiling were most of a hook call's work).
+//! compiled, so a hook call reads one small file instead of parsing every policy file (TOML
+//! parsing and compiling were most of a hook call's work).
 //!
 //! An entry is keyed by the content it was compiled from — a pinned session's layer set hash,
 //! or a hash of the policy files' texts — and by the hookwarden binary (its size and mtime:
 //! another build may compile differently or embed another default). So an entry is never
-//! stale: a changed file is another key. Each entry holds only the rules that can match an
-//! event of its boundary (plus every rule that reads environment variables, which the audit
-//! record lists), so a pre-tool call does not even deserialize the output rules.
+//! stale: a changed file is another key. An entry holds the rules that can match an event of
+//! its boundary.
 //!
-//! Within an entry every rule is stored with the flag names it needs: a rule whose `when`
-//! tests flags can only match when a flag of one of those names was raised, so when the
-//! event's flags are known the other rules are skipped unparsed.
+//! An entry is the compiled policy itself, the typed structures of [`super::typed`] in
+//! postcard (a compact serde format), laid out so that a call reads the rule index before any
+//! rule: a little-endian `u32` length, the head (the policy without its rules, with its
+//! [`super::index::RuleIndex`], and the end offset of each rule), then the rules one after
+//! another. The index says which rules the event's boundary and flags can meet
+//! ([`super::index::RuleIndex::candidates`], the selection evaluation itself uses); only
+//! those are read and deserialized. A pre-tool `git status` reads the head and no rule.
 //!
 //! Entries live in `<data dir>/compiled/`. A missing, unreadable or damaged entry is
 //! compiled again and rewritten; a cache that cannot be written is no error.
 
-use super::model::OneOrMany;
-use super::{
-    compile, layers_from_texts, read_layer_texts, CompiledPolicy, CompiledRule, Locations,
-    PolicyError,
-};
+use super::index::Raised;
+use super::typed::CompiledRule;
+use super::{compile, layers_from_texts, read_layer_texts, CompiledPolicy, Locations, PolicyError};
 use crate::event::Boundary;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 /// Bumped when the entry format changes.
-const FORMAT: &str = "compiled-v6";
+const FORMAT: &str = "compiled-v7";
 
-/// An entry is three parts: a line with the policy without its rules (JSON); a line with the
-/// index of the rules; then the rules' JSON one after another. A call reads the index and
-/// deserializes only the rules its event can meet; the others are not even tokenized (the
-/// JSON of skipped rules, then the index's own JSON strings, were most of a pre-tool call's
-/// policy loading).
-///
-/// The index is plain text, one record per rule, split by ASCII separator bytes (which JSON
-/// and the policy's names never hold: a glob that does would make its rule unfiltered):
-/// `at US len US needs US programs US subcommands`, records ended by RS, list items split by
-/// GS. `needs` are the flag names one of which must be raised; `programs` and `subcommands`
-/// the globs the same flag's program and subcommand must match (empty: no such test); `at`
-/// and `len` the byte range of the rule's JSON after the index line.
-const RS: char = '\u{1e}';
-const US: char = '\u{1f}';
-const GS: char = '\u{1d}';
-
-/// A flag the event raised, as the cache filters rules by it: its name and, for a command,
-/// its program and subcommand.
-#[derive(Debug, Clone, Copy)]
-pub struct Raised<'a> {
-    pub name: &'a str,
-    pub program: Option<&'a str>,
-    pub subcommand: Option<&'a str>,
+/// What precedes the rules.
+#[derive(Serialize, Deserialize)]
+struct Head {
+    /// The policy with no rules (its index still lists them by position).
+    policy: CompiledPolicy,
+    /// End of each rule's bytes, from the start of the rules.
+    ends: Vec<u32>,
 }
 
-/// The raised flags of an event, for [`get`].
-pub fn raised(flags: &[crate::signals::Flag]) -> Vec<Raised<'_>> {
-    flags
-        .iter()
-        .map(|f| Raised {
-            name: f.name.as_str(),
-            program: f.attrs.get("program").and_then(|v| v.as_str()),
-            subcommand: super::eval::flag_subcommand(f),
-        })
-        .collect()
-}
-
-/// The globs of a rule's `program` or `subcommand` condition (see
-/// `eval::Condition::flag_matches`), `@list` references expanded as evaluation expands them;
-/// `None` when it tests neither, or when the expansion is empty (the rule is then kept and
-/// left to evaluation).
-fn globs<'a>(condition: Option<&'a OneOrMany>, policy: &'a CompiledPolicy) -> Option<Vec<&'a str>> {
-    let out: Vec<&str> = condition?
-        .as_slice()
-        .iter()
-        .flat_map(|g| super::eval::expand(g, policy))
-        .collect();
-    (!out.is_empty()).then_some(out)
-}
-
-/// The flag names a rule needs raised to match (see `eval::select`), or none when it can
-/// match without flags — or reads environment variables, which the audit record lists.
-fn needs(r: &CompiledRule) -> Vec<&str> {
-    let reads_env = !r.rule.when.env.is_empty()
-        || r.rule.unless.as_ref().is_some_and(|u| !u.env.is_empty())
-        || r.rule
-            .activation
-            .as_ref()
-            .is_some_and(|a| !a.env.is_empty());
-    if reads_env || !r.rule.when.has_flag_conditions() {
-        return Vec::new();
-    }
-    r.rule.when.flag_names()
-}
-
-fn encode(policy: &CompiledPolicy) -> serde_json::Result<Vec<u8>> {
-    let mut head = policy.clone();
-    head.rules.clear();
+fn encode(mut policy: CompiledPolicy) -> Option<Vec<u8>> {
+    let rules = std::mem::take(&mut policy.rules);
     let mut body = Vec::new();
-    let mut index = String::new();
-    for rule in &policy.rules {
-        let at = body.len();
-        serde_json::to_writer(&mut body, rule)?;
-        let when = &rule.rule.when;
-        let lists = [
-            needs(rule),
-            globs(when.program.as_ref(), policy).unwrap_or_default(),
-            globs(when.subcommand.as_ref(), policy).unwrap_or_default(),
-        ];
-        index.push_str(&format!("{at}{US}{}", body.len() - at));
-        if lists
-            .iter()
-            .flatten()
-            .any(|g| g.contains(['\n', RS, US, GS]))
-        {
-            // Unfiltered, so always kept: evaluation decides.
-            index.push_str(&format!("{US}{US}{US}{RS}"));
-            continue;
-        }
-        for list in lists {
-            index.push(US);
-            index.push_str(&list.join(&GS.to_string()));
-        }
-        index.push(RS);
+    let mut ends = Vec::with_capacity(rules.len());
+    for r in &rules {
+        body = postcard::to_extend(r, body).ok()?;
+        ends.push(u32::try_from(body.len()).ok()?);
     }
-    // Compact JSON holds no raw newline, so each line ends where its JSON does.
-    let mut out = serde_json::to_vec(&head)?;
-    out.push(b'\n');
-    out.extend_from_slice(index.as_bytes());
-    out.push(b'\n');
+    let head = postcard::to_allocvec(&Head { policy, ends }).ok()?;
+    let mut out = Vec::with_capacity(4 + head.len() + body.len());
+    out.extend_from_slice(&u32::try_from(head.len()).ok()?.to_le_bytes());
+    out.extend_from_slice(&head);
     out.extend_from_slice(&body);
-    Ok(out)
+    Some(out)
 }
 
-/// Reads an entry, keeping only the rules whose needs `flags` meet (all with `None`). A
-/// damaged entry (bad JSON, a range outside the file) reads as none.
+/// Reads an entry, keeping only the rules an event of `boundary` raising `flags` can meet
+/// (all with `None`). A damaged entry reads as none.
 #[cfg(test)]
-fn decode(bytes: &[u8], flags: Option<&[Raised]>) -> Option<CompiledPolicy> {
-    read_entry(&mut std::io::Cursor::new(bytes), flags)
+fn decode(
+    bytes: &[u8],
+    boundary: Option<Boundary>,
+    flags: Option<&[Raised]>,
+) -> Option<CompiledPolicy> {
+    read_entry(&mut std::io::Cursor::new(bytes), boundary, flags)
 }
 
-/// Reads an entry from `r` as [`decode`] does, reading only the header lines and the JSON of
-/// the rules it keeps: every byte read lands in fresh memory the process pays a page fault
-/// for, and most of an entry is rules an event cannot meet.
-fn read_entry<R: Read + Seek>(r: &mut R, flags: Option<&[Raised]>) -> Option<CompiledPolicy> {
+/// Reads an entry from `r` as [`decode`] does, reading only the head and the bytes of the
+/// rules it keeps: every byte read lands in fresh memory the process pays a page fault for,
+/// and most of an entry is rules an event cannot meet.
+fn read_entry<R: Read + Seek>(
+    r: &mut R,
+    boundary: Option<Boundary>,
+    flags: Option<&[Raised]>,
+) -> Option<CompiledPolicy> {
     const CHUNK: u64 = 8 * 1024;
     let mut buf = Vec::with_capacity(CHUNK as usize);
-    let mut searched = 0;
-    let mut newlines = [0usize; 2];
-    let mut found = 0;
-    while found < 2 {
-        let n = r.by_ref().take(CHUNK).read_to_end(&mut buf).ok()?;
-        if n == 0 {
-            return None;
-        }
-        for i in memchr::memchr_iter(b'\n', &buf[searched..]) {
-            if found < 2 {
-                newlines[found] = searched + i;
-                found += 1;
-            }
-        }
-        searched = buf.len();
+    r.by_ref().take(CHUNK).read_to_end(&mut buf).ok()?;
+    let len = u32::from_le_bytes(buf.get(..4)?.try_into().ok()?) as usize;
+    let body = 4usize.checked_add(len)?;
+    if buf.len() < body {
+        let more = (body - buf.len()) as u64;
+        r.by_ref().take(more).read_to_end(&mut buf).ok()?;
     }
-    let [head_end, index_end] = newlines;
-    let mut policy: CompiledPolicy = serde_json::from_slice(&buf[..head_end]).ok()?;
-    let ranges = kept(&buf[head_end + 1..index_end], flags)?;
-    let body = index_end + 1;
+    let Head { mut policy, ends } = postcard::from_bytes(buf.get(4..body)?).ok()?;
+    let keep: Vec<bool> = match boundary {
+        None => vec![true; ends.len()],
+        Some(b) => {
+            let mut keep = vec![false; ends.len()];
+            for i in policy.index.candidates(b, flags) {
+                *keep.get_mut(i as usize)? = true;
+            }
+            keep
+        }
+    };
+    let start = |i: usize| if i == 0 { 0 } else { ends[i - 1] as usize };
+    let wanted: Vec<usize> = (0..ends.len()).filter(|&i| keep[i]).collect();
+    let mut rules = Vec::with_capacity(wanted.len());
     // Rules close together are read in one go (ranges come in file order).
     let mut span = Vec::new();
     let mut i = 0;
-    while i < ranges.len() {
-        let start = ranges[i].0;
-        let mut end = start.checked_add(ranges[i].1)?;
+    while i < wanted.len() {
+        let from = start(wanted[i]);
+        let mut to = ends[wanted[i]] as usize;
         let mut j = i + 1;
-        while let Some(&(at, len)) = ranges.get(j) {
-            if at < end || at - end > 4096 {
+        while let Some(&next) = wanted.get(j) {
+            if start(next).saturating_sub(to) > 4096 {
                 break;
             }
-            end = at.checked_add(len)?;
+            to = ends[next] as usize;
             j += 1;
         }
-        let bytes = match buf.get(body + start..body + end) {
+        if from > to {
+            return None;
+        }
+        let bytes = match buf.get(body + from..body + to) {
             Some(b) => b,
             None => {
-                r.seek(SeekFrom::Start((body + start) as u64)).ok()?;
+                r.seek(SeekFrom::Start((body + from) as u64)).ok()?;
                 span.clear();
-                span.resize(end - start, 0);
+                span.resize(to - from, 0);
                 r.read_exact(&mut span).ok()?;
                 &span[..]
             }
         };
-        for &(at, len) in &ranges[i..j] {
-            let json = bytes.get(at - start..at - start + len)?;
-            policy.rules.push(serde_json::from_slice(json).ok()?);
+        for &w in &wanted[i..j] {
+            let (a, z) = (
+                start(w).checked_sub(from)?,
+                (ends[w] as usize).checked_sub(from)?,
+            );
+            let rule: CompiledRule = postcard::from_bytes(bytes.get(a..z)?).ok()?;
+            rules.push(rule);
         }
         i = j;
     }
+    // The loaded rules get an index of their own: the same selection, over fewer rules.
+    policy.rules = rules;
+    policy.reindex();
     Some(policy)
-}
-
-/// The byte ranges of the index's rules that `flags` can meet (all with `None`); `None` for
-/// a damaged index. Mirrors `eval::select`: one flag must have a needed name and, when the
-/// rule tests them, a program and a subcommand its globs match.
-fn kept(index: &[u8], flags: Option<&[Raised]>) -> Option<Vec<(usize, usize)>> {
-    // Flags are tracked as bits; an event with more flags than bits keeps every rule.
-    let flags = flags.filter(|f| f.len() <= 64);
-    // Split by byte search: the separators are ASCII, and `str::split` by char cost ~140
-    // instructions a field.
-    fn split(text: &str, sep: char) -> impl Iterator<Item = &str> {
-        let sep = sep as u8;
-        let mut rest = Some(text);
-        std::iter::from_fn(move || {
-            let r = rest?;
-            match r.bytes().position(|b| b == sep) {
-                Some(i) => {
-                    rest = r.get(i + 1..);
-                    r.get(..i)
-                }
-                None => rest.take(),
-            }
-        })
-    }
-    let index = std::str::from_utf8(index).ok()?;
-    let mut out = Vec::new();
-    let records = index.strip_suffix(RS).unwrap_or(index);
-    if records.is_empty() {
-        return Some(out);
-    }
-    for record in split(records, RS) {
-        let mut fields = split(record, US);
-        let mut next = || fields.next();
-        let (at, len) = (next()?.parse().ok()?, next()?.parse().ok()?);
-        let (needs, programs, subcommands) = (next()?, next()?, next()?);
-        let keep = match flags {
-            None => true,
-            Some(_) if needs.is_empty() => true,
-            Some(raised) => {
-                // Bit i: raised flag i matches one of the list's globs. Only the flags still
-                // in the running (`among`) are tested: the conditions are ANDed per flag.
-                let bits = |list: &str,
-                            value: for<'a> fn(&'a Raised<'a>) -> Option<&'a str>,
-                            among: u64| {
-                    if list.is_empty() {
-                        return among;
-                    }
-                    let mut bits = 0u64;
-                    for glob in split(list, GS) {
-                        for (i, f) in raised.iter().enumerate() {
-                            if among >> i & 1 == 1
-                                && bits >> i & 1 == 0
-                                && value(f).is_some_and(|v| super::glob::matches(glob, v))
-                            {
-                                bits |= 1 << i;
-                            }
-                        }
-                        if bits == among {
-                            break;
-                        }
-                    }
-                    bits
-                };
-                let all = u64::MAX >> (64 - raised.len().max(1));
-                let mut met = bits(needs, |f| Some(f.name), all);
-                if met != 0 {
-                    met = bits(programs, |f| f.program, met);
-                }
-                if met != 0 {
-                    met = bits(subcommands, |f| f.subcommand, met);
-                }
-                met != 0
-            }
-        };
-        if keep {
-            out.push((at, len));
-        }
-    }
-    Some(out)
 }
 
 /// Identifies this binary: size and modification time of the executable. `None` (no cache)
@@ -328,19 +191,19 @@ fn entry_path(key: &str, boundary: Option<Boundary>) -> Option<PathBuf> {
         h.update([0]);
     }
     let id = crate::hex::hex(&h.finalize()[..16]);
-    dir().map(|d| d.join(format!("{id}.{}.json", boundary_name(boundary))))
+    dir().map(|d| d.join(format!("{id}.{}.bin", boundary_name(boundary))))
 }
 
 /// The cached policy for content `key` and a boundary, if there is a readable entry. With
-/// `flags` (the names of the flags the event raised), rules that need other flags are left
-/// out: they cannot match this event.
+/// `flags` (the flags the event raised), rules that need other flags are left out: they
+/// cannot match this event.
 pub fn get(
     key: &str,
     boundary: Option<Boundary>,
     flags: Option<&[Raised]>,
 ) -> Option<CompiledPolicy> {
     let mut file = std::fs::File::open(entry_path(key, boundary)?).ok()?;
-    read_entry(&mut file, flags)
+    read_entry(&mut file, boundary, flags)
 }
 
 /// Stores `policy` (compiled from content `key`) narrowed to `boundary`. Best effort.
@@ -348,28 +211,23 @@ pub fn put(key: &str, boundary: Option<Boundary>, policy: &CompiledPolicy) {
     let Some(path) = entry_path(key, boundary) else {
         return;
     };
-    let narrowed = narrow(policy.clone(), boundary);
-    if let Ok(json) = encode(&narrowed) {
-        let _ = super::store::write_atomic(&path, &json);
+    if let Some(bytes) = encode(narrow(policy.clone(), boundary)) {
+        let _ = super::store::write_atomic(&path, &bytes);
     }
 }
 
-/// Keeps the rules that can match an event of `boundary` (all of them for `None`), and every
-/// rule that reads environment variables: the audit record names those variables' values
-/// whatever the boundary. Evaluation of an event of that boundary is unchanged: a rule of
-/// another boundary never matches it.
+/// Keeps the rules that can match an event of `boundary` (all of them for `None`).
+/// Evaluation of an event of that boundary is unchanged: a rule of another boundary never
+/// matches it. The environment variables every rule reads stay listed (`env_names`).
 pub fn narrow(mut policy: CompiledPolicy, boundary: Option<Boundary>) -> CompiledPolicy {
     if let Some(b) = boundary {
-        policy.rules.retain(|r| {
-            r.boundaries.is_empty()
-                || r.boundaries.contains(&b)
-                || !r.rule.when.env.is_empty()
-                || r.rule.unless.as_ref().is_some_and(|u| !u.env.is_empty())
-                || r.rule
-                    .activation
-                    .as_ref()
-                    .is_some_and(|a| !a.env.is_empty())
-        });
+        let mut keep = vec![false; policy.rules.len()];
+        for i in policy.index.candidates(b, None) {
+            if let Some(k) = keep.get_mut(i as usize) {
+                *k = true;
+            }
+        }
+        policy.retain_rules(&keep);
     }
     policy.tests.clear();
     policy
@@ -424,9 +282,10 @@ mod tests {
             Some(Boundary::ToolOutput),
             Some(Boundary::FinalResponse),
         ] {
-            let json = encode(&narrow(fresh.clone(), boundary)).unwrap();
-            let cached = decode(&json, None).unwrap();
+            let bytes = encode(narrow(fresh.clone(), boundary)).unwrap();
+            let cached = decode(&bytes, boundary, None).unwrap();
             assert_eq!(cached.version, fresh.version);
+            assert_eq!(cached.env_names, fresh.env_names);
             for (_, t) in &fresh.tests {
                 let ev = testing::event_for(t);
                 if boundary.is_some_and(|b| b != ev.boundary) {
@@ -435,7 +294,8 @@ mod tests {
                 // As the hook loads it: only the rules the event's flags can satisfy.
                 let ctx = testing::context_for(&ev);
                 let flags = crate::signals::run(&ev, &ctx);
-                let for_event = decode(&json, Some(&raised(&flags))).unwrap();
+                let raised = super::super::index::raised(&flags);
+                let for_event = decode(&bytes, boundary, Some(&raised)).unwrap();
                 let a = testing::decide(&fresh, &ev);
                 for policy in [&cached, &for_event] {
                     let b = testing::decide(policy, &ev);
@@ -451,28 +311,27 @@ mod tests {
         let fresh = default_policy();
         let pre = narrow(fresh.clone(), Some(Boundary::ToolRequest));
         assert!(pre.rules.len() < fresh.rules.len());
-        assert!(pre.rules.iter().all(|r| r.boundaries.is_empty()
-            || r.boundaries.contains(&Boundary::ToolRequest)
-            || !r.rule.when.env.is_empty()));
+        assert!(pre
+            .rules
+            .iter()
+            .all(|r| r.applies_at(Boundary::ToolRequest)));
         assert!(pre.tests.is_empty());
-        // A plain `git status` raises no flag that the flag-testing rules need.
-        let json = encode(&pre).unwrap();
+        let bytes = encode(pre.clone()).unwrap();
+        let at = Some(Boundary::ToolRequest);
         let exec = |program, subcommand| Raised {
             name: "shell.exec",
             program,
             subcommand,
         };
-        let git = decode(&json, Some(&[exec(Some("git"), Some("push"))])).unwrap();
-        let status = decode(&json, Some(&[exec(Some("git"), Some("status"))])).unwrap();
-        let terraform = decode(&json, Some(&[exec(Some("terraform"), None)])).unwrap();
-        let none = decode(&json, Some(&[])).unwrap();
+        let git = decode(&bytes, at, Some(&[exec(Some("git"), Some("push"))])).unwrap();
+        let status = decode(&bytes, at, Some(&[exec(Some("git"), Some("status"))])).unwrap();
+        let terraform = decode(&bytes, at, Some(&[exec(Some("terraform"), None)])).unwrap();
+        let none = decode(&bytes, at, Some(&[])).unwrap();
         assert!(none.rules.len() < git.rules.len() && git.rules.len() < pre.rules.len());
         // No default rule tests `git status`: its git rules all name other subcommands.
         assert_eq!(status.rules.len(), none.rules.len());
-        // Rules that test another program are left out; the program's own are kept.
-        let ids = |p: &CompiledPolicy| -> Vec<String> {
-            p.rules.iter().map(|r| r.rule.id.clone()).collect()
-        };
+        let ids =
+            |p: &CompiledPolicy| -> Vec<String> { p.rules.iter().map(|r| r.id.clone()).collect() };
         assert!(
             ids(&git).iter().any(|id| id.starts_with("git.")),
             "{:?}",
@@ -489,32 +348,35 @@ mod tests {
             ids(&git)
         );
         assert!(!ids(&git).contains(&"git.reset-hard".to_string()));
-        assert!(decode(b"{\"policy\": 1}", None).is_none());
-        // A damaged index or a range outside the file reads as no entry.
-        let text = String::from_utf8(json.clone()).unwrap();
-        let (head, rest) = text.split_once('\n').unwrap();
-        let (index, body) = rest.split_once('\n').unwrap();
-        for bad in [
-            "x\u{1f}9\u{1f}\u{1f}\u{1f}\u{1e}".to_string(),
-            "0\u{1f}9\u{1e}".to_string(),
-            format!("0\u{1f}{}\u{1f}\u{1f}\u{1f}\u{1e}", body.len() + 1),
-        ] {
-            let damaged = format!("{head}\n{bad}\n{body}");
-            assert!(decode(damaged.as_bytes(), None).is_none(), "{bad:?}");
-        }
-        assert!(decode(format!("{head}\n{index}\n{body}").as_bytes(), None).is_some());
-        // More flags than the index has bits for: every rule is kept.
-        let many = vec![exec(Some("git"), Some("status")); 65];
-        assert_eq!(
-            decode(&json, Some(&many)).unwrap().rules.len(),
-            pre.rules.len()
-        );
+        // What was left out is what the index does not select: the loaded policy selects
+        // the same rules.
+        let raised = [exec(Some("git"), Some("push"))];
+        let selected: Vec<String> = git
+            .index
+            .candidates(Boundary::ToolRequest, Some(&raised))
+            .into_iter()
+            .map(|i| git.rules[i as usize].id.clone())
+            .collect();
+        let from_all: Vec<String> = pre
+            .index
+            .candidates(Boundary::ToolRequest, Some(&raised))
+            .into_iter()
+            .map(|i| pre.rules[i as usize].id.clone())
+            .collect();
+        assert_eq!(selected, from_all);
+        assert_eq!(selected, ids(&git));
+        // Damaged entries read as none.
+        assert!(decode(b"{\"policy\": 1}", None, None).is_none());
+        assert!(decode(&bytes[..bytes.len() - 3], None, None).is_none());
+        let mut bad_len = bytes.clone();
+        bad_len[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(decode(&bad_len, None, None).is_none());
+        assert!(decode(&bytes, None, None).is_some());
     }
 
-    /// Program and subcommand globs and `@list` references filter as evaluation matches; a
-    /// list that does not exist keeps the rule (left to evaluation, which never matches it).
+    /// Program and subcommand globs and `@list` references select as evaluation matches.
     #[test]
-    fn program_filter_follows_lists_and_globs() {
+    fn program_selection_follows_lists_and_globs() {
         let text = r#"
 [policy]
 name = "t"
@@ -528,12 +390,6 @@ id = "t.deploy"
 boundary = "tool_request"
 effect = "ask"
 when = { program = "@deployers" }
-
-[[rule]]
-id = "t.unknown-list"
-boundary = "tool_request"
-effect = "ask"
-when = { program = "@nope" }
 
 [[rule]]
 id = "t.odd-glob"
@@ -550,33 +406,21 @@ when = { program = "helm", subcommand = ["install", "up*"] }
         let layer =
             crate::policy::parse_layer(crate::policy::Scope::Project, "t.toml", text.to_string())
                 .unwrap();
-        let json = encode(&compile(&[layer]).unwrap()).unwrap();
+        let bytes = encode(compile(&[layer]).unwrap()).unwrap();
         let ids = |program: &str, subcommand: Option<&str>| -> Vec<String> {
             let raised = [Raised {
                 name: "shell.exec",
                 program: Some(program),
                 subcommand,
             }];
-            let p = decode(&json, Some(&raised)).unwrap();
-            p.rules.iter().map(|r| r.rule.id.clone()).collect()
+            let p = decode(&bytes, Some(Boundary::ToolRequest), Some(&raised)).unwrap();
+            p.rules.iter().map(|r| r.id.clone()).collect()
         };
-        // A glob holding an index separator leaves its rule unfiltered: always kept.
-        assert_eq!(
-            ids("kubectl", None),
-            ["t.deploy", "t.unknown-list", "t.odd-glob"]
-        );
-        assert_eq!(
-            ids("helmfile", None),
-            ["t.deploy", "t.unknown-list", "t.odd-glob"]
-        );
-        assert_eq!(ids("ls", None), ["t.unknown-list", "t.odd-glob"]);
-        assert_eq!(
-            ids("helm", Some("upgrade")),
-            ["t.deploy", "t.unknown-list", "t.odd-glob", "t.helm-install"]
-        );
-        assert_eq!(
-            ids("helm", Some("list")),
-            ["t.deploy", "t.unknown-list", "t.odd-glob"]
-        );
+        assert_eq!(ids("kubectl", None), ["t.deploy"]);
+        assert_eq!(ids("helmfile", None), ["t.deploy"]);
+        assert_eq!(ids("ls", None), Vec::<String>::new());
+        assert_eq!(ids("odd\u{1d}name", None), ["t.odd-glob"]);
+        assert_eq!(ids("helm", Some("upgrade")), ["t.deploy", "t.helm-install"]);
+        assert_eq!(ids("helm", Some("list")), ["t.deploy"]);
     }
 }

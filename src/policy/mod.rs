@@ -1,25 +1,28 @@
-//! Policy: model (what is written), load (where from, how scopes merge), evaluation.
+//! Policy: model (what is written), load (where from, how scopes merge), compile, evaluation.
 //!
-//! Raw TOML -> [`model::PolicyFile`] (strict serde) -> [`CompiledPolicy`] (scopes merged,
-//! rules indexed, version hashed), built once per hook call and cheap to evaluate.
+//! Raw TOML -> [`model::PolicyFile`] (strict serde) -> [`compile`] -> [`CompiledPolicy`]
+//! (scopes merged, rules checked and typed, indexed, version hashed) -> [`eval`]. The
+//! compiled form is what the hook caches ([`cache`]) and what evaluation reads.
 
 pub mod activation;
 pub mod cache;
+pub mod compiler;
 pub mod eval;
 pub mod glob;
+pub mod index;
 pub mod lifecycle;
 pub mod model;
 pub mod pin;
 pub mod regexes;
 pub mod store;
 pub mod testing;
+pub mod typed;
 pub mod validate;
 
+pub use compiler::{compile, Diagnostic};
 pub use model::{PolicyFile, Rule};
+pub use typed::CompiledRule;
 
-use crate::decision::Mode;
-use crate::event::Boundary;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -28,7 +31,9 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_POLICY: &str = include_str!("../../policies/default.toml");
 
 /// Where a policy layer comes from, most authoritative first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Scope {
     Org,
     User,
@@ -80,12 +85,23 @@ pub enum PolicyError {
     },
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
+    /// Rules that cannot load: every problem found, each with its position.
+    #[error("{}", render(.0))]
+    Compile(Vec<Diagnostic>),
     #[error("{path}: cannot read policy file: {source}")]
     Io {
         path: String,
         #[source]
         source: std::io::Error,
     },
+}
+
+fn render(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// One loaded layer.
@@ -98,21 +114,19 @@ pub struct Layer {
     pub file: PolicyFile,
 }
 
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct CompiledRule {
-    pub rule: Rule,
-    pub scope: String,
-    pub origin: String,
-    /// Boundaries it applies to; empty = all.
-    pub boundaries: Vec<Boundary>,
-    /// The mode in force: the rule's own, or its policy's.
-    pub mode: Mode,
-}
-
+/// The effective policy: typed rules, the index that selects them, and what the layers set.
 /// Serializable for the hook's compiled-policy cache ([`cache`]), which leaves out `tests`.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct CompiledPolicy {
     pub rules: Vec<CompiledRule>,
+    /// Which rules an event can meet: the one way evaluation selects rules.
+    pub index: index::RuleIndex,
+    /// Every regex of the rules; conditions hold ids into it.
+    pub regexes: typed::RegexTable,
+    /// Environment variables the rules read (all rules, also those a cache entry leaves out):
+    /// the hook records their values (masked) with each decision so replay sees what the
+    /// rules saw.
+    pub env_names: Vec<String>,
     pub lists: BTreeMap<String, Vec<String>>,
     /// Team -> members, from the org policy (see `model::PolicyFile::teams`).
     pub teams: BTreeMap<String, Vec<String>>,
@@ -125,9 +139,33 @@ pub struct CompiledPolicy {
     /// Problems found while merging (a shadowing attempt, ...), shown by `policy show` and `check`.
     pub warnings: Vec<String>,
     /// `[policy.escalation]` of the most authoritative layer that sets it.
+    #[serde(with = "typed::json_text")]
     pub escalation: Option<model::EscalationSettings>,
     /// `[alerts]` of the most authoritative org or user layer that sets it.
+    #[serde(with = "typed::json_text")]
     pub alerts: Option<model::AlertSettings>,
+}
+
+impl CompiledPolicy {
+    /// Keeps the rules whose `keep` is true, with an index of them.
+    pub fn retain_rules(&mut self, keep: &[bool]) {
+        let mut i = 0;
+        self.rules.retain(|_| {
+            let k = keep.get(i).copied().unwrap_or(false);
+            i += 1;
+            k
+        });
+        self.reindex();
+    }
+
+    /// Builds the rule index of the rules as they are.
+    pub fn reindex(&mut self) {
+        self.index = index::RuleIndex::build(self.rules.iter().map(|r| index::Entry {
+            boundaries: &r.boundaries,
+            when: &r.when,
+            disabled: r.disabled,
+        }));
+    }
 }
 
 /// Parses one policy text strictly, with file:line:col on error.
@@ -290,184 +328,6 @@ pub fn layers_from_texts(texts: Vec<(Scope, String, String)>) -> Result<Vec<Laye
         layers.insert(0, default_layer()?);
     }
     Ok(layers)
-}
-
-/// Merges layers (most authoritative first) into one compiled policy.
-///
-/// A lower scope adds rules; a rule id already defined by a higher scope is replaced only if
-/// that rule says `overridable = true`, otherwise the lower one is dropped with a warning.
-pub fn compile(layers: &[Layer]) -> Result<CompiledPolicy, PolicyError> {
-    let mut out = CompiledPolicy::default();
-    let mut hasher = Sha256::new();
-    let mut sorted: Vec<&Layer> = layers.iter().collect();
-    sorted.sort_by_key(|l| l.scope.rank());
-    for layer in sorted {
-        hasher.update(layer.scope.as_str().as_bytes());
-        hasher.update([0]);
-        hasher.update(layer.text.as_bytes());
-        hasher.update([0]);
-        let meta = &layer.file.policy;
-        out.layers.push((
-            layer.scope.as_str().to_string(),
-            format!("{}@{}", meta.name, meta.version),
-            layer.origin.clone(),
-        ));
-        if meta.status == model::Status::Deprecated {
-            out.warnings.push(format!(
-                "{}: policy {} is deprecated",
-                layer.origin, meta.name
-            ));
-        }
-        stateful_settings(layer, &mut out)?;
-        for (name, items) in &layer.file.lists {
-            match out.lists.get_mut(name) {
-                // A lower scope cannot widen a higher scope's list (it may be an allowlist).
-                Some(_) if layer.scope.rank() > 0 => out.warnings.push(format!(
-                    "{}: list `{name}` is defined by a higher scope; this definition is ignored",
-                    layer.origin
-                )),
-                Some(existing) => {
-                    for i in items {
-                        if !existing.contains(i) {
-                            existing.push(i.clone());
-                        }
-                    }
-                }
-                None => {
-                    out.lists.insert(name.clone(), items.clone());
-                }
-            }
-        }
-        for (team, members) in &layer.file.teams {
-            if layer.scope.rank() > 0 {
-                // Team membership is an org fact: a user or project file cannot join a team.
-                out.warnings.push(format!(
-                    "{}: [teams] is honoured only in the org policy; `{team}` is ignored",
-                    layer.origin
-                ));
-                continue;
-            }
-            let entry = out.teams.entry(team.clone()).or_default();
-            for m in members {
-                if !entry.contains(m) {
-                    entry.push(m.clone());
-                }
-            }
-        }
-        let mut seen_here = std::collections::HashSet::new();
-        for rule in &layer.file.rules {
-            if !seen_here.insert(rule.id.clone()) {
-                return Err(PolicyError::Invalid {
-                    path: format!("{}:{}", layer.origin, rule_line(&layer.text, &rule.id)),
-                    message: format!("duplicate rule id `{}`", rule.id),
-                });
-            }
-            let boundaries = match &rule.boundary {
-                None => Vec::new(),
-                Some(b) => {
-                    let mut v = Vec::new();
-                    for s in b.as_slice() {
-                        v.push(Boundary::parse(s).ok_or_else(|| PolicyError::Invalid {
-                            path: format!("{}:{}", layer.origin, rule_line(&layer.text, &rule.id)),
-                            message: format!(
-                                "rule `{}`: unknown boundary `{s}` (expected prompt, tool_request, tool_output, final_response)",
-                                rule.id
-                            ),
-                        })?);
-                    }
-                    v
-                }
-            };
-            validate_stateful(rule).map_err(|message| PolicyError::Invalid {
-                path: format!("{}:{}", layer.origin, rule_line(&layer.text, &rule.id)),
-                message: format!("rule `{}`: {message}", rule.id),
-            })?;
-            let mode = rule.mode.unwrap_or(meta.mode).max(meta.mode);
-            let compiled = CompiledRule {
-                rule: rule.clone(),
-                scope: layer.scope.as_str().to_string(),
-                origin: layer.origin.clone(),
-                boundaries,
-                mode,
-            };
-            if let Some(pos) = out.rules.iter().position(|r| r.rule.id == rule.id) {
-                let existing = &out.rules[pos];
-                if existing.rule.overridable || existing.scope == compiled.scope {
-                    out.rules[pos] = compiled;
-                } else {
-                    out.warnings.push(format!(
-                        "{}: rule `{}` is defined by the {} scope and is not overridable; this definition is ignored (give it another id to add a rule)",
-                        layer.origin, rule.id, existing.scope
-                    ));
-                }
-            } else {
-                out.rules.push(compiled);
-            }
-        }
-        for t in &layer.file.tests {
-            out.tests.push((layer.origin.clone(), t.clone()));
-        }
-    }
-    let digest = hasher.finalize();
-    out.version = crate::hex::hex(&digest[..6]);
-    Ok(out)
-}
-
-/// Escalation and alert settings of a layer (issue 7). Higher scopes win; a project policy
-/// lives in the repository the agent edits, so it may not name alert sinks (a command sink
-/// would run whatever the repo says).
-fn stateful_settings(layer: &Layer, out: &mut CompiledPolicy) -> Result<(), PolicyError> {
-    let invalid = |message: String| PolicyError::Invalid {
-        path: layer.origin.clone(),
-        message,
-    };
-    if let Some(esc) = &layer.file.policy.escalation {
-        esc.validate().map_err(invalid)?;
-        if out.escalation.is_none() {
-            out.escalation = Some(esc.clone());
-        }
-    }
-    if let Some(a) = &layer.file.alerts {
-        a.validate().map_err(invalid)?;
-        if matches!(layer.scope, Scope::Project | Scope::Session) {
-            out.warnings.push(format!(
-                "{}: [alerts] is only read from org and user policies; ignored here",
-                layer.origin
-            ));
-        } else if out.alerts.is_none() {
-            out.alerts = Some(a.clone());
-        }
-    }
-    Ok(())
-}
-
-/// Rate limits and time windows as written must be usable (issue 7).
-fn validate_stateful(rule: &Rule) -> Result<(), String> {
-    if let Some(rl) = &rule.rate_limit {
-        model::validate_rate_limit(rl)?;
-    }
-    if let Some(act) = &rule.activation {
-        activation::validate(act)?;
-    }
-    Ok(())
-}
-
-/// Environment variables the policy's rules test (`env` conditions and activations): the hook
-/// records their values (masked) with each decision so replay sees what the rule saw.
-pub fn env_names(policy: &CompiledPolicy) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for r in &policy.rules {
-        let conds = std::iter::once(&r.rule.when).chain(r.rule.unless.as_ref());
-        let keys = conds
-            .flat_map(|c| c.env.keys())
-            .chain(r.rule.activation.iter().flat_map(|a| a.env.keys()));
-        for k in keys {
-            if !names.contains(k) {
-                names.push(k.clone());
-            }
-        }
-    }
-    names
 }
 
 /// Loads and compiles the effective policy for a cwd.

@@ -268,6 +268,59 @@ pub struct Condition {
     pub attrs: BTreeMap<String, toml::Value>,
 }
 
+impl Condition {
+    /// Whether the condition names any flag-level test.
+    pub fn has_flag_conditions(&self) -> bool {
+        self.flag.is_some()
+            || self.program.is_some()
+            || self.subcommand.is_some()
+            || self.args_any.is_some()
+            || self.args_all.is_some()
+            || self.args_regex.is_some()
+            || self.paths_any.is_some()
+            || self.paths_all.is_some()
+            || self.paths_none.is_some()
+            || self.path_glob.is_some()
+            || self.hosts_any.is_some()
+            || self.hosts_outside.is_some()
+            || self.kinds.is_some()
+            || !self.attrs.is_empty()
+    }
+
+    pub fn has_event_conditions(&self) -> bool {
+        self.tool_kind.is_some()
+            || self.tool.is_some()
+            || self.mcp_server.is_some()
+            || self.mcp_tool.is_some()
+            || self.runtime.is_some()
+            || self.model.is_some()
+            || self.text_regex.is_some()
+            || !self.input.is_empty()
+            || !self.env.is_empty()
+            || self.branch.is_some()
+            || self.user.is_some()
+            || self.team.is_some()
+            || self.session.is_some()
+    }
+
+    /// The flag names (globs) this condition considers: `flag`, or `shell.exec` implied by
+    /// `program`, `subcommand` and `args_*`; empty for any flag.
+    pub fn flag_names(&self) -> Vec<&str> {
+        match &self.flag {
+            Some(f) => f.as_slice().iter().map(|s| s.as_str()).collect(),
+            None if self.program.is_some()
+                || self.subcommand.is_some()
+                || self.args_any.is_some()
+                || self.args_all.is_some()
+                || self.args_regex.is_some() =>
+            {
+                vec!["shell.exec"]
+            }
+            None => Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InputCondition {

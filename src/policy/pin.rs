@@ -146,7 +146,7 @@ pub fn load_for_session(
 
 /// [`load_for_session`] for one event: with `boundary`, the policy holds only the rules that
 /// can match an event of that boundary; with `flags` (the flags the event raised, see
-/// [`super::cache::raised`]), a cached policy also leaves out rules that need other flags or
+/// [`super::index::raised`]), a cached policy also leaves out rules that need other flags or
 /// other programs. Compiled policies
 /// come from [`super::cache`], keyed by the pinned layer set (or the files' contents when
 /// nothing is pinned).
@@ -155,7 +155,7 @@ pub fn load_for_event(
     cwd: &Path,
     project_root: &Path,
     boundary: Option<crate::event::Boundary>,
-    flags: Option<&[super::cache::Raised]>,
+    flags: Option<&[super::index::Raised]>,
 ) -> Result<(CompiledPolicy, PinState), PolicyError> {
     let loc = Locations::discover(cwd, project_root);
     if !enabled() || session.is_empty() {

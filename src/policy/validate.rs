@@ -1,15 +1,15 @@
 //! `policy validate`: everything that can be known about a policy file before it is deployed.
 //!
-//! Errors (the file must not be deployed): schema, regexes that do not compile, flags no signal
-//! raises, duplicate rule ids, `@list` references to lists that do not exist, rules that can
-//! never fire, failing inline tests. Warnings: rules fully shadowed by a higher scope, disabled
-//! rules, rules no inline test makes fire. Every problem carries file:line:col.
+//! Validate is compile (the file with the layers it will sit on) plus lints. Errors (the file
+//! must not be deployed): schema, every compile error (regexes that do not parse, names no
+//! runtime or signal knows, duplicate rule ids, `@list` references to lists that do not exist),
+//! rules that can never fire, failing inline tests. Warnings: rules fully shadowed by a higher
+//! scope, disabled rules, rules no inline test makes fire. Every problem carries file:line:col.
 
-use super::glob;
-use super::model::{Condition, OneOrMany, PolicyFile, Rule};
+use super::model::{PolicyFile, Rule};
 use super::testing::{self, TestResult};
 use super::{Layer, PolicyError, Scope};
-use crate::event::{Boundary, RuntimeKind, ToolKind};
+use crate::event::Boundary;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
@@ -150,8 +150,6 @@ struct Ctx<'a> {
     origin: &'a str,
     loc: Locator<'a>,
     problems: Vec<Problem>,
-    lists: BTreeSet<String>,
-    known_flags: Vec<&'static str>,
 }
 
 impl Ctx<'_> {
@@ -166,6 +164,25 @@ impl Ctx<'_> {
     }
 }
 
+/// The layers a file is compiled with when deployed at `scope` under `higher`: the embedded
+/// default first (unless an opt-out says otherwise), the higher layers, then the file. `policy
+/// validate` and `policy test` both use these.
+pub fn layers_for(file: Layer, higher: &[Layer]) -> Vec<Layer> {
+    let mut layers: Vec<Layer> = higher.to_vec();
+    // The embedded default validated on its own is the base, not a layer over itself.
+    if file.file.policy.inherit_default
+        && file.text != super::DEFAULT_POLICY
+        && higher.iter().all(|l| l.file.policy.inherit_default)
+        && !layers.iter().any(|l| l.scope == Scope::Default)
+    {
+        if let Ok(d) = super::default_layer() {
+            layers.insert(0, d);
+        }
+    }
+    layers.push(file);
+    layers
+}
+
 /// Validates a policy text as it would be deployed at `scope`: over the embedded default
 /// (unless it says `inherit_default = false`). `higher` are the layers of more authoritative
 /// scopes it will sit under (may be empty).
@@ -178,37 +195,22 @@ pub fn validate_text(text: &str, origin: &str, scope: Scope, higher: &[Layer]) -
             return report;
         }
     };
-    let mut lists: BTreeSet<String> = file.lists.keys().cloned().collect();
-    let mut layers: Vec<Layer> = higher.to_vec();
-    // The embedded default validated on its own is the base, not a layer over itself.
-    if file.policy.inherit_default
-        && text != super::DEFAULT_POLICY
-        && higher.iter().all(|l| l.file.policy.inherit_default)
-        && !layers.iter().any(|l| l.scope == Scope::Default)
-    {
-        if let Ok(d) = super::default_layer() {
-            layers.insert(0, d);
-        }
-    }
-    for l in &layers {
-        lists.extend(l.file.lists.keys().cloned());
-    }
     let mut cx = Ctx {
         origin,
         loc: Locator::new(text),
         problems: Vec::new(),
-        lists,
-        known_flags: crate::signals::known_flags(),
     };
-    check_rules(&mut cx, &file);
-
+    lint_rules(&mut cx, &file);
+    let layers = layers_for(
+        Layer {
+            scope,
+            origin: origin.to_string(),
+            text: text.to_string(),
+            file: file.clone(),
+        },
+        higher,
+    );
     // Merge with the layers above: what is shadowed, and the tests.
-    layers.push(Layer {
-        scope,
-        origin: origin.to_string(),
-        text: text.to_string(),
-        file: file.clone(),
-    });
     match super::compile(&layers) {
         Ok(compiled) => {
             for w in &compiled.warnings {
@@ -262,15 +264,21 @@ pub fn validate_text(text: &str, origin: &str, scope: Scope, higher: &[Layer]) -
             report.tests = results;
             report.version = compiled.version;
         }
-        Err(e) => {
-            // Duplicate ids and bad boundaries are reported above with a position already.
-            let msg = e.to_string();
-            if !cx.problems.iter().any(|p| p.severity == Severity::Error) {
-                cx.push(Severity::Error, (1, 1), msg);
+        Err(PolicyError::Compile(diagnostics)) => {
+            for d in diagnostics {
+                cx.problems.push(Problem {
+                    severity: Severity::Error,
+                    path: d.path,
+                    line: d.line,
+                    col: d.col,
+                    message: d.message,
+                });
             }
         }
+        Err(e) => cx.push(Severity::Error, (1, 1), e.to_string()),
     }
     cx.problems.sort_by_key(|p| (p.line, p.col, p.severity));
+    cx.problems.dedup();
     report.problems = cx.problems;
     report
 }
@@ -311,43 +319,19 @@ fn problem_from(e: PolicyError, origin: &str) -> Problem {
     }
 }
 
-fn check_rules(cx: &mut Ctx<'_>, file: &PolicyFile) {
+/// Lints over the file as written; what makes a rule unloadable is compile's to say.
+fn lint_rules(cx: &mut Ctx<'_>, file: &PolicyFile) {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for rule in &file.rules {
         let n = seen.entry(rule.id.as_str()).or_insert(0);
         let line = cx.loc.rule(&rule.id, *n);
-        if *n > 0 {
-            cx.push(
-                Severity::Error,
-                cx.loc.find(line, &format!("\"{}\"", rule.id)),
-                format!(
-                    "duplicate rule id `{}` (first defined on line {}); give each rule its own id",
-                    rule.id,
-                    cx.loc.rule(&rule.id, 0)
-                ),
-            );
-        }
         *n += 1;
-        check_rule(cx, rule, line);
+        lint_rule(cx, rule, line);
     }
 }
 
-fn check_rule(cx: &mut Ctx<'_>, rule: &Rule, line: usize) {
+fn lint_rule(cx: &mut Ctx<'_>, rule: &Rule, line: usize) {
     let id = rule.id.as_str();
-    if rule.id.trim().is_empty() {
-        cx.push(
-            Severity::Error,
-            (line, 1),
-            "a rule needs a non-empty `id`".into(),
-        );
-    }
-    if rule.risk > 100 {
-        cx.push(
-            Severity::Error,
-            cx.loc.find(line, "risk"),
-            format!("rule `{id}`: risk {} is out of range 0..=100", rule.risk),
-        );
-    }
     if rule.description.trim().is_empty() {
         cx.push(
             Severity::Warning,
@@ -362,211 +346,24 @@ fn check_rule(cx: &mut Ctx<'_>, rule: &Rule, line: usize) {
             format!("rule `{id}` is disabled and never fires"),
         );
     }
-    let mut boundaries = Vec::new();
-    if let Some(b) = &rule.boundary {
-        for s in b.as_slice() {
-            match Boundary::parse(s) {
-                Some(b) => boundaries.push(b),
-                None => cx.push(
-                    Severity::Error,
-                    cx.loc.find(line, &format!("\"{s}\"")),
-                    format!("rule `{id}`: unknown boundary `{s}` (expected prompt, tool_request, tool_output, final_response)"),
-                ),
-            }
-        }
-    }
-    check_condition(cx, id, "when", &rule.when, line);
-    if let Some(u) = &rule.unless {
-        check_condition(cx, id, "unless", u, line);
-    }
+    let boundaries: Vec<Boundary> = rule
+        .boundary
+        .iter()
+        .flat_map(|b| b.as_slice())
+        .filter_map(|s| Boundary::parse(s))
+        .collect();
     if let Some(act) = &rule.activation {
-        check_activation(cx, id, act, line);
+        lint_activation(cx, id, act, line);
     }
     never_fires(cx, rule, &boundaries, line);
 }
 
-fn check_condition(cx: &mut Ctx<'_>, id: &str, part: &str, c: &Condition, line: usize) {
-    for (field, re) in [("text_regex", &c.text_regex), ("args_regex", &c.args_regex)] {
-        if let Some(re) = re {
-            if let Err(e) = regex::Regex::new(re) {
-                cx.push(
-                    Severity::Error,
-                    cx.loc.find(line, field),
-                    format!(
-                        "rule `{id}`: `{part}.{field}` is not a valid regex: {}",
-                        first_line(&e.to_string())
-                    ),
-                );
-            }
-        }
-    }
-    for ic in &c.input {
-        if !ic.pointer.is_empty() && !ic.pointer.starts_with('/') {
-            cx.push(
-                Severity::Error,
-                cx.loc.find(line, &ic.pointer),
-                format!(
-                    "rule `{id}`: input pointer `{}` must start with `/` (a JSON pointer like `/amount`)",
-                    ic.pointer
-                ),
-            );
-        }
-        if let Some(re) = &ic.regex {
-            if let Err(e) = regex::Regex::new(re) {
-                cx.push(
-                    Severity::Error,
-                    cx.loc.find(line, "regex"),
-                    format!(
-                        "rule `{id}`: input regex for `{}` is not a valid regex: {}",
-                        ic.pointer,
-                        first_line(&e.to_string())
-                    ),
-                );
-            }
-        }
-        let low = ic.gt.or(ic.gte);
-        let high = ic.lt.or(ic.lte);
-        if let (Some(lo), Some(hi)) = (low, high) {
-            let empty = lo > hi || (lo == hi && (ic.gt.is_some() || ic.lt.is_some()));
-            if empty {
-                cx.push(
-                    Severity::Error,
-                    cx.loc.find(line, &ic.pointer),
-                    format!(
-                        "rule `{id}`: no number is both above {lo} and below {hi} for `{}`: the condition can never hold",
-                        ic.pointer
-                    ),
-                );
-            }
-        }
-    }
-    if let Some(kinds) = &c.tool_kind {
-        for k in kinds.as_slice() {
-            if ToolKind::parse(k).is_none() {
-                cx.push(
-                    Severity::Error,
-                    cx.loc.find(line, &format!("\"{k}\"")),
-                    format!("rule `{id}`: unknown tool_kind `{k}` (expected shell, file_read, file_write, file_edit, patch, search, web_fetch, mcp, other)"),
-                );
-            }
-        }
-    }
-    if let Some(rts) = &c.runtime {
-        for r in rts.as_slice() {
-            if RuntimeKind::parse(r).is_none() {
-                cx.push(
-                    Severity::Error,
-                    cx.loc.find(line, &format!("\"{r}\"")),
-                    format!("rule `{id}`: unknown runtime `{r}`"),
-                );
-            }
-        }
-    }
-    if let Some(flags) = &c.flag {
-        for f in flags.as_slice() {
-            if !cx.known_flags.iter().any(|k| glob::matches(f, k)) {
-                let mut known = cx.known_flags.clone();
-                known.sort_unstable();
-                known.dedup();
-                cx.push(
-                    Severity::Error,
-                    cx.loc.find(line, &format!("\"{f}\"")),
-                    format!(
-                        "rule `{id}`: no signal raises flag `{f}` (known flags: {}; see `hookwarden policy flags`)",
-                        known.join(", ")
-                    ),
-                );
-            }
-        }
-    }
-    let mut refs: Vec<&str> = Vec::new();
-    let globs: [&Option<OneOrMany>; 14] = [
-        &c.tool,
-        &c.mcp_server,
-        &c.mcp_tool,
-        &c.model,
-        &c.session,
-        &c.branch,
-        &c.user,
-        &c.team,
-        &c.program,
-        &c.subcommand,
-        &c.path_glob,
-        &c.hosts_any,
-        &c.hosts_outside,
-        &c.kinds,
-    ];
-    for g in globs.into_iter().flatten() {
-        refs.extend(g.as_slice().iter().map(|s| s.as_str()));
-    }
-    for v in c.env.values() {
-        refs.extend(v.as_slice().iter().map(|s| s.as_str()));
-    }
-    for r in refs {
-        if let Some(name) = r.strip_prefix('@') {
-            if !cx.lists.contains(name) {
-                let known: Vec<&str> = cx.lists.iter().map(|s| s.as_str()).collect();
-                cx.push(
-                    Severity::Error,
-                    cx.loc.find(line, &format!("\"{r}\"")),
-                    format!(
-                        "rule `{id}`: `{r}` refers to a list that does not exist (lists: {}); define it under [lists]",
-                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
-                    ),
-                );
-            }
-        }
-    }
-}
-
-fn check_activation(cx: &mut Ctx<'_>, id: &str, act: &super::model::Activation, line: usize) {
-    use crate::time::{parse_rfc3339, zone};
-    if let Some(tz) = &act.timezone {
-        if zone(tz).is_none() {
-            cx.push(
-                Severity::Error,
-                cx.loc.find(line, "timezone"),
-                format!("rule `{id}`: timezone `{tz}` is not understood (use `UTC`, an IANA name like `Europe/Berlin` or a fixed offset like `+02:00`)"),
-            );
-        }
-    }
-    for d in act.days.iter().flatten() {
-        let ok = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-            .iter()
-            .any(|w| d.to_ascii_lowercase().starts_with(w));
-        if !ok {
-            cx.push(
-                Severity::Error,
-                cx.loc.find(line, &format!("\"{d}\"")),
-                format!("rule `{id}`: unknown day `{d}` (use mon..sun)"),
-            );
-        }
-    }
-    for h in act.hours.iter().flatten() {
-        let ok = h
-            .split_once('-')
-            .is_some_and(|(a, b)| hhmm_ok(a) && hhmm_ok(b));
-        if !ok {
-            cx.push(
-                Severity::Error,
-                cx.loc.find(line, &format!("\"{h}\"")),
-                format!("rule `{id}`: hours `{h}` must look like \"09:00-17:30\""),
-            );
-        }
-    }
-    let from = act.from.as_deref().map(|s| (s, parse_rfc3339(s)));
+fn lint_activation(cx: &mut Ctx<'_>, id: &str, act: &super::model::Activation, line: usize) {
+    use crate::time::parse_rfc3339;
+    let from = act.from.as_deref().and_then(parse_rfc3339);
     let until = act.until.as_deref().map(|s| (s, parse_rfc3339(s)));
-    for (field, v) in [("from", &from), ("until", &until)] {
-        if let Some((s, None)) = v {
-            cx.push(
-                Severity::Error,
-                cx.loc.find(line, field),
-                format!("rule `{id}`: activation.{field} `{s}` is not an RFC 3339 time (2026-01-31T18:00:00Z)"),
-            );
-        }
-    }
-    if let (Some((_, Some(f))), Some((_, Some(u)))) = (&from, &until) {
-        if f > u {
+    if let (Some(f), Some((_, Some(u)))) = (from, &until) {
+        if f > *u {
             cx.push(
                 Severity::Error,
                 cx.loc.find(line, "until"),
@@ -583,12 +380,6 @@ fn check_activation(cx: &mut Ctx<'_>, id: &str, act: &super::model::Activation, 
             );
         }
     }
-}
-
-fn hhmm_ok(s: &str) -> bool {
-    s.trim().split_once(':').is_some_and(|(h, m)| {
-        matches!((h.parse::<u32>(), m.parse::<u32>()), (Ok(h), Ok(m)) if h <= 24 && m < 60)
-    })
 }
 
 /// Flags the built-in signals raise only for tool requests.
@@ -645,14 +436,6 @@ fn never_fires(cx: &mut Ctx<'_>, rule: &Rule, boundaries: &[Boundary], line: usi
             );
         }
     }
-}
-
-fn first_line(s: &str) -> String {
-    s.lines()
-        .rfind(|l| !l.trim().is_empty())
-        .unwrap_or(s)
-        .trim()
-        .to_string()
 }
 
 #[cfg(test)]

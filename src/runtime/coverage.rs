@@ -243,7 +243,9 @@ pub fn cover(policy: &CompiledPolicy, target: &Target) -> Report {
         ));
     }
     for r in &policy.rules {
-        let rule = &r.rule;
+        let Some(rule) = r.source.as_deref() else {
+            continue;
+        };
         let boundaries: Vec<Boundary> = if r.boundaries.is_empty() {
             vec![
                 Boundary::Prompt,

@@ -267,6 +267,70 @@ pub fn known_flags() -> Vec<&'static str> {
     v
 }
 
+/// Every class a signal can give a path ([`PathFact::classes`]), for policy validation: a rule
+/// testing another class is an error.
+pub const PATH_CLASSES: &[&str] = &[
+    // paths::fact
+    "glob",
+    "root",
+    "home",
+    "in_home",
+    "temp",
+    "temp_root",
+    "project",
+    "project_ancestor",
+    "outside_project",
+    "system",
+    "git_dir",
+    // paths::sensitive_classes
+    "secret_file",
+    "env_file",
+    "private_key",
+    "cloud_credentials",
+    "credential_file",
+    "credential_store",
+    "terraform_state",
+    "service_account",
+    // paths::persistence_class
+    "ssh_config",
+    "shell_rc",
+    "git_hook",
+    "git_config",
+    "autostart",
+    // shell operands
+    "dynamic",
+    "backup",
+    "find_delete",
+];
+
+/// Every attribute a signal sets on a flag ([`Flag::attrs`]), for policy validation.
+pub const ATTRS: &[&str] = &[
+    "args",
+    "client",
+    "count",
+    "help",
+    "kind",
+    "kinds",
+    "limit",
+    "program",
+    "source",
+    "subcommand",
+    "verb",
+    "via",
+];
+
+/// Every finding kind the text signals can report (and the kinds their flags list), for
+/// policy validation of `kinds` conditions.
+pub fn known_kinds() -> Vec<&'static str> {
+    let mut v = secrets::kinds();
+    v.extend_from_slice(pii::KINDS);
+    v.extend_from_slice(injection::KINDS);
+    v.push("instruction-override");
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]

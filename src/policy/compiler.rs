@@ -1,0 +1,1038 @@
+//! Compile: policy layers as written -> one [`CompiledPolicy`] evaluation can trust.
+//!
+//! `model::PolicyFile` per scope -> scopes merged, every rule checked and typed
+//! ([`super::typed`]), every regex in the policy's table, the [`RuleIndex`] built. A rule that
+//! could never do what it says (a regex that does not parse, a runtime, tool kind, boundary,
+//! flag, path class, finding kind, attribute or list no one knows) is an error here, with
+//! file:line:col and, for a misspelt name, the name meant. A broken rule never loads.
+
+use super::model::{self, Condition, OneOrMany, Rule};
+use super::typed::{
+    CompiledCondition, CompiledRule, EventTest, FlagCheck, FlagTest, Globs, InputTest, Literal,
+    RateLimit, RatePer, RegexTable,
+};
+use super::{activation, CompiledPolicy, Layer, PolicyError, Scope};
+use crate::event::{Boundary, RuntimeKind, ToolKind};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+
+/// One compile error: where, what, and the source line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub path: String,
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+    /// The source line it points into.
+    pub snippet: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path, self.line, self.col, self.message
+        )
+    }
+}
+
+const RUNTIMES: [RuntimeKind; 8] = [
+    RuntimeKind::Claude,
+    RuntimeKind::Codex,
+    RuntimeKind::Gemini,
+    RuntimeKind::Cursor,
+    RuntimeKind::Copilot,
+    RuntimeKind::Qwen,
+    RuntimeKind::Factory,
+    RuntimeKind::None,
+];
+
+const TOOL_KINDS: [ToolKind; 9] = [
+    ToolKind::Shell,
+    ToolKind::FileRead,
+    ToolKind::FileWrite,
+    ToolKind::FileEdit,
+    ToolKind::Patch,
+    ToolKind::Search,
+    ToolKind::WebFetch,
+    ToolKind::Mcp,
+    ToolKind::Other,
+];
+
+const BOUNDARIES: [Boundary; 5] = [
+    Boundary::Prompt,
+    Boundary::ToolRequest,
+    Boundary::ToolOutput,
+    Boundary::FinalResponse,
+    Boundary::Other,
+];
+
+/// Where in a layer's text a problem is: a rule (by position) or the file, then keys down to
+/// the field, then optionally an item of its list. `value` points at the value rather than
+/// the key.
+struct Site {
+    rule: Option<usize>,
+    keys: Vec<String>,
+    item: Option<usize>,
+    value: bool,
+}
+
+impl Site {
+    fn key(rule: usize, keys: &[&str]) -> Site {
+        Site {
+            rule: Some(rule),
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+            item: None,
+            value: false,
+        }
+    }
+
+    /// The value of a field; for a list, its `item`th element.
+    fn value(rule: usize, keys: &[&str], item: Option<usize>) -> Site {
+        Site {
+            item,
+            value: true,
+            ..Site::key(rule, keys)
+        }
+    }
+}
+
+/// Collects diagnostics for the layers being compiled, locating them in the source text
+/// (parsed again, with spans, only when there is something to report).
+struct Reporter<'a> {
+    layers: &'a [&'a Layer],
+    docs: Vec<Option<Option<toml_edit::ImDocument<String>>>>,
+    out: Vec<Diagnostic>,
+}
+
+impl<'a> Reporter<'a> {
+    fn new(layers: &'a [&'a Layer]) -> Self {
+        Reporter {
+            layers,
+            docs: layers.iter().map(|_| None).collect(),
+            out: Vec::new(),
+        }
+    }
+
+    fn error(&mut self, layer: usize, site: Site, message: String) {
+        let Some(l) = self.layers.get(layer) else {
+            return;
+        };
+        let (line, col) = self.position(layer, &site);
+        let snippet = l
+            .text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .unwrap_or("")
+            .to_string();
+        self.out.push(Diagnostic {
+            path: l.origin.clone(),
+            line,
+            col,
+            message,
+            snippet,
+        });
+    }
+
+    /// Line and column of a site; the rule's `id` line when the site cannot be found.
+    fn position(&mut self, layer: usize, site: &Site) -> (usize, usize) {
+        let Some(l) = self.layers.get(layer) else {
+            return (1, 1);
+        };
+        let doc = self.docs[layer]
+            .get_or_insert_with(|| toml_edit::ImDocument::parse(l.text.clone()).ok());
+        match doc.as_ref().and_then(|d| locate(d, site)) {
+            Some(o) => super::line_col(&l.text, o),
+            None => match site.rule.and_then(|i| l.file.rules.get(i)) {
+                Some(r) => (super::rule_line(&l.text, &r.id), 1),
+                None => (1, 1),
+            },
+        }
+    }
+}
+
+/// The byte offset of a site in a parsed document.
+fn locate(doc: &toml_edit::ImDocument<String>, site: &Site) -> Option<usize> {
+    let root = doc.as_table();
+    let mut table: &dyn toml_edit::TableLike = match site.rule {
+        Some(i) => root.get("rule")?.as_array_of_tables()?.get(i)?,
+        None => root,
+    };
+    let (last, path) = site.keys.split_last()?;
+    for k in path {
+        table = table.get(k)?.as_table_like()?;
+    }
+    let (key, item) = table.get_key_value(last)?;
+    if !site.value {
+        return key.span().map(|s| s.start);
+    }
+    let value = item.as_value();
+    match (site.item, value) {
+        (Some(j), Some(toml_edit::Value::Array(a))) => a.get(j)?.span().map(|s| s.start),
+        _ => item.span().map(|s| s.start),
+    }
+}
+
+/// Names for "did you mean": the candidate closest to `name` by edit distance, when close
+/// enough to be a slip (or when one is a prefix of the other, as `claude-code` of `claude`).
+pub fn did_you_mean<'c>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
+    let lower = name.to_ascii_lowercase();
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let d = edit_distance(&lower, &c.to_ascii_lowercase());
+        let close = d <= (name.chars().count() / 3).max(1)
+            || (c.len() >= 3 && (lower.starts_with(c) || c.starts_with(lower.as_str())));
+        if close && best.map_or(true, |(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Levenshtein distance, with a transposition counted as one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev2 = vec![0usize; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                cur[j] = cur[j].min(prev2[j - 2] + 1);
+            }
+        }
+        prev2 = std::mem::replace(&mut prev, cur);
+    }
+    prev[b.len()]
+}
+
+fn hint(name: &str, candidates: &[&str]) -> String {
+    match did_you_mean(name, candidates.iter().copied()) {
+        Some(c) => format!("; did you mean `{c}`?"),
+        None => String::new(),
+    }
+}
+
+/// What the signals can raise, which rule names are checked against.
+struct Vocabulary {
+    flags: Vec<&'static str>,
+    path_classes: &'static [&'static str],
+    kinds: Vec<&'static str>,
+    attrs: &'static [&'static str],
+}
+
+impl Vocabulary {
+    fn new() -> Self {
+        let mut flags = crate::signals::known_flags();
+        flags.sort_unstable();
+        flags.dedup();
+        Vocabulary {
+            flags,
+            path_classes: crate::signals::PATH_CLASSES,
+            kinds: crate::signals::known_kinds(),
+            attrs: crate::signals::ATTRS,
+        }
+    }
+}
+
+/// Compiles one rule's parts, reporting into the reporter.
+struct RuleCompiler<'r, 'a> {
+    rep: &'r mut Reporter<'a>,
+    vocab: &'r Vocabulary,
+    lists: &'r BTreeMap<String, Vec<String>>,
+    regexes: &'r mut RegexTable,
+    layer: usize,
+    rule: usize,
+    id: &'r str,
+}
+
+impl RuleCompiler<'_, '_> {
+    fn error(&mut self, site: Site, message: String) {
+        let message = format!("rule `{}`: {message}", self.id);
+        self.rep.error(self.layer, site, message);
+    }
+
+    /// Globs with `@list` references expanded; an unknown list is an error.
+    fn globs(&mut self, keys: &[&str], v: &OneOrMany) -> Globs {
+        let items = v.as_slice();
+        self.glob_list(
+            keys,
+            items,
+            items.len() > 1 || matches!(v, OneOrMany::Many(_)),
+        )
+    }
+
+    fn glob_list(&mut self, keys: &[&str], items: &[String], listed: bool) -> Globs {
+        let mut out = Vec::new();
+        for (j, g) in items.iter().enumerate() {
+            match g.strip_prefix('@') {
+                Some(name) => match self.lists.get(name) {
+                    Some(items) => out.extend(items.iter().cloned()),
+                    None => {
+                        let known: Vec<&str> = self.lists.keys().map(|s| s.as_str()).collect();
+                        let msg = format!(
+                            "`{g}` refers to a list that does not exist (lists: {}); define it under [lists]{}",
+                            if known.is_empty() { "none".to_string() } else { known.join(", ") },
+                            hint(name, &known)
+                        );
+                        self.error(Site::value(self.rule, keys, listed.then_some(j)), msg);
+                    }
+                },
+                None => out.push(g.clone()),
+            }
+        }
+        Globs(out)
+    }
+
+    fn regex(
+        &mut self,
+        keys: &[&str],
+        field: &str,
+        pattern: &str,
+    ) -> Option<super::typed::RegexId> {
+        match self.regexes.add(pattern) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                let msg = format!("`{field}` is not a valid regex: {}", last_line(&e));
+                self.error(Site::key(self.rule, keys), msg);
+                None
+            }
+        }
+    }
+
+    fn condition(&mut self, part: &str, c: &Condition) -> CompiledCondition {
+        let mut event = Vec::new();
+        if let Some(kinds) = &c.tool_kind {
+            let mut out = Vec::new();
+            let names: Vec<&str> = TOOL_KINDS.iter().map(|k| k.as_str()).collect();
+            for (j, k) in kinds.as_slice().iter().enumerate() {
+                match ToolKind::parse(k) {
+                    Some(kind) => out.push(kind),
+                    None => self.error(
+                        Site::value(self.rule, &[part, "tool_kind"], list_item(kinds, j)),
+                        format!(
+                            "unknown tool_kind `{k}` (expected {}){}",
+                            names.join(", "),
+                            hint(k, &names)
+                        ),
+                    ),
+                }
+            }
+            event.push(EventTest::ToolKind(out));
+        }
+        for (field, v, make) in [
+            ("tool", &c.tool, EventTest::Tool as fn(Globs) -> EventTest),
+            ("mcp_server", &c.mcp_server, EventTest::McpServer),
+            ("mcp_tool", &c.mcp_tool, EventTest::McpTool),
+        ] {
+            if let Some(v) = v {
+                event.push(make(self.globs(&[part, field], v)));
+            }
+        }
+        if let Some(rts) = &c.runtime {
+            let mut out = Vec::new();
+            let names: Vec<&str> = RUNTIMES.iter().map(|k| k.as_str()).collect();
+            for (j, r) in rts.as_slice().iter().enumerate() {
+                match RUNTIMES.iter().find(|k| k.as_str() == r) {
+                    Some(k) => out.push(*k),
+                    None => {
+                        // An alias the command line accepts names the runtime meant.
+                        let meant = RuntimeKind::parse(r).map(|k| k.as_str());
+                        let hint = match meant.or_else(|| did_you_mean(r, names.iter().copied())) {
+                            Some(m) => format!("; did you mean `{m}`?"),
+                            None => String::new(),
+                        };
+                        self.error(
+                            Site::value(self.rule, &[part, "runtime"], list_item(rts, j)),
+                            format!(
+                                "unknown runtime `{r}` (expected {}){hint}",
+                                names.join(", ")
+                            ),
+                        )
+                    }
+                }
+            }
+            event.push(EventTest::Runtime(out));
+        }
+        if let Some(v) = &c.model {
+            event.push(EventTest::Model(self.globs(&[part, "model"], v)));
+        }
+        if let Some(v) = &c.session {
+            event.push(EventTest::Session(self.globs(&[part, "session"], v)));
+        }
+        if let Some(re) = &c.text_regex {
+            let field = format!("{part}.text_regex");
+            if let Some(id) = self.regex(&[part, "text_regex"], &field, re) {
+                event.push(EventTest::Text(id));
+            }
+        }
+        for (j, ic) in c.input.iter().enumerate() {
+            event.push(EventTest::Input(self.input(part, j, ic)));
+        }
+        for (name, v) in &c.env {
+            let globs = self.globs(&[part, "env", name], v);
+            event.push(EventTest::Env {
+                name: name.clone(),
+                globs,
+            });
+        }
+        for (field, v, make) in [
+            (
+                "branch",
+                &c.branch,
+                EventTest::Branch as fn(Globs) -> EventTest,
+            ),
+            ("user", &c.user, EventTest::User),
+            ("team", &c.team, EventTest::Team),
+        ] {
+            if let Some(v) = v {
+                event.push(make(self.globs(&[part, field], v)));
+            }
+        }
+        CompiledCondition {
+            event,
+            flag: self.flag_test(part, c),
+        }
+    }
+
+    fn input(&mut self, part: &str, j: usize, ic: &model::InputCondition) -> InputTest {
+        let at_input = |rule: usize| Site::value(rule, &[part, "input"], Some(j));
+        if !ic.pointer.is_empty() && !ic.pointer.starts_with('/') {
+            self.error(
+                at_input(self.rule),
+                format!(
+                    "input pointer `{}` must start with `/` (a JSON pointer like `/amount`)",
+                    ic.pointer
+                ),
+            );
+        }
+        let low = ic.gt.or(ic.gte);
+        let high = ic.lt.or(ic.lte);
+        if let (Some(lo), Some(hi)) = (low, high) {
+            if lo > hi || (lo == hi && (ic.gt.is_some() || ic.lt.is_some())) {
+                self.error(
+                    at_input(self.rule),
+                    format!(
+                        "no number is both above {lo} and below {hi} for `{}`: the condition can never hold",
+                        ic.pointer
+                    ),
+                );
+            }
+        }
+        let regex = match &ic.regex {
+            Some(re) => {
+                let field = format!("input regex for `{}`", ic.pointer);
+                match self.regexes.add(re) {
+                    Ok(id) => Some(id),
+                    Err(e) => {
+                        self.error(
+                            at_input(self.rule),
+                            format!("{field} is not a valid regex: {}", last_line(&e)),
+                        );
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        InputTest {
+            pointer: ic.pointer.clone(),
+            exists: ic.exists,
+            equals: ic.equals.as_ref().map(Literal::from_toml),
+            glob: ic.glob.clone(),
+            regex,
+            gt: ic.gt,
+            gte: ic.gte,
+            lt: ic.lt,
+            lte: ic.lte,
+        }
+    }
+
+    fn flag_test(&mut self, part: &str, c: &Condition) -> Option<FlagTest> {
+        let tests_flags = c.flag.is_some()
+            || c.program.is_some()
+            || c.subcommand.is_some()
+            || c.args_any.is_some()
+            || c.args_all.is_some()
+            || c.args_regex.is_some()
+            || c.paths_any.is_some()
+            || c.paths_all.is_some()
+            || c.paths_none.is_some()
+            || c.path_glob.is_some()
+            || c.hosts_any.is_some()
+            || c.hosts_outside.is_some()
+            || c.kinds.is_some()
+            || !c.attrs.is_empty();
+        if !tests_flags {
+            return None;
+        }
+        let names = match &c.flag {
+            Some(f) => {
+                for (j, name) in f.as_slice().iter().enumerate() {
+                    if !self
+                        .vocab
+                        .flags
+                        .iter()
+                        .any(|k| super::glob::matches(name, k))
+                    {
+                        let known = self.vocab.flags.clone();
+                        self.error(
+                            Site::value(self.rule, &[part, "flag"], list_item(f, j)),
+                            format!(
+                                "no signal raises flag `{name}` (known flags: {}; see `hookwarden policy flags`){}",
+                                known.join(", "),
+                                hint(name, &known)
+                            ),
+                        );
+                    }
+                }
+                Globs(f.as_slice().to_vec())
+            }
+            None if c.program.is_some()
+                || c.subcommand.is_some()
+                || c.args_any.is_some()
+                || c.args_all.is_some()
+                || c.args_regex.is_some() =>
+            {
+                Globs(vec!["shell.exec".to_string()])
+            }
+            None => Globs::default(),
+        };
+        let mut checks = Vec::new();
+        if let Some(v) = &c.program {
+            checks.push(FlagCheck::Program(self.globs(&[part, "program"], v)));
+        }
+        if let Some(v) = &c.subcommand {
+            checks.push(FlagCheck::Subcommand(self.globs(&[part, "subcommand"], v)));
+        }
+        if let Some(v) = &c.args_any {
+            checks.push(FlagCheck::ArgsAny(Globs(v.clone())));
+        }
+        if let Some(v) = &c.args_all {
+            checks.push(FlagCheck::ArgsAll(Globs(v.clone())));
+        }
+        if let Some(re) = &c.args_regex {
+            let field = format!("{part}.args_regex");
+            if let Some(id) = self.regex(&[part, "args_regex"], &field, re) {
+                checks.push(FlagCheck::ArgsRegex(id));
+            }
+        }
+        for (field, v, make) in [
+            (
+                "paths_any",
+                &c.paths_any,
+                FlagCheck::PathsAny as fn(Vec<String>) -> FlagCheck,
+            ),
+            ("paths_all", &c.paths_all, FlagCheck::PathsAll),
+            ("paths_none", &c.paths_none, FlagCheck::PathsNone),
+        ] {
+            let Some(classes) = v else { continue };
+            for (j, class) in classes.iter().enumerate() {
+                if !self.vocab.path_classes.contains(&class.as_str()) {
+                    let known = self.vocab.path_classes;
+                    self.error(
+                        Site::value(self.rule, &[part, field], Some(j)),
+                        format!(
+                            "no signal gives a path the class `{class}` (classes: {}){}",
+                            known.join(", "),
+                            hint(class, known)
+                        ),
+                    );
+                }
+            }
+            checks.push(make(classes.clone()));
+        }
+        for (field, v, make) in [
+            (
+                "path_glob",
+                &c.path_glob,
+                FlagCheck::PathGlob as fn(Globs) -> FlagCheck,
+            ),
+            ("hosts_any", &c.hosts_any, FlagCheck::HostsAny),
+            ("hosts_outside", &c.hosts_outside, FlagCheck::HostsOutside),
+        ] {
+            if let Some(v) = v {
+                checks.push(make(self.globs(&[part, field], v)));
+            }
+        }
+        if let Some(v) = &c.kinds {
+            let globs = self.globs(&[part, "kinds"], v);
+            for (j, k) in v.as_slice().iter().enumerate() {
+                if k.starts_with('@') || self.vocab.kinds.iter().any(|n| super::glob::matches(k, n))
+                {
+                    continue;
+                }
+                let known = self.vocab.kinds.clone();
+                self.error(
+                    Site::value(self.rule, &[part, "kinds"], list_item(v, j)),
+                    format!(
+                        "no signal reports a finding of kind `{k}` (see `hookwarden policy flags`){}",
+                        hint(k, &known)
+                    ),
+                );
+            }
+            checks.push(FlagCheck::Kinds(globs));
+        }
+        for (name, want) in &c.attrs {
+            if !self.vocab.attrs.contains(&name.as_str()) {
+                let known = self.vocab.attrs;
+                self.error(
+                    Site::key(self.rule, &[part, "attrs", name]),
+                    format!(
+                        "no signal sets the flag attribute `{name}` (attributes: {}){}",
+                        known.join(", "),
+                        hint(name, known)
+                    ),
+                );
+            }
+            checks.push(FlagCheck::Attr {
+                name: name.clone(),
+                want: Literal::from_toml(want),
+            });
+        }
+        Some(FlagTest { names, checks })
+    }
+
+    fn rule(
+        &mut self,
+        rule: &Rule,
+        scope: Scope,
+        origin: &str,
+        mode: crate::decision::Mode,
+    ) -> CompiledRule {
+        let at_id = Site::value(self.rule, &["id"], None);
+        if rule.id.trim().is_empty() {
+            self.error(at_id, "a rule needs a non-empty `id`".into());
+        }
+        if rule.risk > 100 {
+            self.error(
+                Site::key(self.rule, &["risk"]),
+                format!("risk {} is out of range 0..=100", rule.risk),
+            );
+        }
+        let mut boundaries = Vec::new();
+        if let Some(b) = &rule.boundary {
+            let names: Vec<&str> = BOUNDARIES[..4].iter().map(|b| b.as_str()).collect();
+            for (j, s) in b.as_slice().iter().enumerate() {
+                match Boundary::parse(s) {
+                    Some(b) => boundaries.push(b),
+                    None => self.error(
+                        Site::value(self.rule, &["boundary"], list_item(b, j)),
+                        format!(
+                            "unknown boundary `{s}` (expected prompt, tool_request, tool_output, final_response){}",
+                            hint(s, &names)
+                        ),
+                    ),
+                }
+            }
+        }
+        let when = self.condition("when", &rule.when);
+        let unless = rule.unless.as_ref().map(|u| self.condition("unless", u));
+        let rate_limit =
+            rule.rate_limit
+                .as_ref()
+                .and_then(|rl| match model::validate_rate_limit(rl) {
+                    Err(m) => {
+                        self.error(Site::key(self.rule, &["rate_limit"]), m);
+                        None
+                    }
+                    Ok(()) => Some(RateLimit {
+                        max: rl.max,
+                        window_secs: crate::time::parse_duration(&rl.window).unwrap_or(0),
+                        per: match rl.per.as_deref() {
+                            Some("repo") => RatePer::Repo,
+                            Some("user") => RatePer::User,
+                            _ => RatePer::Session,
+                        },
+                    }),
+                });
+        if let Some(act) = &rule.activation {
+            if let Err(m) = activation::validate(act) {
+                self.error(Site::key(self.rule, &["activation"]), m);
+            }
+        }
+        let mut env_vars: Vec<String> = Vec::new();
+        let conds = std::iter::once(&rule.when).chain(rule.unless.as_ref());
+        let keys = conds
+            .flat_map(|c| c.env.keys())
+            .chain(rule.activation.iter().flat_map(|a| a.env.keys()));
+        for k in keys {
+            if !env_vars.contains(k) {
+                env_vars.push(k.clone());
+            }
+        }
+        CompiledRule {
+            id: rule.id.clone(),
+            scope,
+            origin: origin.to_string(),
+            boundaries,
+            mode: rule.mode.unwrap_or(mode).max(mode),
+            effect: rule.effect,
+            risk: rule.risk,
+            reason: if rule.reason.is_empty() {
+                rule.description.clone()
+            } else {
+                rule.reason.clone()
+            },
+            approver_role: rule.approver_role.clone(),
+            overridable: rule.overridable,
+            disabled: rule.disabled,
+            when,
+            unless,
+            activation: rule.activation.clone().map(Box::new),
+            rate_limit,
+            lineage: rule.lineage.clone(),
+            env_vars,
+            source: Some(Box::new(rule.clone())),
+        }
+    }
+}
+
+/// The position of item `j` of a string-or-list value: `None` for a single string.
+fn list_item(v: &OneOrMany, j: usize) -> Option<usize> {
+    matches!(v, OneOrMany::Many(_)).then_some(j)
+}
+
+/// The last non-empty line of a multi-line error (regex errors draw the pattern first).
+fn last_line(s: &str) -> String {
+    s.lines()
+        .rfind(|l| !l.trim().is_empty())
+        .unwrap_or(s)
+        .trim()
+        .to_string()
+}
+
+/// Merges layers (most authoritative first) into one compiled policy.
+///
+/// A lower scope adds rules; a rule id already defined by a higher scope is replaced only if
+/// that rule says `overridable = true`, otherwise the lower one is dropped with a warning.
+/// Every problem of every layer is reported, not only the first.
+pub fn compile(layers: &[Layer]) -> Result<CompiledPolicy, PolicyError> {
+    let mut out = CompiledPolicy::default();
+    let mut hasher = Sha256::new();
+    let mut sorted: Vec<&Layer> = layers.iter().collect();
+    sorted.sort_by_key(|l| l.scope.rank());
+    let mut rep = Reporter::new(&sorted);
+    // Lists first: a rule's `@list` means the list as every scope leaves it.
+    for layer in &sorted {
+        for (name, items) in &layer.file.lists {
+            match out.lists.get_mut(name) {
+                // A lower scope cannot widen a higher scope's list (it may be an allowlist).
+                Some(_) if layer.scope.rank() > 0 => out.warnings.push(format!(
+                    "{}: list `{name}` is defined by a higher scope; this definition is ignored",
+                    layer.origin
+                )),
+                Some(existing) => {
+                    for i in items {
+                        if !existing.contains(i) {
+                            existing.push(i.clone());
+                        }
+                    }
+                }
+                None => {
+                    out.lists.insert(name.clone(), items.clone());
+                }
+            }
+        }
+    }
+    let vocab = Vocabulary::new();
+    let mut rules: Vec<CompiledRule> = Vec::new();
+    for (li, layer) in sorted.iter().enumerate() {
+        hasher.update(layer.scope.as_str().as_bytes());
+        hasher.update([0]);
+        hasher.update(layer.text.as_bytes());
+        hasher.update([0]);
+        let meta = &layer.file.policy;
+        out.layers.push((
+            layer.scope.as_str().to_string(),
+            format!("{}@{}", meta.name, meta.version),
+            layer.origin.clone(),
+        ));
+        if meta.status == model::Status::Deprecated {
+            out.warnings.push(format!(
+                "{}: policy {} is deprecated",
+                layer.origin, meta.name
+            ));
+        }
+        stateful_settings(layer, li, &mut rep, &mut out);
+        for (team, members) in &layer.file.teams {
+            if layer.scope.rank() > 0 {
+                // Team membership is an org fact: a user or project file cannot join a team.
+                out.warnings.push(format!(
+                    "{}: [teams] is honoured only in the org policy; `{team}` is ignored",
+                    layer.origin
+                ));
+                continue;
+            }
+            let entry = out.teams.entry(team.clone()).or_default();
+            for m in members {
+                if !entry.contains(m) {
+                    entry.push(m.clone());
+                }
+            }
+        }
+        let mut seen_here: HashSet<&str> = HashSet::new();
+        for (ri, rule) in layer.file.rules.iter().enumerate() {
+            let mut rc = RuleCompiler {
+                rep: &mut rep,
+                vocab: &vocab,
+                lists: &out.lists,
+                regexes: &mut out.regexes,
+                layer: li,
+                rule: ri,
+                id: &rule.id,
+            };
+            if !seen_here.insert(rule.id.as_str()) {
+                let first = layer.file.rules.iter().position(|r| r.id == rule.id);
+                let first_line = first
+                    .map(|i| rc.rep.position(li, &Site::value(i, &["id"], None)).0)
+                    .unwrap_or(1);
+                rc.rep.error(
+                    li,
+                    Site::value(ri, &["id"], None),
+                    format!(
+                        "duplicate rule id `{}` (first defined on line {first_line}); give each rule its own id",
+                        rule.id
+                    ),
+                );
+            }
+            let compiled = rc.rule(rule, layer.scope, &layer.origin, meta.mode);
+            if let Some(pos) = rules.iter().position(|r| r.id == rule.id) {
+                let existing = &rules[pos];
+                if existing.overridable || existing.scope == compiled.scope {
+                    rules[pos] = compiled;
+                } else {
+                    out.warnings.push(format!(
+                        "{}: rule `{}` is defined by the {} scope and is not overridable; this definition is ignored (give it another id to add a rule)",
+                        layer.origin, rule.id, existing.scope
+                    ));
+                }
+            } else {
+                rules.push(compiled);
+            }
+        }
+        for t in &layer.file.tests {
+            out.tests.push((layer.origin.clone(), t.clone()));
+        }
+    }
+    if !rep.out.is_empty() {
+        return Err(PolicyError::Compile(rep.out));
+    }
+    for r in &rules {
+        for v in &r.env_vars {
+            if !out.env_names.contains(v) {
+                out.env_names.push(v.clone());
+            }
+        }
+    }
+    out.rules = rules;
+    out.reindex();
+    let digest = hasher.finalize();
+    out.version = crate::hex::hex(&digest[..6]);
+    Ok(out)
+}
+
+/// Escalation and alert settings of a layer. Higher scopes win; a project policy lives in the
+/// repository the agent edits, so it may not name alert sinks (a command sink would run
+/// whatever the repo says).
+fn stateful_settings(layer: &Layer, li: usize, rep: &mut Reporter<'_>, out: &mut CompiledPolicy) {
+    let at = |keys: &[&str]| Site {
+        rule: None,
+        keys: keys.iter().map(|k| k.to_string()).collect(),
+        item: None,
+        value: false,
+    };
+    if let Some(esc) = &layer.file.policy.escalation {
+        match esc.validate() {
+            Err(m) => rep.error(li, at(&["policy", "escalation"]), m),
+            Ok(()) if out.escalation.is_none() => out.escalation = Some(esc.clone()),
+            Ok(()) => {}
+        }
+    }
+    if let Some(a) = &layer.file.alerts {
+        match a.validate() {
+            Err(m) => rep.error(li, at(&["alerts"]), m),
+            Ok(()) if matches!(layer.scope, Scope::Project | Scope::Session) => {
+                out.warnings.push(format!(
+                    "{}: [alerts] is only read from org and user policies; ignored here",
+                    layer.origin
+                ))
+            }
+            Ok(()) if out.alerts.is_none() => out.alerts = Some(a.clone()),
+            Ok(()) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+    use crate::policy::parse_layer;
+
+    fn compile_text(text: &str) -> Result<CompiledPolicy, Vec<Diagnostic>> {
+        let layer = parse_layer(Scope::User, "p.toml", text.to_string()).unwrap();
+        match compile(&[layer]) {
+            Ok(p) => Ok(p),
+            Err(PolicyError::Compile(d)) => Err(d),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn one_error(text: &str) -> Diagnostic {
+        let errs = compile_text(text).unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        errs.into_iter().next().unwrap()
+    }
+
+    fn rule(when: &str) -> String {
+        format!("[[rule]]\nid = \"r\"\neffect = \"deny\"\nwhen = {when}\n")
+    }
+
+    #[test]
+    fn invalid_regex_is_a_compile_error() {
+        let d = one_error(&rule(r#"{ text_regex = "(unclosed" }"#));
+        assert_eq!((d.line, d.col), (4, 10), "{d}");
+        assert!(
+            d.message.contains("`when.text_regex` is not a valid regex"),
+            "{d}"
+        );
+        let d = one_error(&rule(
+            r#"{ input = [{ pointer = "/a", regex = "[z-a]" }] }"#,
+        ));
+        assert!(d.message.contains("is not a valid regex"), "{d}");
+    }
+
+    #[test]
+    fn runtime_alias_is_an_error_naming_the_runtime() {
+        let d = one_error(&rule(r#"{ runtime = "claude-code" }"#));
+        assert_eq!((d.line, d.col), (4, 20), "{d}");
+        assert!(d.message.contains("unknown runtime `claude-code`"), "{d}");
+        assert!(d.message.contains("did you mean `claude`?"), "{d}");
+        let d = one_error(&rule(r#"{ runtime = ["codex", "gemeni"] }"#));
+        assert_eq!((d.line, d.col), (4, 30), "{d}");
+        assert!(d.message.contains("did you mean `gemini`?"), "{d}");
+    }
+
+    #[test]
+    fn misspelt_names_are_errors_with_the_name_meant() {
+        for (when, wanted) in [
+            (
+                r#"{ flag = "shell.recursive_delet" }"#,
+                "`shell.recursive_delete`",
+            ),
+            (
+                r#"{ flag = "shell.exec", paths_any = ["outside_projet"] }"#,
+                "`outside_project`",
+            ),
+            (
+                r#"{ flag = "secret.detected", kinds = ["github-patt"] }"#,
+                "`github-pat`",
+            ),
+            (
+                r#"{ flag = "sql.statement", attrs = { verbb = "drop" } }"#,
+                "`verb`",
+            ),
+            (r#"{ tool_kind = "file-read" }"#, "`file_read`"),
+        ] {
+            let d = one_error(&rule(when));
+            assert!(
+                d.message.contains(&format!("did you mean {wanted}?")),
+                "{d}"
+            );
+        }
+        let text = format!(
+            "[lists]\ntrusted_hosts = [\"a.example\"]\n\n{}",
+            rule(r#"{ flag = "net.upload", hosts_outside = "@trusted_host" }"#)
+        );
+        let d = one_error(&text);
+        assert!(
+            d.message
+                .contains("`@trusted_host` refers to a list that does not exist"),
+            "{d}"
+        );
+        assert!(d.message.contains("did you mean `trusted_hosts`?"), "{d}");
+        assert_eq!((d.line, d.col), (7, 47), "{d}");
+        let d =
+            one_error("[[rule]]\nid = \"r\"\neffect = \"deny\"\nboundary = \"tool_requests\"\n");
+        assert!(d.message.contains("did you mean `tool_request`?"), "{d}");
+    }
+
+    #[test]
+    fn every_error_is_reported() {
+        let errs = compile_text(&format!(
+            "{}\n{}",
+            rule(r#"{ runtime = "claud", text_regex = "(" }"#),
+            rule(r#"{ flag = "x.y" }"#)
+        ))
+        .unwrap_err();
+        assert_eq!(errs.len(), 4, "{errs:?}");
+        assert!(errs[2].message.contains("duplicate rule id"), "{errs:?}");
+    }
+
+    #[test]
+    fn lists_are_expanded_into_the_typed_rule() {
+        let p = compile_text(&format!(
+            "[lists]\ndeployers = [\"kubectl\", \"helm*\"]\n\n{}",
+            rule(r#"{ program = ["@deployers", "argo"] }"#)
+        ))
+        .unwrap();
+        let flag = p.rules[0].when.flag.clone().unwrap();
+        assert_eq!(flag.names, Globs(vec!["shell.exec".into()]));
+        assert_eq!(
+            flag.checks,
+            [FlagCheck::Program(Globs(vec![
+                "kubectl".into(),
+                "helm*".into(),
+                "argo".into()
+            ]))]
+        );
+    }
+
+    #[test]
+    fn suggestions() {
+        let names = ["claude", "codex", "gemini"];
+        assert_eq!(did_you_mean("claude-code", names), Some("claude"));
+        assert_eq!(did_you_mean("Codex", names), Some("codex"));
+        assert_eq!(did_you_mean("xyz", names), None);
+        assert_eq!(edit_distance("outside_projet", "outside_project"), 1);
+        assert_eq!(edit_distance("ab", "ba"), 1);
+    }
+
+    /// The names rules are checked against are those the signals really raise: every flag, path
+    /// class and attribute the default policy's inline test events raise is known.
+    #[test]
+    fn vocabulary_covers_what_the_signals_raise() {
+        let vocab = Vocabulary::new();
+        let policy = compile(&[crate::policy::default_layer().unwrap()]).unwrap();
+        let mut seen = 0;
+        for (_, t) in &policy.tests {
+            let ev = crate::policy::testing::event_for(t);
+            let flags = crate::signals::run(&ev, &crate::policy::testing::context_for(&ev));
+            for f in flags {
+                seen += 1;
+                assert!(vocab.flags.contains(&f.name.as_str()), "{}", f.name);
+                for p in &f.paths {
+                    for c in &p.classes {
+                        assert!(vocab.path_classes.contains(&c.as_str()), "class {c}");
+                    }
+                }
+                for a in f.attrs.keys() {
+                    assert!(vocab.attrs.contains(&a.as_str()), "attr {a}");
+                }
+                for k in &f.findings {
+                    assert!(vocab.kinds.contains(&k.kind.as_str()), "kind {}", k.kind);
+                }
+            }
+        }
+        assert!(seen > 100, "{seen}");
+    }
+}

@@ -240,7 +240,17 @@ pub fn load_current(
     boundary: Option<Boundary>,
     flags: Option<&[Raised]>,
 ) -> Result<CompiledPolicy, PolicyError> {
-    let texts = read_layer_texts(loc)?;
+    load_texts(read_layer_texts(loc)?, boundary, flags)
+}
+
+/// The compiled policy of these layer texts (the embedded default added as
+/// [`layers_from_texts`] decides), from the cache when an entry for exactly these texts
+/// exists.
+pub fn load_texts(
+    texts: Vec<(super::Scope, String, String)>,
+    boundary: Option<Boundary>,
+    flags: Option<&[Raised]>,
+) -> Result<CompiledPolicy, PolicyError> {
     let mut h = Sha256::new();
     for (scope, origin, text) in &texts {
         for part in [scope.as_str(), origin.as_str(), text.as_str()] {

@@ -763,6 +763,13 @@ pub fn compile(layers: &[Layer]) -> Result<CompiledPolicy, PolicyError> {
             ));
         }
         stateful_settings(layer, li, &mut rep, &mut out);
+        if !layer.file.policy.inherit_default && matches!(layer.scope, Scope::User | Scope::Project)
+        {
+            out.warnings.push(format!(
+                "{}: `inherit_default = false` is honoured only in an org policy; here it is ignored and the default rules stay in force (a user or project policy can add rules, never remove them)",
+                layer.origin
+            ));
+        }
         for (team, members) in &layer.file.teams {
             if layer.scope.rank() > 0 {
                 // Team membership is an org fact: a user or project file cannot join a team.

@@ -55,11 +55,7 @@ pub fn effective_with(
         .filter(|x| x.scope != Scope::Default)
         .collect();
     layers.push(parse_layer(scope, origin, text.to_string())?);
-    let keep_default = layers
-        .iter()
-        .filter(|x| matches!(x.scope, Scope::Org | Scope::User))
-        .all(|x| x.file.policy.inherit_default);
-    if keep_default {
+    if super::keeps_default(&layers) {
         layers.insert(0, super::default_layer()?);
     }
     compile(&layers)

@@ -320,14 +320,21 @@ pub fn layers_from_texts(texts: Vec<(Scope, String, String)>) -> Result<Vec<Laye
     for (scope, origin, text) in texts {
         layers.push(parse_layer(scope, &origin, text)?);
     }
-    let keep_default = layers
-        .iter()
-        .filter(|l| matches!(l.scope, Scope::Org | Scope::User))
-        .all(|l| l.file.policy.inherit_default);
-    if keep_default {
+    if keeps_default(&layers) {
         layers.insert(0, default_layer()?);
     }
     Ok(layers)
+}
+
+/// Whether the embedded default sits under these layers. Scopes only add: only an org policy
+/// can drop the default (`inherit_default = false`); a user or project policy saying so is
+/// ignored (and `policy validate` says why), so what the agent's user can write never
+/// removes a default rule.
+pub fn keeps_default(layers: &[Layer]) -> bool {
+    layers
+        .iter()
+        .filter(|l| l.scope == Scope::Org)
+        .all(|l| l.file.policy.inherit_default)
 }
 
 /// Loads and compiles the effective policy for a cwd.

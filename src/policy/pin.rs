@@ -171,14 +171,21 @@ pub fn load_for_event(
         ));
     };
     if let Some(set) = read_pin(&pin) {
-        if let Some(c) = super::cache::get(&set, boundary, flags) {
-            return Ok((c, PinState::Pinned));
-        }
         if let Some(layers) = read_set(&set) {
-            if let Ok(c) = compile(&layers) {
-                super::cache::put(&set, boundary, &c);
-                return Ok((super::cache::narrow(c, boundary), PinState::Pinned));
-            }
+            // The pin keeps the user and project layers of the session's start; the default
+            // and the org policy always come from their source, so a forged or stale pin
+            // cannot drop an org or default rule, and an org deploy reaches running sessions.
+            let mut texts = org_texts(&loc)?;
+            texts.extend(
+                layers
+                    .into_iter()
+                    .filter(|l| matches!(l.scope, Scope::User | Scope::Project))
+                    .map(|l| (l.scope, l.origin, l.text)),
+            );
+            return Ok((
+                super::cache::load_texts(texts, boundary, flags)?,
+                PinState::Pinned,
+            ));
         }
     }
     let layers = load_layers(&loc)?;
@@ -186,13 +193,34 @@ pub fn load_for_event(
     // Pinning is best effort: a read-only data dir must not break the hook.
     let state = match write_pin(&pin, &layers, &compiled.version) {
         Ok(Some(existing)) => {
-            // Another hook process of the same session pinned first: use its layers.
-            return Ok((compile(&existing)?, PinState::Pinned));
+            // Another hook process of the same session pinned first: use its user and project
+            // layers, over the default and org from source.
+            let mut layers: Vec<Layer> = load_layers(&Locations {
+                org: loc.org.clone(),
+                user: None,
+                project: None,
+            })?;
+            layers.extend(
+                existing
+                    .into_iter()
+                    .filter(|l| matches!(l.scope, Scope::User | Scope::Project)),
+            );
+            return Ok((compile(&layers)?, PinState::Pinned));
         }
         Ok(None) => PinState::New,
         Err(_) => PinState::Off,
     };
     Ok((compiled, state))
+}
+
+/// The org policy as it is now (no user or project layer).
+fn org_texts(loc: &Locations) -> Result<Vec<(Scope, String, String)>, PolicyError> {
+    let org_only = Locations {
+        org: loc.org.clone(),
+        user: None,
+        project: None,
+    };
+    super::read_layer_texts(&org_only)
 }
 
 /// Stores the layer set and the pin under the pins lock. Returns the layers of a pin another

@@ -170,9 +170,9 @@ impl Ctx<'_> {
 pub fn layers_for(file: Layer, higher: &[Layer]) -> Vec<Layer> {
     let mut layers: Vec<Layer> = higher.to_vec();
     // The embedded default validated on its own is the base, not a layer over itself.
-    if file.file.policy.inherit_default
-        && file.text != super::DEFAULT_POLICY
-        && higher.iter().all(|l| l.file.policy.inherit_default)
+    let with_file: Vec<Layer> = higher.iter().cloned().chain([file.clone()]).collect();
+    if file.text != super::DEFAULT_POLICY
+        && super::keeps_default(&with_file)
         && !layers.iter().any(|l| l.scope == Scope::Default)
     {
         if let Ok(d) = super::default_layer() {

@@ -1,5 +1,6 @@
 //! `hookwarden audit`: the monitor view of the audit log — what fired, where, on what input
-//! (masked), with what effect; `--summary` counts by rule and effect.
+//! (masked), with what effect; `--summary` counts by rule and effect. `audit export` writes the
+//! log for other systems (OTLP/JSON, JSON Lines, CSV); `audit report` writes an HTML page.
 
 use anyhow::{anyhow, Context as _, Result};
 use clap::Args;
@@ -8,8 +9,21 @@ use hookwarden::replay;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+mod export;
+mod report;
+
+#[derive(clap::Subcommand)]
+pub enum AuditCommand {
+    /// Write decisions for other systems: OTLP/JSON log requests, JSON Lines or CSV.
+    Export(export::ExportArgs),
+    /// Write one self-contained HTML page of what fires.
+    Report(report::ReportArgs),
+}
+
 #[derive(Args)]
 pub struct AuditArgs {
+    #[command(subcommand)]
+    command: Option<AuditCommand>,
     /// Only decisions where this rule fired (glob: `secrets.*`).
     #[arg(long)]
     rule: Option<String>,
@@ -44,7 +58,12 @@ fn since_cutoff(since: &str, now: i64) -> Result<i64> {
     Ok(now - d)
 }
 
-pub fn run(a: AuditArgs) -> Result<i32> {
+pub fn run(mut a: AuditArgs) -> Result<i32> {
+    match a.command.take() {
+        Some(AuditCommand::Export(e)) => return export::run(e),
+        Some(AuditCommand::Report(r)) => return report::run(r),
+        None => {}
+    }
     let path = a.file.clone().unwrap_or_else(hookwarden::dirs::audit_path);
     if !path.is_file() {
         println!("no audit log at {} yet", path.display());

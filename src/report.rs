@@ -405,13 +405,16 @@ fn sum(c: &Counts) -> usize {
     c.iter().sum()
 }
 
-/// A round axis maximum at or above `max`: 1, 2, 5 times a power of ten.
+/// A round axis maximum at or above `max` (and at least 4, so the four grid steps are whole
+/// numbers): 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten.
 fn nice_ceiling(max: usize) -> usize {
+    let max = max.max(4);
     let mut p = 1usize;
     loop {
-        for m in [1, 2, 5] {
-            if m * p >= max {
-                return m * p;
+        for m in [10, 12, 15, 20, 25, 30, 40, 50, 60, 80] {
+            let v = m * p / 10;
+            if v >= max {
+                return v;
             }
         }
         p = p.saturating_mul(10);
@@ -638,9 +641,11 @@ mod tests {
         r.add(&rec("b", "deny", "2026-12-03T00:00:00Z", "rm", &["x"]));
         let svg = r.chart();
         assert!(svg.contains("bars: 3 h each"), "{svg}");
-        assert_eq!(nice_ceiling(1), 1);
-        assert_eq!(nice_ceiling(3), 5);
-        assert_eq!(nice_ceiling(101), 200);
+        assert_eq!(nice_ceiling(1), 4);
+        assert_eq!(nice_ceiling(3), 4);
+        assert_eq!(nice_ceiling(101), 120);
+        assert_eq!(nice_ceiling(1030), 1200);
+        assert_eq!(nice_ceiling(7001), 8000);
         assert_eq!(
             Report::new().chart(),
             "<p class=\"none\">No decision with a readable time.</p>"

@@ -415,7 +415,7 @@ def main():
         check(arrived and not missing,
               f"every decision arrived through the collector ({len(missing)} missing, "
               f"{recv.records} records received in {recv.requests} requests, "
-              f"{recv.records - len(recv.by_id)} re-sent after the restart)")
+              f"{recv.records - len(recv.by_id)} sent before the kill and re-sent after the restart)")
         check(not recv.problems, f"every request the collector sent is OTLP/JSON ({recv.problems[:3]})")
 
         # Attributes against the audit lines themselves.

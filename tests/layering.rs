@@ -24,6 +24,8 @@ const ORDER: &[&str] = &[
     // Runtime profiles and adapters: payload in, answer out.
     "runtime",
     "audit",
+    // What is read back from the audit log: OTel export and the HTML report.
+    "export", "report",
     // One hook call, end to end, with its stateful step.
     "engine",
     // What is built on hook calls: replay, build-time evaluation, install, the command line.

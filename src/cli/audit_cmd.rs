@@ -1,13 +1,31 @@
 //! `hookwarden audit`: the monitor view of the audit log — what fired, where, on what input
 //! (masked), with what effect; `--summary` counts by rule and effect; `audit verify` checks
-//! the log's hash chain and names the first broken link.
+//! the log's hash chain and names the first broken link. `audit export` writes the log for
+//! other systems (OTLP/JSON, JSON Lines, CSV); `audit report` writes an HTML page.
 
 use anyhow::{anyhow, Context as _, Result};
-use clap::{Args, Subcommand};
+use clap::Args;
 use hookwarden::audit::AuditRecord;
 use hookwarden::replay;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+
+mod export;
+mod report;
+
+#[derive(clap::Subcommand)]
+pub enum AuditCommand {
+    /// Write decisions for other systems: OTLP/JSON log requests, JSON Lines or CSV.
+    Export(export::ExportArgs),
+    /// Write one self-contained HTML page of what fires.
+    Report(report::ReportArgs),
+    /// Check the log's hash chain: report the first deleted, edited, reordered or cut line.
+    Verify {
+        /// The audit log (default: the configured one).
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+}
 
 #[derive(Args)]
 pub struct AuditArgs {
@@ -47,19 +65,12 @@ fn since_cutoff(since: &str, now: i64) -> Result<i64> {
     Ok(now - d)
 }
 
-#[derive(Subcommand)]
-enum AuditCommand {
-    /// Check the log's hash chain: report the first deleted, edited, reordered or cut line.
-    Verify {
-        /// The audit log (default: the configured one).
-        #[arg(long)]
-        file: Option<PathBuf>,
-    },
-}
-
-pub fn run(a: AuditArgs) -> Result<i32> {
-    if let Some(AuditCommand::Verify { file }) = a.command {
-        return verify(file);
+pub fn run(mut a: AuditArgs) -> Result<i32> {
+    match a.command.take() {
+        Some(AuditCommand::Export(e)) => return export::run(e),
+        Some(AuditCommand::Report(r)) => return report::run(r),
+        Some(AuditCommand::Verify { file }) => return verify(file),
+        None => {}
     }
     let path = a.file.clone().unwrap_or_else(hookwarden::dirs::audit_path);
     if !path.is_file() {

@@ -32,13 +32,11 @@ pub fn audit_path() -> PathBuf {
         .join("audit.jsonl")
 }
 
-/// Where an administrator keeps machine-wide files: `HOOKWARDEN_SYSTEM_DIR`, else
-/// `/etc/hookwarden` (the managed approver key pair and `approvers.toml`).
+/// Where an administrator keeps machine-wide files (the managed approver key pair and
+/// `approvers.toml`): [`crate::managed::system_dir`], `/etc/hookwarden` unless
+/// `HOOKWARDEN_SYSTEM_DIR` moves it where the environment counts.
 pub fn system_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("HOOKWARDEN_SYSTEM_DIR") {
-        return PathBuf::from(d);
-    }
-    PathBuf::from("/etc/hookwarden")
+    crate::managed::system_dir()
 }
 
 /// The per-install key that authenticates grants in personal mode: `<data dir>/approval.key`.

@@ -17,6 +17,10 @@
 //!   `sudo hookwarden approve`. An HMAC would not do here: verifying it needs the secret. This
 //!   is the OS boundary: an agent without root cannot produce a grant the hook accepts.
 //!
+//! Which of the two is in force is [`crate::managed::mode`], the one test of managed mode: the
+//! key pair, an org policy or `managed.toml` in the system dir turn it on, and a managed
+//! machine without the key pair verifies no grant (the personal key would be forgeable there).
+//!
 //! Nothing here is read on a hook call that needs no approval: the engine asks for a
 //! [`Verifier`] only when a grant for the action exists.
 
@@ -49,6 +53,10 @@ pub enum KeyError {
     Damaged { path: String, what: String },
     #[error("approvals on this machine are signed with the managed key {path}, which only root can read: run `sudo hookwarden approve ...`")]
     ManagedNeedsRoot { path: String },
+    #[error("this machine is managed, but it has no managed approver key {path}: no grant counts until an administrator runs `sudo hookwarden approve --init-managed-key`")]
+    ManagedNoKey { path: String },
+    #[error("the org directory is refused: {0}")]
+    OrgRefused(String),
     #[error("the managed approver key {private} does not match {public}")]
     ManagedMismatch { private: String, public: String },
 }
@@ -129,10 +137,11 @@ fn create_key_file(path: &Path, contents: &str, mode: u32) -> std::io::Result<()
     f.write_all(b"\n")
 }
 
-/// Whether this machine uses managed approvals: either half of the key pair exists.
+/// Whether this machine uses managed approvals: managed mode ([`crate::managed::mode`]),
+/// the same test that decides what the environment may change. A managed machine without
+/// the key pair verifies no grant until an administrator creates it.
 pub fn managed() -> bool {
-    let (private, public) = crate::dirs::managed_key_paths();
-    std::fs::symlink_metadata(private).is_ok() || std::fs::symlink_metadata(public).is_ok()
+    crate::managed::is_managed()
 }
 
 /// Signs grants: `hookwarden approve` holds one.
@@ -198,14 +207,17 @@ fn hmac(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
 
 fn load_managed_signer() -> Result<Signer, KeyError> {
     let (private, public) = crate::dirs::managed_key_paths();
+    if let crate::managed::Mode::Broken(why) = crate::managed::mode() {
+        return Err(KeyError::OrgRefused(why.clone()));
+    }
     let bytes = match read_key_file(&private) {
         Ok(b) => b,
-        Err(e)
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::NotFound
-            ) =>
-        {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(KeyError::ManagedNoKey {
+                path: private.display().to_string(),
+            })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
             return Err(KeyError::ManagedNeedsRoot {
                 path: private.display().to_string(),
             })
@@ -254,6 +266,9 @@ pub enum Verifier {
 impl Verifier {
     /// The verifier for this machine. Never creates a key: without one, no grant verifies.
     pub fn load(data_dir: Option<&Path>) -> Verifier {
+        if let crate::managed::Mode::Broken(why) = crate::managed::mode() {
+            return Verifier::Unavailable(format!("the org directory is refused: {why}"));
+        }
         if managed() {
             let (_, public) = crate::dirs::managed_key_paths();
             return match read_key_file(&public)

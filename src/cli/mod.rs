@@ -4,6 +4,7 @@ pub mod approve;
 pub mod audit_cmd;
 pub mod check;
 pub mod compile;
+pub mod doctor;
 pub mod evaluate;
 pub mod hook;
 pub mod install;
@@ -46,8 +47,9 @@ enum Command {
     Install(install::InstallArgs),
     /// Remove exactly what `install` added.
     Uninstall(install::InstallArgs),
-    /// Check every runtime config found: wired events, binary, policy, a self-test event.
-    Doctor(install::DoctorArgs),
+    /// Check every runtime config found: wiring, decoys, disabled hooks, binaries, managed mode,
+    /// the audit chain, and a self-test event per runtime.
+    Doctor(doctor::DoctorArgs),
     /// Build-time review: runtimes, MCP servers, exposure and observed actions of a repo.
     Evaluate(evaluate::EvaluateArgs),
 }
@@ -75,7 +77,7 @@ pub fn main(args: Vec<String>) -> i32 {
         Command::Approvals(a) => approve::list(a),
         Command::Install(a) => install::run_install(a),
         Command::Uninstall(a) => install::run_uninstall(a),
-        Command::Doctor(a) => install::run_doctor(a),
+        Command::Doctor(a) => doctor::run(a),
         Command::Evaluate(a) => evaluate::run(a),
     };
     match result {

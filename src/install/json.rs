@@ -163,6 +163,23 @@ pub fn merge(
     Ok(render(&root, current))
 }
 
+/// The file with each of `keys` set to `true` at the top level (the managed configs'
+/// switches such as `allowManagedHooksOnly`); unchanged when they already are.
+pub fn set_true(path: &Path, text: &str, keys: &[&str]) -> Result<String, InstallError> {
+    let mut root = parse(path, text)?;
+    let mut changed = false;
+    for k in keys {
+        if root.get(*k) != Some(&Value::Bool(true)) {
+            root.insert((*k).to_string(), Value::Bool(true));
+            changed = true;
+        }
+    }
+    if !changed {
+        return Ok(text.to_string());
+    }
+    Ok(render(&root, Some(text)))
+}
+
 /// The file without hookwarden's entries; `None` when nothing else is left in it.
 pub fn remove(
     profile: &RuntimeProfile,

@@ -8,13 +8,20 @@
 //! backup when the file is still exactly what install made of it (byte for byte); otherwise it
 //! removes only the handlers whose command is hookwarden's.
 //!
+//! `install --managed` (`managed`) writes each runtime's administrator-owned config instead,
+//! for every user of the machine; `inspect` reads any of these configs back the way the
+//! runtime will run it (for `doctor`).
+//!
 //! What a handler is recognised by: its command, `<binary> hook --runtime <r>`. Nothing else
 //! is added to the entries, because some runtimes reject unknown keys in their settings.
 
+pub mod codex_requirements;
 pub mod codex_toml;
 pub mod copilot;
 pub mod cursor;
+pub mod inspect;
 pub mod json;
+pub mod managed;
 pub mod nested;
 
 use crate::event::{Boundary, RuntimeKind};

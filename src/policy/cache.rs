@@ -165,7 +165,7 @@ fn exe_id() -> Option<&'static str> {
 }
 
 fn dir() -> Option<PathBuf> {
-    if std::env::var("HOOKWARDEN_POLICY_CACHE").as_deref() == Ok("off") {
+    if crate::managed::env_str("HOOKWARDEN_POLICY_CACHE").as_deref() == Some("off") {
         return None;
     }
     crate::dirs::data_dir().map(|d| d.join("compiled"))

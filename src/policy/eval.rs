@@ -61,13 +61,15 @@ impl EvalEnv for ProcessEnv {
     }
 
     fn user(&self) -> Option<String> {
-        std::env::var("HOOKWARDEN_USER")
-            .or_else(|_| std::env::var("USER"))
-            .ok()
+        // Managed hook calls: the OS user, not whatever `USER` the agent set.
+        if crate::managed::locked() {
+            return crate::approvers::user_name(rustix::process::geteuid().as_raw());
+        }
+        crate::managed::env_str("HOOKWARDEN_USER").or_else(|| std::env::var("USER").ok())
     }
 
     fn team(&self) -> Option<String> {
-        std::env::var("HOOKWARDEN_TEAM").ok()
+        crate::managed::env_str("HOOKWARDEN_TEAM")
     }
 }
 

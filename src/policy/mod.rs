@@ -256,10 +256,10 @@ impl Locations {
     /// config dir (`HOOKWARDEN_USER_POLICY` overrides); `.hookwarden/policy.toml` from the
     /// cwd up to the repo root.
     pub fn discover(cwd: &Path, project_root: &Path) -> Locations {
-        let org = std::env::var_os("HOOKWARDEN_ORG_POLICY")
+        let org = crate::managed::env("HOOKWARDEN_ORG_POLICY")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("/etc/hookwarden/policy.toml"));
-        let user = std::env::var_os("HOOKWARDEN_USER_POLICY")
+        let user = crate::managed::env("HOOKWARDEN_USER_POLICY")
             .map(PathBuf::from)
             .or_else(|| crate::dirs::config_dir().map(|d| d.join("policy.toml")));
         let mut project = None;

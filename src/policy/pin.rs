@@ -61,8 +61,8 @@ struct Pin {
 
 pub fn enabled() -> bool {
     !matches!(
-        std::env::var("HOOKWARDEN_PIN").as_deref(),
-        Ok("off") | Ok("0") | Ok("false")
+        crate::managed::env_str("HOOKWARDEN_PIN").as_deref(),
+        Some("off" | "0" | "false")
     )
 }
 

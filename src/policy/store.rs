@@ -182,11 +182,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 pub fn scope_target(scope: Scope, project_dir: &Path) -> Option<PathBuf> {
     match scope {
         Scope::Org => Some(
-            std::env::var_os("HOOKWARDEN_ORG_POLICY")
+            crate::managed::env("HOOKWARDEN_ORG_POLICY")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("/etc/hookwarden/policy.toml")),
         ),
-        Scope::User => std::env::var_os("HOOKWARDEN_USER_POLICY")
+        Scope::User => crate::managed::env("HOOKWARDEN_USER_POLICY")
             .map(PathBuf::from)
             .or_else(|| crate::dirs::config_dir().map(|d| d.join("policy.toml"))),
         Scope::Project => Some(project_dir.join(".hookwarden").join("policy.toml")),

@@ -8,8 +8,8 @@
 
 use super::profile::{
     Cap::{Partial, Yes},
-    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, RuntimeProfile, SelfTest,
-    UserBase,
+    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, ManagedFormat, ManagedInstall,
+    RuntimeProfile, SelfTest, UserBase,
 };
 use super::{
     approval_message, context_warning, hook_specific, parse_claude_like, parse_claude_like_owned,
@@ -88,6 +88,14 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         timeout_unit: "s",
         default_scope: DefaultScope::Project,
         notes: &[],
+        managed: Some(ManagedInstall {
+            path: "/etc/claude-code/managed-settings.json",
+            format: ManagedFormat::Json,
+            locks: &["allowManagedHooksOnly"],
+            notes: &[
+                "allowManagedHooksOnly is set: Claude Code now runs only the hooks in managed settings; the hooks in users' and projects' settings (and plugins') no longer run. A disableAllHooks in their settings cannot turn managed hooks off.",
+            ],
+        }),
     },
     selftest: SelfTest {
         payload: |cwd| {

@@ -10,8 +10,8 @@
 use super::claude::CLAUDE_SHAPE_DENY;
 use super::profile::{
     Cap::{Partial, Yes},
-    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, RuntimeProfile, SelfTest,
-    UserBase,
+    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, ManagedFormat, ManagedInstall,
+    RuntimeProfile, SelfTest, UserBase,
 };
 use super::{
     approval_message, context_warning, hook_specific, parse_claude_like, parse_claude_like_owned,
@@ -86,6 +86,14 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
             "Codex runs a hook only after you review and trust it: start `codex` once and approve the hookwarden hooks when it asks (they are trusted by content hash, so re-approve after a reinstall with another binary path).",
             "Project hooks in .codex/hooks.json run only in a trusted project.",
         ],
+        managed: Some(ManagedInstall {
+            path: "/etc/codex/requirements.toml",
+            format: ManagedFormat::CodexRequirements,
+            locks: &["allow_managed_hooks_only"],
+            notes: &[
+                "allow_managed_hooks_only is set and [features] hooks = true is pinned: Codex runs only managed hooks (they need no trust review), and no user config can turn hooks off.",
+            ],
+        }),
     },
     selftest: SelfTest {
         payload: |cwd| {

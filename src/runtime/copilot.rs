@@ -92,6 +92,7 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         notes: &[
             "Copilot ignores the answer of its prompt hook, so prompts are not checked there.",
         ],
+        managed: None,
     },
     selftest: SelfTest {
         payload: |cwd| {

@@ -11,8 +11,8 @@
 
 use super::profile::{
     Cap::{No, Partial, Yes},
-    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, RuntimeProfile, SelfTest,
-    UserBase,
+    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, ManagedFormat, ManagedInstall,
+    RuntimeProfile, SelfTest, UserBase,
 };
 use super::{approval_message, redact_response, withhold_response, Adapter, Answer, ParseError};
 use crate::decision::{Decision, Effect};
@@ -87,6 +87,14 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         notes: &[
             "Cursor also runs the hooks in .claude/settings.json: do not wire hookwarden there for Claude and here for Cursor in the same project unless you want both to run.",
         ],
+        managed: Some(ManagedInstall {
+            path: "/etc/cursor/hooks.json",
+            format: ManagedFormat::Json,
+            locks: &[],
+            notes: &[
+                "Cursor runs the hooks in /etc/cursor/hooks.json for every user; it has no documented switch that stops users' own hooks from running beside them.",
+            ],
+        }),
     },
     selftest: SelfTest {
         payload: |cwd| {

@@ -83,6 +83,7 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         timeout_unit: "s",
         default_scope: DefaultScope::Project,
         notes: &[],
+        managed: None,
     },
     selftest: SelfTest {
         payload: |cwd| {

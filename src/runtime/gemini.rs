@@ -7,8 +7,8 @@
 
 use super::profile::{
     Cap::{Partial, Yes},
-    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, RuntimeProfile, SelfTest,
-    UserBase,
+    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, ManagedFormat, ManagedInstall,
+    RuntimeProfile, SelfTest, UserBase,
 };
 use super::{approval_message, context_warning, redacted_output, stop_hook_active, take_first};
 use super::{Adapter, Answer, ParseError};
@@ -83,6 +83,14 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         notes: &[
             "Gemini CLI runs project hooks (.gemini/settings.json) only in a trusted folder: trust this folder when Gemini asks, or with /permissions. User-scope hooks (--scope user) run everywhere.",
         ],
+        managed: Some(ManagedInstall {
+            path: "/etc/gemini-cli/settings.json",
+            format: ManagedFormat::Json,
+            locks: &[],
+            notes: &[
+                "Gemini CLI's system settings override user and project settings, but Gemini has no documented switch that stops users' own hooks from running beside hookwarden's.",
+            ],
+        }),
     },
     selftest: SelfTest {
         payload: |cwd| {

@@ -222,6 +222,34 @@ pub struct Install {
     pub default_scope: DefaultScope,
     /// What the user must know after installing (trust review, trusted folders).
     pub notes: &'static [&'static str],
+    /// Where `sudo hookwarden install --managed` wires it for every user of the machine;
+    /// `None`: the runtime documents no administrator-owned hook config.
+    pub managed: Option<ManagedInstall>,
+}
+
+/// A runtime's administrator-owned config: a root-owned file its users cannot edit, whose
+/// hooks run for every user (`install --managed`).
+#[derive(Debug, Clone, Copy)]
+pub struct ManagedInstall {
+    /// Absolute path of the file.
+    pub path: &'static str,
+    pub format: ManagedFormat,
+    /// Top-level switches install sets to `true` next to the hooks: the runtime then ignores
+    /// hooks from its user and project configs (`allowManagedHooksOnly`), so the agent cannot
+    /// add a hook of its own that runs beside (or instead of) hookwarden.
+    pub locks: &'static [&'static str],
+    /// What the administrator must know after installing.
+    pub notes: &'static [&'static str],
+}
+
+/// How a managed config is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManagedFormat {
+    /// The runtime's own hooks file layout ([`Install::format`]) in a JSON file.
+    Json,
+    /// Codex `requirements.toml`: the hooks as inline `[[hooks.<Event>]]` tables, and
+    /// `[features] hooks = true` pinned so no user config can turn hooks off.
+    CodexRequirements,
 }
 
 /// The runtime's configuration files: what `evaluate` reads to find MCP servers, hooks and

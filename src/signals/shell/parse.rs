@@ -121,8 +121,10 @@ pub enum Node {
     Pipeline(Vec<Node>),
     /// Commands run one after another (`;`, `&&`, `||`, `&`, newlines, compound bodies).
     List(Vec<Node>),
-    /// `( )`, `{ }` with redirections applying to the whole body.
+    /// `{ }` (and compound commands) with redirections applying to the whole body.
     Group(Box<Node>, Vec<Redir>),
+    /// `( )`: a subshell, whose `cd`, variables, aliases and functions do not outlive it.
+    Subshell(Box<Node>, Vec<Redir>),
     /// `name() body`: recorded so that calls of `name` can be recognized.
     Function(String, Box<Node>),
 }
@@ -429,7 +431,7 @@ impl Parser<'_, '_> {
                 // text is also read as commands; arithmetic reads as harmless words.
                 let body = parse(&inner, self.budget, self.depth + 1);
                 let redirs = self.trailing_redirs();
-                return Node::Group(Box::new(body), redirs);
+                return Node::Subshell(Box::new(body), redirs);
             }
             Some('(') => {
                 self.pos += 1;
@@ -437,7 +439,7 @@ impl Parser<'_, '_> {
                 let (body, _) = self.list(Closer::Paren);
                 self.depth -= 1;
                 let redirs = self.trailing_redirs();
-                return Node::Group(Box::new(body), redirs);
+                return Node::Subshell(Box::new(body), redirs);
             }
             _ => {}
         }
@@ -1358,7 +1360,7 @@ fn push_code(w: &mut Word, v: Option<u32>) {
 }
 
 /// Reads `text` as words only (no command structure) and returns the substitutions found.
-fn parse_words_subs(text: &str, budget: &mut Budget, depth: usize) -> Node {
+pub(super) fn parse_words_subs(text: &str, budget: &mut Budget, depth: usize) -> Node {
     if depth >= budget.max_depth {
         budget.limit.get_or_insert("depth");
         return Node::empty();
@@ -1399,7 +1401,7 @@ mod tests {
                 }
             }
             Node::Pipeline(v) | Node::List(v) => v.iter().for_each(|n| simples(n, out)),
-            Node::Group(b, _) | Node::Function(_, b) => simples(b, out),
+            Node::Group(b, _) | Node::Subshell(b, _) | Node::Function(_, b) => simples(b, out),
         }
     }
 

@@ -157,7 +157,10 @@ pub(super) const WRAPPERS: &[Wrapper] = &[
 
 /// The wrapper named `program`, if it is one.
 pub(super) fn wrapper_named(program: &str) -> Option<&'static Wrapper> {
-    WRAPPERS.iter().find(|w| w.name == program)
+    WRAPPERS
+        .iter()
+        .chain(MORE_WRAPPERS)
+        .find(|w| w.name == program)
 }
 
 /// Wrappers that give a root shell reading stdin with `-s` or `-i`.
@@ -884,6 +887,651 @@ pub(super) fn lookup<T: Copy>(table: &[(&[&str], T)], program: &str) -> Option<T
         .map(|&(_, v)| v)
 }
 
+// ---------------------------------------------------------------------------------------
+// Commands hidden in other programs: more wrappers, options whose value is a command line,
+// git configuration that runs code, containers, and what makes a guess worth making.
+// ---------------------------------------------------------------------------------------
+
+/// Scheduling, sandboxing, namespace and privilege tools that run the rest of their argv.
+pub(super) const MORE_WRAPPERS: &[Wrapper] = &[
+    operands(
+        no_command(
+            wrapper(
+                "chrt",
+                &[
+                    "-T",
+                    "-P",
+                    "-D",
+                    "--sched-runtime",
+                    "--sched-period",
+                    "--sched-deadline",
+                ],
+            ),
+            &["-p", "--pid", "-m", "--max"],
+        ),
+        1,
+    ),
+    operands(no_command(wrapper("taskset", &[]), &["-p", "--pid"]), 1),
+    transparent(wrapper("pkexec", &["--user"])),
+    wrapper("fakeroot", &["-l", "--lib", "--faked", "-s", "-i"]),
+    wrapper("firejail", &[]),
+    wrapper(
+        "unshare",
+        &[
+            "-S", "--setuid", "-G", "--setgid", "-R", "--root", "-w", "--wd",
+        ],
+    ),
+    wrapper(
+        "nsenter",
+        &["-t", "--target", "-S", "--setuid", "-G", "--setgid"],
+    ),
+    wrapper(
+        "numactl",
+        &[
+            "-N",
+            "-m",
+            "-C",
+            "-p",
+            "-i",
+            "--cpunodebind",
+            "--membind",
+            "--physcpubind",
+            "--preferred",
+            "--interleave",
+        ],
+    ),
+    wrapper("cgexec", &["-g"]),
+    no_command(wrapper("prlimit", &[]), &["-p", "--pid"]),
+    transparent(wrapper(
+        "run0",
+        &[
+            "-u", "--user", "-g", "--group", "-D", "--chdir", "--setenv", "--unit",
+        ],
+    )),
+    wrapper(
+        "xvfb-run",
+        &[
+            "-n",
+            "--server-num",
+            "-s",
+            "--server-args",
+            "-f",
+            "--auth-file",
+            "-e",
+            "--error-file",
+            "-p",
+        ],
+    ),
+    wrapper("dbus-run-session", &["--config-file", "--dbus-daemon"]),
+    wrapper("valgrind", &[]),
+    wrapper("catchsegv", &[]),
+    operands(wrapper("gosu", &[]), 1),
+    operands(wrapper("su-exec", &[]), 1),
+    wrapper("setpriv", &[]),
+    wrapper(
+        "chpst",
+        &[
+            "-u", "-U", "-b", "-e", "-n", "-l", "-L", "-m", "-d", "-o", "-p", "-f", "-c",
+        ],
+    ),
+    wrapper("proot", &["-r", "-b", "-w", "-q", "-k"]),
+    wrapper(
+        "systemd-nspawn",
+        &[
+            "-D",
+            "--directory",
+            "-M",
+            "--machine",
+            "-u",
+            "--user",
+            "--bind",
+            "--bind-ro",
+        ],
+    ),
+    wrapper(
+        "schroot",
+        &["-c", "--chroot", "-u", "--user", "-d", "--directory"],
+    ),
+    wrapper(
+        "watchexec",
+        &[
+            "-e",
+            "--exts",
+            "-w",
+            "--watch",
+            "-W",
+            "-f",
+            "--filter",
+            "-i",
+            "--ignore",
+            "-d",
+            "--debounce",
+            "--shell",
+            "--signal",
+            "--stop-signal",
+            "--stop-timeout",
+            "--delay-run",
+            "--on-busy-update",
+            "-E",
+            "--env",
+            "--workdir",
+            "--filter-file",
+            "--ignore-file",
+            "--project-origin",
+            "--color",
+        ],
+    ),
+    wrapper("entr", &[]),
+    wrapper("ts-node-dev", &[]),
+];
+
+/// Options whose value is a command line the program runs through a shell
+/// (`script -c CMD`, `tar --to-command=CMD`, `zip -TT CMD`, `rsync -e CMD`, `man -P CMD`).
+pub(super) const COMMAND_OPTS: &[(&[&str], &[&str])] = &[
+    (&["script"], &["-c", "--command"]),
+    (
+        &["tar", "bsdtar", "gtar"],
+        &[
+            "--to-command",
+            "--use-compress-program",
+            "-I",
+            "--info-script",
+            "-F",
+            "--new-volume-script",
+            "--rsh-command",
+            "--rmt-command",
+        ],
+    ),
+    (&["zip"], &["-TT", "--unzip-command"]),
+    (&["rsync"], &["-e", "--rsh", "--rsync-path"]),
+    (&["man"], &["-P", "--pager"]),
+    (&["flock"], &["-c", "--command"]),
+    (&["sg"], &["-c"]),
+    (&["runuser"], &["-c", "--command"]),
+    (&["nix-shell"], &["--run", "--command"]),
+    (&["vagrant"], &["-c", "--command"]),
+    (&["mosh"], &["--ssh"]),
+    (&["fzf"], &["--preview"]),
+    (&["tmux"], &["-c"]),
+    (
+        &["hyperfine"],
+        &[
+            "-p",
+            "--prepare",
+            "-c",
+            "--cleanup",
+            "-s",
+            "--setup",
+            "--conclude",
+        ],
+    ),
+];
+
+/// Options whose value is `KEY=CMD` or `KEY CMD`, where a key (any case) names a command the
+/// program runs (`ssh -o ProxyCommand=CMD`, `tar --checkpoint-action=exec=CMD`).
+pub(super) const KEYED_COMMAND_OPTS: &[(&[&str], &[&str], &[&str])] = &[
+    (
+        &["ssh", "scp", "sftp", "autossh", "sshfs"],
+        &["-o"],
+        &[
+            "ProxyCommand",
+            "LocalCommand",
+            "KnownHostsCommand",
+            "RemoteCommand",
+        ],
+    ),
+    (
+        &["tar", "bsdtar", "gtar"],
+        &["--checkpoint-action"],
+        &["exec"],
+    ),
+];
+
+/// Programs whose operands are each a command line (`hyperfine 'cmd a' 'cmd b'`), with the
+/// options whose value is not one.
+pub(super) const OPERAND_SCRIPTS: &[(&[&str], &[&str])] = &[(
+    &["hyperfine"],
+    &[
+        "-w",
+        "--warmup",
+        "-m",
+        "--min-runs",
+        "-M",
+        "--max-runs",
+        "-r",
+        "--runs",
+        "-S",
+        "--shell",
+        "-n",
+        "--command-name",
+        "-L",
+        "--parameter-list",
+        "--export-json",
+        "--export-csv",
+        "--export-markdown",
+        "--export-asciidoc",
+        "--export-orgmode",
+        "--style",
+        "-u",
+        "--time-unit",
+        "--output",
+        "-N",
+        "-i",
+    ],
+)];
+
+/// Wrappers whose flag makes the first operand a command line (`entr -s 'make test'`).
+pub(super) const STRING_FLAG_WRAPPERS: &[(&str, &str)] = &[("entr", "-s")];
+
+/// Environment variables whose value is a command line some program runs
+/// (`GIT_SSH_COMMAND='…' git fetch`, `PAGER='…' man ls`).
+pub(super) const COMMAND_ENV_VARS: &[&str] = &[
+    "GIT_SSH_COMMAND",
+    "GIT_SSH",
+    "GIT_EDITOR",
+    "GIT_SEQUENCE_EDITOR",
+    "GIT_PAGER",
+    "GIT_ASKPASS",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_PROXY_COMMAND",
+    "SSH_ASKPASS",
+    "SUDO_ASKPASS",
+    "EDITOR",
+    "VISUAL",
+    "FCEDIT",
+    "PAGER",
+    "MANPAGER",
+    "SYSTEMD_PAGER",
+    "LESSOPEN",
+    "LESSCLOSE",
+    "PROMPT_COMMAND",
+    "RSYNC_RSH",
+    "CVS_RSH",
+    "BROWSER",
+];
+
+/// Editors whose `-c CMD`, `--cmd CMD` and `+CMD` are ex commands (`:!cmd` runs a shell).
+pub(super) const VIM_PROGRAMS: &[&str] = &[
+    "vim", "vi", "nvim", "gvim", "ex", "view", "vimdiff", "nvi", "evim", "gview",
+];
+pub(super) const VIM_COMMAND_OPTS: &[&str] = &["-c", "--cmd"];
+/// Pagers whose `+CMD` is a pager command (`+!cmd` runs a shell).
+pub(super) const PAGERS: &[&str] = &["less", "more", "most"];
+
+/// `sed` implementations whose scripts may run commands (`e`, `s///e`) and write files (`w`).
+pub(super) const SEDS: &[&str] = &["sed", "gsed"];
+/// `make` and the options naming its makefile or adding makefile text.
+pub(super) const MAKES: &[&str] = &["make", "gmake", "bmake"];
+pub(super) const MAKE_FILE_OPTS: &[&str] = &["-f", "--file", "--makefile"];
+pub(super) const MAKE_EVAL_OPTS: &[&str] = &["--eval", "-E"];
+pub(super) const MAKEFILE_NAMES: &[&str] = &["GNUmakefile", "makefile", "Makefile"];
+
+/// `tmux` subcommands whose trailing words are a shell command, and those typing keys into
+/// a shell; the options of those subcommands that take a value.
+pub(super) const TMUX_COMMAND_SUBCOMMANDS: &[&str] = &[
+    "new",
+    "new-session",
+    "new-window",
+    "neww",
+    "split-window",
+    "splitw",
+    "respawn-pane",
+    "respawnp",
+    "respawn-window",
+    "respawnw",
+    "run-shell",
+    "run",
+    "display-popup",
+    "popup",
+    "pipe-pane",
+    "pipep",
+    "if-shell",
+    "if",
+];
+pub(super) const TMUX_KEYS_SUBCOMMANDS: &[&str] = &["send-keys", "send"];
+pub(super) const TMUX_VALUE_OPTS: &[&str] = &[
+    "-s", "-n", "-t", "-c", "-e", "-x", "-y", "-F", "-l", "-p", "-w", "-f", "-L", "-S", "-T", "-N",
+    "-b", "-h", "-d",
+];
+/// Of those, the switches that take no value for the subcommands above (`-d` detaches).
+pub(super) const TMUX_SWITCHES: &[&str] = &["-d", "-P", "-A", "-D", "-E", "-X", "-h", "-v", "-b"];
+/// Key names `send-keys` turns into keystrokes rather than text.
+pub(super) const TMUX_KEY_NAMES: &[&str] = &["Enter", "C-m", "KPEnter", "C-j", "Space", "Tab"];
+
+/// `screen` options with a value, those after which no command follows, and the `-X`
+/// commands that type text into a window.
+pub(super) const SCREEN_VALUE_OPTS: &[&str] =
+    &["-S", "-c", "-e", "-h", "-p", "-t", "-T", "-Logfile"];
+pub(super) const SCREEN_NO_COMMAND: &[&str] =
+    &["-ls", "-list", "-r", "-R", "-x", "-wipe", "-v", "-Q"];
+/// `at`/`batch`: they read the job's script from stdin or `-f FILE`.
+pub(super) const AT_PROGRAMS: &[&str] = &["at", "batch"];
+pub(super) const AT_VALUE_OPTS: &[&str] = &["-q", "-t"];
+/// Builtins that run their first operand as a command line later (`trap 'cmd' EXIT`).
+pub(super) const TRAP: &str = "trap";
+/// Options of database clients naming a file of statements (`psql -f x.sql`).
+pub(super) const SQL_FILE_OPTS: &[&str] = &[
+    "-f",
+    "--file",
+    "-i",
+    "--input-file",
+    "--queries-file",
+    "-init",
+];
+/// Builtins that assign variables from `NAME=value` operands.
+pub(super) const DECLARERS: &[&str] = &["export", "declare", "typeset", "local", "readonly"];
+
+/// Git config keys whose value is a command line git runs (`*` matches one segment);
+/// `alias.*` only when the value starts with `!`.
+pub(super) const GIT_COMMAND_KEYS: &[&str] = &[
+    "core.pager",
+    "core.editor",
+    "core.sshcommand",
+    "core.fsmonitor",
+    "core.askpass",
+    "core.gitproxy",
+    "sequence.editor",
+    "diff.external",
+    "gpg.program",
+    "gpg.ssh.program",
+    "credential.helper",
+    "credential.*.helper",
+    "pager.*",
+    "filter.*.clean",
+    "filter.*.smudge",
+    "filter.*.process",
+    "merge.*.driver",
+    "diff.*.textconv",
+    "diff.*.command",
+    "uploadpack.packobjectshook",
+    "remote.*.uploadpack",
+    "remote.*.receivepack",
+    "mergetool.*.cmd",
+    "difftool.*.cmd",
+];
+/// Git config keys that make git run files from a directory or include more config.
+pub(super) const GIT_CODE_PATH_KEYS: &[&str] =
+    &["core.hookspath", "include.path", "includeif.*.path"];
+/// Values of boolean-or-command keys that are not commands.
+pub(super) const GIT_BOOLEAN_VALUES: &[&str] =
+    &["true", "false", "yes", "no", "on", "off", "1", "0", ""];
+/// `git` subcommand options whose value is a command run on the other side of a transport.
+pub(super) const GIT_COMMAND_SUBOPTS: &[&str] = &["--upload-pack", "--receive-pack", "--exec"];
+/// `git config` options with a value, and those that read rather than set.
+pub(super) const GIT_CONFIG_VALUE_OPTS: &[&str] =
+    &["-f", "--file", "--blob", "--type", "--default", "--comment"];
+pub(super) const GIT_CONFIG_READ_OPTS: &[&str] = &[
+    "--get",
+    "--get-all",
+    "--get-regexp",
+    "--get-urlmatch",
+    "-l",
+    "--list",
+    "--unset",
+    "--unset-all",
+    "--remove-section",
+    "--rename-section",
+    "-e",
+    "--edit",
+    "get",
+    "list",
+    "unset",
+];
+/// `git push` options with a value.
+pub(super) const GIT_PUSH_VALUE_OPTS: &[&str] =
+    &["-o", "--push-option", "--receive-pack", "--exec", "--repo"];
+
+/// `docker run`-style subcommands that start a fresh container, and their options with a
+/// value (the command follows the image).
+pub(super) const CONTAINER_RUN_SUBCOMMANDS: &[&str] = &["run", "create"];
+pub(super) const CONTAINER_RUN_VALUE_OPTS: &[&str] = &[
+    "-v",
+    "--volume",
+    "--mount",
+    "-e",
+    "--env",
+    "--env-file",
+    "-w",
+    "--workdir",
+    "--name",
+    "-p",
+    "--publish",
+    "--network",
+    "--net",
+    "--entrypoint",
+    "-u",
+    "--user",
+    "-l",
+    "--label",
+    "--platform",
+    "--cpus",
+    "-m",
+    "--memory",
+    "--add-host",
+    "--device",
+    "--cap-add",
+    "--cap-drop",
+    "--security-opt",
+    "-h",
+    "--hostname",
+    "--restart",
+    "--pull",
+    "--log-driver",
+    "--log-opt",
+    "--tmpfs",
+    "--ulimit",
+    "--shm-size",
+    "--gpus",
+    "--ipc",
+    "--pid",
+    "--dns",
+    "--runtime",
+    "--cidfile",
+    "--volumes-from",
+    "--link",
+    "--expose",
+    "--group-add",
+    "--mac-address",
+    "--ip",
+    "--stop-signal",
+    "--stop-timeout",
+    "--health-cmd",
+    "--userns",
+    "--uts",
+    "--cgroupns",
+    "--cgroup-parent",
+    "--storage-opt",
+    "--sysctl",
+    "--label-file",
+    "--annotation",
+    "--attach",
+    "-a",
+    "--detach-keys",
+    "--service-ports",
+    "--project-name",
+    "--file",
+    "-f",
+];
+pub(super) const CONTAINER_MOUNT_OPTS: &[&str] = &["-v", "--volume"];
+pub(super) const CONTAINER_BIND_OPT: &str = "--mount";
+pub(super) const CONTAINER_ENTRYPOINT_OPT: &str = "--entrypoint";
+pub(super) const CONTAINER_WORKDIR_OPTS: &[&str] = &["-w", "--workdir"];
+/// Compose front ends whose `run`/`exec` take a service, not an image.
+pub(super) const COMPOSE_TOOLS: &[&str] = &["docker-compose", "podman-compose"];
+
+/// Programs that, named as an argument of an unknown program, make that argument worth
+/// reading as a command: deleters, disk and database tools, shells, downloaders, cloud CLIs.
+pub(super) const GUESS_HEADS: &[&str] = &[
+    "rm",
+    "rmdir",
+    "shred",
+    "dd",
+    "wipefs",
+    "mkfs",
+    "sh",
+    "bash",
+    "zsh",
+    "dash",
+    "ksh",
+    "fish",
+    "curl",
+    "wget",
+    "nc",
+    "ncat",
+    "socat",
+    "python",
+    "python3",
+    "perl",
+    "ruby",
+    "node",
+    "php",
+    "git",
+    "kubectl",
+    "terraform",
+    "tofu",
+    "aws",
+    "gsutil",
+    "gcloud",
+    "az",
+    "docker",
+    "psql",
+    "mysql",
+    "mongosh",
+    "redis-cli",
+    "dropdb",
+    "find",
+    "xargs",
+    "eval",
+    "sudo",
+    "su",
+    "crontab",
+    "chmod",
+    "chown",
+    "truncate",
+    "systemctl",
+    "scp",
+    "rsync",
+    "helm",
+    "pulumi",
+];
+/// Options of any program whose value is prose (commit messages, titles, bodies): never read
+/// as a command.
+pub(super) const MESSAGE_OPTS: &[&str] = &[
+    "-m",
+    "--message",
+    "--body",
+    "--title",
+    "--description",
+    "--notes",
+    "--comment",
+    "--subject",
+    "--summary",
+    "--text",
+    "--reason",
+];
+/// Switches after which the rest of an unknown program's argv is its own: it is not guessed at.
+pub(super) const GUESS_STOP: &[&str] = &["--help", "-h", "--version", "-V"];
+/// Programs known to take data, not commands, in their arguments: no guess is made for them.
+pub(super) const DATA_PROGRAMS: &[&str] = &[
+    "echo",
+    "printf",
+    "logger",
+    "notify-send",
+    "say",
+    "wall",
+    "write",
+    "mail",
+    "cowsay",
+    "figlet",
+    "man",
+    "info",
+    "tldr",
+    "which",
+    "type",
+    "whereis",
+    "whatis",
+    "apropos",
+    "help",
+    "hash",
+    "complete",
+    "test",
+    "[",
+    "[[",
+    "true",
+    "false",
+    "cd",
+    "pushd",
+    "popd",
+    "read",
+    "set",
+    "unset",
+    "shift",
+    "return",
+    "exit",
+    "expr",
+    "let",
+    "mkdir",
+    "ls",
+    "stat",
+    "realpath",
+    "dirname",
+    "basename",
+    "readlink",
+    "alias",
+    "unalias",
+    "export",
+    "declare",
+    "typeset",
+    "local",
+    "readonly",
+    "trap",
+    "jira",
+    "glab",
+    "hub",
+    "tea",
+    "svn",
+    "hg",
+    "jj",
+    "sl",
+    "apt",
+    "apt-get",
+    "brew",
+    "dnf",
+    "yum",
+    "pacman",
+    "apk",
+    "zypper",
+    "snap",
+    "choco",
+    "winget",
+    "port",
+    "pip",
+    "pip3",
+    "pipx",
+    "gem",
+    "go",
+    "rustup",
+    "asdf",
+    "mise",
+    "nvm",
+    "sdk",
+    "make",
+    "cmake",
+    "tmux",
+    "screen",
+    "at",
+    "batch",
+    "dig",
+    "nslookup",
+    "host",
+    "ping",
+    // Tools that check or explain a command line rather than run it.
+    "hookwarden",
+    "shellcheck",
+    "shfmt",
+    "explainshell",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -902,8 +1550,10 @@ mod tests {
         once(FILE_ROLES);
         once(FILE_VALUE_OPTS);
         once(SUBCOMMAND_TOOLS);
+        once(COMMAND_OPTS);
+        once(OPERAND_SCRIPTS);
         let mut seen = std::collections::BTreeSet::new();
-        for w in WRAPPERS {
+        for w in WRAPPERS.iter().chain(MORE_WRAPPERS) {
             assert!(seen.insert(w.name), "{} listed twice", w.name);
         }
         let mut seen = std::collections::BTreeSet::new();

@@ -306,8 +306,11 @@ pub const PATH_CLASSES: &[&str] = &[
 /// Every attribute a signal sets on a flag ([`Flag::attrs`]), for policy validation.
 pub const ATTRS: &[&str] = &[
     "args",
+    "argument",
+    "channel",
     "client",
     "count",
+    "git_config",
     "help",
     "kind",
     "kinds",
@@ -315,6 +318,8 @@ pub const ATTRS: &[&str] = &[
     "program",
     "source",
     "subcommand",
+    "variables",
+    "vendor_match",
     "verb",
     "via",
 ];

@@ -621,7 +621,9 @@ impl super::Signal for PathSignal {
             let persistent: Vec<PathFact> = facts
                 .iter()
                 .filter_map(|f| {
-                    persistence_class(&f.resolved).map(|c| {
+                    // Written through a link, the file written is the one it leads to.
+                    let real = f.real.as_deref().and_then(persistence_class);
+                    persistence_class(&f.resolved).or(real).map(|c| {
                         let mut f = f.clone();
                         f.classes.push(c.to_string());
                         f

@@ -9,7 +9,7 @@ use super::programs::{
     HARMLESS_DEVICE_DIRS, HELP_OF_WRAPPED, PASS_THROUGH, REMOTE_SHELLS, RUNNERS,
     RUNNER_SUBCOMMANDS, SHELLS,
 };
-use super::{basename, effects, lit, wrappers, Analyzer, Input, MAX_COMMANDS};
+use super::{basename, effects, lit, reads, wrappers, Analyzer, Input, MAX_COMMANDS};
 use crate::signals::egress::{self, StdinKind, DOWNLOADERS};
 use crate::signals::Flag;
 use serde_json::Value;
@@ -135,7 +135,8 @@ impl Analyzer<'_> {
                             })
                             .unwrap_or(Input::Other("cat".into())),
                     },
-                    "find" | "fd" => Input::Find(wrappers::find_roots(&args)),
+                    "find" => Input::Find(reads::find_reach(&wrappers::find_roots(&args), &args)),
+                    "fd" => Input::Find(wrappers::find_roots(&args)),
                     p => Input::Other(p.to_string()),
                 }
             }
@@ -483,6 +484,7 @@ impl Analyzer<'_> {
         if self.funcs.contains(&program) {
             return;
         }
+        self.operand_reads(&program, &reads::with_fill(&args, fill), text);
         if let Some(w) = programs::wrapper_named(&program) {
             return self.wrapper(w, words, &args, via, input, text, fill, depth);
         }

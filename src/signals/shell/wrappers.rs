@@ -546,7 +546,7 @@ impl Analyzer<'_> {
                             &v,
                             &Input::None,
                             text,
-                            &roots,
+                            &super::reads::find_reach(&roots, args),
                             depth + 1,
                         );
                     }

@@ -97,6 +97,7 @@ fn persistence_command(f: &Flag) -> Option<Flag> {
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     let fact = |resolved: &str, class: &str| PathFact {
+        real: None,
         raw: program.to_string(),
         resolved: resolved.to_string(),
         classes: vec![class.to_string()],

@@ -18,7 +18,7 @@ use crate::event::Event;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A fact about one path a flag refers to, after resolving `~`, `$HOME`, `..` and the cwd.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,8 +27,12 @@ pub struct PathFact {
     pub raw: String,
     /// Absolute, lexically normalized.
     pub resolved: String,
-    /// Classes from [`paths::classify`]: `root`, `home`, `system`, `temp`, `project`,
-    /// `outside_project`, `git_dir`, `glob`, `secret_file`, `env_file`, `private_key`, ...
+    /// Where the file system resolves it, when that is elsewhere (a symbolic link on the way).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real: Option<String>,
+    /// Classes from [`paths::fact`], of the path as written and as resolved: `root`, `home`,
+    /// `system`, `temp`, `project`, `outside_project`, `git_dir`, `glob`, `hard_linked`,
+    /// `secret_file`, `env_file`, `private_key`, ...
     pub classes: Vec<String>,
 }
 
@@ -114,7 +118,7 @@ pub struct Context {
     /// The repository root found from the cwd (`.git`), or the cwd when there is none.
     pub project_root: PathBuf,
     pub home: Option<PathBuf>,
-    /// System temp dirs: `/tmp`, `/var/tmp`, `$TMPDIR`.
+    /// System temp dirs: `/tmp`, `/var/tmp`, `$TMPDIR` (see [`Context::temp_root`]).
     pub temp_dirs: Vec<PathBuf>,
 }
 
@@ -129,10 +133,11 @@ impl Context {
         let project_root = find_repo_root(&cwd).unwrap_or_else(|| cwd.clone());
         let home = std::env::var_os("HOME").map(PathBuf::from);
         let mut temp_dirs = vec![PathBuf::from("/tmp"), PathBuf::from("/var/tmp")];
-        if let Some(t) = crate::managed::env("TMPDIR") {
-            let t = PathBuf::from(t);
-            if t.is_absolute() && !temp_dirs.contains(&t) {
-                temp_dirs.push(paths::normalize(&t));
+        // Managed mode ignores `TMPDIR` in hook calls: the agent sets the hook's environment.
+        let tmpdir = crate::managed::env("TMPDIR").map(PathBuf::from);
+        if let Some(t) = tmpdir.and_then(|t| Context::temp_root(&t, home.as_deref())) {
+            if !temp_dirs.contains(&t) {
+                temp_dirs.push(t);
             }
         }
         Context {
@@ -143,8 +148,40 @@ impl Context {
         }
     }
 
+    /// `TMPDIR` as a temp root, if it can be one: absolute, not `/`, not the home dir or one of
+    /// its ancestors, not a system dir (the per-user temp dirs under `/var/folders` and
+    /// `/var/tmp` excepted). Everything below a temp root counts as scratch space.
+    pub fn temp_root(tmpdir: &Path, home: Option<&Path>) -> Option<PathBuf> {
+        if !tmpdir.is_absolute() {
+            return None;
+        }
+        let t = paths::normalize(tmpdir);
+        if t == Path::new("/") || home.is_some_and(|h| paths::normalize(h).starts_with(&t)) {
+            return None;
+        }
+        const USER_TEMP: &[&str] = &[
+            "/var/folders/",
+            "/private/var/folders/",
+            "/var/tmp/",
+            "/private/tmp/",
+        ];
+        let s = format!("{}/", t.to_string_lossy());
+        let system = paths::SYSTEM_DIRS
+            .iter()
+            .any(|d| s.starts_with(&format!("{d}/")));
+        if system
+            && !USER_TEMP
+                .iter()
+                .any(|u| s.starts_with(u) && s.len() > u.len())
+        {
+            return None;
+        }
+        Some(t)
+    }
+
     /// A context that reads nothing from the machine (no cwd, `HOME`, `TMPDIR` or `.git`
-    /// lookups): the agent works at the root of `project`, with the system temp dirs.
+    /// lookups): the agent works at the root of `project`, with the system temp dirs. Path
+    /// facts still look their operands up on disk ([`paths::fact`]).
     pub fn fixed(project: &str, home: Option<&str>) -> Context {
         Context {
             cwd: PathBuf::from(project),
@@ -279,6 +316,7 @@ pub const PATH_CLASSES: &[&str] = &[
     "temp_root",
     "project",
     "project_ancestor",
+    "home_ancestor",
     "outside_project",
     "system",
     "git_dir",
@@ -316,6 +354,7 @@ pub const ATTRS: &[&str] = &[
     "kinds",
     "limit",
     "program",
+    "reader",
     "source",
     "subcommand",
     "variables",
@@ -341,6 +380,27 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
     use crate::event::{Boundary, RuntimeKind};
+
+    /// `TMPDIR` widens what counts as scratch space only when it can be a temp root.
+    #[test]
+    fn tmpdir_is_a_temp_root_only_where_one_can_be() {
+        let home = Some(Path::new("/home/u"));
+        let ok = |t: &str| Context::temp_root(Path::new(t), home);
+        assert_eq!(ok("/tmp/u-1000"), Some(PathBuf::from("/tmp/u-1000")));
+        assert!(ok("/var/folders/xy/abc/T/").is_some());
+        assert!(ok("/scratch/build").is_some());
+        for bad in [
+            "/",
+            "/home",
+            "/home/u",
+            "/usr",
+            "/etc/x",
+            "/var",
+            "relative/tmp",
+        ] {
+            assert_eq!(ok(bad), None, "{bad}");
+        }
+    }
 
     /// A shell command that sends a secret out raises `secret.egress` however long it is:
     /// from [`PARALLEL_FROM_BYTES`] on, the secret scan runs on its own thread, and the

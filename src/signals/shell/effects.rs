@@ -205,8 +205,16 @@ impl Analyzer<'_> {
         if AWKS.contains(&program) {
             self.awk(args, via, text, depth);
         }
-        // Files the command reads and writes.
-        let (reads, writes) = file_roles(program, args);
+        if program == "ln" {
+            self.record_links(args);
+        }
+        // Files the command reads and writes; `xargs` appends what it reads to the argv.
+        let from_xargs = via.last().is_some_and(|v| v.starts_with("xargs"));
+        let (reads, writes) = if from_xargs {
+            file_roles(program, &super::reads::with_fill(args, fill))
+        } else {
+            file_roles(program, args)
+        };
         let reads = expand(reads);
         let writes = expand(writes);
         if !reads.is_empty() {
@@ -547,6 +555,10 @@ pub(super) fn file_roles(program: &str, args: &[String]) -> (Vec<String>, Vec<St
             } else {
                 ops.into_iter().skip(1).collect()
             };
+            // `grep -r "" --include='.env*' .` reads exactly the files the filter names.
+            if let Some(narrowed) = super::reads::grep_reach(program, args, &reads) {
+                reads = narrowed;
+            }
         }
         Role::ScriptThenReads => {
             let script_given = args
@@ -639,6 +651,14 @@ pub(super) fn file_roles(program: &str, args: &[String]) -> (Vec<String>, Vec<St
                     .into_iter()
                     .filter(|o| Some(o) != archive.as_ref() && o != &flags)
                     .collect();
+                // `tar -C ~/.aws -cf - .` archives the directory `-C` names.
+                if let Some(dir) = super::reads::tar_dir(args) {
+                    for r in &mut reads {
+                        if !r.starts_with('/') && !r.starts_with('~') {
+                            *r = format!("{}/{r}", dir.trim_end_matches('/'));
+                        }
+                    }
+                }
                 writes.extend(archive);
             } else {
                 reads.extend(archive);

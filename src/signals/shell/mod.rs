@@ -35,6 +35,7 @@ pub mod code;
 mod effects;
 pub mod parse;
 mod programs;
+mod reads;
 mod walk;
 mod wrappers;
 
@@ -43,7 +44,7 @@ use super::{paths, Context, Flag, PathFact, Signal};
 use crate::event::{Event, ToolKind};
 use parse::{Budget, Word};
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub const FLAGS: &[&str] = &[
     "shell.exec",
@@ -96,6 +97,7 @@ pub fn analyze(cmd: &str, ctx: &Context) -> Vec<Flag> {
         fetched: Vec::new(),
         written: Vec::new(),
         state: walk::ShellState::default(),
+        links: Vec::new(),
     };
     let tree = parse::parse(cmd, &mut a.budget, 0);
     a.node(&tree, &[], &Input::None, 0);
@@ -161,6 +163,8 @@ struct Analyzer<'c> {
     /// What the command line defined for later commands: aliases, functions, git config,
     /// remotes, and the mounts of a container being entered.
     state: walk::ShellState,
+    /// Links made earlier in the command line (`ln -s TARGET LINK`): link, target.
+    links: Vec<(PathBuf, PathBuf)>,
 }
 
 /// More simple commands than this in one command line is not a command an agent types; the
@@ -236,18 +240,17 @@ impl Analyzer<'_> {
         if raw.contains('$') || raw.contains(parse::SUBST) {
             f.classes.push("dynamic".into());
         }
-        if f.has("glob") {
-            // `cat .env*`: the name without wildcards says what the glob reaches.
-            let bare: String = f
-                .resolved
-                .chars()
-                .filter(|c| !matches!(c, '*' | '?'))
-                .collect();
-            for c in paths::sensitive_classes(&bare) {
-                if !f.has(c) {
-                    f.classes.push(c.to_string());
-                }
-            }
+        // `ln -s ~ /tmp/h && rm -rf /tmp/h/`: a link made earlier in the command line leads
+        // where it was made to lead, though it does not exist yet.
+        let made = self.links.iter().rev().find_map(|(link, target)| {
+            Path::new(&f.resolved)
+                .strip_prefix(link)
+                .ok()
+                .map(|rest| target.join(rest))
+        });
+        if let Some(to) = made {
+            let via = paths::fact(&to.to_string_lossy(), self.ctx);
+            paths::merge_view(&mut f, &via);
         }
         if is_backup_name(&f.resolved) {
             f.classes.push("backup".into());

@@ -1352,7 +1352,6 @@ pub(super) const CONTAINER_RUN_VALUE_OPTS: &[&str] = &[
     "--file",
     "-f",
 ];
-pub(super) const CONTAINER_MOUNT_OPTS: &[&str] = &["-v", "--volume"];
 pub(super) const CONTAINER_BIND_OPT: &str = "--mount";
 pub(super) const CONTAINER_ENTRYPOINT_OPT: &str = "--entrypoint";
 pub(super) const CONTAINER_WORKDIR_OPTS: &[&str] = &["-w", "--workdir"];
@@ -1532,6 +1531,167 @@ pub(super) const DATA_PROGRAMS: &[&str] = &[
     "explainshell",
 ];
 
+// Which operands a program reads. Programs without a role in FILE_ROLES read the sensitive
+// paths they are given unless a table below says otherwise.
+// ---------------------------------------------------------------------------------------
+
+/// Programs that look at a path without reading what is in it: they list, stat, move, link,
+/// change modes or delete (deletion has its own flags), or print the path itself.
+pub(super) const NOT_READERS: &[&str] = &[
+    // History rewriters take file names as patterns to remove, not files to read.
+    "bfg",
+    "ls",
+    "dir",
+    "vdir",
+    "exa",
+    "eza",
+    "lsd",
+    "tree",
+    "stat",
+    "du",
+    "df",
+    "test",
+    "[",
+    "[[",
+    "realpath",
+    "readlink",
+    "basename",
+    "dirname",
+    "which",
+    "type",
+    "whereis",
+    "command",
+    "mkdir",
+    "rmdir",
+    "chmod",
+    "chown",
+    "chgrp",
+    "chattr",
+    "lsattr",
+    "setfacl",
+    "getfacl",
+    "xattr",
+    "touch",
+    "rm",
+    "unlink",
+    "shred",
+    "srm",
+    "rimraf",
+    "del",
+    "trash",
+    "trash-put",
+    "echo",
+    "printf",
+    "cd",
+    "pushd",
+    "popd",
+    "export",
+    "unset",
+    "alias",
+    "true",
+    "false",
+    "sleep",
+    "mkfifo",
+    "sync",
+    "ssh-keyscan",
+    "lsof",
+    "fuser",
+    "inotifywait",
+    "watchman",
+];
+
+/// Programs that use the credential files they are given as credentials (a key to log in
+/// with, a kubeconfig to reach a cluster, variables to fill a plan) and never print them.
+pub(super) const CREDENTIAL_USERS: &[&str] = &[
+    "ssh",
+    "autossh",
+    "mosh",
+    "sftp",
+    "ssh-add",
+    "ssh-keygen",
+    "ssh-copy-id",
+    "kubectl",
+    "oc",
+    "helm",
+    "k9s",
+    "kubectx",
+    "kubens",
+    "terraform",
+    "tofu",
+    "terragrunt",
+    "gcloud",
+    "gsutil",
+    "aws",
+    "az",
+    "ansible",
+    "ansible-playbook",
+    "ansible-inventory",
+    "vault",
+    "chezmoi",
+    "direnv",
+];
+
+/// Subcommands of credential users that print what they are given: those read after all.
+pub(super) const CREDENTIAL_USER_PRINTS: &[(&[&str], &[&str])] = &[
+    (&["terraform", "tofu", "terragrunt"], &["show", "console"]),
+    (&["kubectl", "oc"], &["cp"]),
+    (&["ansible"], &["-m"]),
+];
+
+/// Options of wrappers and dispatchers that name a file they read themselves (the command
+/// they run is analysed on its own): `xargs -a FILE`.
+pub(super) const DISPATCHER_FILE_OPTS: &[(&[&str], &[&str])] = &[
+    (&["xargs"], &["-a", "--arg-file"]),
+    (&["parallel"], &["-a", "--arg-file"]),
+];
+
+/// Container tools: options whose value mounts a host path into the container (`-v
+/// ~/.aws:/root/.aws`), where anything in it may read it, and subcommands that copy a host
+/// path in (`docker cp ~/.ssh/id_rsa web:/tmp`).
+pub(super) const CONTAINER_MOUNT_OPTS: &[&str] = &["-v", "--volume", "--mount"];
+pub(super) const CONTAINER_COPY_SUBCOMMANDS: &[&str] = &["cp"];
+
+/// git subcommands that print file content from the work tree or the object store, and the
+/// options that make `git log` and its relatives do so (`git log -p -- .env`).
+pub(super) const GIT_CONTENT_SUBCOMMANDS: &[&str] = &[
+    "show",
+    "cat-file",
+    "diff",
+    "blame",
+    "annotate",
+    "archive",
+    "grep",
+    "format-patch",
+    "difftool",
+    "bundle",
+];
+pub(super) const GIT_PATCH_SUBCOMMANDS: &[&str] = &["log", "whatchanged", "reflog", "stash"];
+pub(super) const GIT_PATCH_OPTS: &[&str] =
+    &["-p", "-u", "--patch", "--patch-with-stat", "--full-diff"];
+/// Options that make a content command print names and counts only (`git diff --name-only`).
+pub(super) const GIT_NAMES_ONLY_OPTS: &[&str] = &[
+    "--name-only",
+    "--name-status",
+    "--stat",
+    "--numstat",
+    "--shortstat",
+    "--summary",
+    "--dirstat",
+    "-s",
+    "--no-patch",
+];
+
+/// Options of the grep family that narrow a recursive search to names matching a glob
+/// (`grep -r "" --include='.env*' .`): the search then reads exactly those files.
+pub(super) const GREP_NAME_FILTERS: &[&str] = &["--include", "-g", "--glob", "--iglob"];
+/// Options of the grep family that make it search directories recursively.
+pub(super) const GREP_RECURSIVE: &[&str] = &["-r", "-R", "--recursive", "--dereference-recursive"];
+/// Members of the grep family that always search recursively.
+pub(super) const RECURSIVE_GREPS: &[&str] = &["rg", "ag", "ack"];
+
+/// `tar` options naming the directory its operands are relative to.
+pub(super) const TAR_DIR_OPTS: &[&str] = &["-C", "--directory"];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1552,6 +1712,9 @@ mod tests {
         once(SUBCOMMAND_TOOLS);
         once(COMMAND_OPTS);
         once(OPERAND_SCRIPTS);
+
+        once(CREDENTIAL_USER_PRINTS);
+        once(DISPATCHER_FILE_OPTS);
         let mut seen = std::collections::BTreeSet::new();
         for w in WRAPPERS.iter().chain(MORE_WRAPPERS) {
             assert!(seen.insert(w.name), "{} listed twice", w.name);

@@ -10,7 +10,7 @@ use super::programs::{
     HELP_OF_WRAPPED, MAKES, OPERAND_SCRIPTS, PAGERS, PASS_THROUGH, REMOTE_SHELLS, RUNNERS,
     RUNNER_SUBCOMMANDS, SEDS, SHELLS, SQL_CLIENTS, SQL_FILE_OPTS, TRAP, VIM_PROGRAMS,
 };
-use super::{basename, effects, lit, wrappers, Analyzer, Input, MAX_COMMANDS};
+use super::{basename, effects, lit, reads, wrappers, Analyzer, Input, MAX_COMMANDS};
 use crate::signals::egress::{self, StdinKind, DOWNLOADERS};
 use crate::signals::Flag;
 use serde_json::Value;
@@ -194,7 +194,8 @@ impl Analyzer<'_> {
                             })
                             .unwrap_or(Input::Other("cat".into())),
                     },
-                    "find" | "fd" => Input::Find(wrappers::find_roots(&args)),
+                    "find" => Input::Find(reads::find_reach(&wrappers::find_roots(&args), &args)),
+                    "fd" => Input::Find(wrappers::find_roots(&args)),
                     p => Input::Other(p.to_string()),
                 }
             }
@@ -579,6 +580,7 @@ impl Analyzer<'_> {
             None => input,
         };
         self.command_opts(&program, &args, via, depth);
+        self.operand_reads(&program, &reads::with_fill(&args, fill), text);
         if let Some(w) = programs::wrapper_named(&program) {
             return self.wrapper(w, words, &args, via, input, text, fill, depth);
         }

@@ -559,7 +559,7 @@ impl Analyzer<'_> {
             let value_word = if takes { words.get(i + 1) } else { None };
             let value = inline.or_else(|| value_word.map(|w| self.host_word(w)));
             if let Some(value) = value {
-                if CONTAINER_MOUNT_OPTS.contains(&name) {
+                if CONTAINER_MOUNT_OPTS.contains(&name) && name != CONTAINER_BIND_OPT {
                     let mut parts = value.splitn(3, ':');
                     if let (Some(src), Some(dst)) = (parts.next(), parts.next()) {
                         mounts.binds.push((dst.to_string(), src.to_string()));
@@ -661,6 +661,7 @@ impl Analyzer<'_> {
             let host_path = src.starts_with(['/', '.', '~', '$']);
             if !host_path {
                 return Some(ContainerPath::Inside(PathFact {
+                    real: None,
                     raw: raw.to_string(),
                     resolved: format!("(volume {src}){rest}"),
                     classes: vec!["volume".into(), "outside_project".into()],
@@ -675,6 +676,7 @@ impl Analyzer<'_> {
             return Some(ContainerPath::Host(host));
         }
         Some(ContainerPath::Inside(PathFact {
+            real: None,
             raw: raw.to_string(),
             resolved: format!("(container){p}"),
             classes: vec!["temp".into(), "container".into()],
@@ -792,7 +794,7 @@ impl Analyzer<'_> {
                             &v,
                             &Input::None,
                             text,
-                            &roots,
+                            &super::reads::find_reach(&roots, args),
                             depth + 1,
                         );
                     }

@@ -41,3 +41,4 @@ pub mod state;
 #[cfg(test)]
 pub(crate) mod testutil;
 pub mod time;
+pub mod transcript;

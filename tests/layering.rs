@@ -24,6 +24,8 @@ const ORDER: &[&str] = &[
     // Runtime profiles and adapters: payload in, answer out.
     "runtime",
     "audit",
+    // Tool calls read back from the runtimes' own session transcripts.
+    "transcript",
     // One hook call, end to end, with its stateful step.
     "engine",
     // What is built on hook calls: replay, build-time evaluation, install, the command line.

@@ -571,11 +571,12 @@ fn replay_cmd(a: ReplayArgs) -> Result<i32> {
         events.extend(ev);
         skipped = bad;
     }
+    let mut skipped_lines = 0;
     for t in &a.transcript {
-        events.extend(
-            replay::from_transcript(t, since)
-                .with_context(|| format!("cannot read transcript {}", t.display()))?,
-        );
+        let (ev, bad) = replay::from_transcript(t, since)
+            .with_context(|| format!("cannot read transcript {}", t.display()))?;
+        events.extend(ev);
+        skipped_lines += bad;
     }
     let report = replay::replay(&candidate, &current, &events);
     if a.json {
@@ -584,6 +585,9 @@ fn replay_cmd(a: ReplayArgs) -> Result<i32> {
         print!("{}", report.render());
         if skipped > 0 {
             println!("({skipped} audit line(s) could not be read and were skipped)");
+        }
+        if skipped_lines > 0 {
+            println!("({skipped_lines} transcript line(s) are not JSON and were skipped)");
         }
     }
     Ok(0)

@@ -43,3 +43,4 @@ pub mod state;
 #[cfg(test)]
 pub(crate) mod testutil;
 pub mod time;
+pub mod transcript;

@@ -9,7 +9,7 @@
 
 use crate::audit::AuditRecord;
 use crate::decision::Effect;
-use crate::event::{Boundary, Event, RuntimeKind};
+use crate::event::{Boundary, Event};
 use crate::policy::eval::{self, EvalEnv};
 use crate::policy::CompiledPolicy;
 use crate::signals::{self, Context};
@@ -146,163 +146,34 @@ pub fn from_audit(path: &Path, since: Option<i64>) -> std::io::Result<(Vec<Recor
     Ok((out, bad))
 }
 
-/// Tool calls found in a transcript (Claude Code JSONL, Codex rollout JSONL, Gemini chat
-/// JSON). Lines that do not parse are skipped.
-pub fn from_transcript(path: &Path, since: Option<i64>) -> std::io::Result<Vec<Recorded>> {
-    let text = std::fs::read_to_string(path)?;
+/// Tool calls found in a transcript (Claude Code JSONL, Codex rollout JSONL, Gemini chat JSON
+/// or JSONL; see [`crate::transcript`]), and how many lines were not JSON and were skipped.
+pub fn from_transcript(
+    path: &Path,
+    since: Option<i64>,
+) -> Result<(Vec<Recorded>, usize), crate::transcript::ReadError> {
+    let transcript = crate::transcript::read(path)?;
     let origin = format!("transcript {}", path.display());
-    let mut values: Vec<Value> = Vec::new();
-    // Gemini writes one JSON document; Claude and Codex write one JSON value per line.
-    match serde_json::from_str::<Value>(&text) {
-        Ok(v) => values.push(v),
-        Err(_) => values.extend(
-            text.lines()
-                .filter(|l| !l.trim().is_empty())
-                .filter_map(|l| serde_json::from_str(l).ok()),
-        ),
-    }
-    let mut st = TranscriptState::default();
     let mut out = Vec::new();
-    for v in &values {
-        st.observe(v);
-        let mut calls = Vec::new();
-        find_calls(v, &mut calls, 0);
-        for (runtime, name, input) in calls {
-            let time_text = v
-                .get("timestamp")
-                .and_then(|t| t.as_str())
-                .unwrap_or("")
-                .to_string();
-            let time = crate::time::parse_rfc3339(&time_text);
-            if let (Some(s), Some(t)) = (since, time) {
-                if t < s {
-                    continue;
-                }
-            }
-            let mut ev = Event::new(runtime, Boundary::ToolRequest, "transcript");
-            ev.session_id = st.session.clone();
-            ev.cwd = st.cwd.clone();
-            ev.tool = Some(crate::event::classify_tool(&name));
-            crate::event::fill_from_input(&mut ev, &input);
-            ev.tool_input = input;
-            ev.transcript_path = Some(path.display().to_string());
-            out.push(Recorded {
-                source: origin.clone(),
-                time,
-                time_text,
-                event: ev,
-                context: serde_json::Map::new(),
-                baseline: None,
-            });
-        }
-    }
-    Ok(out)
-}
-
-#[derive(Default)]
-struct TranscriptState {
-    session: String,
-    cwd: String,
-}
-
-impl TranscriptState {
-    fn observe(&mut self, v: &Value) {
-        let s = |v: &Value, k: &str| v.get(k).and_then(|x| x.as_str()).map(|x| x.to_string());
-        // Claude lines carry sessionId/cwd; Codex's session_meta payload carries id/cwd;
-        // Gemini's chat file carries sessionId.
-        let payload = v.get("payload").unwrap_or(&Value::Null);
-        if let Some(id) = s(v, "sessionId")
-            .or_else(|| s(v, "session_id"))
-            .or_else(|| {
-                (s(v, "type").as_deref() == Some("session_meta"))
-                    .then(|| s(payload, "id"))
-                    .flatten()
-            })
-        {
-            self.session = id;
-        }
-        if let Some(c) = s(v, "cwd").or_else(|| s(payload, "cwd")) {
-            self.cwd = c;
-        }
-    }
-}
-
-/// Unwraps `["bash", "-lc", "script"]` to the script.
-fn shell_command(input: &mut Value) {
-    let Some(arr) = input.get("command").and_then(|c| c.as_array()) else {
-        return;
-    };
-    let parts: Vec<&str> = arr.iter().filter_map(|x| x.as_str()).collect();
-    if parts.len() == 3
-        && matches!(parts[0].rsplit('/').next(), Some("bash" | "sh" | "zsh"))
-        && matches!(parts[1], "-c" | "-lc")
-    {
-        let script = parts[2].to_string();
-        input["command"] = Value::String(script);
-    }
-}
-
-/// Tool calls anywhere in a JSON value: (runtime, tool name, input).
-fn find_calls(v: &Value, out: &mut Vec<(RuntimeKind, String, Value)>, depth: usize) {
-    if depth > 12 {
-        return;
-    }
-    match v {
-        Value::Object(m) => {
-            let ty = m.get("type").and_then(|t| t.as_str()).unwrap_or("");
-            let name = m.get("name").and_then(|t| t.as_str());
-            match (ty, name) {
-                ("tool_use", Some(n)) => {
-                    let input = m.get("input").cloned().unwrap_or(Value::Null);
-                    out.push((RuntimeKind::Claude, n.to_string(), input));
-                    return;
-                }
-                ("function_call" | "custom_tool_call", Some(n)) => {
-                    let raw = m.get("arguments").or_else(|| m.get("input"));
-                    let mut input = match raw {
-                        Some(Value::String(s)) => serde_json::from_str(s)
-                            .unwrap_or_else(|_| serde_json::json!({ "input": s })),
-                        Some(other) => other.clone(),
-                        None => Value::Null,
-                    };
-                    shell_command(&mut input);
-                    out.push((RuntimeKind::Codex, n.to_string(), input));
-                    return;
-                }
-                ("local_shell_call", _) => {
-                    let mut input = m.get("action").cloned().unwrap_or(Value::Null);
-                    shell_command(&mut input);
-                    out.push((RuntimeKind::Codex, "local_shell".into(), input));
-                    return;
-                }
-                _ => {}
-            }
-            // Gemini: `toolCalls: [{name, args}]` or `functionCall: {name, args}`.
-            for key in ["toolCalls", "functionCall"] {
-                let calls: Vec<&Value> = match m.get(key) {
-                    Some(Value::Array(a)) => a.iter().collect(),
-                    Some(o @ Value::Object(_)) => vec![o],
-                    _ => continue,
-                };
-                for c in calls {
-                    if let Some(n) = c.get("name").and_then(|x| x.as_str()) {
-                        let input = c.get("args").cloned().unwrap_or(Value::Null);
-                        out.push((RuntimeKind::Gemini, n.to_string(), input));
-                    }
-                }
-                return;
-            }
-            for x in m.values() {
-                find_calls(x, out, depth + 1);
+    for call in &transcript.calls {
+        let time = call.time();
+        if let (Some(s), Some(t)) = (since, time) {
+            if t < s {
+                continue;
             }
         }
-        Value::Array(a) => {
-            for x in a {
-                find_calls(x, out, depth + 1);
-            }
-        }
-        _ => {}
+        let mut ev = call.event();
+        ev.transcript_path = Some(path.display().to_string());
+        out.push(Recorded {
+            source: origin.clone(),
+            time,
+            time_text: call.time_text.clone(),
+            event: ev,
+            context: serde_json::Map::new(),
+            baseline: None,
+        });
     }
+    Ok((out, transcript.bad_lines))
 }
 
 /// One decision that would change.
@@ -527,7 +398,8 @@ mod tests {
             r#"{"type":"assistant","sessionId":"s1","timestamp":"2026-11-20T10:00:00Z","message":{"content":[{"type":"text","text":"ok"},{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"rm -rf /"}}]}}"#, "\n",
             "not json\n",
         )).unwrap();
-        let got = from_transcript(&claude, None).unwrap();
+        let (got, bad) = from_transcript(&claude, None).unwrap();
+        assert_eq!(bad, 1);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].event.command.as_deref(), Some("rm -rf /"));
         assert_eq!(got[0].event.session_id, "s1");
@@ -538,15 +410,30 @@ mod tests {
             r#"{"timestamp":"2026-11-20T10:00:00Z","type":"session_meta","payload":{"id":"s2","cwd":"/w"}}"#, "\n",
             r#"{"timestamp":"2026-11-20T10:00:01Z","type":"response_item","payload":{"type":"function_call","name":"shell","arguments":"{\"command\":[\"bash\",\"-lc\",\"git push --force\"]}","call_id":"c1"}}"#, "\n",
         )).unwrap();
-        let got = from_transcript(&codex, None).unwrap();
+        let (got, _) = from_transcript(&codex, None).unwrap();
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].event.command.as_deref(), Some("git push --force"));
-        assert_eq!(got[0].event.runtime, RuntimeKind::Codex);
+        assert_eq!(got[0].event.runtime, crate::event::RuntimeKind::Codex);
 
         let gemini = dir.path().join("g.json");
         std::fs::write(&gemini, r#"{"sessionId":"s3","messages":[{"type":"gemini","toolCalls":[{"id":"1","name":"read_file","args":{"absolute_path":"/w/.env"}}]}]}"#).unwrap();
-        let got = from_transcript(&gemini, None).unwrap();
+        let (got, _) = from_transcript(&gemini, None).unwrap();
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].event.paths, vec!["/w/.env".to_string()]);
+
+        // `--since` reads the time of each Gemini message, not of the whole chat file.
+        std::fs::write(&gemini, r#"{"sessionId":"s3","messages":[
+            {"type":"gemini","timestamp":"2026-11-01T10:00:00Z","toolCalls":[{"name":"read_file","args":{"absolute_path":"/w/old"}}]},
+            {"type":"gemini","timestamp":"2026-11-20T10:00:00Z","toolCalls":[{"name":"read_file","args":{"absolute_path":"/w/new"}}]}]}"#).unwrap();
+        let since = crate::time::parse_rfc3339("2026-11-10T00:00:00Z");
+        let (got, _) = from_transcript(&gemini, since).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].event.paths, vec!["/w/new".to_string()]);
+        assert_eq!(got[0].event.session_id, "s3");
+
+        // A file with text and no JSON at all is an error, not an empty replay.
+        let junk = dir.path().join("junk.jsonl");
+        std::fs::write(&junk, "not json\nstill not\n").unwrap();
+        assert!(from_transcript(&junk, None).is_err());
     }
 }

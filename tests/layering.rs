@@ -26,6 +26,8 @@ const ORDER: &[&str] = &[
     "audit",
     // What is read back from the audit log: OTel export and the HTML report.
     "export", "report",
+    // Tool calls read back from the runtimes' own session transcripts.
+    "transcript",
     // One hook call, end to end, with its stateful step.
     "engine",
     // What is built on hook calls: replay, build-time evaluation, install, the command line.

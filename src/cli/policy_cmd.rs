@@ -5,9 +5,8 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Args, Subcommand};
 use hookwarden::policy::lifecycle::{self, DeployRequest};
 use hookwarden::policy::store::{self, Store, VersionStatus};
-use hookwarden::policy::{self, testing, validate, Locations, Scope};
+use hookwarden::policy::{self, render, testing, validate, Locations, Scope};
 use hookwarden::replay;
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 #[derive(Args, Clone)]
@@ -354,21 +353,69 @@ fn test(file: Option<PathBuf>, scope: &str, cwd: Option<PathBuf>) -> Result<i32>
     Ok(if failed == 0 { 0 } else { 1 })
 }
 
-/// A JSON value as a TOML inline value, for one-line rule summaries.
-fn inline(v: &Value) -> String {
-    match v {
-        Value::String(s) => format!("{s:?}"),
-        Value::Array(a) => format!("[{}]", a.iter().map(inline).collect::<Vec<_>>().join(", ")),
-        Value::Object(m) => format!(
-            "{{ {} }}",
-            m.iter()
-                .map(|(k, x)| format!("{k} = {}", inline(x)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Value::Null => "\"\"".into(),
-        other => other.to_string(),
+/// The effective policy as one policy file: every layer merged (the default included, so it
+/// says `inherit_default = false`), each rule under a comment naming the scope and file:line it
+/// came from, the tests of every layer at the end. It compiles, as an org policy, to the same
+/// rules.
+fn effective_toml(
+    compiled: &policy::CompiledPolicy,
+    cwd: &Path,
+    line_of: impl Fn(&str, &str) -> usize,
+) -> Result<String> {
+    use hookwarden::decision::Mode;
+    use policy::model::{PolicyFile, PolicyMeta};
+    let mut w = render::Writer::new();
+    let mut header = vec![format!(
+        "effective policy {} for {}",
+        compiled.version,
+        cwd.display()
+    )];
+    for (scope, name, origin) in &compiled.layers {
+        header.push(format!("layer {scope}: {name} ({origin})"));
     }
+    for warning in &compiled.warnings {
+        header.push(format!("warning: {warning}"));
+    }
+    w.header(&header);
+    let meta = PolicyMeta {
+        name: "effective".into(),
+        version: compiled.version.clone(),
+        description: "Every layer merged, as `hookwarden policy show --effective` shows it.".into(),
+        inherit_default: false,
+        escalation: compiled.escalation.clone(),
+        ..PolicyFile::default().policy
+    };
+    w.meta(&meta, &[])?;
+    w.lists("lists", &compiled.lists, &[])?;
+    w.lists("teams", &compiled.teams, &[])?;
+    if let Some(a) = &compiled.alerts {
+        w.alerts(a, &[])?;
+    }
+    for r in &compiled.rules {
+        let Some(mut rule) = r.source.as_deref().cloned() else {
+            continue;
+        };
+        // The mode in force: the rule's own or its layer's; this file's own mode is enforce.
+        rule.mode = (r.mode == Mode::Audit).then_some(Mode::Audit);
+        let from = format!(
+            "from {} scope, {}:{}",
+            r.scope,
+            r.origin,
+            line_of(&r.origin, &r.id)
+        );
+        w.rule(&rule, &[from])?;
+    }
+    let mut origin = None;
+    for (from, t) in &compiled.tests {
+        let note = if origin != Some(from) {
+            origin = Some(from);
+            vec![format!("tests from {from}")]
+        } else {
+            Vec::new()
+        };
+        w.test(t, &note)?;
+    }
+    Ok(w.finish())
 }
 
 fn show(cwd: Option<PathBuf>, as_toml: bool) -> Result<i32> {
@@ -384,43 +431,7 @@ fn show(cwd: Option<PathBuf>, as_toml: bool) -> Result<i32> {
             .unwrap_or(1)
     };
     if as_toml {
-        println!(
-            "# effective policy {} for {}",
-            compiled.version,
-            cwd.display()
-        );
-        for (scope, name, origin) in &compiled.layers {
-            println!("# layer {scope}: {name} ({origin})");
-        }
-        for w in &compiled.warnings {
-            println!("# warning: {w}");
-        }
-        if !compiled.lists.is_empty() {
-            println!("\n[lists]");
-            for (k, v) in &compiled.lists {
-                println!("{k} = {}", inline(&serde_json::to_value(v)?));
-            }
-        }
-        if !compiled.teams.is_empty() {
-            println!("\n[teams]");
-            for (k, v) in &compiled.teams {
-                println!("{k} = {}", inline(&serde_json::to_value(v)?));
-            }
-        }
-        for r in &compiled.rules {
-            println!(
-                "\n# from {} scope, {}:{}",
-                r.scope,
-                r.origin,
-                line_of(&r.origin, &r.id)
-            );
-            println!("[[rule]]");
-            let Some(mut rule) = r.source.as_deref().cloned() else {
-                continue;
-            };
-            rule.mode = Some(r.mode);
-            print!("{}", toml::to_string(&rule)?);
-        }
+        print!("{}", effective_toml(&compiled, &cwd, line_of)?);
         return Ok(0);
     }
     println!(
@@ -467,12 +478,9 @@ fn show(cwd: Option<PathBuf>, as_toml: bool) -> Result<i32> {
             r.origin,
             line_of(&r.origin, &rule.id)
         );
-        println!(
-            "      when   {}",
-            inline(&serde_json::to_value(&rule.when)?)
-        );
+        println!("      when   {}", render::inline(&rule.when)?);
         if let Some(u) = &rule.unless {
-            println!("      unless {}", inline(&serde_json::to_value(u)?));
+            println!("      unless {}", render::inline(u)?);
         }
     }
     if !compiled.lists.is_empty() {
@@ -571,11 +579,12 @@ fn replay_cmd(a: ReplayArgs) -> Result<i32> {
         events.extend(ev);
         skipped = bad;
     }
+    let mut skipped_lines = 0;
     for t in &a.transcript {
-        events.extend(
-            replay::from_transcript(t, since)
-                .with_context(|| format!("cannot read transcript {}", t.display()))?,
-        );
+        let (ev, bad) = replay::from_transcript(t, since)
+            .with_context(|| format!("cannot read transcript {}", t.display()))?;
+        events.extend(ev);
+        skipped_lines += bad;
     }
     let report = replay::replay(&candidate, &current, &events);
     if a.json {
@@ -584,6 +593,9 @@ fn replay_cmd(a: ReplayArgs) -> Result<i32> {
         print!("{}", report.render());
         if skipped > 0 {
             println!("({skipped} audit line(s) could not be read and were skipped)");
+        }
+        if skipped_lines > 0 {
+            println!("({skipped_lines} transcript line(s) are not JSON and were skipped)");
         }
     }
     Ok(0)

@@ -2,16 +2,14 @@
 //!
 //! Every recorded tool call is rebuilt as an [`Event`] and run through the same signals the hook
 //! uses, so "touched a secret file" means exactly what a rule's `paths_any = ["secret_file"]`
-//! means. Transcripts are read best-effort across formats (Claude `tool_use`, Codex
-//! `function_call`, Gemini `functionCall`/`toolCalls`); a file that cannot be read is a warning
-//! and the others still count. Commands are reduced to program and subcommand, hosts to host
+//! means. Transcripts are read by [`crate::transcript`], as replay reads them (Claude Code,
+//! Codex, Gemini CLI); a file that cannot be read is a warning and the others still count. Commands are reduced to program and subcommand, hosts to host
 //! names: no argument values, so no secret, reaches the report.
 
 use super::{id_part, scrub};
-use crate::event::{Boundary, Event, RuntimeKind, ToolKind};
+use crate::event::{Boundary, Event, ToolKind};
 use crate::signals::{self, Context};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -124,31 +122,18 @@ pub fn add_transcripts(
     files.sort();
     for f in files {
         match read_transcript(&f) {
-            Ok((calls, bad)) => {
+            Ok(t) => {
                 obs.sources.push(f.display().to_string());
-                if bad > 0 {
+                if t.bad_lines > 0 {
                     warnings.push(format!(
-                        "{}: {bad} line(s) are not JSON and were skipped",
-                        f.display()
+                        "{}: {} line(s) are not JSON and were skipped",
+                        f.display(),
+                        t.bad_lines
                     ));
                 }
-                for (runtime, cwd, name, input) in calls {
+                for call in &t.calls {
                     obs.transcript_calls += 1;
-                    let mut ev = Event::new(runtime, Boundary::ToolRequest, "transcript");
-                    ev.cwd = cwd;
-                    ev.tool = Some(crate::event::classify_tool(&name));
-                    crate::event::fill_from_input(&mut ev, &input);
-                    // Codex runs `["bash", "-lc", "<script>"]`: the script is the command.
-                    if let Some(script) = input
-                        .get("command")
-                        .and_then(|c| c.as_array())
-                        .filter(|a| a.len() == 3 && matches!(a[1].as_str(), Some("-lc" | "-c")))
-                        .and_then(|a| a[2].as_str())
-                    {
-                        ev.command = Some(script.to_string());
-                    }
-                    ev.tool_input = input;
-                    record_action(obs, &ev);
+                    record_action(obs, &call.event());
                 }
             }
             Err(e) => warnings.push(format!(
@@ -184,126 +169,13 @@ fn collect_files(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     }
 }
 
-type Call = (RuntimeKind, String, String, Value);
-
-fn read_transcript(path: &Path) -> Result<(Vec<Call>, usize), String> {
+/// One transcript file, read through [`crate::transcript`]; a file too large to scan is skipped.
+fn read_transcript(path: &Path) -> Result<crate::transcript::Transcript, String> {
     let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
     if meta.len() > MAX_TRANSCRIPT_BYTES {
         return Err(format!("larger than {MAX_TRANSCRIPT_BYTES} bytes"));
     }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    let text = String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())?;
-    let mut calls = Vec::new();
-    let mut bad = 0;
-    let mut cwd = String::new();
-    let mut runtime = RuntimeKind::None;
-    let values: Vec<Value> = if path.extension().is_some_and(|x| x == "json") {
-        vec![serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?]
-    } else {
-        text.lines()
-            .filter(|l| !l.trim().is_empty())
-            .filter_map(|l| match serde_json::from_str(l) {
-                Ok(v) => Some(v),
-                Err(_) => {
-                    bad += 1;
-                    None
-                }
-            })
-            .collect()
-    };
-    for v in &values {
-        if let Some(c) = v
-            .get("cwd")
-            .or_else(|| v.pointer("/payload/cwd"))
-            .and_then(|c| c.as_str())
-        {
-            cwd = c.to_string();
-        }
-        walk(v, 0, &mut runtime, &cwd, &mut calls);
-    }
-    if values.is_empty() && bad > 0 {
-        return Err("no line is JSON".into());
-    }
-    Ok((calls, bad))
-}
-
-/// Finds tool calls anywhere in a transcript value.
-fn walk(v: &Value, depth: usize, runtime: &mut RuntimeKind, cwd: &str, out: &mut Vec<Call>) {
-    if depth > 32 {
-        return;
-    }
-    match v {
-        Value::Object(m) => {
-            let name = m.get("name").and_then(|n| n.as_str());
-            match (m.get("type").and_then(|t| t.as_str()), name) {
-                (Some("tool_use"), Some(n)) => {
-                    *runtime = RuntimeKind::Claude;
-                    out.push((
-                        *runtime,
-                        cwd.to_string(),
-                        n.to_string(),
-                        m.get("input").cloned().unwrap_or(Value::Null),
-                    ));
-                    return;
-                }
-                (Some("function_call") | Some("custom_tool_call"), Some(n)) => {
-                    *runtime = RuntimeKind::Codex;
-                    let args = m
-                        .get("arguments")
-                        .or_else(|| m.get("input"))
-                        .cloned()
-                        .unwrap_or(Value::Null);
-                    let args = match args {
-                        Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
-                        other => other,
-                    };
-                    // Codex's `apply_patch` custom tool sends the patch as a plain string.
-                    let args = match args {
-                        Value::String(s) => serde_json::json!({ "input": s }),
-                        other => other,
-                    };
-                    out.push((*runtime, cwd.to_string(), n.to_string(), args));
-                    return;
-                }
-                _ => {}
-            }
-            if let Some(fc) = m.get("functionCall") {
-                if let Some(n) = fc.get("name").and_then(|n| n.as_str()) {
-                    *runtime = RuntimeKind::Gemini;
-                    out.push((
-                        *runtime,
-                        cwd.to_string(),
-                        n.to_string(),
-                        fc.get("args").cloned().unwrap_or(Value::Null),
-                    ));
-                    return;
-                }
-            }
-            if let Some(calls) = m.get("toolCalls").and_then(|c| c.as_array()) {
-                for c in calls {
-                    if let Some(n) = c.get("name").and_then(|n| n.as_str()) {
-                        *runtime = RuntimeKind::Gemini;
-                        out.push((
-                            *runtime,
-                            cwd.to_string(),
-                            n.to_string(),
-                            c.get("args").cloned().unwrap_or(Value::Null),
-                        ));
-                    }
-                }
-                return;
-            }
-            for x in m.values() {
-                walk(x, depth + 1, runtime, cwd, out);
-            }
-        }
-        Value::Array(a) => {
-            for x in a {
-                walk(x, depth + 1, runtime, cwd, out);
-            }
-        }
-        _ => {}
-    }
+    crate::transcript::read(path).map_err(|e| e.to_string())
 }
 
 /// Counts one tool call: tool, command, MCP call, sensitive paths, hosts.

@@ -14,6 +14,7 @@ pub mod lifecycle;
 pub mod model;
 pub mod pin;
 pub mod regexes;
+pub mod render;
 pub mod store;
 pub mod testing;
 pub mod typed;

@@ -237,7 +237,8 @@ pub(super) fn generic_spans(
             b.get(value_end),
             None | Some(b'\n') | Some(b'\r') | Some(b' ') | Some(b'\t') | Some(b';')
         );
-    let literal = closed || env_style;
+    // A short literal can be a password, never a token: only a password name lets it through.
+    let literal = (closed || env_style) && is_password_name(&name.bare);
     let min = if literal { 4 } else { 6 };
     (value_end - value_start >= min).then_some((name, value_start, value_end, literal))
 }
@@ -314,12 +315,9 @@ pub(super) fn generic_ok(name: &SecretName, value: &str) -> bool {
     }
 }
 
-/// A literal assigned to (or compared with) a name that ends in a password word: it is the
-/// password, whatever its entropy, unless it is a placeholder, a reference, a describing word
-/// or code.
-pub(super) fn password_literal_ok(name: &SecretName, value: &str) -> bool {
-    let bare = name.bare.as_str();
-    let password_name = [
+/// Whether a lowered name ends in a word for a password (`db_password`, `smtpPass`, `PWD`).
+pub(super) fn is_password_name(bare: &str) -> bool {
+    [
         "password",
         "passwd",
         "passwort",
@@ -331,11 +329,17 @@ pub(super) fn password_literal_ok(name: &SecretName, value: &str) -> bool {
     .any(|w| ends(bare, w))
         && !["bypass", "compass", "surpass", "overpass", "underpass"]
             .iter()
-            .any(|w| ends(bare, w));
-    password_name
+            .any(|w| ends(bare, w))
+}
+
+/// A literal assigned to (or compared with) a name that ends in a password word: it is the
+/// password, whatever its entropy, unless it is a placeholder, a reference, a describing word
+/// or code.
+pub(super) fn password_literal_ok(name: &SecretName, value: &str) -> bool {
+    is_password_name(&name.bare)
         && !value.contains(char::is_whitespace)
         && super::values::named_password_ok(value)
-        && !value.eq_ignore_ascii_case(bare)
+        && !value.eq_ignore_ascii_case(&name.bare)
 }
 
 /// `s.ends_with(end)` byte by byte: for the few-byte ends the name checks test, a call to

@@ -1334,7 +1334,7 @@ pub const CATALOGUE: &[RuleDef] = &[
     .ex(r#"AZURE_DEVOPS_EXT_PAT=«{a76}AZDO{a4}»"#),
     assigned(
         "azure-devops-pat",
-        &["devops", "vsts", "azdo", "ado_pat", "ado_token"],
+        &["devops", "vsts", "azdo", "ado_pat"],
         concat!(
             r"(?i)(?:azure[_.\-]?devops|devops|vsts|azdo|ado)[A-Za-z0-9_.\-]{0,24}",
             sep!(),
@@ -1514,7 +1514,7 @@ pub const CATALOGUE: &[RuleDef] = &[
     // ---------------------------------------------------------------- Jenkins
     assigned(
         "jenkins-token",
-        &["jenkins"],
+        &["jenkins_", "jenkins-api", "jenkins-token", "jenkins-pass", "jenkins.api", "jenkins.token", "jenkinsapi", "jenkinstoken", "jenkinspass"],
         concat!(
             r"(?i)jenkins[A-Za-z0-9_.\-]{0,24}(?:token|api[_.\-]?key|password|pass)",
             sep!(),
@@ -1730,7 +1730,6 @@ pub const CATALOGUE: &[RuleDef] = &[
             "passwd\" value=",
             "pwd\" value=",
             "secret\" value=",
-            "token\" value=",
             "apikey\" value=",
             "api_key\" value=",
         ],
@@ -1746,8 +1745,8 @@ pub const CATALOGUE: &[RuleDef] = &[
     // PowerShell parameters: `Connect-VIServer ... -Password '...'`, `-Token x`.
     RuleDef {
         kind: "powershell-password",
-        folded: &["-password", "-pwd ", "-secret ", "-token ", "-apikey ", "-clientsecret ", "-accesstoken "],
-        pattern: r#"(?i)(?:^|[\s(])-(?:Password|Pwd|Secret|Token|ApiKey|ClientSecret|AccessToken)[ \t]+(?:\(?ConvertTo-SecureString[ \t]+(?:-String[ \t]+)?)?(?:"([^"$\s][^"$]{2,127})"|'([^'\s][^']{2,127})'|([^\s"'$(\-][^\s"'`]{2,127}))"#,
+        folded: &["-password", "-pwd ", "-secret ", "-apikey ", "-clientsecret "],
+        pattern: r#"(?i)(?:^|[\s(])-(?:Password|Pwd|Secret|ApiKey|ClientSecret)[ \t]+(?:\(?ConvertTo-SecureString[ \t]+(?:-String[ \t]+)?)?(?:"([^"$\s][^"$]{2,127})"|'([^'\s][^']{2,127})'|([^\s"'$(\-][^\s"'`]{2,127}))"#,
         back: 2,
         fwd: 300,
         check: Check::NamedPassword,
@@ -1901,7 +1900,7 @@ pub const CATALOGUE: &[RuleDef] = &[
     .ex(r#"var de = new DirectoryEntry("LDAP://dc01.corp.internal", "CORP\\svc_ldap", "«{p16}»");"#),
     RuleDef {
         kind: "gradle-credentials",
-        folded: &["credentials"],
+        folded: &["credentials {", "credentials{"],
         pattern: r#"(?i)credentials[ \t]*\{[^}]{0,300}?\bpassword[ \t]*=?[ \t]*["']([^"'$\n]{3,128})["']"#,
         fwd: 420,
         check: Check::NamedPassword,
@@ -1958,11 +1957,15 @@ pub const CATALOGUE: &[RuleDef] = &[
         .ex(r#"PAGERDUTY_TOKEN=«{a20}»"#),
     named!("honeycomb-api-key", &["honeycomb"], r"honeycomb", r"[A-Za-z0-9]{32}|[A-Za-z0-9]{22}", 3.5)
         .ex(r#"HONEYCOMB_API_KEY=«{a22}»"#),
-    named!("gitea-token", &["gitea_token", "gitea-token", "gitea_api", "forgejo"], r"gitea|forgejo", r"[a-f0-9]{40}", 3.0)
+    named!(
+        "gitea-token",
+        &["itea_t", "itea-t", "forgejo"], r"gitea|forgejo", r"[a-f0-9]{40}", 3.0)
         .ex(r#"GITEA_TOKEN=«{h40}»"#),
     named!("codecov-token", &["codecov"], r"codecov", r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", 2.5)
         .ex(r#"CODECOV_TOKEN=«{h8}-{h4}-{h4}-{h4}-{h12}»"#),
-    named!("consul-token", &["consul_http_token", "x-consul-token", "consul_token"], r"consul[_\-]http[_\-]token|x-consul-token|consul[_\-]token", r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", 2.5)
+    named!(
+        "consul-token",
+        &["consul_h", "consul-h", "consul_t", "consul-t", "x-consul"], r"consul[_\-]http[_\-]token|x-consul-token|consul[_\-]token", r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", 2.5)
         .ex(r#"CONSUL_HTTP_TOKEN=«{h8}-{h4}-{h4}-{h4}-{h12}»"#),
     named!("infura-api-key", &["infura"], r"infura", r"[a-f0-9]{32}", 3.0)
         .ex(r#"INFURA_PROJECT_SECRET=«{h32}»"#),
@@ -1985,7 +1988,7 @@ pub const CATALOGUE: &[RuleDef] = &[
     .ex(r#"DISCORD_CLIENT_SECRET=«{a32}»"#),
     assigned(
         "twitter-api-secret",
-        &["twitter"],
+        &["twitter_", "twitter-api", "twitter-consumer", "twitter-secret", "twitter.", "twitterapi", "twitterconsumer"],
         concat!(
             r"(?i)twitter[A-Za-z0-9_.\-]{0,20}(?:secret|key)",
             sep!(),
@@ -1996,11 +1999,11 @@ pub const CATALOGUE: &[RuleDef] = &[
     .ex(r#"TWITTER_API_SECRET=«{a50}»"#),
     named!("twitch-client-secret", &["twitch"], r"twitch", r"[a-z0-9]{30}", 3.5)
         .ex(r#"TWITCH_CLIENT_SECRET=«{z30}»"#),
-    named!("spotify-client-secret", &["spotify"], r"spotify", r"[a-f0-9]{32}", 3.0)
+    named!("spotify-client-secret", &["spotify_", "spotify-client", "spotify-secret", "spotifyclient", "spotifysecret"], r"spotify", r"[a-f0-9]{32}", 3.0)
         .ex(r#"SPOTIFY_CLIENT_SECRET=«{h32}»"#),
     assigned(
         "github-client-secret",
-        &["github"],
+        &["github_client", "github_oauth", "github_app", "github-client", "github-oauth", "githubclient", "githuboauth", "githubapp"],
         concat!(
             r"(?i)github[A-Za-z0-9_.\-]{0,16}(?:client|oauth|app)[_.\-]?secret",
             sep!(),
@@ -2009,11 +2012,11 @@ pub const CATALOGUE: &[RuleDef] = &[
         3.0,
     )
     .ex(r#"GITHUB_CLIENT_SECRET=«{h40}»"#),
-    named!("linkedin-client-secret", &["linkedin"], r"linkedin", r"[A-Za-z0-9]{16}", 3.3)
+    named!("linkedin-client-secret", &["linkedin_", "linkedin-client", "linkedin-secret", "linkedinclient", "linkedinsecret"], r"linkedin", r"[A-Za-z0-9]{16}", 3.3)
         .ex(r#"LINKEDIN_CLIENT_SECRET=«{a16}»"#),
     assigned(
         "slack-signing-secret",
-        &["slack"],
+        &["slack_signing", "slack_client", "slack_verification", "slack-signing", "slacksigning", "slack.signing"],
         concat!(
             r"(?i)slack[A-Za-z0-9_.\-]{0,16}(?:signing|client|verification)[_.\-]?(?:secret|token)",
             sep!(),

@@ -137,6 +137,31 @@ fn create_key_file(path: &Path, contents: &str, mode: u32) -> std::io::Result<()
     f.write_all(b"\n")
 }
 
+/// A 32-byte per-install key kept hex-encoded in `path` (`0600`, never through a symlink),
+/// created from the OS random source on first need. Two processes creating it at once end up
+/// with the same key: the second reads the first one's file.
+pub fn load_or_create_key(path: &Path) -> Result<[u8; 32], KeyError> {
+    match read_key_file(path) {
+        Ok(bytes) => return decode_hex32(path, &bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io_err(path, e)),
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+    }
+    let mut key = [0u8; 32];
+    random_bytes(&mut key)?;
+    match create_key_file(path, &crate::hex::hex(&key), 0o600) {
+        Ok(()) => Ok(key),
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let bytes = read_key_file(path).map_err(|e| io_err(path, e))?;
+            decode_hex32(path, &bytes)
+        }
+        Err(e) => Err(io_err(path, e)),
+    }
+}
+
 /// Whether this machine uses managed approvals: managed mode ([`crate::managed::mode`]),
 /// the same test that decides what the environment may change. A managed machine without
 /// the key pair verifies no grant until an administrator creates it.
@@ -157,24 +182,7 @@ impl Signer {
         if managed() {
             return load_managed_signer();
         }
-        let path = crate::dirs::approval_key_path(data_dir);
-        match read_key_file(&path) {
-            Ok(bytes) => return decode_hex32(&path, &bytes).map(Signer::Personal),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_err(&path, e)),
-        }
-        std::fs::create_dir_all(data_dir).map_err(|e| io_err(data_dir, e))?;
-        let mut key = [0u8; 32];
-        random_bytes(&mut key)?;
-        match create_key_file(&path, &crate::hex::hex(&key), 0o600) {
-            Ok(()) => Ok(Signer::Personal(key)),
-            // Another process created it first: use theirs.
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let bytes = read_key_file(&path).map_err(|e| io_err(&path, e))?;
-                decode_hex32(&path, &bytes).map(Signer::Personal)
-            }
-            Err(e) => Err(io_err(&path, e)),
-        }
+        load_or_create_key(&crate::dirs::approval_key_path(data_dir)).map(Signer::Personal)
     }
 
     /// `scheme:hex` signature over `message`.

@@ -52,10 +52,16 @@ pub(super) fn token_prefixes() -> &'static [String] {
 }
 
 pub(super) fn run_generic(text: &str, name_start: usize, out: &mut Vec<Finding>) {
-    let Some((name, start, stop)) = generic_spans(text, name_start) else {
+    let Some((name, start, stop, literal)) = generic_spans(text, name_start) else {
         return;
     };
     let raw = &text[start..stop];
+    // A password written out whole: a quoted literal, or an env-style `DB_PASSWORD=...`.
+    // Passwords are chosen by people, so no entropy is asked of them.
+    if literal && password_literal_ok(&name, raw) {
+        out.push(finding("generic-secret", start, stop, raw));
+        return;
+    }
     // A value shown cut short (`ops_eyJzaWdu...`, `abc…`) is a display, not the secret.
     if raw.ends_with("..") || text[stop..].starts_with('\u{2026}') {
         return;
@@ -147,7 +153,12 @@ pub(super) fn secret_name(name: &str) -> Option<SecretName> {
 /// quote (`"`, `'`, a backtick, with an `r`/`b`/`f` string prefix), and a value of at least
 /// six characters up to whitespace, a quote or a bracket. Most keyword hits in code and logs
 /// (`get_token(`, `auth::token`) stop at the first step that fails.
-pub(super) fn generic_spans(text: &str, name_start: usize) -> Option<(SecretName, usize, usize)> {
+/// The last element is whether the value is a literal written out whole: a quoted string
+/// closed right after it, or the value of an all-capitals name set with `=` (`.env`, shell).
+pub(super) fn generic_spans(
+    text: &str,
+    name_start: usize,
+) -> Option<(SecretName, usize, usize, bool)> {
     let b = text.as_bytes();
     let lim = (name_start + 110).min(b.len());
     let mut i = name_start;
@@ -162,7 +173,18 @@ pub(super) fn generic_spans(text: &str, name_start: usize) -> Option<(SecretName
     while matches!(b.get(i), Some(b' ') | Some(b'\t')) {
         i += 1;
     }
+    let mut comparison = false;
+    let set_with_equals = b.get(i) == Some(&b'=');
     match b.get(i) {
+        // `password == 'logmein'`, `pwd === "..."`: a comparison with a literal.
+        Some(b'=') if b.get(i + 1) == Some(&b'=') => {
+            comparison = true;
+            i += if b.get(i + 2) == Some(&b'=') { 3 } else { 2 };
+        }
+        Some(b'!') if b.get(i + 1) == Some(&b'=') => {
+            comparison = true;
+            i += if b.get(i + 2) == Some(&b'=') { 3 } else { 2 };
+        }
         Some(b'=') => i += if b.get(i + 1) == Some(&b'>') { 2 } else { 1 },
         Some(b':') | Some(b'?') => {
             if b.get(i + 1) == Some(&b':') && b[i] == b':' {
@@ -187,12 +209,18 @@ pub(super) fn generic_spans(text: &str, name_start: usize) -> Option<(SecretName
     while matches!(b.get(i), Some(b' ') | Some(b'\t')) {
         i += 1;
     }
+    let mut quote = None;
     if matches!(b.get(i), Some(b'r') | Some(b'b') | Some(b'f'))
         && matches!(b.get(i + 1), Some(b'"') | Some(b'\'') | Some(b'`'))
     {
+        quote = b.get(i + 1).copied();
         i += 2;
     } else if matches!(b.get(i), Some(b'"') | Some(b'\'') | Some(b'`')) {
+        quote = b.get(i).copied();
         i += 1;
+    }
+    if comparison && quote.is_none() {
+        return None;
     }
     let value_start = i;
     let vlim = (name_start + 360).min(b.len());
@@ -200,7 +228,19 @@ pub(super) fn generic_spans(text: &str, name_start: usize) -> Option<(SecretName
         i += 1;
     }
     let value_end = ceil_boundary(text, i);
-    (value_end - value_start >= 6).then_some((name, value_start, value_end))
+    let closed = quote.is_some() && b.get(value_end).copied() == quote;
+    let name_text = &text[name_start..name_end];
+    let env_style = quote.is_none()
+        && set_with_equals
+        && !name_text.bytes().any(|c| c.is_ascii_lowercase())
+        && matches!(
+            b.get(value_end),
+            None | Some(b'\n') | Some(b'\r') | Some(b' ') | Some(b'\t') | Some(b';')
+        );
+    // A short literal can be a password, never a token: only a password name lets it through.
+    let literal = (closed || env_style) && is_password_name(&name.bare);
+    let min = if literal { 4 } else { 6 };
+    (value_end - value_start >= min).then_some((name, value_start, value_end, literal))
 }
 
 pub(super) fn generic_ok(name: &SecretName, value: &str) -> bool {
@@ -273,6 +313,33 @@ pub(super) fn generic_ok(name: &SecretName, value: &str) -> bool {
     } else {
         h >= 3.0
     }
+}
+
+/// Whether a lowered name ends in a word for a password (`db_password`, `smtpPass`, `PWD`).
+pub(super) fn is_password_name(bare: &str) -> bool {
+    [
+        "password",
+        "passwd",
+        "passwort",
+        "pwd",
+        "pass",
+        "passphrase",
+    ]
+    .iter()
+    .any(|w| ends(bare, w))
+        && !["bypass", "compass", "surpass", "overpass", "underpass"]
+            .iter()
+            .any(|w| ends(bare, w))
+}
+
+/// A literal assigned to (or compared with) a name that ends in a password word: it is the
+/// password, whatever its entropy, unless it is a placeholder, a reference, a describing word
+/// or code.
+pub(super) fn password_literal_ok(name: &SecretName, value: &str) -> bool {
+    is_password_name(&name.bare)
+        && !value.contains(char::is_whitespace)
+        && super::values::named_password_ok(value)
+        && !value.eq_ignore_ascii_case(&name.bare)
 }
 
 /// `s.ends_with(end)` byte by byte: for the few-byte ends the name checks test, a call to
@@ -354,6 +421,16 @@ pub(super) fn looks_like_code(v: &str) -> bool {
         _ => false,
     });
     if marked {
+        return true;
+    }
+    // A Windows registry key or path: `SOFTWARE\Microsoft\Windows NT\CurrentVersion`.
+    if v.contains('\\')
+        && v.split('\\').filter(|p| !p.is_empty()).count() >= 2
+        && v.split('\\').all(|p| {
+            p.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b' ' | b'_' | b'.' | b'-' | b'$'))
+        })
+    {
         return true;
     }
     if v.starts_with('/')

@@ -2,11 +2,14 @@
 //!
 //! Pipeline: keyword prefilter ([`crate::keywords`]) -> per-kind regex (compiled on first use,
 //! only for kinds whose keyword occurs) run on a bounded window around each keyword hit ->
-//! value checks (placeholders, variable references, hashes, UUIDs, entropy). The catalogue is
-//! in [`rules`]; the `scan` module runs it, `generic` finds secret-like names assigned random
-//! values, `values` holds the value checks, and `words` the word lists both read.
+//! value checks (placeholders, variable references, hashes, UUIDs, entropy, checksums). The
+//! catalogue is in [`rules`] (one entry per detector, each with a fake example its test
+//! expands and redacts); the `scan` module runs it, `generic` finds secret-like names assigned
+//! random values or written-out passwords, `values` holds the value checks, and `words` the
+//! word lists both read. Detectors a policy declares are built at run time by [`custom`] and
+//! run beside the catalogue by [`scan_with`].
 //!
-//! Raises `secret.detected` with one [`Finding`] per secret (kind, byte span, salted hash —
+//! Raises `secret.detected` with one [`Finding`] per secret (kind, byte span, keyed hash —
 //! never the value) and attrs `kinds`, `count`; at the tool-request boundary, `secret.write`
 //! when a file tool writes it. `secret.egress`, a secret travelling with a network action,
 //! combines these findings with other signals' facts and is raised by
@@ -18,6 +21,7 @@
 //! `unscanned-output` finding covering the rest, so redaction withholds it rather than passing a
 //! secret it did not look at.
 
+pub mod custom;
 mod generic;
 pub mod rules;
 mod scan;
@@ -123,6 +127,23 @@ pub fn scan(text: &str) -> Vec<Finding> {
     out.sort_by(|a, b| (a.start, a.end, &a.kind).cmp(&(b.start, b.end, &b.kind)));
     out.dedup_by(|a, b| a.start == b.start && a.end == b.end && a.kind == b.kind);
     drop_shadowed(&mut out);
+    out
+}
+
+/// Finds secrets in `text` with the catalogue and with run-time `detectors` (a policy's own,
+/// see [`custom`]); findings sorted by start.
+pub fn scan_with(text: &str, detectors: &[custom::Detector]) -> Vec<Finding> {
+    let mut out = scan(text);
+    if detectors.is_empty() {
+        return out;
+    }
+    let unscanned = out.iter().find(|f| f.kind == UNSCANNED).map(|f| f.start);
+    out.extend(
+        custom::scan_detectors(text, detectors)
+            .into_iter()
+            .filter(|f| unscanned.map_or(true, |u| f.start < u)),
+    );
+    out.sort_by(|a, b| (a.start, a.end, &a.kind).cmp(&(b.start, b.end, &b.kind)));
     out
 }
 

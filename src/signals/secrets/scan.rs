@@ -6,8 +6,8 @@
 use super::generic::{looks_like_code, name_start_before, run_generic};
 use super::rules::{self, Check, RuleDef, RULES};
 use super::values::{
-    char_classes, entropy, is_placeholder, is_reference, jwt_ok, k8s_value_ok, password_ok,
-    pem_kind,
+    base64_credentials_ok, base64_pem_kind, char_classes, checksum_ok, entropy, is_placeholder,
+    is_reference, jwt_ok, k8s_value_ok, named_password_ok, password_ok, pem_kind,
 };
 use crate::keywords::{Prefilter, Table};
 use crate::signals::Finding;
@@ -265,8 +265,12 @@ pub(super) fn is_k8s_secret_kind(text: &str, kw_end: usize) -> bool {
     )
 }
 
+/// The secret in a match: the first capture group that took part in it (a pattern may offer
+/// the value in several forms, `"..."` or `'...'` or bare), or the whole match.
 pub(super) fn secret_group<'t>(caps: &regex::Captures<'t>) -> Option<regex::Match<'t>> {
-    caps.get(1).or_else(|| caps.get(0))
+    (1..caps.len())
+        .find_map(|i| caps.get(i))
+        .or_else(|| caps.get(0))
 }
 
 pub(super) fn run_rule(text: &str, rule: usize, s: usize, e: usize, out: &mut Vec<Finding>) {
@@ -301,7 +305,7 @@ pub(super) fn run_anchored(
     let Some(whole) = locs.get(0) else {
         return 0;
     };
-    let secret = locs.get(1).unwrap_or(whole);
+    let secret = (1..locs.len()).find_map(|i| locs.get(i)).unwrap_or(whole);
     candidate(text, rule, at, whole.0..whole.1, secret.0..secret.1, out);
     whole.1 - whole.0
 }
@@ -386,6 +390,7 @@ pub(super) fn token_edges(text: &str, start: usize, end: usize) -> bool {
 /// The kind to report for a candidate, or `None` when a check rejects it.
 pub(super) fn accept(r: &RuleDef, value: &str, text: &str, start: usize) -> Option<&'static str> {
     match r.check {
+        Check::Token(_) if checksum_ok(r.checksum, value) => Some(r.kind),
         Check::Token(min) => (!is_placeholder(value) && entropy(value) >= min).then_some(r.kind),
         Check::Assigned(min) => {
             // `verify_token: jwt.exceptions.ExpiredSignatureError` names code, not a value.
@@ -402,6 +407,24 @@ pub(super) fn accept(r: &RuleDef, value: &str, text: &str, start: usize) -> Opti
             && entropy(value) >= min
             && char_classes(value) >= 3)
             .then_some(r.kind),
+        Check::NamedPassword => {
+            // `<input name="authenticity_token" value="...">`: a form's anti-forgery token is
+            // no credential.
+            let before = &text[floor_boundary(text, start.saturating_sub(80))..start];
+            let lower = before.to_ascii_lowercase();
+            let forgery = [
+                "csrf",
+                "xsrf",
+                "authenticity",
+                "antiforgery",
+                "__requestverification",
+            ]
+            .iter()
+            .any(|w| lower.contains(w));
+            (!forgery && named_password_ok(value)).then_some(r.kind)
+        }
+        Check::Base64Pem => base64_pem_kind(value),
+        Check::Base64Credentials => base64_credentials_ok(value).then_some(r.kind),
         Check::Generic => None,
     }
 }

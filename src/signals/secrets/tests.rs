@@ -242,3 +242,122 @@ fn anchored_rules_find_what_a_search_around_their_keywords_finds() {
     }
     assert!(compared > 100, "the texts hold matches: {compared}");
 }
+
+/// Passwords written out in code and config, in the syntaxes they come in: found whatever
+/// their entropy; placeholders, references and describing words are left alone.
+#[test]
+fn password_literals_in_every_syntax() {
+    for (t, secret) in [
+        ("if password == 'logmein':", "logmein"),
+        ("if (pwd === \"tr0ub4dor\") {", "tr0ub4dor"),
+        ("$mail->Password = 'mailpass42';", "mailpass42"),
+        ("DB_PASSWORD=hunter22\n", "hunter22"),
+        ("\"password\": \"sunshine7\",", "sunshine7"),
+        ("smtp_password: 'letmein!'", "letmein!"),
+        ("define('DB_PASSWORD', 'wp-s3cret');", "wp-s3cret"),
+        ("<password>mavenpass1</password>", "mavenpass1"),
+        (
+            "<add key=\"SmtpPassword\" value=\"Sm7p-pass\" />",
+            "Sm7p-pass",
+        ),
+        (
+            "Connect-VIServer -Server vc01 -User admin -Password 'VMware1!'",
+            "VMware1!",
+        ),
+        (
+            "$p = ConvertTo-SecureString 'Winter2024!' -AsPlainText -Force",
+            "Winter2024!",
+        ),
+        ("psexec \\\\host -u admin -p Passw0rd1 cmd", "Passw0rd1"),
+        ("new NetworkCredential(\"svc\", \"Netw0rkPw\")", "Netw0rkPw"),
+        (
+            "new DirectoryEntry(\"LDAP://dc\", \"CORP\\\\svc\", \"LdapPw99\")",
+            "LdapPw99",
+        ),
+        (
+            "credentials {\n  username 'deploy'\n  password 'gradlepw1'\n}",
+            "gradlepw1",
+        ),
+        (
+            "Server=db;Database=app;User Id=sa;Password=Sql2019pw;",
+            "Sql2019pw",
+        ),
+        ("Driver={ODBC};Server=db;Uid=app;Pwd=0dbcPass;", "0dbcPass"),
+        (
+            "postgresql://app:pgpass99@db1:5432,db2:5432/app?target_session_attrs=any",
+            "pgpass99",
+        ),
+        ("mysql -u root -pR00tpass app", "R00tpass"),
+    ] {
+        let f = spans(t);
+        assert!(f.iter().any(|(_, s)| s.contains(secret)), "{t}: {f:?}");
+    }
+    for t in [
+        "if password == '':",
+        "password = 'password'",
+        "DB_PASSWORD=${DB_PASSWORD}",
+        "\"password\": \"<your-password>\",",
+        "<password>${env.MAVEN_PASSWORD}</password>",
+        "<password>required</password>",
+        "Connect-VIServer -Server vc01 -Password $cred",
+        "password: str = Field(...)",
+        "bypass = 'cache'",
+        "cvkey = r'SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion'",
+        "<input type=\"hidden\" name=\"authenticity_token\" value=\"7SWa-Fo1_hsC6oovfBsJ\">",
+        "docker login --password-stdin registry.corp.io",
+    ] {
+        assert!(scan(t).is_empty(), "{t}: {:?}", scan(t));
+    }
+}
+
+/// Password hashes, base64 PEM keys and Docker registry auths are secrets too.
+#[test]
+fn hashes_encoded_keys_and_registry_auths() {
+    let bcrypt = "$2y$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy";
+    assert_eq!(spans(&format!("admin:{bcrypt}"))[0].1, bcrypt);
+    let pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\nMzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu\n-----END PRIVATE KEY-----\n";
+    let encoded = b64(pem.as_bytes());
+    let t = format!("{{\"privateKey\": \"{encoded}\"}}");
+    let f = spans(&t);
+    assert_eq!(f, vec![("private-key".to_string(), encoded.as_str())]);
+    let cert = b64(b"-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ\n-----END CERTIFICATE-----\n");
+    assert!(scan(&format!("\"cert\": \"{cert}\"")).is_empty());
+    let auth = b64(b"deploy:Regi5try!pw");
+    let t = format!("{{\"auths\":{{\"r.io\":{{\"auth\":\"{auth}\"}}}}}}");
+    let f = spans(&t);
+    assert_eq!(f, vec![("docker-registry-auth".to_string(), auth.as_str())]);
+    assert!(scan(&format!("\"auth\": \"{}\"", b64(b"user:password"))).is_empty());
+}
+
+/// A GitHub token whose checksum verifies is reported even when its random part would fail
+/// the placeholder check.
+#[test]
+fn github_checksum_vouches_for_a_token() {
+    let random = "todoAbCdEfGhIjKlMnOpQrStUvWxYz";
+    let crc = values::crc32(random.as_bytes());
+    assert_eq!(values::crc32(b"123456789"), 0xCBF4_3926);
+    let check = values::base62(
+        u64::from(crc),
+        b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+    );
+    let tok = format!("ghp_{random}{check}");
+    assert_eq!(spans(&tok), vec![("github-pat".to_string(), tok.as_str())]);
+}
+
+fn b64(data: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in data.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}

@@ -227,3 +227,172 @@ pub(super) fn k8s_value_ok(v: &str, text: &str, start: usize) -> bool {
     let from = floor_boundary(text, start.saturating_sub(3000));
     text[from..start].contains("data:")
 }
+
+/// Words that describe a password rather than being one, as they stand where a value would
+/// (`<password>required</password>`, `-Password string`).
+const DESCRIPTIVE_VALUES: &[&str] = &[
+    "true",
+    "false",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "none",
+    "null",
+    "nil",
+    "undefined",
+    "required",
+    "optional",
+    "string",
+    "str",
+    "text",
+    "bool",
+    "boolean",
+    "int",
+    "integer",
+    "number",
+    "object",
+    "secure",
+    "securestring",
+    "hidden",
+    "masked",
+    "default",
+    "enabled",
+    "disabled",
+    "empty",
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "value",
+    "env",
+    "prompt",
+    "stdin",
+    "file",
+];
+
+/// A literal that a name or an option calls a password: not a placeholder, not a reference,
+/// not a describing word or a type name, not a short number, not code.
+pub(super) fn named_password_ok(v: &str) -> bool {
+    let v = v.trim();
+    if v.len() < 4 || !password_ok(v) {
+        return false;
+    }
+    let lower = v.to_ascii_lowercase();
+    if DESCRIPTIVE_VALUES.contains(&lower.as_str()) {
+        return false;
+    }
+    if v.bytes().all(|b| b.is_ascii_digit()) && v.len() < 8 {
+        return false;
+    }
+    // `@Value(...)`, `{pass}`.
+    if v.starts_with('@') || v.starts_with('{') {
+        return false;
+    }
+    !super::generic::looks_like_code(v)
+}
+
+/// The bytes of a base64 text, skipping line breaks.
+fn b64decode_lines(v: &str) -> Option<Vec<u8>> {
+    if !v.contains(['\n', '\r']) {
+        return b64decode(v);
+    }
+    let joined: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+    b64decode(&joined)
+}
+
+/// The kind of a base64-encoded PEM private key, when `v` is one.
+pub(super) fn base64_pem_kind(v: &str) -> Option<&'static str> {
+    let decoded = b64decode_lines(v)?;
+    let head = String::from_utf8_lossy(&decoded[..decoded.len().min(80)]);
+    if !head.starts_with("-----BEGIN") || !head.contains("PRIVATE KEY") || decoded.len() < 100 {
+        return None;
+    }
+    Some(if head.contains("OPENSSH") {
+        "openssh-private-key"
+    } else {
+        "private-key"
+    })
+}
+
+/// Whether `v` is base64 of `user:password` with a real password.
+pub(super) fn base64_credentials_ok(v: &str) -> bool {
+    let Some(decoded) = b64decode(v) else {
+        return false;
+    };
+    let Some(colon) = decoded.iter().position(|&b| b == b':') else {
+        return false;
+    };
+    let (user, pass) = (&decoded[..colon], &decoded[colon + 1..]);
+    if user.is_empty() || pass.is_empty() || !user.iter().all(|b| b.is_ascii_graphic()) {
+        return false;
+    }
+    // Random bytes are a password too; text goes through the password checks.
+    match std::str::from_utf8(pass) {
+        Ok(text) => password_ok(text),
+        Err(_) => pass.len() >= 4,
+    }
+}
+
+/// Whether `token` carries a valid checksum of the given scheme.
+pub(super) fn checksum_ok(scheme: super::rules::Checksum, token: &str) -> bool {
+    match scheme {
+        super::rules::Checksum::None => false,
+        super::rules::Checksum::Crc32Base62 => crc32_base62_ok(token),
+    }
+}
+
+/// GitHub's and npm's token checksum: after the `xxx_` prefix, the last six characters are the
+/// CRC32 of the characters before them, in base62 (digits, then capitals, then lowercase; the
+/// other order is accepted too), zero-padded.
+fn crc32_base62_ok(token: &str) -> bool {
+    let Some((_, body)) = token.split_once('_') else {
+        return false;
+    };
+    if body.len() < 7 || !body.is_ascii() {
+        return false;
+    }
+    let (random, check) = body.split_at(body.len() - 6);
+    let crc = u64::from(crc32(random.as_bytes()));
+    const UPPER_FIRST: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    const LOWER_FIRST: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    [UPPER_FIRST, LOWER_FIRST]
+        .iter()
+        .any(|alphabet| base62(crc, alphabet).as_bytes() == check.as_bytes())
+}
+
+/// `n` in base62 over `alphabet`, zero-padded to six characters.
+pub(super) fn base62(mut n: u64, alphabet: &[u8]) -> String {
+    let mut out = [alphabet[0]; 6];
+    for slot in out.iter_mut().rev() {
+        *slot = alphabet[(n % 62) as usize];
+        n /= 62;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The CRC-32 (IEEE) of `data`.
+pub(super) fn crc32(data: &[u8]) -> u32 {
+    static TABLE: [u32; 256] = {
+        let mut t = [0u32; 256];
+        let mut i = 0;
+        while i < 256 {
+            let mut c = i as u32;
+            let mut k = 0;
+            while k < 8 {
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+                k += 1;
+            }
+            t[i] = c;
+            i += 1;
+        }
+        t
+    };
+    !data.iter().fold(!0u32, |c, &b| {
+        TABLE[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8)
+    })
+}

@@ -960,3 +960,69 @@ fires = ["fs.recursive-delete"]
         out.all()
     );
 }
+
+/// `policy compile` writes the hook's compiled-policy cache for every boundary, with the
+/// regex matchers beside each entry: the hook calls that follow, of a pinned session or not,
+/// decide from it and write nothing.
+#[test]
+fn policy_compile_prebuilds_the_hook_cache() {
+    let env = sandbox();
+    std::fs::write(
+        env.user_policy(),
+        r#"
+[policy]
+name = "regexes"
+version = "1.0.0"
+
+[[rule]]
+id = "team.codename"
+boundary = "prompt"
+effect = "deny"
+reason = "Codenames stay out of prompts."
+when = { text_regex = '(?i)\b(project|codename)[-_ ]?(falcon|orion)\b' }
+
+[[rule]]
+id = "team.drop-table"
+boundary = "tool_request"
+effect = "deny"
+reason = "No dropping tables."
+when = { program = "psql", args_regex = '(?i)(drop|truncate)\s+table\s+\w+' }
+"#,
+    )
+    .unwrap();
+    env.run(&["policy", "compile", "--runtime", "claude"]).ok();
+    let compiled = env.data_dir().join("compiled");
+    let before = snapshot(&compiled);
+    let names: Vec<String> = before
+        .iter()
+        .map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let count = |suffix: &str| names.iter().filter(|n| n.ends_with(suffix)).count();
+    // Five boundaries; text regexes at the prompt, value regexes at tool requests.
+    assert_eq!(count(".bin"), 5, "{names:?}");
+    assert_eq!(count(".prompt.text.rx"), 1, "{names:?}");
+    assert_eq!(count(".tool_request.value.rx"), 1, "{names:?}");
+    assert_eq!(names.len(), 7, "{names:?}");
+
+    let prompt = |session: &str, text: &str| {
+        env.hook(
+            "claude",
+            &serde_json::json!({
+                "session_id": session,
+                "transcript_path": null,
+                "cwd": env.p("proj").display().to_string(),
+                "hook_event_name": "UserPromptSubmit",
+                "prompt": text,
+            }),
+        )
+        .stdout
+    };
+    // The first event of a session pins it; the next ones read the pinned set's entries.
+    assert!(!prompt("s1", "Refactor the parser.").contains("Codenames"));
+    assert!(prompt("s1", "Status of Project-Falcon?").contains("Codenames"));
+    assert!(!prompt("s1", "Status of Project-Falconry?").contains("Codenames"));
+    assert!(prompt("", "é codename orion é").contains("Codenames"));
+    assert!(denied(&bash(&env, "s1", "psql -c 'DROP TABLE users'")));
+    assert!(!denied(&bash(&env, "s1", "psql -c 'select 1'")));
+    assert_eq!(snapshot(&compiled), before, "a hook call rewrote the cache");
+}

@@ -42,10 +42,11 @@ pub fn run(a: CompileArgs) -> Result<i32> {
         None => {
             let cwd = std::env::current_dir()?;
             let root = hookwarden::signals::find_repo_root(&cwd).unwrap_or(cwd.clone());
-            (
-                policy::load_effective(&cwd, &root)?,
-                "effective policy".to_string(),
-            )
+            let compiled = policy::load_effective(&cwd, &root)?;
+            // The hook's compiled-policy cache for this policy, written now so that no hook
+            // call pays for compiling it (its regex DFAs above all). Best effort.
+            let _ = policy::cache::prewarm(&policy::Locations::discover(&cwd, &root));
+            (compiled, "effective policy".to_string())
         }
     };
     let report = coverage::cover(&compiled, &target);

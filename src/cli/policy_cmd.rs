@@ -705,6 +705,13 @@ fn deploy(a: DeployArgs) -> Result<i32> {
         return Ok(0);
     }
     let rec = lifecycle::apply(&st, &req, &plan)?;
+    // The hook's compiled-policy cache for the new policy, written now so that no hook call
+    // pays for compiling it (its regex DFAs above all). Best effort.
+    let _ = policy::cache::prewarm(&Locations::discover(&cwd, &root));
+    if req.project_dir != root {
+        let project = Locations::discover(&req.project_dir, &req.project_dir);
+        let _ = policy::cache::prewarm(&project);
+    }
     println!(
         "deployed {} ({}@{}, sha256 {}) as the active policy of use case `{}` at {} ({} scope){}",
         rec.id,

@@ -842,6 +842,7 @@ pub fn compile(layers: &[Layer]) -> Result<CompiledPolicy, PolicyError> {
     }
     out.rules = rules;
     out.reindex();
+    out.regexes.assign(&out.rules);
     let digest = hasher.finalize();
     out.version = crate::hex::hex(&digest[..6]);
     Ok(out)

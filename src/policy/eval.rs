@@ -6,13 +6,21 @@
 
 use super::glob;
 use super::index;
-use super::typed::{CompiledCondition, CompiledRule, EventTest, FlagCheck, InputTest};
+use super::typed::{CompiledCondition, CompiledRule, EventTest, FlagCheck, InputTest, TextHits};
 use super::CompiledPolicy;
 use crate::decision::Mode;
 use crate::decision::{self, Decision, Effect, Fire, Redaction};
 use crate::event::Event;
 use crate::signals::Flag;
 use serde_json::Value;
+use std::cell::OnceCell;
+
+/// What one event's evaluation finds once for every rule: which text regexes match the
+/// boundary's text (one pass of the policy's text matcher, on the first `text_regex` test).
+#[derive(Default)]
+pub struct EventScratch {
+    text_hits: OnceCell<TextHits>,
+}
 
 /// What the evaluation may ask of the world beyond the event: the clock, the environment,
 /// the git branch, identity, and stateful checks (rate limits). Tests inject their own.
@@ -108,8 +116,16 @@ pub(crate) fn flag_subcommand(flag: &Flag) -> Option<&str> {
 
 impl CompiledCondition {
     /// Event-level part.
-    pub fn event_matches(&self, ev: &Event, env: &dyn EvalEnv, policy: &CompiledPolicy) -> bool {
-        self.event.iter().all(|t| event_test(t, ev, env, policy))
+    pub fn event_matches(
+        &self,
+        ev: &Event,
+        env: &dyn EvalEnv,
+        policy: &CompiledPolicy,
+        scratch: &EventScratch,
+    ) -> bool {
+        self.event
+            .iter()
+            .all(|t| event_test(t, ev, env, policy, scratch))
     }
 
     /// Flag-level part, for one flag, names included.
@@ -130,7 +146,13 @@ impl CompiledCondition {
     }
 }
 
-fn event_test(t: &EventTest, ev: &Event, env: &dyn EvalEnv, policy: &CompiledPolicy) -> bool {
+fn event_test(
+    t: &EventTest,
+    ev: &Event,
+    env: &dyn EvalEnv,
+    policy: &CompiledPolicy,
+    scratch: &EventScratch,
+) -> bool {
     match t {
         EventTest::ToolKind(kinds) => ev.tool_kind().is_some_and(|k| kinds.contains(&k)),
         EventTest::Tool(g) => ev.tool_name().is_some_and(|n| g.any(n)),
@@ -147,9 +169,12 @@ fn event_test(t: &EventTest, ev: &Event, env: &dyn EvalEnv, policy: &CompiledPol
         EventTest::Runtime(kinds) => kinds.contains(&ev.runtime),
         EventTest::Model(g) => ev.model.as_deref().is_some_and(|v| g.any(v)),
         EventTest::Session(g) => g.any(&ev.session_id),
-        EventTest::Text(re) => policy
-            .regexes
-            .is_match(*re, ev.boundary_text().unwrap_or("")),
+        EventTest::Text(re) => {
+            let hits = scratch
+                .text_hits
+                .get_or_init(|| policy.regexes.text_hits(ev.boundary_text().unwrap_or("")));
+            policy.regexes.text_is_match(*re, hits)
+        }
         EventTest::Input(c) => input_matches(c, &ev.tool_input, policy),
         EventTest::Env { name, globs } => env.env_var(name).is_some_and(|v| globs.any(&v)),
         EventTest::Branch(g) => env.branch().is_some_and(|v| g.any(&v)),
@@ -280,8 +305,9 @@ fn select<'f>(
     flags: &'f [Flag],
     env: &dyn EvalEnv,
     policy: &CompiledPolicy,
+    scratch: &EventScratch,
 ) -> Option<Vec<&'f Flag>> {
-    if !cond.event_matches(ev, env, policy) {
+    if !cond.event_matches(ev, env, policy, scratch) {
         return None;
     }
     if !cond.has_flag_conditions() {
@@ -299,13 +325,15 @@ fn select<'f>(
 }
 
 /// Does the rule match; if so, which flags made it. The rule index has already said the
-/// rule applies at the event's boundary and can meet its flags; this decides.
+/// rule applies at the event's boundary and can meet its flags; this decides. `scratch` is
+/// the event's, shared by every rule tested on it.
 pub fn rule_matches<'f>(
     rule: &CompiledRule,
     ev: &Event,
     flags: &'f [Flag],
     env: &dyn EvalEnv,
     policy: &CompiledPolicy,
+    scratch: &EventScratch,
 ) -> Option<Vec<&'f Flag>> {
     if rule.disabled || !rule.applies_at(ev.boundary) {
         return None;
@@ -315,20 +343,20 @@ pub fn rule_matches<'f>(
             return None;
         }
     }
-    let mut picked = select(&rule.when, ev, flags, env, policy)?;
+    let mut picked = select(&rule.when, ev, flags, env, policy, scratch)?;
     if let Some(unless) = &rule.unless {
         if unless.has_flag_conditions() {
             // The exception removes the flags it covers; the rule fires only on the rest.
             if rule.when.has_flag_conditions() {
-                let event_ok = unless.event_matches(ev, env, policy);
+                let event_ok = unless.event_matches(ev, env, policy, scratch);
                 picked.retain(|f| !(event_ok && unless.flag_matches(f, policy)));
                 if picked.is_empty() {
                     return None;
                 }
-            } else if select(unless, ev, flags, env, policy).is_some() {
+            } else if select(unless, ev, flags, env, policy, scratch).is_some() {
                 return None;
             }
-        } else if unless.has_event_conditions() && unless.event_matches(ev, env, policy) {
+        } else if unless.has_event_conditions() && unless.event_matches(ev, env, policy, scratch) {
             return None;
         }
     }
@@ -348,11 +376,12 @@ pub fn evaluate(
     let mut fired = Vec::new();
     let mut redactions: Vec<Redaction> = Vec::new();
     let raised = index::raised(flags);
+    let scratch = EventScratch::default();
     for i in policy.index.candidates(ev.boundary, Some(&raised)) {
         let Some(rule) = policy.rules.get(i as usize) else {
             continue;
         };
-        let Some(matched) = rule_matches(rule, ev, flags, env, policy) else {
+        let Some(matched) = rule_matches(rule, ev, flags, env, policy, &scratch) else {
             continue;
         };
         if rule.effect == Effect::Redact && rule.mode == Mode::Enforce {
@@ -456,7 +485,9 @@ mod tests {
         policy
             .rules
             .iter()
-            .filter(|r| rule_matches(r, ev, flags, &TestEnv, policy).is_some())
+            .filter(|r| {
+                rule_matches(r, ev, flags, &TestEnv, policy, &EventScratch::default()).is_some()
+            })
             .map(|r| r.id.clone())
             .collect()
     }

@@ -24,7 +24,11 @@
 //! DFAs only know ASCII word boundaries), a DFA built over ASCII only (Unicode `\w` or `\d`
 //! make a pattern's full DFA hundreds of KB, so such a DFA stops at the first non-ASCII
 //! byte), or a pattern whose DFA would be too big or which can match the empty string.
-//! [`BuildReport`] counts each kind.
+//! [`BuildReport`] counts each kind. A pattern with a Unicode word boundary also keeps a DFA
+//! of itself without its word boundaries (the relaxed DFA): every match of the pattern ends
+//! where a match of the relaxed one ends, so on a non-ASCII text the relaxed DFA lists the
+//! candidate ends in one pass and, when the pattern's matches are bounded in length, the
+//! regex crate checks only a window before each (with the whole text as context for `\b`).
 //!
 //! One combined DFA for all patterns is not built: unanchored patterns like
 //! `[a-z0-9-]+\.x\.corp` or `\w+` multiply each other's states (10 such patterns made a 2 MB
@@ -34,6 +38,7 @@
 pub mod literals;
 
 use regex_automata::dfa::{dense, Automaton, StartKind};
+use regex_automata::meta;
 use regex_automata::{Input, MatchKind, PatternSet};
 use regex_syntax::hir::{Hir, HirKind};
 use std::fs::File;
@@ -41,7 +46,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 /// First bytes of an artifact; the last byte is its format version.
-const MAGIC: &[u8; 8] = b"HWREGEX\x01";
+const MAGIC: &[u8; 8] = b"HWREGEX\x02";
 /// A per-pattern DFA kept only under this size; over it the pattern uses the ASCII-only DFA.
 const FULL_DFA_LIMIT: usize = 48 << 10;
 /// Over this size even the ASCII-only DFA is not kept (the `regex` crate answers).
@@ -94,6 +99,8 @@ pub struct BuildReport {
     pub regex_only: usize,
     /// Patterns without a usable required literal: they run on every text.
     pub without_literal: usize,
+    /// Patterns given more than once (compiled once).
+    pub duplicates: usize,
     /// Combined DFAs over patterns without literals.
     pub groups: usize,
     /// Patterns with a Unicode word boundary that also have a DFA of the pattern without its
@@ -124,6 +131,8 @@ struct Entry {
     literals: Vec<u32>,
     /// The DFA section of the pattern without its Unicode word boundaries, if any.
     relaxed: Option<u32>,
+    /// The longest match in bytes, when the pattern bounds it.
+    max_len: Option<u32>,
 }
 
 /// A combined DFA over patterns that run on every text.
@@ -134,7 +143,7 @@ struct Group {
 }
 
 /// The compiled table, as built at policy compile time.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RegexTable {
     entries: Vec<Entry>,
     literals: Vec<Vec<u8>>,
@@ -205,7 +214,9 @@ fn relax(hir: &Hir, depth: usize) -> Option<Hir> {
     })
 }
 
-/// A full DFA of `hir` without its Unicode word boundaries, if it is small.
+/// A full DFA of `hir` without its Unicode word boundaries, if it is small. It reports every
+/// match (`MatchKind::All`): a leftmost-first DFA stops looking after its first match, and
+/// [`match_ends`] needs every end.
 fn relaxed_dfa(hir: &Hir) -> Option<Vec<u8>> {
     let relaxed = relax(hir, 0)?;
     if relaxed.properties().minimum_len().unwrap_or(0) == 0 {
@@ -217,6 +228,7 @@ fn relaxed_dfa(hir: &Hir) -> Option<Vec<u8>> {
     let dfa = dense::Builder::new()
         .configure(
             dfa_config()
+                .match_kind(MatchKind::All)
                 .dfa_size_limit(Some(FULL_DFA_LIMIT))
                 .determinize_size_limit(Some(4 * FULL_DFA_LIMIT)),
         )
@@ -232,23 +244,42 @@ fn ascii_only(config: dense::Config) -> dense::Config {
 }
 
 impl RegexTable {
-    /// Compiles `patterns`; index `i` of the table is `patterns[i]`.
+    /// Compiles `patterns`; index `i` of the table is `patterns[i]`. A pattern given twice is
+    /// compiled once.
     pub fn build<S: AsRef<str>>(patterns: &[S]) -> Result<RegexTable, PatternError> {
-        let mut table = RegexTable {
-            entries: Vec::new(),
-            literals: Vec::new(),
-            groups: Vec::new(),
-            dfas: Vec::new(),
-            report: BuildReport::default(),
-        };
+        Self::build_with(patterns, true)
+    }
+
+    /// A table without DFAs, for a policy matched in the process that compiled it (a check,
+    /// a replay, a test): the required literals still select the patterns, the regex crate
+    /// answers for each one a text needs. Building it parses the patterns, nothing more; a
+    /// pattern the regex crate rejects matches nothing.
+    pub fn literals_only<S: AsRef<str>>(patterns: &[S]) -> RegexTable {
+        // Without DFAs no pattern is checked, so none is rejected.
+        Self::build_with(patterns, false).unwrap_or_default()
+    }
+
+    fn build_with<S: AsRef<str>>(patterns: &[S], dfas: bool) -> Result<RegexTable, PatternError> {
+        let mut table = RegexTable::default();
         let mut lonely: Vec<usize> = Vec::new();
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         for (index, p) in patterns.iter().enumerate() {
             let p = p.as_ref();
-            regex::Regex::new(p).map_err(|e| PatternError {
-                index,
-                pattern: p.to_string(),
-                message: e.to_string(),
-            })?;
+            if let Some(&first) = seen.get(p) {
+                if let Some(e) = table.entries.get(first).cloned() {
+                    table.report.duplicates += 1;
+                    table.entries.push(e);
+                    continue;
+                }
+            }
+            seen.insert(p, index);
+            if dfas {
+                regex::Regex::new(p).map_err(|e| PatternError {
+                    index,
+                    pattern: p.to_string(),
+                    message: e.to_string(),
+                })?;
+            }
             let hir = regex_syntax::ParserBuilder::new().build().parse(p).ok();
             let empty = hir
                 .as_ref()
@@ -260,8 +291,12 @@ impl RegexTable {
                 dfa: 0,
                 literals: Vec::new(),
                 relaxed: None,
+                max_len: hir
+                    .as_ref()
+                    .and_then(|h| h.properties().maximum_len())
+                    .and_then(|n| u32::try_from(n).ok()),
             };
-            if !empty {
+            if dfas && !empty {
                 let full = build_dfa(&[p], dfa_config(), FULL_DFA_LIMIT);
                 let (kind, bytes) = match full {
                     Some(b) => (DfaKind::Full, Some(b)),
@@ -280,7 +315,7 @@ impl RegexTable {
             let unicode_word = hir
                 .as_ref()
                 .is_some_and(|h| h.properties().look_set().contains_word_unicode());
-            if !empty && unicode_word {
+            if dfas && !empty && unicode_word {
                 if let Some(b) = hir.as_ref().and_then(relaxed_dfa) {
                     entry.relaxed = Some(table.dfas.len() as u32);
                     table.report.relaxed_dfa += 1;
@@ -378,6 +413,7 @@ impl RegexTable {
             put(&mut h, e.kind as u32);
             put(&mut h, e.dfa);
             put(&mut h, e.relaxed.unwrap_or(u32::MAX));
+            put(&mut h, e.max_len.unwrap_or(u32::MAX));
             put(&mut h, e.literals.len() as u32);
             for &l in &e.literals {
                 put(&mut h, l);
@@ -481,8 +517,52 @@ pub struct Matcher {
     index_len: usize,
     body: Body,
     dfas: Vec<OnceLock<Option<Dfa>>>,
-    regexes: Vec<OnceLock<Option<regex::Regex>>>,
+    regexes: Vec<OnceLock<Option<meta::Regex>>>,
     strategy: Strategy,
+}
+
+/// Every position where a match of `dfa` ends in `text` (one pass, byte by byte); `None`
+/// when the DFA gives up on the text.
+fn match_ends(dfa: &Dfa, text: &[u8]) -> Option<Vec<usize>> {
+    let mut state = dfa.start_state_forward(&Input::new(text)).ok()?;
+    let mut ends = Vec::new();
+    for (at, &b) in text.iter().enumerate() {
+        state = dfa.next_state(state, b);
+        if dfa.is_special_state(state) {
+            // A DFA reports a match one byte late: this one ended before `b`.
+            if dfa.is_match_state(state) {
+                ends.push(at);
+            } else if dfa.is_dead_state(state) {
+                return Some(ends);
+            } else if dfa.is_quit_state(state) {
+                return None;
+            }
+        }
+    }
+    if dfa.is_match_state(dfa.next_eoi_state(state)) {
+        ends.push(text.len());
+    }
+    Some(ends)
+}
+
+/// The ranges of a text that hold every match at most `max` bytes long ending at one of
+/// `ends` (ascending): `max` bytes before each end, overlapping ranges merged.
+fn windows(ends: &[usize], max: usize) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let &first = ends.get(i)?;
+        let start = first.saturating_sub(max);
+        let mut end = first;
+        i += 1;
+        while let Some(&next) = ends.get(i) {
+            if next.saturating_sub(max) > end {
+                break;
+            }
+            end = next;
+            i += 1;
+        }
+        Some(start..end)
+    })
 }
 
 /// A copy of `bytes` starting at an 8-byte aligned address (a dense DFA's transition table
@@ -580,6 +660,7 @@ impl Matcher {
             };
             let dfa = r.u32()?;
             let relaxed = Some(r.u32()?).filter(|&d| d != u32::MAX);
+            let max_len = Some(r.u32()?).filter(|&d| d != u32::MAX);
             let lits = r.u32s()?;
             for &l in &lits {
                 literals
@@ -594,6 +675,7 @@ impl Matcher {
                 dfa,
                 literals: lits,
                 relaxed,
+                max_len,
             });
         }
         let n_groups = r.u32()? as usize;
@@ -680,10 +762,12 @@ impl Matcher {
             .as_ref()
     }
 
-    fn regex(&self, index: usize) -> Option<&regex::Regex> {
+    /// The pattern compiled by the regex crate's engine (what `regex::Regex` wraps), which
+    /// can search part of a text with the rest as context.
+    fn regex(&self, index: usize) -> Option<&meta::Regex> {
         self.regexes
             .get(index)?
-            .get_or_init(|| regex::Regex::new(&self.entries.get(index)?.pattern).ok())
+            .get_or_init(|| meta::Regex::new(&self.entries.get(index)?.pattern).ok())
             .as_ref()
     }
 
@@ -702,10 +786,20 @@ impl Matcher {
                     return m.is_some();
                 }
             }
-            // Every match is a match of the pattern without its word boundaries.
+        }
+        // Every match is a match of the pattern without its word boundaries, and ends where
+        // one of those ends.
+        if use_dfa {
             if let Some(dfa) = e.relaxed.and_then(|d| self.dfa(d)) {
-                if let Ok(None) = dfa.try_search_fwd(&Input::new(text).earliest(true)) {
-                    return false;
+                match (match_ends(dfa, text.as_bytes()), e.max_len) {
+                    (Some(ends), _) if ends.is_empty() => return false,
+                    (Some(ends), Some(max)) => {
+                        return self.regex(index).is_some_and(|re| {
+                            windows(&ends, max as usize)
+                                .any(|w| re.is_match(Input::new(text).range(w)))
+                        })
+                    }
+                    _ => {}
                 }
             }
         }

@@ -10,12 +10,13 @@
 
 use super::glob;
 use super::model;
+use super::regexes::{self, Matcher};
 use super::Scope;
 use crate::decision::{Effect, Lineage, Mode};
 use crate::event::{Boundary, RuntimeKind, ToolKind};
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 /// One rule, checked and typed.
@@ -255,38 +256,95 @@ impl RatePer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct RegexId(pub u32);
 
-/// Every regex the policy's rules use, once each. Compile checks that each one builds;
-/// evaluation builds one on first use (most events meet few of them), after a literal
-/// prefilter computed at compile time has said the text may match.
+/// How a rule uses a regex: over the boundary's text (`text_regex`), or over one value
+/// (`args_regex`, an input `regex`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegexUse {
+    Text,
+    Value,
+}
+
+/// The two matchers of a table: text regexes, and value regexes.
+const TEXT: usize = 0;
+const VALUE: usize = 1;
+
+/// Every regex the policy's rules use, once each, and the matchers that answer for them
+/// ([`super::regexes`]): one for the text regexes, asked once per event which of them match
+/// the boundary's text, and one for the value regexes, asked pattern by pattern.
+///
+/// Compile checks that each pattern parses. A table read from the hook's cache
+/// ([`super::cache`]) loads its matchers from the artifacts stored beside the entry, when
+/// first needed (most events need neither); one that cannot be read is built again and
+/// rewritten. A table of a policy compiled in the process (a check, a replay, a test, a
+/// cache that cannot be written) matches through literals and the regex crate, and builds
+/// no DFA.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RegexTable {
     entries: Vec<RegexEntry>,
+    /// The regexes of each matcher, in its order ([`RegexTable::assign`]).
+    slots: [Vec<RegexId>; 2],
+    #[serde(skip)]
+    matchers: Matchers,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct RegexEntry {
+    /// Empty when no rule of the policy uses it (a narrowed cache entry keeps none of those).
     pattern: String,
-    /// Literal prefixes every match starts with; `None` when they do not bound the matches.
-    prefixes: Option<Prefixes>,
-    #[serde(skip)]
-    built: OnceLock<Option<Regex>>,
+    /// Its index in the text and in the value matcher.
+    slot: [Option<u32>; 2],
 }
+
+/// The matchers, built or loaded on first use.
+#[derive(Default)]
+struct Matchers {
+    /// The artifact files (text, value) when the table comes from the cache.
+    files: Option<[PathBuf; 2]>,
+    built: [OnceLock<Option<Matcher>>; 2],
+}
+
+impl Clone for Matchers {
+    /// A clone loads or builds its own matchers.
+    fn clone(&self) -> Self {
+        Matchers {
+            files: self.files.clone(),
+            built: Default::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Matchers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Matchers")
+            .field("files", &self.files)
+            .field("text_ready", &self.built[TEXT].get().is_some())
+            .field("value_ready", &self.built[VALUE].get().is_some())
+            .finish()
+    }
+}
+
+/// Which text regexes of a table match one text.
+#[derive(Debug, Clone, Default)]
+pub struct TextHits(Vec<bool>);
+
+/// A pattern that never matches: what a regex that parses but does not build (too big) becomes
+/// in a matcher, as the regex crate would have matched nothing for it.
+const NEVER: &str = r"[^\s\S]";
 
 impl RegexTable {
     /// Adds `pattern` (once) and returns its id, or why it is no regex. The pattern is parsed
-    /// (which finds every syntax error) but built only when evaluation first needs it.
+    /// (which finds every syntax error); the matchers are built later.
     pub fn add(&mut self, pattern: &str) -> Result<RegexId, String> {
         if let Some(i) = self.entries.iter().position(|e| e.pattern == pattern) {
             return Ok(RegexId(i as u32));
         }
-        let hir = regex_syntax::ParserBuilder::new()
+        regex_syntax::ParserBuilder::new()
             .build()
             .parse(pattern)
             .map_err(|e| e.to_string())?;
         self.entries.push(RegexEntry {
             pattern: pattern.to_string(),
-            prefixes: literal_prefixes(&hir),
-            built: OnceLock::new(),
+            slot: [None, None],
         });
         Ok(RegexId(self.entries.len() as u32 - 1))
     }
@@ -303,96 +361,188 @@ impl RegexTable {
         self.entries.get(id.0 as usize).map(|e| e.pattern.as_str())
     }
 
-    /// Whether regex `id` matches `text`. An id outside the table matches nothing.
-    pub fn is_match(&self, id: RegexId, text: &str) -> bool {
-        let Some(e) = self.entries.get(id.0 as usize) else {
+    /// Lays out the matchers for `rules`: each regex they use gets its place in the text or
+    /// the value matcher (or both); a regex no rule uses keeps no pattern. Any matcher built
+    /// before is dropped.
+    pub fn assign(&mut self, rules: &[CompiledRule]) {
+        self.assign_uses(rules.iter().flat_map(|r| r.regexes()));
+    }
+
+    /// [`RegexTable::assign`] from the uses themselves.
+    pub fn assign_uses(&mut self, uses: impl IntoIterator<Item = (RegexId, RegexUse)>) {
+        for e in &mut self.entries {
+            e.slot = [None, None];
+        }
+        self.slots = Default::default();
+        self.matchers = Matchers::default();
+        for (id, how) in uses {
+            let k = match how {
+                RegexUse::Text => TEXT,
+                RegexUse::Value => VALUE,
+            };
+            let Some(e) = self.entries.get_mut(id.0 as usize) else {
+                continue;
+            };
+            if e.slot[k].is_none() {
+                e.slot[k] = Some(self.slots[k].len() as u32);
+                self.slots[k].push(id);
+            }
+        }
+        for e in &mut self.entries {
+            if e.slot == [None, None] {
+                e.pattern.clear();
+            }
+        }
+    }
+
+    fn patterns(&self, k: usize) -> Vec<&str> {
+        self.slots[k]
+            .iter()
+            .map(|id| self.pattern(*id).unwrap_or(NEVER))
+            .collect()
+    }
+
+    /// The artifacts of the two matchers (text, value), DFAs compiled: what the cache stores
+    /// beside an entry. `None` for a matcher without patterns.
+    pub fn artifacts(&self) -> [Option<Vec<u8>>; 2] {
+        [TEXT, VALUE].map(|k| self.artifact(k))
+    }
+
+    fn artifact(&self, k: usize) -> Option<Vec<u8>> {
+        let mut patterns = self.patterns(k);
+        if patterns.is_empty() {
+            return None;
+        }
+        loop {
+            match regexes::RegexTable::build(&patterns) {
+                Ok(t) => return Some(t.to_bytes()),
+                Err(e) => {
+                    let p = patterns.get_mut(e.index)?;
+                    if *p == NEVER {
+                        return None;
+                    }
+                    *p = NEVER;
+                }
+            }
+        }
+    }
+
+    /// Matchers come from these artifact files (text, value), read when first needed; a
+    /// missing or damaged one is built again and written there.
+    pub fn load_from(&mut self, files: [PathBuf; 2]) {
+        self.matchers = Matchers {
+            files: Some(files),
+            built: Default::default(),
+        };
+    }
+
+    /// Matchers from artifacts already in memory (as [`RegexTable::artifacts`] made them).
+    pub fn use_artifacts(&mut self, artifacts: &[Option<Vec<u8>>; 2]) {
+        for k in [TEXT, VALUE] {
+            if let Some(bytes) = &artifacts[k] {
+                let m = Matcher::from_bytes(bytes).ok().filter(|m| self.fits(k, m));
+                if m.is_some() {
+                    let _ = self.matchers.built[k].set(m);
+                }
+            }
+        }
+    }
+
+    /// Whether `m` holds the patterns of matcher `k`, in order.
+    fn fits(&self, k: usize, m: &Matcher) -> bool {
+        m.len() == self.slots[k].len()
+            && self.slots[k].iter().enumerate().all(|(i, id)| {
+                let p = m.pattern(i);
+                p.is_some() && (p == self.pattern(*id) || p == Some(NEVER))
+            })
+    }
+
+    fn matcher(&self, k: usize) -> Option<&Matcher> {
+        self.matchers.built[k]
+            .get_or_init(|| {
+                if self.slots[k].is_empty() {
+                    return None;
+                }
+                if let Some(file) = self.matchers.files.as_ref().map(|f| &f[k]) {
+                    if let Ok(m) = Matcher::open(file) {
+                        if self.fits(k, &m) {
+                            return Some(m);
+                        }
+                    }
+                    let bytes = self.artifact(k)?;
+                    let _ = super::store::write_atomic(file, &bytes);
+                    return Matcher::from_bytes(&bytes).ok();
+                }
+                let table = regexes::RegexTable::literals_only(&self.patterns(k));
+                Matcher::from_bytes(&table.to_bytes()).ok()
+            })
+            .as_ref()
+    }
+
+    /// Which text regexes match `text`: one pass of the text matcher.
+    pub fn text_hits(&self, text: &str) -> TextHits {
+        let mut hits = vec![false; self.slots[TEXT].len()];
+        if let Some(m) = self.matcher(TEXT) {
+            for i in m.matches(text) {
+                if let Some(h) = hits.get_mut(i) {
+                    *h = true;
+                }
+            }
+        }
+        TextHits(hits)
+    }
+
+    /// Whether text regex `id` is among `hits` (of the event's text).
+    pub fn text_is_match(&self, id: RegexId, hits: &TextHits) -> bool {
+        match self.slot(id, TEXT) {
+            Some(s) => hits.0.get(s).copied().unwrap_or(false),
+            None => self.unassigned_match(id, None),
+        }
+    }
+
+    /// Whether value regex `id` matches `value`. An id outside the table matches nothing.
+    pub fn is_match(&self, id: RegexId, value: &str) -> bool {
+        match self.slot(id, VALUE) {
+            Some(s) => self.matcher(VALUE).is_some_and(|m| m.is_match(s, value)),
+            None => self.unassigned_match(id, Some(value)),
+        }
+    }
+
+    fn slot(&self, id: RegexId, k: usize) -> Option<usize> {
+        self.entries.get(id.0 as usize)?.slot[k].map(|s| s as usize)
+    }
+
+    /// A regex of no matcher: only a table never laid out for its rules ([`RegexTable::assign`])
+    /// has one. The regex crate answers (a text regex has no text here: it does not match).
+    fn unassigned_match(&self, id: RegexId, value: Option<&str>) -> bool {
+        let (Some(p), Some(v)) = (self.pattern(id), value) else {
             return false;
         };
-        if let Some(lits) = &e.prefixes {
-            if !lits
-                .iter()
-                .any(|l| memchr::memmem::find(text.as_bytes(), l).is_some())
-            {
-                return false;
-            }
-        }
-        e.built
-            .get_or_init(|| Regex::new(&e.pattern).ok())
-            .as_ref()
-            .is_some_and(|re| re.is_match(text))
+        regex::Regex::new(p).is_ok_and(|re| re.is_match(v))
     }
 }
 
-/// The literal prefixes of a regex when they bound its matches: every match of a regex whose
-/// prefixes are a finite set of non-empty literals starts with one of them, so a text holding
-/// none cannot match. Most prompt or output rules name words a given text lacks; this saves
-/// building their regexes. Anything the extraction cannot bound (a too case-rich pattern, an
-/// empty prefix) is left to the regex.
-fn literal_prefixes(hir: &regex_syntax::hir::Hir) -> Option<Prefixes> {
-    let seq = regex_syntax::hir::literal::Extractor::new().extract(hir);
-    let lits = seq.literals()?;
-    if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
-        return None;
-    }
-    let mut blob = Vec::new();
-    for l in lits {
-        let bytes = l.as_bytes();
-        blob.extend_from_slice(&u32::try_from(bytes.len()).ok()?.to_le_bytes());
-        blob.extend_from_slice(bytes);
-    }
-    Some(Prefixes(blob))
-}
-
-/// A regex's literal prefixes in one buffer (each a little-endian `u32` length, then its
-/// bytes): one allocation to read back from the cache rather than one per literal, and
-/// serialized as a byte string rather than a sequence of numbers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Prefixes(Vec<u8>);
-
-impl Prefixes {
-    fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        let mut rest = self.0.as_slice();
-        std::iter::from_fn(move || {
-            let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
-            let lit = rest.get(4..4 + len)?;
-            rest = &rest[4 + len..];
-            Some(lit)
-        })
-    }
-}
-
-impl Serialize for Prefixes {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Prefixes {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Prefixes;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("bytes")
-            }
-            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Prefixes, E> {
-                Ok(Prefixes(v.to_vec()))
-            }
-            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Prefixes, E> {
-                Ok(Prefixes(v))
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<Prefixes, A::Error> {
-                let mut out = Vec::new();
-                while let Some(b) = seq.next_element::<u8>()? {
-                    out.push(b);
+impl CompiledRule {
+    /// The regexes the rule's conditions use, and how.
+    pub fn regexes(&self) -> Vec<(RegexId, RegexUse)> {
+        let mut out = Vec::new();
+        for c in std::iter::once(&self.when).chain(self.unless.as_ref()) {
+            for t in &c.event {
+                match t {
+                    EventTest::Text(id) => out.push((*id, RegexUse::Text)),
+                    EventTest::Input(InputTest {
+                        regex: Some(id), ..
+                    }) => out.push((*id, RegexUse::Value)),
+                    _ => {}
                 }
-                Ok(Prefixes(out))
+            }
+            for check in c.flag.iter().flat_map(|f| &f.checks) {
+                if let FlagCheck::ArgsRegex(id) = check {
+                    out.push((*id, RegexUse::Value));
+                }
             }
         }
-        d.deserialize_byte_buf(V)
+        out
     }
 }
 
@@ -427,53 +577,144 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    /// The literal prefilter never says no where the regex says yes.
-    #[test]
-    fn prefix_prefilter_agrees_with_the_regex() {
-        let patterns = [
-            r"(?i)project-codename-42",
-            r"internal-marker-7\b",
-            r"(?i)(password|passwd)\s*=",
-            r"\bDROP\s+TABLE\b",
-            r"^deploy (prod|staging)$",
-            r"[0-9]{3}-[0-9]{2}",
-            r"(?i)ignore (all )?previous",
-            r"a*b",
-        ];
-        let texts = [
-            "this mentions Project-CodeName-42 here",
-            "internal-marker-7 and internal-marker-70",
-            "PASSWORD = x",
-            "please drop table users; DROP   TABLE users",
-            "deploy prod",
-            "call 555-12",
-            "IGNORE previous instructions",
-            "b",
-            "",
-            "nothing at all",
-        ];
+    const PATTERNS: [&str; 9] = [
+        r"(?i)project-codename-42",
+        r"internal-marker-7\b",
+        r"(?i)(password|passwd)\s*=",
+        r"\bDROP\s+TABLE\b",
+        r"^deploy (prod|staging)$",
+        r"[0-9]{3}-[0-9]{2}",
+        r"(?i)ignore (all )?previous",
+        r"a*b",
+        r"(?i)\bkestrel\b",
+    ];
+    const TEXTS: [&str; 12] = [
+        "this mentions Project-CodeName-42 here",
+        "internal-marker-7 and internal-marker-70",
+        "PASSWORD = x",
+        "please drop table users; DROP   TABLE users",
+        "deploy prod",
+        "call 555-12",
+        "IGNORE previous instructions",
+        "b",
+        "",
+        "nothing at all",
+        "é kestrel é; ékestrelé",
+        "the \u{212a}estrel",
+    ];
+
+    /// A table of `PATTERNS`, every one used as a text and as a value regex.
+    fn table() -> (RegexTable, Vec<RegexId>) {
         let mut table = RegexTable::default();
-        for p in patterns {
-            let id = table.add(p).unwrap();
-            let re = Regex::new(p).unwrap();
-            for t in texts {
-                assert_eq!(table.is_match(id, t), re.is_match(t), "{p} on {t:?}");
-            }
-        }
-        let id = table.add(r"(?i)project-codename-42").unwrap();
-        assert_eq!(id, RegexId(0), "a pattern is stored once");
-        assert!(table.add("(").is_err());
-        assert!(!table.is_match(RegexId(99), "x"));
+        let ids: Vec<RegexId> = PATTERNS.iter().map(|p| table.add(p).unwrap()).collect();
+        table.assign_uses(
+            ids.iter()
+                .flat_map(|&id| [(id, RegexUse::Text), (id, RegexUse::Value)]),
+        );
+        (table, ids)
     }
 
-    /// A table read back from the cache builds its regexes on first use.
+    /// Text and value answers agree with the regex crate, pattern by pattern.
+    fn agrees(table: &RegexTable, ids: &[RegexId]) {
+        static REGEXES: OnceLock<Vec<Option<regex::Regex>>> = OnceLock::new();
+        let regexes =
+            REGEXES.get_or_init(|| PATTERNS.iter().map(|p| regex::Regex::new(p).ok()).collect());
+        for t in TEXTS {
+            let hits = table.text_hits(t);
+            for ((p, &id), re) in PATTERNS.iter().zip(ids).zip(regexes) {
+                let want = re.as_ref().is_some_and(|re| re.is_match(t));
+                assert_eq!(table.text_is_match(id, &hits), want, "text {p} on {t:?}");
+                assert_eq!(table.is_match(id, t), want, "value {p} on {t:?}");
+            }
+        }
+    }
+
+    /// Compiled in the process (literals and the regex crate), or from artifacts with DFAs,
+    /// in memory or in files: the same answers as the regex crate.
     #[test]
-    fn table_survives_serialization() {
-        let mut table = RegexTable::default();
-        let id = table.add(r"\bDROP\s+TABLE\b").unwrap();
+    fn every_way_of_matching_agrees_with_the_regex_crate() {
+        let (mut table, ids) = table();
+        assert_eq!(
+            table.add(PATTERNS[0]).unwrap(),
+            ids[0],
+            "a pattern is stored once"
+        );
+        assert!(RegexTable::default().add("(").is_err());
+        assert!(!table.is_match(RegexId(99), "x"));
+        agrees(&table, &ids);
+
+        let artifacts = table.artifacts();
+        assert!(artifacts.iter().all(|a| a.is_some()));
+        let mut built = table.clone();
+        built.use_artifacts(&artifacts);
+        agrees(&built, &ids);
+
+        let dir = tempfile::tempdir().unwrap();
+        let files = ["t.rx", "v.rx"].map(|n| dir.path().join(n));
+        for (f, a) in files.iter().zip(&artifacts) {
+            std::fs::write(f, a.as_ref().unwrap()).unwrap();
+        }
         let bytes = postcard::to_allocvec(&table).unwrap();
-        let back: RegexTable = postcard::from_bytes(&bytes).unwrap();
-        assert!(back.is_match(id, "DROP TABLE x"));
-        assert!(!back.is_match(id, "drop it"));
+        let mut read: RegexTable = postcard::from_bytes(&bytes).unwrap();
+        read.load_from(files.clone());
+        agrees(&read, &ids);
+    }
+
+    /// A pattern that parses but is too big to build matches nothing, as with the regex crate
+    /// alone; the other patterns of its matcher still answer.
+    #[test]
+    fn a_pattern_too_big_to_build_matches_nothing() {
+        let mut table = RegexTable::default();
+        let big = table.add(r"\w{5000}").unwrap();
+        let small = table.add("kestrel").unwrap();
+        table.assign_uses([(big, RegexUse::Value), (small, RegexUse::Value)]);
+        let artifacts = table.artifacts();
+        assert!(artifacts[0].is_none());
+        let mut built = table.clone();
+        built.use_artifacts(&artifacts);
+        let text = "kestrel ".repeat(1000);
+        assert!(!built.is_match(big, &text));
+        assert!(built.is_match(small, &text));
+    }
+
+    /// A missing or damaged artifact is built again and written back.
+    #[test]
+    fn a_missing_or_damaged_artifact_is_rebuilt() {
+        let (table, ids) = table();
+        let dir = tempfile::tempdir().unwrap();
+        let files = ["t.rx", "v.rx"].map(|n| dir.path().join(n));
+        std::fs::write(&files[1], b"damaged").unwrap();
+        let mut read = table.clone();
+        read.load_from(files.clone());
+        agrees(&read, &ids);
+        for f in &files {
+            let m = Matcher::open(f).unwrap();
+            assert_eq!(m.len(), PATTERNS.len());
+        }
+        // Artifacts of other patterns are not used for this table.
+        let mut other = RegexTable::default();
+        let id = other.add("kestrel").unwrap();
+        other.assign_uses([(id, RegexUse::Text), (id, RegexUse::Value)]);
+        let mut misled = other.clone();
+        misled.load_from(files.clone());
+        assert!(misled.is_match(id, "a kestrel"));
+        assert!(misled.text_is_match(id, &misled.text_hits("a kestrel")));
+    }
+
+    /// Laying out the matchers for some rules keeps only their regexes.
+    #[test]
+    fn assign_keeps_the_regexes_the_rules_use() {
+        let (mut table, ids) = table();
+        table.assign_uses([(ids[3], RegexUse::Value), (ids[1], RegexUse::Text)]);
+        assert_eq!(table.pattern(ids[0]), Some(""));
+        assert!(table.is_match(ids[3], "DROP TABLE x"));
+        assert!(table.text_is_match(ids[1], &table.text_hits("internal-marker-7")));
+        assert!(!table.text_is_match(ids[3], &table.text_hits("DROP TABLE x")));
+        let artifacts = table.artifacts();
+        let lens: Vec<usize> = artifacts
+            .iter()
+            .map(|a| Matcher::from_bytes(a.as_ref().unwrap()).unwrap().len())
+            .collect();
+        assert_eq!(lens, [1, 1]);
     }
 }

@@ -94,6 +94,49 @@ fn hard_patterns_on_hard_texts() {
     check(&hard_patterns(), &texts);
 }
 
+/// On a long non-ASCII text a pattern with a Unicode word boundary is checked only in windows
+/// before the ends of the matches of its relaxed DFA: matches next to another word, at the
+/// text's ends, in overlapping relaxed matches, and near non-ASCII letters.
+#[test]
+fn word_boundaries_on_long_non_ascii_texts() {
+    let patterns: Vec<String> = [
+        r"(?i)(ab|cd|ef)\b",
+        r"\b[A-Z]{2,5}-\d{3,6}\b",
+        r"(?i)\b(project|codename)[-_ ]?(falcon|orion|vega)\b",
+        r"(?i)\bkestrel\b",
+        r"\bx\w{0,3}\b",
+        r"(?i)https?://[a-z0-9.-]*vega\.internal\b",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let filler = "✓ ordinary output, é and ß\n".repeat(200);
+    let texts: Vec<String> = [
+        "éabab",
+        "abab ",
+        "ABC-1234é",
+        "ÀBC-1234 and XYZ-12345",
+        "ABCDEFG-1234",
+        "kestrelé kestrels",
+        "é kestrel",
+        "project-orionx codename vegaé",
+        "é project-orion é",
+        "xé xyzw x",
+        "see https://a.vega.internal/x",
+        "see https://a.vega.internalé",
+    ]
+    .iter()
+    .flat_map(|t| {
+        [
+            format!("{filler}{t}"),
+            format!("{t}{filler}"),
+            format!("{filler}{t}{filler}"),
+        ]
+    })
+    .collect();
+    check(&patterns, &texts);
+}
+
 #[test]
 fn artifact_round_trips_through_a_file() {
     let patterns = hard_patterns();

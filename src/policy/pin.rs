@@ -121,6 +121,15 @@ fn read_pin(pin_path: &Path) -> Option<String> {
 }
 
 fn read_set(set: &str) -> Option<Vec<Layer>> {
+    read_set_texts(set)?
+        .into_iter()
+        .map(|(scope, origin, text)| parse_layer(scope, &origin, text).ok())
+        .collect()
+}
+
+/// The user and project layer texts a set holds, unparsed: a pinned call hashes them to find
+/// its compiled cache entry and parses nothing.
+fn read_set_texts(set: &str) -> Option<Vec<(Scope, String, String)>> {
     let set_path = sets_dir()?.join(format!("{set}.json"));
     let bytes = std::fs::read(set_path).ok()?;
     // Content-addressed: a set that does not hash to its name is damaged, not used.
@@ -128,10 +137,13 @@ fn read_set(set: &str) -> Option<Vec<Layer>> {
         return None;
     }
     let set: LayerSet = serde_json::from_slice(&bytes).ok()?;
-    set.layers
-        .into_iter()
-        .map(|l| parse_layer(scope_from(&l.scope), &l.origin, l.text).ok())
-        .collect()
+    Some(
+        set.layers
+            .into_iter()
+            .map(|l| (scope_from(&l.scope), l.origin, l.text))
+            .filter(|(scope, _, _)| matches!(scope, Scope::User | Scope::Project))
+            .collect(),
+    )
 }
 
 /// The policy for an event of `session`: the session's pinned layers if it has a pin,
@@ -171,17 +183,12 @@ pub fn load_for_event(
         ));
     };
     if let Some(set) = read_pin(&pin) {
-        if let Some(layers) = read_set(&set) {
+        if let Some(pinned) = read_set_texts(&set) {
             // The pin keeps the user and project layers of the session's start; the default
             // and the org policy always come from their source, so a forged or stale pin
             // cannot drop an org or default rule, and an org deploy reaches running sessions.
             let mut texts = org_texts(&loc)?;
-            texts.extend(
-                layers
-                    .into_iter()
-                    .filter(|l| matches!(l.scope, Scope::User | Scope::Project))
-                    .map(|l| (l.scope, l.origin, l.text)),
-            );
+            texts.extend(pinned);
             return Ok((
                 super::cache::load_texts(texts, boundary, flags)?,
                 PinState::Pinned,
@@ -240,9 +247,11 @@ fn write_pin(pin: &Path, layers: &[Layer], version: &str) -> std::io::Result<Opt
         let _ = FileExt::unlock(&lock);
         return Ok(Some(existing));
     }
+    // Only what a pin keeps: the default and org layers always come from their source.
     let set = LayerSet {
         layers: layers
             .iter()
+            .filter(|l| matches!(l.scope, Scope::User | Scope::Project))
             .map(|l| PinnedLayer {
                 scope: l.scope.as_str().to_string(),
                 origin: l.origin.clone(),

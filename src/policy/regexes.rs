@@ -51,6 +51,10 @@ const MAGIC: &[u8; 8] = b"HWREGEX\x02";
 const FULL_DFA_LIMIT: usize = 48 << 10;
 /// Over this size even the ASCII-only DFA is not kept (the `regex` crate answers).
 const ASCII_DFA_LIMIT: usize = 256 << 10;
+/// A relaxed DFA (see [`relaxed_dfa`]) is kept under this size: it is what spares a pattern
+/// with a Unicode word boundary the regex crate on a non-ASCII text, and with a Unicode class
+/// (`\d`, `\w`) it is often ten times its pattern's full DFA, which stops at non-ASCII bytes.
+const RELAXED_DFA_LIMIT: usize = 128 << 10;
 /// A combined DFA for patterns without literals is kept under this size.
 const GROUP_DFA_LIMIT: usize = 256 << 10;
 
@@ -216,7 +220,7 @@ fn relax(hir: &Hir, depth: usize) -> Option<Hir> {
 
 /// A full DFA of `hir` without its Unicode word boundaries, if it is small. It reports every
 /// match (`MatchKind::All`): a leftmost-first DFA stops looking after its first match, and
-/// [`match_ends`] needs every end.
+/// [`Matcher::in_windows`] needs every end.
 fn relaxed_dfa(hir: &Hir) -> Option<Vec<u8>> {
     let relaxed = relax(hir, 0)?;
     if relaxed.properties().minimum_len().unwrap_or(0) == 0 {
@@ -229,14 +233,14 @@ fn relaxed_dfa(hir: &Hir) -> Option<Vec<u8>> {
         .configure(
             dfa_config()
                 .match_kind(MatchKind::All)
-                .dfa_size_limit(Some(FULL_DFA_LIMIT))
-                .determinize_size_limit(Some(4 * FULL_DFA_LIMIT)),
+                .dfa_size_limit(Some(RELAXED_DFA_LIMIT))
+                .determinize_size_limit(Some(4 * RELAXED_DFA_LIMIT)),
         )
         .build_from_nfa(&nfa)
         .ok()?;
     let (bytes, pad) = dfa.to_bytes_little_endian();
     let body = bytes.get(pad..)?.to_vec();
-    (body.len() <= FULL_DFA_LIMIT).then_some(body)
+    (body.len() <= RELAXED_DFA_LIMIT).then_some(body)
 }
 
 fn ascii_only(config: dense::Config) -> dense::Config {
@@ -521,50 +525,6 @@ pub struct Matcher {
     strategy: Strategy,
 }
 
-/// Every position where a match of `dfa` ends in `text` (one pass, byte by byte); `None`
-/// when the DFA gives up on the text.
-fn match_ends(dfa: &Dfa, text: &[u8]) -> Option<Vec<usize>> {
-    let mut state = dfa.start_state_forward(&Input::new(text)).ok()?;
-    let mut ends = Vec::new();
-    for (at, &b) in text.iter().enumerate() {
-        state = dfa.next_state(state, b);
-        if dfa.is_special_state(state) {
-            // A DFA reports a match one byte late: this one ended before `b`.
-            if dfa.is_match_state(state) {
-                ends.push(at);
-            } else if dfa.is_dead_state(state) {
-                return Some(ends);
-            } else if dfa.is_quit_state(state) {
-                return None;
-            }
-        }
-    }
-    if dfa.is_match_state(dfa.next_eoi_state(state)) {
-        ends.push(text.len());
-    }
-    Some(ends)
-}
-
-/// The ranges of a text that hold every match at most `max` bytes long ending at one of
-/// `ends` (ascending): `max` bytes before each end, overlapping ranges merged.
-fn windows(ends: &[usize], max: usize) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
-    let mut i = 0;
-    std::iter::from_fn(move || {
-        let &first = ends.get(i)?;
-        let start = first.saturating_sub(max);
-        let mut end = first;
-        i += 1;
-        while let Some(&next) = ends.get(i) {
-            if next.saturating_sub(max) > end {
-                break;
-            }
-            end = next;
-            i += 1;
-        }
-        Some(start..end)
-    })
-}
-
 /// A copy of `bytes` starting at an 8-byte aligned address (a dense DFA's transition table
 /// is read as `u32`s in place), and where it starts.
 fn aligned(bytes: &[u8]) -> (Vec<u8>, usize) {
@@ -791,19 +751,61 @@ impl Matcher {
         // one of those ends.
         if use_dfa {
             if let Some(dfa) = e.relaxed.and_then(|d| self.dfa(d)) {
-                match (match_ends(dfa, text.as_bytes()), e.max_len) {
-                    (Some(ends), _) if ends.is_empty() => return false,
-                    (Some(ends), Some(max)) => {
-                        return self.regex(index).is_some_and(|re| {
-                            windows(&ends, max as usize)
-                                .any(|w| re.is_match(Input::new(text).range(w)))
-                        })
-                    }
-                    _ => {}
+                let answer = match e.max_len {
+                    Some(max) => self.in_windows(index, dfa, text, max as usize),
+                    None => dfa
+                        .try_search_fwd(&Input::new(text).earliest(true))
+                        .ok()
+                        .and_then(|m| m.is_none().then_some(false)),
+                };
+                if let Some(answer) = answer {
+                    return answer;
                 }
             }
         }
         self.regex(index).is_some_and(|re| re.is_match(text))
+    }
+
+    /// Whether pattern `index`, whose matches are at most `max` bytes long, matches `text`,
+    /// looking only before the ends of the matches of its relaxed DFA: `max` bytes before
+    /// each (overlapping windows merged), in text order, stopping at the first window that
+    /// holds a match. A window is asked of the pattern's own DFA (exact there, with the text
+    /// around as context, unless non-ASCII bytes are near) and else of the regex crate.
+    /// `None` when the relaxed DFA gives up.
+    fn in_windows(&self, index: usize, relaxed: &Dfa, text: &str, max: usize) -> Option<bool> {
+        let e = self.entries.get(index)?;
+        let full = (e.kind != DfaKind::None).then(|| self.dfa(e.dfa)).flatten();
+        let window_matches = |w: std::ops::Range<usize>| {
+            let input = Input::new(text).range(w).earliest(true);
+            if let Some(Ok(m)) = full.map(|d| d.try_search_fwd(&input)) {
+                return m.is_some();
+            }
+            self.regex(index).is_some_and(|re| re.is_match(input))
+        };
+        let haystack = Input::new(text);
+        let mut state = regex_automata::dfa::OverlappingState::start();
+        let mut window: Option<std::ops::Range<usize>> = None;
+        loop {
+            relaxed
+                .try_search_overlapping_fwd(&haystack, &mut state)
+                .ok()?;
+            let end = state.get_match().map(|m| m.offset());
+            if let (Some(end), Some(w)) = (end, window.as_mut()) {
+                if end.saturating_sub(max) <= w.end {
+                    w.end = end;
+                    continue;
+                }
+            }
+            if let Some(w) = window.take() {
+                if window_matches(w) {
+                    return Some(true);
+                }
+            }
+            match end {
+                None => return Some(false),
+                Some(end) => window = Some(end.saturating_sub(max)..end),
+            }
+        }
     }
 
     /// Which literals occur in `text`: one pass testing each byte pair against the anchors,

@@ -117,6 +117,20 @@ for name, secrets in (("post_100k_clean", False), ("post_100k_secret", True)):
     ev["tool_input"]["command"] = "cargo test 2>&1"
     ev["tool_response"]["stdout"] = output(100 * 1024, secrets)
     save(name, ev)
+# The same output with lines the hard policy's output regexes match (benches/regexes.rs uses
+# the same ones), once as it is and once with a non-ASCII mark starting each of the other
+# lines (a non-ASCII text is where a Unicode word boundary stops a compiled DFA).
+HITS = ["connected to db-3.falcon0.corp.example:5432",
+        "ran: DROP TABLE atlas_users; -- see ticket ABC-1234",
+        "header says Internal-Use-Only-quasar"]
+for name, mark in (("post_100k_hits", ""), ("post_100k_hits_non_ascii", "\u2713 ")):
+    lines = output(100 * 1024, False).split("\n")
+    lines = [HITS[(i // 400) % len(HITS)] if i % 400 == 200 else mark + l
+             for i, l in enumerate(lines)]
+    ev = load("PostToolUse_Bash.json")
+    ev["tool_input"]["command"] = "cargo test 2>&1"
+    ev["tool_response"]["stdout"] = "\n".join(lines)
+    save(name, ev)
 ev = load("UserPromptSubmit.json")
 ev["prompt"] = "Refactor the argument parser into its own module, keep the public API, and run the tests."
 save("prompt", ev)
@@ -223,7 +237,7 @@ add() { # event tool payload argv...
   for a in "$@"; do line="$line$T$a"; done
   echo "$line" >> "$SPEC"
 }
-EVENTS="pre_short pre_deny post_100k_clean post_100k_secret prompt"
+EVENTS="pre_short pre_deny post_100k_clean post_100k_secret post_100k_hits post_100k_hits_non_ascii prompt"
 for ev in $EVENTS; do
   p="$OUT/$ev.json"
   add "$ev" floor "$p" "$OUT/floor"
@@ -307,6 +321,9 @@ report() {
       }
       d=r["pre_short|hookwarden (500 rules)"]
       printf "- with a 500-rule user policy, pre-tool: %.2fx the floor\n", d
+      worst=0; at=""
+      for (k in r) { split(k, kk, "|"); if (kk[2]=="hookwarden (500 rules, hard regexes)" && r[k]>worst) { worst=r[k]; at=kk[1] } }
+      printf "- with the 500-rule policy of hard regexes, every event within 2x the floor (medians): worst %.2fx (%s): %s\n", worst, at, verdict(worst<=2)
     }' "$OUT/results.tsv"
 }
 report > "$OUT/report.md"

@@ -512,14 +512,17 @@ pub fn check(ev: &Event, flags: &[Flag], ctx: &Context) -> Vec<Fire> {
     if !interesting {
         return Vec::new();
     }
-    let protected = Protected::for_context(ctx);
+    // Built on first need: most shell events (`git status`, `cargo test`) are decided
+    // without it.
+    let protected_cell = std::cell::OnceCell::new();
+    let protected = || protected_cell.get_or_init(|| Protected::for_context(ctx));
     let mut out = Vec::new();
     if file_tool_writes {
         // A patch that deletes or moves a file changes it as a whole.
         let whole = kind == ToolKind::Patch || kind == ToolKind::Mcp;
         for p in &ev.paths {
             let path = expand(p, ctx);
-            if let Some(hit) = protected.hit(&path, whole) {
+            if let Some(hit) = protected().hit(&path, whole) {
                 out.push(tamper(
                     &hit,
                     &format!("{} {p}", ev.tool_name().unwrap_or("tool")),
@@ -543,7 +546,7 @@ pub fn check(ev: &Event, flags: &[Flag], ctx: &Context) -> Vec<Fire> {
                 let whole = f.name != "file.write" || f.detail.contains("mv ");
                 for fact in &f.paths {
                     let path = expand(&fact.resolved, ctx);
-                    if let Some(hit) = protected.hit(&path, whole) {
+                    if let Some(hit) = protected().hit(&path, whole) {
                         out.push(tamper(&hit, &f.detail));
                         return out;
                     }
@@ -552,7 +555,7 @@ pub fn check(ev: &Event, flags: &[Flag], ctx: &Context) -> Vec<Fire> {
                     // is taken to be that place.
                     if fact.raw.contains('$') || fact.resolved.contains('$') {
                         let text = ev.command.as_deref().unwrap_or(&f.detail);
-                        let named = protected
+                        let named = protected()
                             .mentioned_in(text, ctx)
                             .or_else(|| text.contains("hookwarden").then(|| "hookwarden".into()));
                         if let Some(rel) = named {
@@ -589,7 +592,7 @@ pub fn check(ev: &Event, flags: &[Flag], ctx: &Context) -> Vec<Fire> {
     out
 }
 
-fn check_exec(f: &Flag, protected: &Protected, ctx: &Context) -> Option<Fire> {
+fn check_exec<'p>(f: &Flag, protected: &dyn Fn() -> &'p Protected, ctx: &Context) -> Option<Fire> {
     let program = f.attrs.get("program").and_then(|v| v.as_str())?;
     let args = attr_strs(f, "args");
     let name = base(program);
@@ -605,7 +608,7 @@ fn check_exec(f: &Flag, protected: &Protected, ctx: &Context) -> Option<Fire> {
                 return Some(control(&f.detail));
             }
             if a.contains(' ') || a.contains('(') || a.contains(';') {
-                if let Some(rel) = protected.mentioned_in(a, ctx) {
+                if let Some(rel) = protected().mentioned_in(a, ctx) {
                     return Some(tamper(Path::new(&rel), &f.detail));
                 }
                 if sets_hook_environment(a) {
@@ -653,7 +656,7 @@ fn check_exec(f: &Flag, protected: &Protected, ctx: &Context) -> Option<Fire> {
             continue;
         }
         let path = expand(op, ctx);
-        if let Some(hit) = protected.hit(&path, whole) {
+        if let Some(hit) = protected().hit(&path, whole) {
             return Some(tamper(&hit, &f.detail));
         }
     }

@@ -323,10 +323,21 @@ fn write_head(path: &Path, head: &Head) -> std::io::Result<()> {
         }
         Err(e) => return Err(e),
     };
-    let bytes = serde_json::to_vec(head).map_err(std::io::Error::other)?;
-    f.write_all(&bytes)?;
-    f.set_len(bytes.len() as u64)
+    // Padded to a fixed width, so an overwrite always covers the previous head and the file
+    // needs no truncation (JSON allows the trailing blanks).
+    let mut bytes = serde_json::to_vec(head).map_err(std::io::Error::other)?;
+    if bytes.len() < HEAD_WIDTH {
+        bytes.resize(HEAD_WIDTH - 1, b' ');
+        bytes.push(b'\n');
+        f.write_all(&bytes)
+    } else {
+        f.write_all(&bytes)?;
+        f.set_len(bytes.len() as u64)
+    }
 }
+
+/// The size of a head file: more than any head's JSON.
+const HEAD_WIDTH: usize = 128;
 
 /// Reads a recorded chain head; `None` when there is none.
 pub fn read_head(path: &Path) -> Option<Head> {

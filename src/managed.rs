@@ -104,7 +104,7 @@ pub fn as_hook_call<R>(f: impl FnOnce() -> R) -> R {
 /// The mode of the real org directory, whatever the environment says; read once.
 fn real_mode() -> &'static Mode {
     static MODE: OnceLock<Mode> = OnceLock::new();
-    MODE.get_or_init(|| detect(Path::new(ORG_DIR), effective_uid()))
+    MODE.get_or_init(|| detect(Path::new(ORG_DIR), None))
 }
 
 /// Whether the environment has lost its say: a hook call on a machine whose real org
@@ -182,6 +182,10 @@ pub fn detect_moved(dir: &Path, uid: Option<u32>) -> Mode {
 }
 
 fn detect_owned_by(dir: &Path, owners: &[u32]) -> Mode {
+    // Most machines have no org directory: one lookup settles it.
+    if matches!(dir.symlink_metadata(), Err(e) if e.kind() == std::io::ErrorKind::NotFound) {
+        return Mode::Personal;
+    }
     let marked = MARKERS
         .iter()
         .any(|f| dir.join(f).symlink_metadata().is_ok());

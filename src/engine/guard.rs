@@ -263,10 +263,8 @@ impl Protected {
         dirs.extend(crate::dirs::config_dir());
         dirs.extend(crate::dirs::data_dir());
         files.push(crate::dirs::audit_path());
+        // On Linux this is /proc/self/exe, already resolved by the kernel.
         if let Ok(exe) = std::env::current_exe() {
-            if let Ok(real) = exe.canonicalize() {
-                files.push(real);
-            }
             files.push(exe);
         }
         if let Some(path) = std::env::var_os("PATH") {
@@ -284,8 +282,8 @@ impl Protected {
         files.push(PathBuf::from("/usr/local/bin/hookwarden"));
         files.push(PathBuf::from("/usr/bin/hookwarden"));
         Protected {
-            files: files.iter().map(|p| normalize(p)).collect(),
-            dirs: dirs.iter().map(|p| normalize(p)).collect(),
+            files: files.into_iter().map(normalized).collect(),
+            dirs: dirs.into_iter().map(normalized).collect(),
         }
     }
 
@@ -381,6 +379,23 @@ fn resolutions(path: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// [`normalize`] of an owned path, which most often is normal already and is then kept.
+fn normalized(p: PathBuf) -> PathBuf {
+    let b = p.as_os_str().as_encoded_bytes();
+    let clean = !b.windows(2).any(|w| w == b"//")
+        && !b.windows(3).any(|w| w == b"/./")
+        && !b.windows(4).any(|w| w == b"/../")
+        && !b.ends_with(b"/")
+        && !b.ends_with(b"/.")
+        && !b.ends_with(b"/..")
+        && b.first() == Some(&b'/');
+    if clean {
+        p
+    } else {
+        normalize(&p)
+    }
 }
 
 /// Absolute and lexically normalized (`.` and `..` removed).

@@ -9,9 +9,7 @@
 //! under another configuration is another session. Pins expire after [`PIN_TTL`] and are
 //! removed at `SessionEnd`. `HOOKWARDEN_PIN=off` turns pinning off.
 
-use super::{
-    compile, load_layers, parse_layer, CompiledPolicy, Layer, Locations, PolicyError, Scope,
-};
+use super::{CompiledPolicy, Locations, PolicyError, Scope};
 use fs2::FileExt;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -104,32 +102,33 @@ fn fresh(path: &Path) -> bool {
         .is_some_and(|age| age < PIN_TTL)
 }
 
-fn read_pinned(pin_path: &Path) -> Option<Vec<Layer>> {
-    read_set(&read_pin(pin_path)?)
-}
-
 /// The layer set a fresh, well-formed pin names.
 fn read_pin(pin_path: &Path) -> Option<String> {
-    if !fresh(pin_path) {
+    use std::io::Read;
+    let mut f = std::fs::File::open(pin_path).ok()?;
+    let age = f.metadata().ok()?.modified().ok()?.elapsed().ok()?;
+    if age >= PIN_TTL {
         return None;
     }
-    let pin: Pin = serde_json::from_slice(&std::fs::read(pin_path).ok()?).ok()?;
+    // Through `take`, so the read asks the file for no size first (a pin is a few hundred bytes).
+    let mut bytes = Vec::with_capacity(512);
+    (&mut f).take(1 << 16).read_to_end(&mut bytes).ok()?;
+    let pin: Pin = serde_json::from_slice(&bytes).ok()?;
     if pin.set.len() != 64 || !pin.set.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     Some(pin.set)
 }
 
-fn read_set(set: &str) -> Option<Vec<Layer>> {
-    read_set_texts(set)?
-        .into_iter()
-        .map(|(scope, origin, text)| parse_layer(scope, &origin, text).ok())
-        .collect()
-}
+/// The set of a session with no user or project policy: known without reading a file.
+const EMPTY_SET: &[u8] = br#"{"layers":[]}"#;
 
 /// The user and project layer texts a set holds, unparsed: a pinned call hashes them to find
 /// its compiled cache entry and parses nothing.
 fn read_set_texts(set: &str) -> Option<Vec<(Scope, String, String)>> {
+    if set == super::store::content_hash(&String::from_utf8_lossy(EMPTY_SET)) {
+        return Some(Vec::new());
+    }
     let set_path = sets_dir()?.join(format!("{set}.json"));
     let bytes = std::fs::read(set_path).ok()?;
     // Content-addressed: a set that does not hash to its name is damaged, not used.
@@ -195,24 +194,20 @@ pub fn load_for_event(
             ));
         }
     }
-    let layers = load_layers(&loc)?;
-    let compiled = compile(&layers)?;
+    // The session's first event: compiled through the cache like any other call, then pinned.
+    let texts = super::read_layer_texts(&loc)?;
+    let compiled = super::cache::load_texts(texts.clone(), boundary, flags)?;
     // Pinning is best effort: a read-only data dir must not break the hook.
-    let state = match write_pin(&pin, &layers, &compiled.version) {
+    let state = match write_pin(&pin, &texts, &compiled.version) {
         Ok(Some(existing)) => {
             // Another hook process of the same session pinned first: use its user and project
             // layers, over the default and org from source.
-            let mut layers: Vec<Layer> = load_layers(&Locations {
-                org: loc.org.clone(),
-                user: None,
-                project: None,
-            })?;
-            layers.extend(
-                existing
-                    .into_iter()
-                    .filter(|l| matches!(l.scope, Scope::User | Scope::Project)),
-            );
-            return Ok((compile(&layers)?, PinState::Pinned));
+            let mut texts = org_texts(&loc)?;
+            texts.extend(existing);
+            return Ok((
+                super::cache::load_texts(texts, boundary, flags)?,
+                PinState::Pinned,
+            ));
         }
         Ok(None) => PinState::New,
         Err(_) => PinState::Off,
@@ -232,7 +227,11 @@ fn org_texts(loc: &Locations) -> Result<Vec<(Scope, String, String)>, PolicyErro
 
 /// Stores the layer set and the pin under the pins lock. Returns the layers of a pin another
 /// process wrote first, if any.
-fn write_pin(pin: &Path, layers: &[Layer], version: &str) -> std::io::Result<Option<Vec<Layer>>> {
+fn write_pin(
+    pin: &Path,
+    texts: &[(Scope, String, String)],
+    version: &str,
+) -> std::io::Result<Option<Vec<(Scope, String, String)>>> {
     let Some(dir) = pin.parent() else {
         return Ok(None);
     };
@@ -243,19 +242,19 @@ fn write_pin(pin: &Path, layers: &[Layer], version: &str) -> std::io::Result<Opt
         .write(true)
         .open(dir.join(".lock"))?;
     lock.lock_exclusive()?;
-    if let Some(existing) = read_pinned(pin) {
+    if let Some(existing) = read_pin(pin).and_then(|set| read_set_texts(&set)) {
         let _ = FileExt::unlock(&lock);
         return Ok(Some(existing));
     }
     // Only what a pin keeps: the default and org layers always come from their source.
     let set = LayerSet {
-        layers: layers
+        layers: texts
             .iter()
-            .filter(|l| matches!(l.scope, Scope::User | Scope::Project))
-            .map(|l| PinnedLayer {
-                scope: l.scope.as_str().to_string(),
-                origin: l.origin.clone(),
-                text: l.text.clone(),
+            .filter(|(scope, _, _)| matches!(scope, Scope::User | Scope::Project))
+            .map(|(scope, origin, text)| PinnedLayer {
+                scope: scope.as_str().to_string(),
+                origin: origin.clone(),
+                text: text.clone(),
             })
             .collect(),
     };

@@ -106,8 +106,12 @@ pub trait Tx {
 /// One connection to the service's database.
 pub enum Conn {
     Sqlite(rusqlite::Connection),
-    Postgres(Box<postgres::Client>),
+    /// The client, and the statements it prepared (each query text is prepared once per
+    /// connection, as SQLite's `prepare_cached` does).
+    Postgres(Box<postgres::Client>, Statements),
 }
+
+pub type Statements = std::collections::HashMap<String, postgres::Statement>;
 
 /// Where the data lives, as given on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,7 +154,10 @@ impl Conn {
                 let mut cfg: postgres::Config = url.parse()?;
                 cfg.connect_timeout(Duration::from_secs(10));
                 cfg.application_name("hookwarden-serve");
-                Ok(Conn::Postgres(Box::new(cfg.connect(postgres::NoTls)?)))
+                Ok(Conn::Postgres(
+                    Box::new(cfg.connect(postgres::NoTls)?),
+                    Statements::new(),
+                ))
             }
         }
     }
@@ -170,9 +177,9 @@ impl Conn {
                 tx.commit()?;
                 Ok(r)
             }
-            Conn::Postgres(c) => {
+            Conn::Postgres(c, statements) => {
                 let mut tx = c.transaction()?;
-                let r = f(&mut PgTx(&mut tx))?;
+                let r = f(&mut PgTx(&mut tx, statements))?;
                 tx.commit()?;
                 Ok(r)
             }
@@ -240,7 +247,21 @@ impl Tx for SqliteTx<'_, '_> {
     }
 }
 
-struct PgTx<'a, 'c>(&'a mut postgres::Transaction<'c>);
+struct PgTx<'a, 'c>(&'a mut postgres::Transaction<'c>, &'a mut Statements);
+
+impl PgTx<'_, '_> {
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, DbError> {
+        if let Some(st) = self.1.get(sql) {
+            return Ok(st.clone());
+        }
+        let st = self.0.prepare(sql)?;
+        if self.1.len() > 256 {
+            self.1.clear();
+        }
+        self.1.insert(sql.to_string(), st.clone());
+        Ok(st)
+    }
+}
 
 impl postgres::types::ToSql for Val {
     fn to_sql(
@@ -278,7 +299,8 @@ fn pg_params(params: &[Val]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
 impl Tx for PgTx<'_, '_> {
     fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, DbError> {
         use postgres::types::Type;
-        let rows = self.0.query(sql, &pg_params(params))?;
+        let st = self.statement(sql)?;
+        let rows = self.0.query(&st, &pg_params(params))?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let mut row = Vec::with_capacity(r.len());
@@ -300,7 +322,8 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, DbError> {
-        Ok(self.0.execute(sql, &pg_params(params))?)
+        let st = self.statement(sql)?;
+        Ok(self.0.execute(&st, &pg_params(params))?)
     }
 
     fn is_postgres(&self) -> bool {

@@ -294,6 +294,16 @@ pub fn file_or_check(
 ) -> Result<Outcome, StoreError> {
     let rules = serde_json::to_string(&f.rule_ids).unwrap_or_else(|_| "[]".into());
     Ok(conn.transact(|tx| {
+        if tx.is_postgres() {
+            // Holds the pending request, if any, until this filing commits: a decision on
+            // it waits, so the filing cannot miss the grant and file the action anew (the
+            // unique index admits a new pending row as soon as the old one is decided).
+            // SQLite's write lock, taken when the transaction begins, does the same.
+            tx.exec(
+                "SELECT id FROM requests WHERE machine_id = $1 AND action = $2 AND status = 'pending' FOR UPDATE",
+                &[machine.id.as_str().into(), f.action.as_str().into()],
+            )?;
+        }
         tx.exec(
             "UPDATE requests SET status = 'expired' WHERE machine_id = $1 AND action = $2 AND status = 'pending' AND expires_at <= $3",
             &[machine.id.as_str().into(), f.action.as_str().into(), now.into()],

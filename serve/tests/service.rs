@@ -717,7 +717,25 @@ fn two_replicas_lose_and_double_nothing(loc: &Location) {
             won
         }));
     }
+    // Meanwhile the hooks retry: a retry that meets a decision in flight must neither miss
+    // the grant nor file the action again.
+    let mut retries = Vec::new();
+    for (mi, m) in machines.iter().enumerate() {
+        let m = m.clone();
+        let addr = addrs[(mi + 1) % 2];
+        retries.push(std::thread::spawn(move || {
+            for round in 0..3 {
+                for k in 0..10 {
+                    let r = file(addr, &m, &format!("act{mi}x{k}"), None);
+                    assert!(r.status < 300, "{round} {} {}", r.status, r.body);
+                }
+            }
+        }));
+    }
     let won: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    for r in retries {
+        r.join().unwrap();
+    }
     assert_eq!(won, 100, "each request decided exactly once");
     let h = get_json(addrs[1], "/api/v1/history?limit=5000", &approvers[0]).json();
     let approvals = h

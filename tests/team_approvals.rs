@@ -54,17 +54,32 @@ impl FakeService {
                     .find_map(|l| l.strip_prefix("Authorization: "))
                     .unwrap_or("")
                     .to_string();
-                sn.lock()
-                    .unwrap()
-                    .push((auth, serde_json::from_str(&body).unwrap_or(Value::Null)));
+                let filed: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                sn.lock().unwrap().push((auth, filed.clone()));
                 let status = st.lock().unwrap().clone();
-                let answer = json!({
+                // As the service does: the request as it was filed, with its outcome.
+                let mut answer = json!({
                     "id": "rtest1", "status": status, "path": "/requests/rtest1",
                     "approver_role": "release-manager", "decided_by": "alice",
                     "decided_role": "release-manager", "decided_at": 1_800_000_000,
                     "until": 1_800_003_600, "once": true, "note": "ticket 7 / not today"
-                })
-                .to_string();
+                });
+                for k in [
+                    "runtime",
+                    "session_id",
+                    "tool",
+                    "summary",
+                    "detail",
+                    "rule_ids",
+                    "approver_role",
+                ] {
+                    answer[k] = filed[k].clone();
+                }
+                if status == "approved-forged" {
+                    answer["status"] = json!("approved");
+                    answer["detail"] = json!("ls");
+                }
+                let answer = answer.to_string();
                 let _ = s.write_all(
                     format!(
                         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{answer}",
@@ -201,6 +216,18 @@ fn every_runtime_files_with_the_service_and_follows_its_answer() {
             "{text}"
         );
 
+        // A request filed for this fingerprint by something else, describing another
+        // command, grants nothing.
+        svc.set("approved-forged");
+        let r = sb.hook(runtime, &payload);
+        assert_eq!(last(&sb)["effect"], "deny", "{runtime} {event}");
+        assert!(
+            r.stdout
+                .contains("does not describe this action (its command differs)"),
+            "{}",
+            r.all()
+        );
+
         svc.set("rejected");
         let r = sb.hook(runtime, &payload);
         let line = last(&sb);
@@ -216,7 +243,7 @@ fn every_runtime_files_with_the_service_and_follows_its_answer() {
     // What the service was sent: the machine credential, the action's fingerprint, and what
     // a person needs to judge it.
     let seen = svc.seen.lock().unwrap();
-    assert_eq!(seen.len(), 15);
+    assert_eq!(seen.len(), 20);
     let (auth, body) = &seen[0];
     assert_eq!(auth, "Bearer hwm_machine_secret");
     assert_eq!(body["runtime"], "codex");

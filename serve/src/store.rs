@@ -203,6 +203,21 @@ pub struct Outcome {
     pub once: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// What the request says it is for, as filed: the hook checks that an approved request
+    /// describes the action it is about to allow, so a request filed with the machine
+    /// credential by anything else (an agent that read the credential) grants nothing.
+    #[serde(default)]
+    pub runtime: String,
+    #[serde(default)]
+    pub session_id: String,
+    #[serde(default)]
+    pub tool: String,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub detail: String,
+    #[serde(default)]
+    pub rule_ids: Vec<String>,
 }
 
 impl Outcome {
@@ -219,6 +234,12 @@ impl Outcome {
             until: r.grant_until,
             once: r.once,
             note: r.note.clone(),
+            runtime: r.runtime.clone(),
+            session_id: r.session_id.clone(),
+            tool: r.tool.clone(),
+            summary: r.summary.clone(),
+            detail: r.detail.clone(),
+            rule_ids: r.rule_ids.clone(),
         }
     }
 }

@@ -154,7 +154,7 @@ pub fn after_decision<E: EvalEnv>(
         let body = super::team::filing(ev, &d, &action, &env.project_root, &user);
         let consulted = super::team::consult(svc, &body);
         let can_ask = super::approvals::runtime_can_ask(ev);
-        d = super::team::apply(policy, ev, d, svc, consulted, can_ask);
+        d = super::team::apply(policy, ev, d, svc, &body, consulted, can_ask);
     }
     if !approval_needed && !count_denial && alertable.is_empty() {
         return d;

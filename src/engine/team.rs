@@ -59,6 +59,54 @@ pub struct Outcome {
     pub once: bool,
     #[serde(default)]
     pub note: Option<String>,
+    /// What the request was filed for (see [`describes`]).
+    #[serde(default)]
+    pub runtime: String,
+    #[serde(default)]
+    pub session_id: String,
+    #[serde(default)]
+    pub tool: String,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub detail: String,
+    #[serde(default)]
+    pub rule_ids: Vec<String>,
+}
+
+/// Whether an approved request describes the action this hook would file now: the same
+/// runtime, session, tool, command or diff as shown to the approver, rules and role. The
+/// machine credential is readable by the agent's user, so the agent could file a request for
+/// this action's fingerprint that shows the approver something harmless; this hook computes
+/// what it files itself, so such a request does not match and grants nothing. `Err` names
+/// the first field that differs.
+pub fn describes(o: &Outcome, filing: &serde_json::Value) -> Result<(), &'static str> {
+    let text = |k: &str| filing.get(k).and_then(|v| v.as_str()).unwrap_or("");
+    let rules: Vec<&str> = filing
+        .get("rule_ids")
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|r| r.as_str()).collect())
+        .unwrap_or_default();
+    let role = filing.get("approver_role").and_then(|v| v.as_str());
+    if o.runtime != text("runtime") {
+        return Err("runtime");
+    }
+    if o.session_id != text("session_id") {
+        return Err("session");
+    }
+    if o.tool != text("tool") {
+        return Err("tool");
+    }
+    if o.summary != text("summary") || o.detail != text("detail") {
+        return Err("command");
+    }
+    if o.rule_ids != rules {
+        return Err("rules");
+    }
+    if o.approver_role.as_deref() != role {
+        return Err("approver role");
+    }
+    Ok(())
 }
 
 /// The request a hook files: the action and what a person needs to judge it, secrets masked.
@@ -270,6 +318,7 @@ pub fn apply(
     ev: &Event,
     d: Decision,
     s: &ServiceSettings,
+    filing: &serde_json::Value,
     consulted: Result<Outcome, String>,
     can_ask: bool,
 ) -> Decision {
@@ -307,6 +356,17 @@ pub fn apply(
             ),
             d.approver_role.clone(),
         )),
+        Ok(o) if o.status == "approved" && describes(&o, filing).is_err() => {
+            let field = describes(&o, filing).err().unwrap_or("content");
+            fired.push(fire(
+                Effect::Deny,
+                format!(
+                    "{why} The approved request {base}/requests/{} does not describe this action (its {field} differs): it was not filed by hookwarden for it, so it grants nothing. Ask for a new approval of this exact action.",
+                    o.id
+                ),
+                d.approver_role.clone(),
+            ));
+        }
         Ok(o) if o.status == "approved" => {
             for f in &mut fired {
                 if f.effect == Effect::Ask && asks.contains(&f.rule_id) {
@@ -412,6 +472,93 @@ mod tests {
         crate::policy::eval::decide(&CompiledPolicy::default(), &ev(), vec![fire], Vec::new())
     }
 
+    fn filed() -> serde_json::Value {
+        filing(&ev(), &asked(), "a1b2", Path::new("/w"), "dev")
+    }
+
+    /// The service's answer about the request this hook filed.
+    fn bound(status: &str) -> Outcome {
+        let f = filed();
+        let text = |k: &str| f[k].as_str().unwrap().to_string();
+        Outcome {
+            id: "rabc".into(),
+            status: status.into(),
+            approver_role: Some("release-manager".into()),
+            decided_by: Some("alice".into()),
+            decided_role: Some("release-manager".into()),
+            decided_at: Some(1_800_000_000),
+            until: Some(1_800_003_600),
+            once: true,
+            note: Some("ticket 42".into()),
+            runtime: text("runtime"),
+            session_id: text("session_id"),
+            tool: text("tool"),
+            summary: text("summary"),
+            detail: text("detail"),
+            rule_ids: vec!["deploy".into()],
+        }
+    }
+
+    /// A request filed with the machine credential by something else, showing the approver
+    /// another command or rule or role than this action's, grants nothing.
+    #[test]
+    fn an_approved_request_that_describes_another_action_grants_nothing() {
+        let (_d, p) = cred();
+        let s = settings("http://127.0.0.1:9", &p);
+        assert_eq!(describes(&bound("approved"), &filed()), Ok(()));
+        let forged = [
+            Outcome {
+                detail: "ls".into(),
+                ..bound("approved")
+            },
+            Outcome {
+                summary: "ls".into(),
+                ..bound("approved")
+            },
+            Outcome {
+                rule_ids: vec![],
+                ..bound("approved")
+            },
+            Outcome {
+                approver_role: Some("intern".into()),
+                ..bound("approved")
+            },
+            Outcome {
+                approver_role: None,
+                ..bound("approved")
+            },
+            Outcome {
+                session_id: "other".into(),
+                ..bound("approved")
+            },
+            Outcome {
+                tool: "Read".into(),
+                ..bound("approved")
+            },
+            Outcome {
+                runtime: "claude".into(),
+                ..bound("approved")
+            },
+        ];
+        for o in forged {
+            let d = apply(
+                &CompiledPolicy::default(),
+                &ev(),
+                asked(),
+                &s,
+                &filed(),
+                Ok(o.clone()),
+                true,
+            );
+            assert_eq!(d.effect, Effect::Deny, "{o:?}");
+            assert!(
+                d.message().contains("does not describe this action"),
+                "{}",
+                d.message()
+            );
+        }
+    }
+
     fn settings(url: &str, cred: &Path) -> ServiceSettings {
         ServiceSettings {
             url: url.into(),
@@ -491,6 +638,7 @@ mod tests {
             &ev(),
             asked(),
             &s,
+            &filed(),
             Ok(o.clone()),
             false,
         );
@@ -507,6 +655,7 @@ mod tests {
             &ev(),
             asked(),
             &s,
+            &filed(),
             Ok(o.clone()),
             true,
         );
@@ -521,6 +670,7 @@ mod tests {
             &ev(),
             asked(),
             &strict,
+            &filed(),
             Ok(o),
             true,
         );
@@ -531,22 +681,13 @@ mod tests {
     fn approved_passes_naming_the_approver_and_rejected_carries_the_note() {
         let (_d, p) = cred();
         let s = settings("http://127.0.0.1:9", &p);
-        let approved = Outcome {
-            id: "rabc".into(),
-            status: "approved".into(),
-            approver_role: Some("release-manager".into()),
-            decided_by: Some("alice".into()),
-            decided_role: Some("release-manager".into()),
-            decided_at: Some(1_800_000_000),
-            until: Some(1_800_003_600),
-            once: true,
-            note: Some("ticket 42".into()),
-        };
+        let approved = bound("approved");
         let d = apply(
             &CompiledPolicy::default(),
             &ev(),
             asked(),
             &s,
+            &filed(),
             Ok(approved.clone()),
             false,
         );
@@ -573,6 +714,7 @@ mod tests {
             &ev(),
             asked(),
             &s,
+            &filed(),
             Ok(rejected),
             true,
         );
@@ -596,7 +738,15 @@ mod tests {
             t.elapsed()
         );
         assert!(e.contains("no answer within 300 ms"), "{e}");
-        let d = apply(&CompiledPolicy::default(), &ev(), asked(), &s, Err(e), true);
+        let d = apply(
+            &CompiledPolicy::default(),
+            &ev(),
+            asked(),
+            &s,
+            &filed(),
+            Err(e),
+            true,
+        );
         assert_eq!(d.effect, Effect::Deny);
         let m = d.message();
         assert!(

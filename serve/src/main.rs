@@ -10,6 +10,7 @@ USAGE:
   hookwarden-serve [--listen ADDR] [--database URL] [--threads N] [--intake-per-minute N] [--secure-cookies]
   hookwarden-serve add-approver NAME --role ROLE [--role ROLE ...] [--database URL]
   hookwarden-serve add-machine NAME [--database URL]
+  hookwarden-serve revoke-approver NAME | revoke-machine NAME [--database URL]
   hookwarden-serve migrate [--database URL]
 
   --listen ADDR          address to serve on (default 127.0.0.1:8470)
@@ -80,6 +81,12 @@ fn run(args: Vec<String>) -> Result<()> {
             let token = store::add_machine(&mut open(&cfg)?, name)?;
             eprintln!("machine `{name}` added; put this token in its credential file (e.g. /etc/hookwarden/machine.token), shown only now:");
             println!("{token}");
+            Ok(())
+        }
+        [cmd @ ("revoke-approver" | "revoke-machine"), name] => {
+            let kind = cmd.trim_start_matches("revoke-");
+            store::revoke(&mut open(&cfg)?, kind, name)?;
+            eprintln!("{kind} `{name}` revoked: its token no longer works");
             Ok(())
         }
         ["migrate"] => {

@@ -711,6 +711,37 @@ pub fn add_machine(conn: &mut Conn, name: &str) -> Result<String, StoreError> {
     Ok(token)
 }
 
+/// Revokes an approver (their token and every session) or a machine (its token). Rows stay:
+/// the audit trail keeps naming them.
+pub fn revoke(conn: &mut Conn, kind: &str, name: &str) -> Result<(), StoreError> {
+    let n = conn.transact(|tx| {
+        let n = match kind {
+            "approver" => {
+                tx.exec(
+                    "DELETE FROM sessions WHERE approver_id IN (SELECT id FROM approvers WHERE name = $1)",
+                    &[name.into()],
+                )?;
+                tx.exec(
+                    "UPDATE approvers SET disabled = 1 WHERE name = $1",
+                    &[name.into()],
+                )?
+            }
+            _ => tx.exec(
+                "UPDATE machines SET disabled = 1 WHERE name = $1",
+                &[name.into()],
+            )?,
+        };
+        if n == 1 {
+            event(tx, None, "admin", name, None, &format!("{kind} revoked"), None)?;
+        }
+        Ok(n)
+    })?;
+    if n != 1 {
+        return Err(StoreError::Invalid(format!("no {kind} is named `{name}`")));
+    }
+    Ok(())
+}
+
 fn check_name(name: &str) -> Result<(), StoreError> {
     if name.is_empty()
         || name.len() > 64

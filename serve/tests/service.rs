@@ -600,6 +600,18 @@ fn the_inbox_in_a_browser_session(loc: &Location) {
     let history = http(a, "GET", "/history", &[("Cookie", &alice)], "");
     assert!(history.body.contains("approved for 15 minutes"));
 
+    // Revoking a machine or an approver ends their access; the trail keeps their names.
+    let mut c = conn(loc);
+    store::revoke(&mut c, "machine", "laptop-2").unwrap();
+    assert_eq!(file(a, &p.m2, "web2", None).status, 401);
+    store::revoke(&mut c, "approver", "bob").unwrap();
+    assert_eq!(
+        http(a, "GET", "/requests", &[("Cookie", &bob)], "").status,
+        303
+    );
+    assert_eq!(get_json(a, "/api/v1/history", &p.bob).status, 401);
+    assert!(store::revoke(&mut c, "approver", "nobody").is_err());
+
     // Signing out ends the session.
     let r = http(
         a,

@@ -249,7 +249,8 @@ fn shorten(s: &str, max: usize) -> String {
     }
 }
 
-fn summary(ev: &Event) -> String {
+/// One line for a person: the command, or the tool input, masked and shortened.
+pub fn summary(ev: &Event) -> String {
     let text = match &ev.command {
         Some(c) => crate::audit::cut(c, 4096).to_string(),
         None => {

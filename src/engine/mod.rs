@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod approvals;
 pub mod guard;
 pub mod stateful;
+pub mod team;
 
 use crate::audit::{self, AuditRecord, EventRecord, FindingRecord};
 use crate::decision::{self, Decision, Effect, Fire, Mode};

@@ -1,6 +1,7 @@
 //! The stateful step of a hook call, after the policy decided: a session stopped by
-//! escalation, approvals for runtimes that cannot ask, denial counting and alert
-//! deduplication, all in at most one transaction of the state store.
+//! escalation, approvals (local ones for runtimes that cannot ask, or the team approval
+//! service the org names), denial counting and alert deduplication, all in at most one
+//! transaction of the state store.
 
 use crate::decision::{Decision, Effect, Fire, Mode};
 use crate::event::{Boundary, Event};
@@ -129,7 +130,12 @@ pub fn after_decision<E: EvalEnv>(
             }
         }
     }
-    let approval_needed = d.effect == Effect::Ask
+    // An org that names a team approval service sends every enforced ask there, on every
+    // runtime; local approval codes are then not used.
+    let team = super::team::service(policy)
+        .filter(|_| d.effect == Effect::Ask && ev.boundary == Boundary::ToolRequest);
+    let approval_needed = team.is_none()
+        && d.effect == Effect::Ask
         && ev.boundary == Boundary::ToolRequest
         && !super::approvals::runtime_can_ask(ev);
     // What the agent keeps trying counts; withheld outputs and blocked prompts do not.
@@ -142,6 +148,14 @@ pub fn after_decision<E: EvalEnv>(
         .as_ref()
         .map(|a| super::alerts::alertable(a, &d))
         .unwrap_or_default();
+    if let Some(svc) = team {
+        let action = super::approvals::action_hash(ev);
+        let user = env.user().unwrap_or_default();
+        let body = super::team::filing(ev, &d, &action, &env.project_root, &user);
+        let consulted = super::team::consult(svc, &body);
+        let can_ask = super::approvals::runtime_can_ask(ev);
+        d = super::team::apply(policy, ev, d, svc, &body, consulted, can_ask);
+    }
     if !approval_needed && !count_denial && alertable.is_empty() {
         return d;
     }

@@ -878,6 +878,21 @@ fn stateful_settings(layer: &Layer, li: usize, rep: &mut Reporter<'_>, out: &mut
             Ok(()) => {}
         }
     }
+    if let Some(a) = &layer.file.approvals {
+        // Where approvals are decided is the org's choice: a user or project file (which
+        // the agent may be able to write) could otherwise point the hook at a service that
+        // approves everything.
+        let checked = a.service.as_ref().map_or(Ok(()), |s| s.validate());
+        match checked {
+            Err(m) => rep.error(li, at(&["approvals", "service"]), m),
+            Ok(()) if layer.scope != Scope::Org => out.warnings.push(format!(
+                "{}: [approvals] is only read from the org policy; ignored here",
+                layer.origin
+            )),
+            Ok(()) if out.approvals.is_none() => out.approvals = Some(a.clone()),
+            Ok(()) => {}
+        }
+    }
 }
 
 #[cfg(test)]

@@ -145,6 +145,9 @@ pub struct CompiledPolicy {
     /// `[alerts]` of the most authoritative org or user layer that sets it.
     #[serde(with = "typed::json_text")]
     pub alerts: Option<model::AlertSettings>,
+    /// `[approvals]` of the org policy: the only scope it is read from.
+    #[serde(with = "typed::json_text")]
+    pub approvals: Option<model::ApprovalSettings>,
 }
 
 impl CompiledPolicy {

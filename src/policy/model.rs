@@ -28,6 +28,9 @@ pub struct PolicyFile {
     /// Alert sinks (org and user scopes only): see the engine's alerts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alerts: Option<AlertSettings>,
+    /// Where approvals are decided (org scope only): see the engine's team approvals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approvals: Option<ApprovalSettings>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -493,6 +496,60 @@ impl AlertSettings {
 
     pub fn has_sink(&self) -> bool {
         self.file.is_some() || self.command.is_some() || self.syslog
+    }
+}
+
+/// `[approvals]` in the org policy: where approval requests go instead of the local state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalSettings {
+    /// The team approval service (`hookwarden-serve`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<ServiceSettings>,
+}
+
+/// `[approvals.service]`: the team approval service and this machine's credential.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSettings {
+    /// Base URL, `http://HOST:PORT` (plain HTTP: the hook speaks to a local TLS tunnel or a
+    /// service on a trusted network; see docs/team-approvals.md).
+    pub url: String,
+    /// Absolute path of the file holding this machine's credential (`hwm_...`).
+    pub credential_file: String,
+    /// Pending requests are denied on every runtime, also where the runtime could ask the
+    /// person at the terminal (Claude), so only the team can let the action pass.
+    #[serde(default)]
+    pub strict: bool,
+    /// Time budget for one exchange with the service, in milliseconds; default 300.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+}
+
+impl ServiceSettings {
+    pub fn validate(&self) -> Result<(), String> {
+        let rest = self.url.strip_prefix("http://").ok_or_else(|| {
+            format!(
+                "approvals service url `{}` must start with http:// (terminate TLS in a local tunnel or proxy)",
+                self.url
+            )
+        })?;
+        if rest.split('/').next().map_or(true, str::is_empty) {
+            return Err(format!(
+                "approvals service url `{}` names no host",
+                self.url
+            ));
+        }
+        if !std::path::Path::new(&self.credential_file).is_absolute() {
+            return Err(format!(
+                "approvals service credential_file `{}` must be an absolute path",
+                self.credential_file
+            ));
+        }
+        if self.timeout_ms.is_some_and(|t| !(50..=5000).contains(&t)) {
+            return Err("approvals service timeout_ms must be between 50 and 5000".into());
+        }
+        Ok(())
     }
 }
 

@@ -145,6 +145,23 @@ pub struct Decision {
     /// For an approval the runtime cannot ask for: the code a person grants it with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_code: Option<String>,
+    /// Rules that matched and were relaxed by an `[[exception]]`: the evidence of each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<Excepted>,
+}
+
+/// A rule that matched and that an exception relaxed: it did not fire (`effect` allow), or
+/// fired with the exception's effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Excepted {
+    pub rule_id: String,
+    /// The effect the rule has without the exception.
+    pub rule_effect: Effect,
+    /// The effect it had.
+    pub effect: Effect,
+    /// The scope whose policy holds the exception.
+    pub scope: String,
+    pub reason: String,
 }
 
 impl Decision {

@@ -137,6 +137,8 @@ pub struct CompiledPolicy {
     pub layers: Vec<(String, String, String)>,
     #[serde(skip)]
     pub tests: Vec<(String, model::PolicyTest)>,
+    /// Every rule an `[[exception]]` relaxes, with its reason, in the order written.
+    pub relaxations: Vec<typed::Relaxation>,
     /// Problems found while merging (a shadowing attempt, ...), shown by `policy show` and `check`.
     pub warnings: Vec<String>,
     /// `[policy.escalation]` of the most authoritative layer that sets it.

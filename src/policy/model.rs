@@ -28,6 +28,40 @@ pub struct PolicyFile {
     /// Alert sinks (org and user scopes only): see the engine's alerts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alerts: Option<AlertSettings>,
+    /// Rules of the default policy (or of this or a lower scope) relaxed, each with its reason.
+    /// Org and user scopes only: a project policy can only add.
+    #[serde(default, rename = "exception", skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<Exception>,
+}
+
+/// `[[exception]]`: one rule disabled, given another effect, or not firing where `when`
+/// holds. The reason is required: it is the evidence `policy show`, `doctor` and the audit
+/// record of every decision it changes carry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exception {
+    /// The id of the rule it relaxes.
+    pub rule: String,
+    /// Why this is safe: who decided, and on what evidence.
+    pub reason: String,
+    /// The rule never fires (no `when`, no `effect`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub disable: bool,
+    /// The effect the rule has instead (where `when` holds, or always); default `allow`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<Effect>,
+    /// Where the exception applies; for flag conditions, the flags it covers: the rule keeps
+    /// firing on the flags it does not cover.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Condition>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -58,6 +92,9 @@ pub struct PolicyMeta {
     /// Org and user scopes only: `false` drops the embedded default rules.
     #[serde(default = "yes")]
     pub inherit_default: bool,
+    /// Org scope only: `false` forbids `[[exception]]` in user policies.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub user_exceptions: bool,
     /// Free-form metadata (owner, team, ticket, ...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, toml::Value>,
@@ -76,6 +113,7 @@ impl Default for PolicyMeta {
             mode: Mode::Enforce,
             description: String::new(),
             inherit_default: true,
+            user_exceptions: true,
             metadata: BTreeMap::new(),
             escalation: None,
         }
@@ -254,6 +292,11 @@ pub struct Condition {
     /// Globs over resolved paths (`**` crosses `/`); a name `@list` refers to a list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path_glob: Option<OneOrMany>,
+    /// Globs over resolved paths: there is at least one path and every path matches one of
+    /// them (what an exception for named directories wants: `rm -rf node_modules src` is not
+    /// covered by `**/node_modules`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_glob_all: Option<OneOrMany>,
     /// Globs over hosts; `@list` refers to a list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hosts_any: Option<OneOrMany>,
@@ -281,6 +324,7 @@ impl Condition {
             || self.paths_all.is_some()
             || self.paths_none.is_some()
             || self.path_glob.is_some()
+            || self.path_glob_all.is_some()
             || self.hosts_any.is_some()
             || self.hosts_outside.is_some()
             || self.kinds.is_some()

@@ -225,6 +225,41 @@ fn hint(name: &str, candidates: &[&str]) -> String {
     }
 }
 
+/// Why a flag name is unknown, with the name meant: the closest flag; else, when the family
+/// (`shell.`) exists, the flags of that family; else the closest family.
+fn unknown_flag(name: &str, known: &[&str]) -> String {
+    if let Some(c) = did_you_mean(name, known.iter().copied()) {
+        return format!(
+            "no signal raises flag `{name}`; did you mean `{c}`? (every flag: `hookwarden policy flags`)"
+        );
+    }
+    let family = name.split_once('.').map_or(name, |(f, _)| f);
+    let of_family: Vec<&str> = known
+        .iter()
+        .copied()
+        .filter(|k| k.split_once('.').is_some_and(|(f, _)| f == family))
+        .collect();
+    if !of_family.is_empty() {
+        return format!(
+            "no signal raises flag `{name}`; the `{family}.` flags are {} (every flag: `hookwarden policy flags`)",
+            of_family.join(", ")
+        );
+    }
+    let mut families: Vec<&str> = known
+        .iter()
+        .filter_map(|k| k.split_once('.').map(|(f, _)| f))
+        .collect();
+    families.dedup();
+    let meant = match did_you_mean(family, families.iter().copied()) {
+        Some(f) => format!("; did you mean a `{f}.` flag?"),
+        None => String::new(),
+    };
+    format!(
+        "no signal raises flag `{name}`: there are no `{family}.` flags (families: {}){meant} (every flag: `hookwarden policy flags`)",
+        families.join(", ")
+    )
+}
+
 /// What the signals can raise, which rule names are checked against.
 struct Vocabulary {
     flags: Vec<&'static str>,
@@ -500,14 +535,10 @@ impl RuleCompiler<'_, '_> {
                         .iter()
                         .any(|k| super::glob::matches(name, k))
                     {
-                        let known = self.vocab.flags.clone();
+                        let msg = unknown_flag(name, &self.vocab.flags);
                         self.error(
                             Site::value(self.rule, &[part, "flag"], list_item(f, j)),
-                            format!(
-                                "no signal raises flag `{name}` (known flags: {}; see `hookwarden policy flags`){}",
-                                known.join(", "),
-                                hint(name, &known)
-                            ),
+                            msg,
                         );
                     }
                 }
@@ -1298,6 +1329,25 @@ reason = "npm ci regenerates it"
         )
         .unwrap_err();
         assert!(err.to_string().contains("missing field `reason`"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_flag_names_the_flag_or_family_meant() {
+        let known = [
+            "file.read",
+            "shell.exec",
+            "shell.recursive_delete",
+            "sql.statement",
+        ];
+        let m = unknown_flag("shell.exex", &known);
+        assert!(m.contains("did you mean `shell.exec`?"), "{m}");
+        let m = unknown_flag("shell.destructiv", &known);
+        assert!(
+            m.contains("the `shell.` flags are shell.exec, shell.recursive_delete"),
+            "{m}"
+        );
+        let m = unknown_flag("shel.anything", &known);
+        assert!(m.contains("did you mean a `shell.` flag?"), "{m}");
     }
 
     #[test]

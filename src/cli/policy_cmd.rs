@@ -719,8 +719,14 @@ fn deploy(a: DeployArgs) -> Result<i32> {
     let (text, origin, rec) = resolve(&st, &a.file)?;
     let draft_id = match &rec {
         Some(r) if r.status == VersionStatus::Draft => Some(r.id.clone()),
+        Some(r) if st.read_index()?.active.get(&r.use_case) == Some(&r.id) => bail!(
+            "{} is already the active version of use case `{}`; nothing to deploy. `hookwarden policy draft clone {}` to change it",
+            r.id,
+            r.use_case,
+            r.id
+        ),
         Some(r) => bail!(
-            "{} is {}: versions that were deployed are immutable. `hookwarden policy draft clone {}` to change it, or `policy rollback` to go back to it",
+            "{} is {}: a version that was deployed is not deployed again as it is. To make it active again, `hookwarden policy draft clone {}` and deploy the clone (`policy rollback` only goes back to the version active before the current one)",
             r.id,
             r.status.as_str(),
             r.id

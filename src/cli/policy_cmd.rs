@@ -42,6 +42,8 @@ pub enum PolicyCommand {
     },
     /// List the flags the built-in signals can raise (what `flag = ...` may name).
     Flags,
+    /// Print the JSON Schema of policy files (for editors: see docs/policy.md).
+    Schema,
     /// Check a policy file: schema, regexes, flags, lists, ids, dead rules, inline tests.
     Validate {
         /// The file (default: every policy file of the effective policy).
@@ -276,6 +278,10 @@ pub fn run(cmd: PolicyCommand) -> Result<i32> {
             cwd,
             toml,
         } => show(cwd, toml),
+        PolicyCommand::Schema => {
+            print!("{}", policy::schema::policy_schema());
+            Ok(0)
+        }
         PolicyCommand::Flags => {
             let mut flags = hookwarden::signals::known_flags();
             flags.sort_unstable();

@@ -15,6 +15,7 @@ pub mod model;
 pub mod pin;
 pub mod regexes;
 pub mod render;
+pub mod schema;
 pub mod store;
 pub mod testing;
 pub mod typed;

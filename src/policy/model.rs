@@ -4,11 +4,12 @@
 use crate::decision::{Effect, Lineage, Mode};
 use crate::state::{MAX_RATE, RETENTION};
 use crate::time::parse_duration;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One policy file.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyFile {
     #[serde(default)]
@@ -37,7 +38,7 @@ pub struct PolicyFile {
 /// `[[exception]]`: one rule disabled, given another effect, or not firing where `when`
 /// holds. The reason is required: it is the evidence `policy show`, `doctor` and the audit
 /// record of every decision it changes carry.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Exception {
     /// The id of the rule it relaxes.
@@ -64,7 +65,7 @@ fn is_true(b: &bool) -> bool {
     *b
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Draft,
@@ -74,7 +75,7 @@ pub enum Status {
     Deprecated,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyMeta {
     #[serde(default = "default_name")]
@@ -97,6 +98,7 @@ pub struct PolicyMeta {
     pub user_exceptions: bool,
     /// Free-form metadata (owner, team, ticket, ...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub metadata: BTreeMap<String, toml::Value>,
     /// Stop a session after repeated denials: see [`EscalationSettings`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -134,7 +136,7 @@ fn yes() -> bool {
 }
 
 /// A string or a list of strings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum OneOrMany {
     One(String),
@@ -182,7 +184,7 @@ impl OneOrMany {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     pub id: String,
@@ -195,6 +197,7 @@ pub struct Rule {
     pub effect: Effect,
     /// 0..=100.
     #[serde(default)]
+    #[schemars(range(max = 100))]
     pub risk: u8,
     /// What the model is told: what was stopped and what to do instead.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -225,7 +228,7 @@ pub struct Rule {
 ///
 /// Event conditions test the event. Flag conditions (`flag`, `program`, `args_*`, `paths_*`,
 /// `path_glob`, `hosts_*`, `kinds`, `attrs`) must all hold for one and the same flag.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
     // ---- event conditions
@@ -308,6 +311,7 @@ pub struct Condition {
     pub kinds: Option<OneOrMany>,
     /// Flag attributes: equal to the value, or (for list attributes) containing it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub attrs: BTreeMap<String, toml::Value>,
 }
 
@@ -365,12 +369,13 @@ impl Condition {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InputCondition {
     /// JSON pointer into the tool input (`/amount`, `/to/0`).
     pub pointer: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub equals: Option<toml::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub glob: Option<String>,
@@ -389,7 +394,7 @@ pub struct InputCondition {
 }
 
 /// When a rule applies. Absent fields do not restrict.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Activation {
     /// IANA zone name or a fixed offset like `+02:00`; default UTC.
@@ -415,7 +420,7 @@ pub struct Activation {
 }
 
 /// "More than `max` matching actions per `window`": the rule fires only past the limit.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimit {
     pub max: u32,
@@ -427,7 +432,7 @@ pub struct RateLimit {
 }
 
 /// An inline test: a small event and the effect it must get.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyTest {
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -454,6 +459,7 @@ pub struct PolicyTest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub tool_input: Option<toml::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
@@ -479,7 +485,7 @@ pub struct PolicyTest {
 }
 
 /// `[alerts]` in an org or user policy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlertSettings {
     /// Fire effects that raise an alert; default `["alert"]`. Add `deny`, `terminate`, ...
@@ -541,7 +547,7 @@ impl AlertSettings {
 }
 
 /// `[policy.escalation]`: stop a session after repeated denials.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EscalationSettings {
     /// This many denials in one session within `window` stop the session.

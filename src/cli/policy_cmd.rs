@@ -61,6 +61,14 @@ pub enum PolicyCommand {
     Replay(ReplayArgs),
     /// Per-rule coverage on one runtime (enforced / degraded / not enforceable) and its hook config snippet.
     Compile(crate::cli::compile::CompileArgs),
+    /// The coverage of a policy on every runtime, as the Markdown tables the README holds.
+    Coverage {
+        /// The policy file, compiled alone (default: the effective policy here).
+        file: Option<PathBuf>,
+        /// The embedded default policy alone (what the README and docs/install.md show).
+        #[arg(long, conflicts_with = "file")]
+        default: bool,
+    },
     /// Drafts: new, clone, delete; or `--evaluation FILE` to draft from an evaluation.
     #[command(args_conflicts_with_subcommands = true)]
     Draft {
@@ -272,6 +280,26 @@ fn resolve(st: &Store, what: &str) -> Result<(String, String, Option<store::Vers
 pub fn run(cmd: PolicyCommand) -> Result<i32> {
     match cmd {
         PolicyCommand::Compile(a) => crate::cli::compile::run(a),
+        PolicyCommand::Coverage { file, default } => {
+            let compiled = match (file, default) {
+                (Some(f), _) => {
+                    let text = std::fs::read_to_string(&f)
+                        .with_context(|| format!("cannot read {}", f.display()))?;
+                    policy::compile(&[policy::parse_layer(
+                        Scope::Project,
+                        &f.display().to_string(),
+                        text,
+                    )?])?
+                }
+                (None, true) => policy::compile(&[policy::default_layer()?])?,
+                (None, false) => {
+                    let (cwd, root) = cwd_or(None)?;
+                    policy::load_effective(&cwd, &root)?
+                }
+            };
+            print!("{}", hookwarden::runtime::coverage::markdown(&compiled));
+            Ok(0)
+        }
         PolicyCommand::Test { file, scope, cwd } => test(file, &scope, cwd),
         PolicyCommand::Show {
             effective: _,

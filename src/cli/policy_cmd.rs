@@ -536,8 +536,13 @@ fn show(cwd: Option<PathBuf>, as_toml: bool) -> Result<i32> {
         if rule.overridable {
             tags.push("overridable".into());
         }
-        if rule.disabled {
+        if r.disabled && !rule.disabled {
+            tags.push("disabled by exception".into());
+        } else if rule.disabled {
             tags.push("disabled".into());
+        }
+        if !r.exceptions.is_empty() {
+            tags.push("excepted".into());
         }
         if rule.activation.is_some() {
             tags.push("activation".into());
@@ -950,6 +955,9 @@ fn except(a: ExceptArgs) -> Result<i32> {
             return Ok(1);
         }
     };
+    if plan.validation.warnings() > 0 {
+        print!("{}", plan.validation.render());
+    }
     if plan.target != target {
         bail!(
             "use case `{}` is deployed to {}, not {}: add the exception there (or to a draft) and `hookwarden policy deploy` it",

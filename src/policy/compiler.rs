@@ -1031,6 +1031,13 @@ pub fn compile(layers: &[Layer]) -> Result<CompiledPolicy, PolicyError> {
                 array: "exception",
             };
             if let Some(r) = rc.exception(exc, layer.scope, &mut rules, forbid_user.as_deref()) {
+                if exc.when.as_ref().is_some_and(|c| c.path_glob.is_some()) {
+                    // Evidence about some paths is no evidence about the others.
+                    out.warnings.push(format!(
+                        "{}: the exception to `{}` at {} uses `path_glob`, which covers a flag when any one of its paths matches (`rm -rf node_modules src` as well as `rm -rf node_modules`); `path_glob_all` covers it only when every path does",
+                        layer.origin, exc.rule, r.at
+                    ));
+                }
                 out.relaxations.push(r);
             }
         }

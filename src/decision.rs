@@ -6,7 +6,18 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
@@ -17,7 +28,7 @@ pub enum Mode {
 }
 
 /// Where a rule came from: what evidence, who reviewed it, which ticket.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Lineage {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -35,7 +46,18 @@ pub struct Lineage {
 /// What happens to the action. Ordered from least to most restrictive, so the strictest
 /// matching rule wins by `max()`.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Effect {
@@ -145,6 +167,23 @@ pub struct Decision {
     /// For an approval the runtime cannot ask for: the code a person grants it with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_code: Option<String>,
+    /// Rules that matched and were relaxed by an `[[exception]]`: the evidence of each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<Excepted>,
+}
+
+/// A rule that matched and that an exception relaxed: it did not fire (`effect` allow), or
+/// fired with the exception's effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Excepted {
+    pub rule_id: String,
+    /// The effect the rule has without the exception.
+    pub rule_effect: Effect,
+    /// The effect it had.
+    pub effect: Effect,
+    /// The scope whose policy holds the exception.
+    pub scope: String,
+    pub reason: String,
 }
 
 impl Decision {

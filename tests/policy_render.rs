@@ -23,13 +23,34 @@ fn compile(scope: Scope, text: &str) -> CompiledPolicy {
     policy::compile(&[layer]).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
-/// A compiled rule without where it came from.
+/// A compiled rule without where it (and its exceptions) came from: rendered as one file,
+/// every rule and exception is the org's.
 fn rule_json(r: &hookwarden::policy::CompiledRule) -> Value {
     let mut v = serde_json::to_value(r).unwrap();
     let m = v.as_object_mut().unwrap();
     m.remove("scope");
     m.remove("origin");
+    for e in m["exceptions"].as_array_mut().unwrap() {
+        let e = e.as_object_mut().unwrap();
+        e.remove("scope");
+        e.remove("origin");
+    }
     v
+}
+
+/// What the exceptions relax, and why, without where they are written.
+fn relaxations(p: &CompiledPolicy) -> Vec<(String, String, Option<String>, String)> {
+    p.relaxations
+        .iter()
+        .map(|x| {
+            (
+                x.rule.clone(),
+                x.what.clone(),
+                x.when.clone(),
+                x.reason.clone(),
+            )
+        })
+        .collect()
 }
 
 /// Same rules, lists, teams, settings; the same decision on every test of `tests`.
@@ -43,6 +64,7 @@ fn assert_same_policy(a: &CompiledPolicy, b: &CompiledPolicy, tests: &CompiledPo
         serde_json::to_value(&a.regexes).unwrap(),
         serde_json::to_value(&b.regexes).unwrap()
     );
+    assert_eq!(relaxations(a), relaxations(b));
     assert_eq!(a.lists, b.lists);
     assert_eq!(a.teams, b.teams);
     assert_eq!(a.escalation, b.escalation);
@@ -137,6 +159,7 @@ fn show_effective_toml_round_trips_every_feature_over_the_default() {
     // Kept on the default, with a user layer on top: three layers merged into one file.
     let org = every_feature()
         .replace("inherit_default = false\n", "")
+        .replace("user_exceptions = false\n", "")
         .replace("mode = \"audit\"\ndescription", "description");
     env.write("org-policy.toml", &org);
     env.write(
@@ -154,6 +177,11 @@ description = "Watch curl."
 effect = "alert"
 when = { program = "curl" }
 
+[[exception]]
+rule = "git.force-push"
+when = { program = "git", args_any = ["feature/*"] }
+reason = "Feature branches are mine to rewrite."
+
 [[test]]
 command = "curl https://example.com"
 expect = "alert"
@@ -162,6 +190,13 @@ expect = "alert"
     let (out, shown) = show_round_trip(&env);
     let merged = effective(&env);
     assert_same_policy(&merged, &shown, &merged);
+    // The exceptions of both layers come along, each under a note naming its scope.
+    assert_eq!(merged.relaxations.len(), 4);
+    assert!(out.contains("# from user scope, "), "{out}");
+    assert!(
+        out.contains("[[exception]]\nrule = \"git.force-push\""),
+        "{out}"
+    );
     assert!(
         out.contains("# warning: ") && out.contains("list `internal_hosts`"),
         "{out}"

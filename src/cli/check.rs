@@ -201,6 +201,16 @@ pub fn run(a: CheckArgs) -> Result<i32> {
                 println!("    lineage: {}", serde_json::to_string(l)?);
             }
         }
+        if !d.exceptions.is_empty() {
+            println!("excepted:");
+        }
+        for x in &d.exceptions {
+            println!(
+                "  {} {} -> {} by a {} exception",
+                x.rule_id, x.rule_effect, x.effect, x.scope
+            );
+            println!("    reason: {}", x.reason);
+        }
         if d.effect == Effect::Redact {
             if let Some(out) = &ev.output {
                 println!(

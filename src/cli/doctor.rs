@@ -126,12 +126,16 @@ pub fn run(a: DoctorArgs) -> Result<i32> {
     let mut out = Report::default();
     // The effective policy, once: every runtime's hook loads the same one.
     match hookwarden::policy::load_effective(&env.dir, &env.dir) {
-        Ok(p) => println!(
-            "policy: ok (version {}, {} rules, {} layers)",
-            p.version,
-            p.rules.len(),
-            p.layers.len()
-        ),
+        Ok(p) => {
+            println!(
+                "policy: ok (version {}, {} rules, {} layers)",
+                p.version,
+                p.rules.len(),
+                p.layers.len()
+            );
+            // Relaxed rules are no problem, but every one is shown with its reason.
+            print!("{}", super::policy_cmd::relaxations(&p));
+        }
         Err(e) => {
             out.problems += 1;
             println!("policy: BROKEN: {e}\n  fix: correct the file (hookwarden policy validate); until then every pre-tool call is denied");

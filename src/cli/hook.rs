@@ -10,6 +10,10 @@ pub fn run(args: &[String]) -> i32 {
     let mut i = 0;
     while i < args.len() {
         let a = args[i].as_str();
+        if matches!(a, "-h" | "--help") {
+            print!("{}", help());
+            return 0;
+        }
         let value = if let Some(v) = a.strip_prefix("--runtime=") {
             Some(v.to_string())
         } else if a == "--runtime" {
@@ -51,6 +55,28 @@ pub fn run(args: &[String]) -> i32 {
         eprintln!("{}", a.stderr);
     }
     a.exit_code
+}
+
+/// `hookwarden hook --help`: what the hook reads, answers and how it fails. (The hook skips
+/// the full argument parser, so its help is written here.)
+fn help() -> String {
+    format!(
+        "Run as a runtime's hook: one event JSON on stdin, the runtime's answer on stdout
+
+Usage: hookwarden hook [--runtime <RUNTIME>]
+
+Options:
+      --runtime <RUNTIME>  The runtime calling: {} (default: inferred from the payload)
+  -h, --help               Print help
+
+`hookwarden install --runtime <RUNTIME>` writes the hook config that runs this; try a
+command without a runtime with `hookwarden check -- <COMMAND>`. The answer is in the
+runtime's own shape (JSON on stdout, exit status 0, or 2 for a block where the runtime reads
+it so). The hook fails closed: an unknown argument or runtime, an unreadable policy or a
+payload it cannot read blocks a pre-tool call. Every decision is appended to the audit log.
+",
+        hookwarden::runtime::known_names()
+    )
 }
 
 /// Reads stdin up to [`MAX_INPUT`]; the rest is drained (so the writer never blocks) and

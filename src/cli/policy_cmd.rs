@@ -42,6 +42,8 @@ pub enum PolicyCommand {
     },
     /// List the flags the built-in signals can raise (what `flag = ...` may name).
     Flags,
+    /// Print the JSON Schema of policy files (for editors: see docs/policy.md).
+    Schema,
     /// Check a policy file: schema, regexes, flags, lists, ids, dead rules, inline tests.
     Validate {
         /// The file (default: every policy file of the effective policy).
@@ -52,10 +54,21 @@ pub enum PolicyCommand {
         #[arg(long)]
         cwd: Option<PathBuf>,
     },
+    /// Relax a rule with evidence: write an `[[exception]]` (with its reason) into the org or
+    /// user policy, replay it against the audit log, and deploy it once confirmed.
+    Except(ExceptArgs),
     /// Re-evaluate recorded events under a candidate policy; show which decisions change.
     Replay(ReplayArgs),
     /// Per-rule coverage on one runtime (enforced / degraded / not enforceable) and its hook config snippet.
     Compile(crate::cli::compile::CompileArgs),
+    /// The coverage of a policy on every runtime, as the Markdown tables the README holds.
+    Coverage {
+        /// The policy file, compiled alone (default: the effective policy here).
+        file: Option<PathBuf>,
+        /// The embedded default policy alone (what the README and docs/install.md show).
+        #[arg(long, conflicts_with = "file")]
+        default: bool,
+    },
     /// Drafts: new, clone, delete; or `--evaluation FILE` to draft from an evaluation.
     #[command(args_conflicts_with_subcommands = true)]
     Draft {
@@ -169,6 +182,40 @@ pub struct ReplayArgs {
 }
 
 #[derive(Args)]
+pub struct ExceptArgs {
+    /// The id of the rule to relax (see `hookwarden policy show`).
+    rule: String,
+    /// Where the rule does not fire (or takes `--effect`): a condition as in a rule's `when`,
+    /// e.g. `{ flag = "shell.recursive_delete", path_glob_all = "**/node_modules" }`.
+    #[arg(long, value_name = "CONDITION")]
+    when: Option<String>,
+    /// The effect the rule has instead (where `--when` holds, or always); default allow.
+    #[arg(long)]
+    effect: Option<String>,
+    /// Disable the rule altogether.
+    #[arg(long, conflicts_with_all = ["when", "effect"])]
+    disable: bool,
+    /// Why this is safe, and on what evidence (required; shown by `policy show`, `doctor` and
+    /// in the audit record of every decision it changes).
+    #[arg(long)]
+    reason: String,
+    /// org or user (default: org when an org policy exists, else user).
+    #[arg(long)]
+    scope: Option<String>,
+    /// Deploy without asking (for scripts). Without a terminal to ask on, it is required.
+    #[arg(long)]
+    yes: bool,
+    /// Replay window (`30m`, `12h`, `7d`, `all`).
+    #[arg(long, default_value = "7d")]
+    since: String,
+    /// The audit log to replay (default: the configured one).
+    #[arg(long)]
+    audit: Option<PathBuf>,
+    #[command(flatten)]
+    store: StoreArg,
+}
+
+#[derive(Args)]
 pub struct DeployArgs {
     /// A policy file, or the id of a draft in the store.
     file: String,
@@ -233,12 +280,36 @@ fn resolve(st: &Store, what: &str) -> Result<(String, String, Option<store::Vers
 pub fn run(cmd: PolicyCommand) -> Result<i32> {
     match cmd {
         PolicyCommand::Compile(a) => crate::cli::compile::run(a),
+        PolicyCommand::Coverage { file, default } => {
+            let compiled = match (file, default) {
+                (Some(f), _) => {
+                    let text = std::fs::read_to_string(&f)
+                        .with_context(|| format!("cannot read {}", f.display()))?;
+                    policy::compile(&[policy::parse_layer(
+                        Scope::Project,
+                        &f.display().to_string(),
+                        text,
+                    )?])?
+                }
+                (None, true) => policy::compile(&[policy::default_layer()?])?,
+                (None, false) => {
+                    let (cwd, root) = cwd_or(None)?;
+                    policy::load_effective(&cwd, &root)?
+                }
+            };
+            print!("{}", hookwarden::runtime::coverage::markdown(&compiled));
+            Ok(0)
+        }
         PolicyCommand::Test { file, scope, cwd } => test(file, &scope, cwd),
         PolicyCommand::Show {
             effective: _,
             cwd,
             toml,
         } => show(cwd, toml),
+        PolicyCommand::Schema => {
+            print!("{}", policy::schema::policy_schema());
+            Ok(0)
+        }
         PolicyCommand::Flags => {
             let mut flags = hookwarden::signals::known_flags();
             flags.sort_unstable();
@@ -250,6 +321,7 @@ pub fn run(cmd: PolicyCommand) -> Result<i32> {
         }
         PolicyCommand::Validate { file, scope, cwd } => validate_cmd(file, &scope, cwd),
         PolicyCommand::Replay(a) => replay_cmd(a),
+        PolicyCommand::Except(a) => except(a),
         PolicyCommand::Draft {
             command: Some(command),
             ..
@@ -405,6 +477,11 @@ fn effective_toml(
         );
         w.rule(&rule, &[from])?;
     }
+    for x in &compiled.relaxations {
+        if let Some(exc) = x.source.as_deref() {
+            w.exception(exc, &[format!("from {} scope, {}", x.scope, x.at)])?;
+        }
+    }
     let mut origin = None;
     for (from, t) in &compiled.tests {
         let note = if origin != Some(from) {
@@ -446,6 +523,7 @@ fn show(cwd: Option<PathBuf>, as_toml: bool) -> Result<i32> {
     for w in &compiled.warnings {
         println!("warning: {w}");
     }
+    print!("{}", relaxations(&compiled));
     println!("rules ({}):", compiled.rules.len());
     for r in &compiled.rules {
         let Some(rule) = r.source.as_deref() else {
@@ -458,8 +536,13 @@ fn show(cwd: Option<PathBuf>, as_toml: bool) -> Result<i32> {
         if rule.overridable {
             tags.push("overridable".into());
         }
-        if rule.disabled {
+        if r.disabled && !rule.disabled {
+            tags.push("disabled by exception".into());
+        } else if rule.disabled {
             tags.push("disabled".into());
+        }
+        if !r.exceptions.is_empty() {
+            tags.push("excepted".into());
         }
         if rule.activation.is_some() {
             tags.push("activation".into());
@@ -506,6 +589,30 @@ fn show(cwd: Option<PathBuf>, as_toml: bool) -> Result<i32> {
         );
     }
     Ok(0)
+}
+
+/// Every rule an exception disabled, gave another effect or excepted, with its reason: what
+/// `policy show` and `doctor` list.
+pub fn relaxations(compiled: &policy::CompiledPolicy) -> String {
+    let mut out = String::new();
+    if compiled.relaxations.is_empty() {
+        return out;
+    }
+    out.push_str(&format!(
+        "exceptions ({}): rules relaxed, each with its reason\n",
+        compiled.relaxations.len()
+    ));
+    for x in &compiled.relaxations {
+        out.push_str(&format!(
+            "  {} ({} rule) {} by the {} policy, {}\n",
+            x.rule, x.rule_scope, x.what, x.scope, x.at
+        ));
+        if let Some(w) = &x.when {
+            out.push_str(&format!("      when   {w}\n"));
+        }
+        out.push_str(&format!("      reason {}\n", x.reason));
+    }
+    out
 }
 
 fn validate_cmd(file: Option<PathBuf>, scope: &str, cwd: Option<PathBuf>) -> Result<i32> {
@@ -651,8 +758,14 @@ fn deploy(a: DeployArgs) -> Result<i32> {
     let (text, origin, rec) = resolve(&st, &a.file)?;
     let draft_id = match &rec {
         Some(r) if r.status == VersionStatus::Draft => Some(r.id.clone()),
+        Some(r) if st.read_index()?.active.get(&r.use_case) == Some(&r.id) => bail!(
+            "{} is already the active version of use case `{}`; nothing to deploy. `hookwarden policy draft clone {}` to change it",
+            r.id,
+            r.use_case,
+            r.id
+        ),
         Some(r) => bail!(
-            "{} is {}: versions that were deployed are immutable. `hookwarden policy draft clone {}` to change it, or `policy rollback` to go back to it",
+            "{} is {}: a version that was deployed is not deployed again as it is. To make it active again, `hookwarden policy draft clone {}` and deploy the clone (`policy rollback` only goes back to the version active before the current one)",
             r.id,
             r.status.as_str(),
             r.id
@@ -729,6 +842,164 @@ fn deploy(a: DeployArgs) -> Result<i32> {
     if warnings > 0 {
         println!("{warnings} validation warning(s): see `hookwarden policy validate`");
     }
+    println!("new sessions use it now; running sessions keep the version they started with");
+    Ok(0)
+}
+
+/// The `[[exception]]` table `policy except` appends, as TOML.
+fn exception_text(a: &ExceptArgs) -> Result<String> {
+    use hookwarden::decision::Effect;
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct When {
+        when: policy::model::Condition,
+    }
+    let when = match &a.when {
+        Some(w) => {
+            let w = w.trim();
+            let w = if w.starts_with('{') {
+                w.to_string()
+            } else {
+                format!("{{ {w} }}")
+            };
+            let parsed: When = toml::from_str(&format!("when = {w}")).map_err(|e| {
+                anyhow!(
+                    "--when `{w}` is not a condition: {}",
+                    e.message().trim_end()
+                )
+            })?;
+            Some(parsed.when)
+        }
+        None => None,
+    };
+    let effect = match &a.effect {
+        Some(e) => Some(
+            serde_json::from_value::<Effect>(serde_json::Value::String(e.clone())).map_err(
+                |_| {
+                    anyhow!("--effect `{e}`: expected allow, alert, redact, ask, deny or terminate")
+                },
+            )?,
+        ),
+        None => None,
+    };
+    if when.is_none() && effect.is_none() && !a.disable {
+        bail!("say what the exception does: --when CONDITION (where the rule does not fire), --effect EFFECT (its effect instead) or --disable");
+    }
+    let exc = policy::model::Exception {
+        rule: a.rule.clone(),
+        reason: a.reason.clone(),
+        disable: a.disable,
+        effect,
+        when,
+    };
+    let mut w = render::Writer::new();
+    w.exception(
+        &exc,
+        &[format!(
+            "added by `hookwarden policy except` on {} by {}",
+            hookwarden::time::now_rfc3339().get(..10).unwrap_or(""),
+            store::current_author()
+        )],
+    )?;
+    Ok(w.finish())
+}
+
+fn except(a: ExceptArgs) -> Result<i32> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let (cwd, root) = cwd_or(None)?;
+    let loc = Locations::discover(&cwd, &root);
+    let org_exists = loc.org.as_ref().is_some_and(|p| p.is_file());
+    let scope = match a.scope.as_deref() {
+        Some(s) => scope_arg(s)?,
+        None if org_exists => Scope::Org,
+        None => Scope::User,
+    };
+    if !matches!(scope, Scope::Org | Scope::User) {
+        bail!("a {scope} policy can only add rules: exceptions go in the user or org policy (--scope user|org)");
+    }
+    let target = store::scope_target(scope, &root)
+        .ok_or_else(|| anyhow!("no policy file for the {scope} scope"))?;
+    let old = match std::fs::read_to_string(&target) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", target.display())),
+    };
+    let entry = exception_text(&a)?;
+    let text = if old.trim().is_empty() {
+        entry.clone()
+    } else {
+        format!("{}\n{entry}", old.trim_end())
+    };
+    let st = open(&a.store)?;
+    let origin = target.display().to_string();
+    let req = DeployRequest {
+        text,
+        origin: origin.clone(),
+        draft_id: None,
+        use_case: None,
+        scope: Some(scope),
+        project_dir: root.clone(),
+        message: format!("exception to {}: {}", a.rule, a.reason),
+    };
+    println!(
+        "exception to rule `{}` for the {scope} policy {origin}:",
+        a.rule
+    );
+    for l in entry.lines() {
+        println!("  {l}");
+    }
+    let plan = match lifecycle::plan(&st, &req, &loc) {
+        Ok(p) => p,
+        Err(e) => {
+            println!("{e}");
+            return Ok(1);
+        }
+    };
+    if plan.validation.warnings() > 0 {
+        print!("{}", plan.validation.render());
+    }
+    if plan.target != target {
+        bail!(
+            "use case `{}` is deployed to {}, not {}: add the exception there (or to a draft) and `hookwarden policy deploy` it",
+            plan.use_case,
+            plan.target.display(),
+            target.display()
+        );
+    }
+    let audit = a.audit.clone().unwrap_or_else(hookwarden::dirs::audit_path);
+    println!("\nreplay against {}:", audit.display());
+    if audit.is_file() {
+        let (events, _) = replay::from_audit(&audit, since_secs(&a.since)?)
+            .with_context(|| format!("cannot read the audit log {}", audit.display()))?;
+        print!(
+            "{}",
+            replay::replay(&plan.candidate, &plan.current, &events).render()
+        );
+    } else {
+        println!("no audit log yet: nothing to replay");
+    }
+    if !a.yes {
+        if !std::io::stdin().is_terminal() {
+            println!("\nnot deployed: no terminal to confirm on; run it again with --yes to deploy without asking. Nothing was changed");
+            return Ok(1);
+        }
+        print!("\ndeploy this exception to {origin}? [y/N] ");
+        std::io::stdout().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            println!("not deployed; nothing was changed");
+            return Ok(1);
+        }
+    }
+    let rec = lifecycle::apply(&st, &req, &plan)?;
+    let _ = policy::cache::prewarm(&Locations::discover(&cwd, &root));
+    println!(
+        "\ndeployed {} (sha256 {}) to {origin} ({scope} scope): the exception to `{}` is in force",
+        rec.id,
+        rec.hash.get(..12).unwrap_or(&rec.hash),
+        a.rule
+    );
     println!("new sessions use it now; running sessions keep the version they started with");
     Ok(0)
 }

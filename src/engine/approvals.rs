@@ -500,6 +500,7 @@ pub fn audit_record(a: &Approval) -> Option<crate::audit::AuditRecord> {
         session_id: a.session_id.clone(),
         errors: Vec::new(),
         approval_code: Some(a.code.clone()),
+        exceptions: Vec::new(),
     };
     let mut context = serde_json::Map::new();
     context.insert("approved_by".into(), g.by.clone().into());

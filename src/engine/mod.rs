@@ -349,6 +349,7 @@ fn failure(
         session_id: ev_for_log.session_id.clone(),
         errors: vec![message.to_string()],
         approval_code: None,
+        exceptions: Vec::new(),
     };
     let record = AuditRecord {
         decision: d,

@@ -8,10 +8,11 @@
 
 use super::model::{self, Condition, OneOrMany, Rule};
 use super::typed::{
-    CompiledCondition, CompiledRule, EventTest, FlagCheck, FlagTest, Globs, InputTest, Literal,
-    RateLimit, RatePer, RegexTable,
+    CompiledCondition, CompiledException, CompiledRule, EventTest, FlagCheck, FlagTest, Globs,
+    InputTest, Literal, RateLimit, RatePer, RegexTable, Relaxation,
 };
 use super::{activation, CompiledPolicy, Layer, PolicyError, Scope};
+use crate::decision::Effect;
 use crate::event::{Boundary, RuntimeKind, ToolKind};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
@@ -73,6 +74,8 @@ const BOUNDARIES: [Boundary; 5] = [
 /// the field, then optionally an item of its list. `value` points at the value rather than
 /// the key.
 struct Site {
+    /// The array of tables the entry is in: `rule` or `exception`.
+    array: &'static str,
     rule: Option<usize>,
     keys: Vec<String>,
     item: Option<usize>,
@@ -82,6 +85,7 @@ struct Site {
 impl Site {
     fn key(rule: usize, keys: &[&str]) -> Site {
         Site {
+            array: "rule",
             rule: Some(rule),
             keys: keys.iter().map(|k| k.to_string()).collect(),
             item: None,
@@ -146,8 +150,8 @@ impl<'a> Reporter<'a> {
         match doc.as_ref().and_then(|d| locate(d, site)) {
             Some(o) => super::line_col(&l.text, o),
             None => match site.rule.and_then(|i| l.file.rules.get(i)) {
-                Some(r) => (super::rule_line(&l.text, &r.id), 1),
-                None => (1, 1),
+                Some(r) if site.array == "rule" => (super::rule_line(&l.text, &r.id), 1),
+                _ => (1, 1),
             },
         }
     }
@@ -157,7 +161,7 @@ impl<'a> Reporter<'a> {
 fn locate(doc: &toml_edit::ImDocument<String>, site: &Site) -> Option<usize> {
     let root = doc.as_table();
     let mut table: &dyn toml_edit::TableLike = match site.rule {
-        Some(i) => root.get("rule")?.as_array_of_tables()?.get(i)?,
+        Some(i) => root.get(site.array)?.as_array_of_tables()?.get(i)?,
         None => root,
     };
     let (last, path) = site.keys.split_last()?;
@@ -221,6 +225,41 @@ fn hint(name: &str, candidates: &[&str]) -> String {
     }
 }
 
+/// Why a flag name is unknown, with the name meant: the closest flag; else, when the family
+/// (`shell.`) exists, the flags of that family; else the closest family.
+fn unknown_flag(name: &str, known: &[&str]) -> String {
+    if let Some(c) = did_you_mean(name, known.iter().copied()) {
+        return format!(
+            "no signal raises flag `{name}`; did you mean `{c}`? (every flag: `hookwarden policy flags`)"
+        );
+    }
+    let family = name.split_once('.').map_or(name, |(f, _)| f);
+    let of_family: Vec<&str> = known
+        .iter()
+        .copied()
+        .filter(|k| k.split_once('.').is_some_and(|(f, _)| f == family))
+        .collect();
+    if !of_family.is_empty() {
+        return format!(
+            "no signal raises flag `{name}`; the `{family}.` flags are {} (every flag: `hookwarden policy flags`)",
+            of_family.join(", ")
+        );
+    }
+    let mut families: Vec<&str> = known
+        .iter()
+        .filter_map(|k| k.split_once('.').map(|(f, _)| f))
+        .collect();
+    families.dedup();
+    let meant = match did_you_mean(family, families.iter().copied()) {
+        Some(f) => format!("; did you mean a `{f}.` flag?"),
+        None => String::new(),
+    };
+    format!(
+        "no signal raises flag `{name}`: there are no `{family}.` flags (families: {}){meant} (every flag: `hookwarden policy flags`)",
+        families.join(", ")
+    )
+}
+
 /// What the signals can raise, which rule names are checked against.
 struct Vocabulary {
     flags: Vec<&'static str>,
@@ -252,12 +291,24 @@ struct RuleCompiler<'r, 'a> {
     layer: usize,
     rule: usize,
     id: &'r str,
+    /// The array of tables compiled from: `rule`, or `exception` (the rule it relaxes is `id`).
+    array: &'static str,
 }
 
 impl RuleCompiler<'_, '_> {
     fn error(&mut self, site: Site, message: String) {
-        let message = format!("rule `{}`: {message}", self.id);
-        self.rep.error(self.layer, site, message);
+        let message = match self.array {
+            "exception" => format!("exception to rule `{}`: {message}", self.id),
+            _ => format!("rule `{}`: {message}", self.id),
+        };
+        self.rep.error(
+            self.layer,
+            Site {
+                array: self.array,
+                ..site
+            },
+            message,
+        );
     }
 
     /// Globs with `@list` references expanded; an unknown list is an error.
@@ -467,6 +518,7 @@ impl RuleCompiler<'_, '_> {
             || c.paths_all.is_some()
             || c.paths_none.is_some()
             || c.path_glob.is_some()
+            || c.path_glob_all.is_some()
             || c.hosts_any.is_some()
             || c.hosts_outside.is_some()
             || c.kinds.is_some()
@@ -483,14 +535,10 @@ impl RuleCompiler<'_, '_> {
                         .iter()
                         .any(|k| super::glob::matches(name, k))
                     {
-                        let known = self.vocab.flags.clone();
+                        let msg = unknown_flag(name, &self.vocab.flags);
                         self.error(
                             Site::value(self.rule, &[part, "flag"], list_item(f, j)),
-                            format!(
-                                "no signal raises flag `{name}` (known flags: {}; see `hookwarden policy flags`){}",
-                                known.join(", "),
-                                hint(name, &known)
-                            ),
+                            msg,
                         );
                     }
                 }
@@ -556,6 +604,7 @@ impl RuleCompiler<'_, '_> {
                 &c.path_glob,
                 FlagCheck::PathGlob as fn(Globs) -> FlagCheck,
             ),
+            ("path_glob_all", &c.path_glob_all, FlagCheck::PathGlobAll),
             ("hosts_any", &c.hosts_any, FlagCheck::HostsAny),
             ("hosts_outside", &c.hosts_outside, FlagCheck::HostsOutside),
         ] {
@@ -599,6 +648,138 @@ impl RuleCompiler<'_, '_> {
             });
         }
         Some(FlagTest { names, checks })
+    }
+
+    /// Checks one `[[exception]]` of a layer at `scope` and applies it to the rule it names:
+    /// what `policy show` lists, or `None` when it cannot apply (the error is reported).
+    fn exception(
+        &mut self,
+        exc: &model::Exception,
+        scope: Scope,
+        rules: &mut [CompiledRule],
+        forbid_user: Option<&str>,
+    ) -> Option<Relaxation> {
+        let at_rule = || Site::value(0, &["rule"], None);
+        let at = |c: &Self| Site {
+            rule: Some(c.rule),
+            ..at_rule()
+        };
+        match scope {
+            Scope::Project | Scope::Session => {
+                self.error(
+                    at(self),
+                    format!("the {scope} scope can only add rules: an exception that relaxes a rule belongs in the user or org policy"),
+                );
+                return None;
+            }
+            Scope::User => {
+                if let Some(org) = forbid_user {
+                    self.error(
+                        at(self),
+                        format!("the org policy ({org}) forbids user exceptions (`user_exceptions = false`): ask its owners for an org exception"),
+                    );
+                    return None;
+                }
+            }
+            Scope::Org | Scope::Default => {}
+        }
+        if exc.reason.trim().is_empty() {
+            self.error(
+                Site::value(self.rule, &["reason"], None),
+                "an exception needs a `reason`: why it is safe, and on what evidence".into(),
+            );
+        }
+        let Some(pos) = rules.iter().position(|r| r.id == exc.rule) else {
+            let ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+            self.error(
+                at(self),
+                format!(
+                    "no rule has the id `{}` (see `hookwarden policy show`){}",
+                    exc.rule,
+                    hint(&exc.rule, &ids)
+                ),
+            );
+            return None;
+        };
+        let (target_scope, target_origin) = (rules[pos].scope, rules[pos].origin.clone());
+        if target_scope != Scope::Default && target_scope.rank() < scope.rank() {
+            self.error(
+                at(self),
+                format!("the rule comes from the {target_scope} scope ({target_origin}); the {scope} scope cannot relax it"),
+            );
+            return None;
+        }
+        if exc.disable && (exc.effect.is_some() || exc.when.is_some()) {
+            self.error(
+                Site::key(self.rule, &["disable"]),
+                "`disable = true` stands alone: drop `effect` and `when`, or drop `disable`".into(),
+            );
+        }
+        if !exc.disable && exc.effect.is_none() && exc.when.is_none() {
+            self.error(
+                at(self),
+                "say what the exception does: `when = { ... }` (where the rule does not fire), `effect = \"...\"` (its effect instead) or `disable = true`".into(),
+            );
+        }
+        let when = exc.when.as_ref().map(|c| {
+            if !c.has_flag_conditions() && !c.has_event_conditions() {
+                self.error(
+                    Site::key(self.rule, &["when"]),
+                    "`when = {}` tests nothing: write `disable = true` to disable the rule".into(),
+                );
+            }
+            self.condition("when", c)
+        });
+        let effect = exc.effect.unwrap_or(Effect::Allow);
+        let rule = &mut rules[pos];
+        let what = if exc.disable {
+            rule.disabled = true;
+            "disabled".to_string()
+        } else if when.is_none() {
+            format!("effect {} -> {}", rule.effect.as_str(), effect.as_str())
+        } else if effect == Effect::Allow {
+            "excepted".to_string()
+        } else {
+            format!("excepted (effect {})", effect.as_str())
+        };
+        let origin = self
+            .rep
+            .layers
+            .get(self.layer)
+            .map(|l| l.origin.clone())
+            .unwrap_or_default();
+        if !exc.disable {
+            rule.exceptions.push(CompiledException {
+                scope,
+                origin: origin.clone(),
+                reason: exc.reason.clone(),
+                effect,
+                when,
+            });
+        }
+        let line = self
+            .rep
+            .position(
+                self.layer,
+                &Site {
+                    array: "exception",
+                    ..at(self)
+                },
+            )
+            .0;
+        Some(Relaxation {
+            rule: exc.rule.clone(),
+            rule_scope: target_scope,
+            what,
+            when: exc
+                .when
+                .as_ref()
+                .and_then(|c| super::render::inline(c).ok()),
+            scope,
+            at: format!("{origin}:{line}"),
+            reason: exc.reason.clone(),
+            source: Some(Box::new(exc.clone())),
+        })
     }
 
     fn rule(
@@ -691,6 +872,7 @@ impl RuleCompiler<'_, '_> {
             rate_limit,
             lineage: rule.lineage.clone(),
             env_vars,
+            exceptions: Vec::new(),
             source: Some(Box::new(rule.clone())),
         }
     }
@@ -796,6 +978,7 @@ pub fn compile(layers: &[Layer]) -> Result<CompiledPolicy, PolicyError> {
                 layer: li,
                 rule: ri,
                 id: &rule.id,
+                array: "rule",
             };
             if !seen_here.insert(rule.id.as_str()) {
                 let first = layer.file.rules.iter().position(|r| r.id == rule.id);
@@ -830,6 +1013,35 @@ pub fn compile(layers: &[Layer]) -> Result<CompiledPolicy, PolicyError> {
             out.tests.push((layer.origin.clone(), t.clone()));
         }
     }
+    // Exceptions last: they name rules of any layer, as merged.
+    let forbid_user = sorted
+        .iter()
+        .find(|l| l.scope == Scope::Org && !l.file.policy.user_exceptions)
+        .map(|l| l.origin.clone());
+    for (li, layer) in sorted.iter().enumerate() {
+        for (ei, exc) in layer.file.exceptions.iter().enumerate() {
+            let mut rc = RuleCompiler {
+                rep: &mut rep,
+                vocab: &vocab,
+                lists: &out.lists,
+                regexes: &mut out.regexes,
+                layer: li,
+                rule: ei,
+                id: &exc.rule,
+                array: "exception",
+            };
+            if let Some(r) = rc.exception(exc, layer.scope, &mut rules, forbid_user.as_deref()) {
+                if exc.when.as_ref().is_some_and(|c| c.path_glob.is_some()) {
+                    // Evidence about some paths is no evidence about the others.
+                    out.warnings.push(format!(
+                        "{}: the exception to `{}` at {} uses `path_glob`, which covers a flag when any one of its paths matches (`rm -rf node_modules src` as well as `rm -rf node_modules`); `path_glob_all` covers it only when every path does",
+                        layer.origin, exc.rule, r.at
+                    ));
+                }
+                out.relaxations.push(r);
+            }
+        }
+    }
     if !rep.out.is_empty() {
         return Err(PolicyError::Compile(rep.out));
     }
@@ -853,6 +1065,7 @@ pub fn compile(layers: &[Layer]) -> Result<CompiledPolicy, PolicyError> {
 /// whatever the repo says).
 fn stateful_settings(layer: &Layer, li: usize, rep: &mut Reporter<'_>, out: &mut CompiledPolicy) {
     let at = |keys: &[&str]| Site {
+        array: "rule",
         rule: None,
         keys: keys.iter().map(|k| k.to_string()).collect(),
         item: None,
@@ -1018,6 +1231,145 @@ mod tests {
                 "argo".into()
             ]))]
         );
+    }
+
+    fn layers(texts: &[(Scope, &str)]) -> Vec<Layer> {
+        let mut out = vec![crate::policy::default_layer().unwrap()];
+        for (scope, text) in texts {
+            let origin = format!("{scope}.toml");
+            out.push(parse_layer(*scope, &origin, text.to_string()).unwrap());
+        }
+        out
+    }
+
+    fn errors(texts: &[(Scope, &str)]) -> Vec<String> {
+        match compile(&layers(texts)) {
+            Ok(_) => Vec::new(),
+            Err(PolicyError::Compile(d)) => d.iter().map(|d| d.to_string()).collect(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    const EXCEPT_NODE_MODULES: &str = r#"
+[[exception]]
+rule = "fs.recursive-delete"
+when = { flag = "shell.recursive_delete", path_glob_all = "**/node_modules" }
+reason = "npm ci regenerates it"
+"#;
+
+    #[test]
+    fn the_top_scopes_relax_default_rules_with_a_reason() {
+        for scope in [Scope::Org, Scope::User] {
+            let p = compile(&layers(&[(scope, EXCEPT_NODE_MODULES)])).unwrap();
+            let r = p
+                .rules
+                .iter()
+                .find(|r| r.id == "fs.recursive-delete")
+                .unwrap();
+            assert_eq!(r.exceptions.len(), 1);
+            assert_eq!(r.exceptions[0].effect, Effect::Allow);
+            assert_eq!(p.relaxations.len(), 1);
+            assert_eq!(p.relaxations[0].what, "excepted");
+            assert_eq!(p.relaxations[0].at, format!("{scope}.toml:3"));
+        }
+        let p = compile(&layers(&[(
+            Scope::User,
+            "[[exception]]\nrule = \"git.force-push\"\ndisable = true\nreason = \"solo repo\"\n\n[[exception]]\nrule = \"deploy.helm\"\neffect = \"alert\"\nreason = \"staging only\"\n",
+        )]))
+        .unwrap();
+        let rule = |id: &str| p.rules.iter().find(|r| r.id == id).unwrap();
+        assert!(rule("git.force-push").disabled);
+        assert_eq!(rule("deploy.helm").exceptions[0].effect, Effect::Alert);
+        let what: Vec<&str> = p.relaxations.iter().map(|r| r.what.as_str()).collect();
+        assert_eq!(what, ["disabled", "effect ask -> alert"]);
+    }
+
+    #[test]
+    fn a_lower_scope_cannot_relax() {
+        let e = errors(&[(Scope::Project, EXCEPT_NODE_MODULES)]);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].starts_with("project.toml:3:8: exception to rule `fs.recursive-delete`: the project scope can only add rules"),
+            "{e:?}"
+        );
+        let org_rule =
+            "[[rule]]\nid = \"org.no-curl\"\neffect = \"deny\"\nwhen = { program = \"curl\" }\n";
+        let user =
+            "[[exception]]\nrule = \"org.no-curl\"\ndisable = true\nreason = \"I need curl\"\n";
+        let e = errors(&[(Scope::Org, org_rule), (Scope::User, user)]);
+        assert_eq!(
+            e,
+            ["user.toml:2:8: exception to rule `org.no-curl`: the rule comes from the org scope (org.toml); the user scope cannot relax it"]
+        );
+        let forbid = "[policy]\nuser_exceptions = false\n";
+        let e = errors(&[(Scope::Org, forbid), (Scope::User, EXCEPT_NODE_MODULES)]);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].contains("the org policy (org.toml) forbids user exceptions"),
+            "{e:?}"
+        );
+        // The org itself still can.
+        assert!(errors(&[(Scope::Org, &format!("{forbid}{EXCEPT_NODE_MODULES}"))]).is_empty());
+    }
+
+    #[test]
+    fn a_malformed_exception_is_an_error() {
+        for (text, want) in [
+            (
+                "rule = \"fs.recursive-delet\"\ndisable = true\nreason = \"x\"",
+                "did you mean `fs.recursive-delete`?",
+            ),
+            (
+                "rule = \"git.force-push\"\ndisable = true\nreason = \"  \"",
+                "an exception needs a `reason`",
+            ),
+            (
+                "rule = \"git.force-push\"\nreason = \"x\"",
+                "say what the exception does",
+            ),
+            (
+                "rule = \"git.force-push\"\ndisable = true\neffect = \"alert\"\nreason = \"x\"",
+                "`disable = true` stands alone",
+            ),
+            (
+                "rule = \"git.force-push\"\nwhen = {}\nreason = \"x\"",
+                "`when = {}` tests nothing",
+            ),
+            (
+                "rule = \"git.force-push\"\nwhen = { flag = \"shell.exex\" }\nreason = \"x\"",
+                "did you mean `shell.exec`?",
+            ),
+        ] {
+            let e = errors(&[(Scope::User, &format!("[[exception]]\n{text}\n"))]);
+            assert_eq!(e.len(), 1, "{text}: {e:?}");
+            assert!(e[0].contains(want), "{text}: {e:?}");
+        }
+        // Without a reason it does not even parse.
+        let err = crate::policy::parse(
+            "[[exception]]\nrule = \"git.force-push\"\ndisable = true\n",
+            "u.toml",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("missing field `reason`"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_flag_names_the_flag_or_family_meant() {
+        let known = [
+            "file.read",
+            "shell.exec",
+            "shell.recursive_delete",
+            "sql.statement",
+        ];
+        let m = unknown_flag("shell.exex", &known);
+        assert!(m.contains("did you mean `shell.exec`?"), "{m}");
+        let m = unknown_flag("shell.destructiv", &known);
+        assert!(
+            m.contains("the `shell.` flags are shell.exec, shell.recursive_delete"),
+            "{m}"
+        );
+        let m = unknown_flag("shel.anything", &known);
+        assert!(m.contains("did you mean a `shell.` flag?"), "{m}");
     }
 
     #[test]

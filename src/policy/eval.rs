@@ -6,10 +6,12 @@
 
 use super::glob;
 use super::index;
-use super::typed::{CompiledCondition, CompiledRule, EventTest, FlagCheck, InputTest, TextHits};
+use super::typed::{
+    CompiledCondition, CompiledException, CompiledRule, EventTest, FlagCheck, InputTest, TextHits,
+};
 use super::CompiledPolicy;
 use crate::decision::Mode;
-use crate::decision::{self, Decision, Effect, Fire, Redaction};
+use crate::decision::{self, Decision, Effect, Excepted, Fire, Redaction};
 use crate::event::Event;
 use crate::signals::Flag;
 use serde_json::Value;
@@ -211,6 +213,9 @@ fn flag_check(c: &FlagCheck, flag: &Flag, args: &[&str], policy: &CompiledPolicy
         }
         FlagCheck::PathsNone(classes) => !has_any(classes),
         FlagCheck::PathGlob(g) => flag.paths.iter().any(|p| g.any(&p.resolved)),
+        FlagCheck::PathGlobAll(g) => {
+            !flag.paths.is_empty() && flag.paths.iter().all(|p| g.any(&p.resolved))
+        }
         FlagCheck::HostsAny(g) => flag.hosts.iter().any(|h| g.any(h)),
         FlagCheck::HostsOutside(g) => flag.hosts.iter().any(|h| !g.any(h)),
         FlagCheck::Kinds(g) => {
@@ -366,6 +371,44 @@ pub fn rule_matches<'f>(
     Some(picked)
 }
 
+/// The first exception of `rule` that covers what it matched: the whole event, or every flag
+/// in `matched`. `matched` keeps only the flags no exception covers, when some are covered
+/// but not all (the rule then fires on those, unrelaxed).
+fn exception_for<'r>(
+    rule: &'r CompiledRule,
+    ev: &Event,
+    flags: &[Flag],
+    matched: &mut Vec<&Flag>,
+    env: &dyn EvalEnv,
+    policy: &CompiledPolicy,
+    scratch: &EventScratch,
+) -> Option<&'r CompiledException> {
+    for exc in &rule.exceptions {
+        let Some(when) = &exc.when else {
+            return Some(exc);
+        };
+        if when.has_flag_conditions() && rule.when.has_flag_conditions() {
+            if !when.event_matches(ev, env, policy, scratch) {
+                continue;
+            }
+            let uncovered: Vec<&Flag> = matched
+                .iter()
+                .copied()
+                .filter(|f| !when.flag_matches(f, policy))
+                .collect();
+            if uncovered.is_empty() {
+                return Some(exc);
+            }
+            if uncovered.len() < matched.len() {
+                *matched = uncovered;
+            }
+        } else if select(when, ev, flags, env, policy, scratch).is_some() {
+            return Some(exc);
+        }
+    }
+    None
+}
+
 /// Evaluates an event against a policy.
 pub fn evaluate(
     policy: &CompiledPolicy,
@@ -374,6 +417,7 @@ pub fn evaluate(
     env: &dyn EvalEnv,
 ) -> Decision {
     let mut fired = Vec::new();
+    let mut excepted = Vec::new();
     let mut redactions: Vec<Redaction> = Vec::new();
     let raised = index::raised(flags);
     let scratch = EventScratch::default();
@@ -381,10 +425,28 @@ pub fn evaluate(
         let Some(rule) = policy.rules.get(i as usize) else {
             continue;
         };
-        let Some(matched) = rule_matches(rule, ev, flags, env, policy, &scratch) else {
+        let Some(mut matched) = rule_matches(rule, ev, flags, env, policy, &scratch) else {
             continue;
         };
-        if rule.effect == Effect::Redact && rule.mode == Mode::Enforce {
+        let mut effect = rule.effect;
+        let mut reason = rule.reason.clone();
+        if !rule.exceptions.is_empty() {
+            if let Some(exc) = exception_for(rule, ev, flags, &mut matched, env, policy, &scratch) {
+                excepted.push(Excepted {
+                    rule_id: rule.id.clone(),
+                    rule_effect: rule.effect,
+                    effect: exc.effect,
+                    scope: exc.scope.as_str().to_string(),
+                    reason: exc.reason.clone(),
+                });
+                if exc.effect == Effect::Allow {
+                    continue;
+                }
+                effect = exc.effect;
+                reason = format!("{} (exception: {})", rule.reason, exc.reason);
+            }
+        }
+        if effect == Effect::Redact && rule.mode == Mode::Enforce {
             for f in &matched {
                 for finding in &f.findings {
                     let r = Redaction {
@@ -412,18 +474,20 @@ pub fn evaluate(
         details.dedup();
         fired.push(Fire {
             rule_id: rule.id.clone(),
-            effect: rule.effect,
+            effect,
             risk: rule.risk,
             mode: rule.mode,
             scope: rule.scope.as_str().to_string(),
-            reason: rule.reason.clone(),
+            reason,
             matched: details,
             approver_role: rule.approver_role.clone(),
             lineage: rule.lineage.clone(),
         });
     }
     redactions.sort_by_key(|r| (r.start, r.end));
-    decide(policy, ev, fired, redactions)
+    let mut d = decide(policy, ev, fired, redactions);
+    d.exceptions = excepted;
+    d
 }
 
 /// Combines fires into a decision: the strictest enforced effect wins.
@@ -471,6 +535,7 @@ pub fn decide(
         session_id: ev.session_id.clone(),
         errors: Vec::new(),
         approval_code: None,
+        exceptions: Vec::new(),
     }
 }
 
@@ -490,6 +555,67 @@ mod tests {
             })
             .map(|r| r.id.clone())
             .collect()
+    }
+
+    fn decide_with(policy: &CompiledPolicy, cmd: &str) -> Decision {
+        let t = crate::policy::model::PolicyTest {
+            command: Some(cmd.into()),
+            ..Default::default()
+        };
+        let ev = testing::event_for(&t);
+        let flags = crate::signals::run(&ev, &testing::context_for(&ev));
+        evaluate(policy, &ev, &flags, &TestEnv)
+    }
+
+    /// An exception covers the flags it names: the rule does not fire on them, keeps firing on
+    /// the rest, and the decision records the exception with its reason.
+    #[test]
+    fn exceptions_relax_what_they_cover_and_are_recorded() {
+        let user = crate::policy::parse_layer(
+            crate::policy::Scope::User,
+            "u.toml",
+            r#"
+[[exception]]
+rule = "fs.recursive-delete"
+when = { flag = "shell.recursive_delete", path_glob_all = ["**/node_modules", "**/.pytest_cache"] }
+reason = "regenerable"
+
+[[exception]]
+rule = "git.force-push"
+effect = "alert"
+reason = "feature branches only"
+"#
+            .into(),
+        )
+        .unwrap();
+        let policy =
+            crate::policy::compile(&[crate::policy::default_layer().unwrap(), user]).unwrap();
+        let d = decide_with(&policy, "rm -rf node_modules .pytest_cache && npm ci");
+        assert_eq!(d.effect, Effect::Allow, "{:?}", d.rule_ids);
+        assert_eq!(
+            d.exceptions,
+            [Excepted {
+                rule_id: "fs.recursive-delete".into(),
+                rule_effect: Effect::Deny,
+                effect: Effect::Allow,
+                scope: "user".into(),
+                reason: "regenerable".into(),
+            }]
+        );
+        for cmd in ["rm -rf node_modules src", "rm -rf node_modules; rm -rf src"] {
+            let d = decide_with(&policy, cmd);
+            assert_eq!(d.effect, Effect::Deny, "{cmd}");
+            assert!(d.rule_ids.contains(&"fs.recursive-delete".to_string()));
+        }
+        let d = decide_with(&policy, "git push --force origin feature");
+        let fire = d
+            .fired
+            .iter()
+            .find(|f| f.rule_id == "git.force-push")
+            .unwrap();
+        assert_eq!(fire.effect, Effect::Alert);
+        assert!(fire.reason.ends_with("(exception: feature branches only)"));
+        assert_eq!(d.exceptions[0].effect, Effect::Alert);
     }
 
     /// The index selects every rule that can match: evaluation through it fires exactly what

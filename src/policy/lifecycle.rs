@@ -253,7 +253,7 @@ pub fn plan(st: &Store, req: &DeployRequest, loc: &Locations) -> Result<Plan, St
         if other != &use_case && Path::new(&p.target) == target && index.active.contains_key(other)
         {
             return Err(refused(format!(
-                "{} already holds the active policy of use case `{other}`; one file serves one use case. Nothing was changed",
+                "{} already holds the active policy of use case `{other}`; one file serves one use case. Nothing was changed. To replace that policy, deploy this one as `--use-case {other}`; to add its rules beside it, deploy it at another scope (`--scope project` for this repository, `--scope org`), or merge its rules into the active policy (`hookwarden policy draft clone` the active version)",
                 target.display()
             )));
         }
@@ -470,7 +470,7 @@ pub fn rollback(
     let prev = locked.index.require(&prev_id)?.clone();
     if prev.status == VersionStatus::Deprecated {
         return Err(refused(format!(
-            "the previous version {prev_id} is deprecated; deploy a version instead. Nothing was changed"
+            "the previous version {prev_id} is deprecated, so it is not rolled back to. To activate an earlier version, `hookwarden policy draft clone ID` and deploy the clone (`hookwarden policy history` lists them). Nothing was changed"
         )));
     }
     let text = st.text_of(&prev)?;

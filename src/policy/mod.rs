@@ -15,6 +15,7 @@ pub mod model;
 pub mod pin;
 pub mod regexes;
 pub mod render;
+pub mod schema;
 pub mod store;
 pub mod testing;
 pub mod typed;
@@ -137,6 +138,8 @@ pub struct CompiledPolicy {
     pub layers: Vec<(String, String, String)>,
     #[serde(skip)]
     pub tests: Vec<(String, model::PolicyTest)>,
+    /// Every rule an `[[exception]]` relaxes, with its reason, in the order written.
+    pub relaxations: Vec<typed::Relaxation>,
     /// Problems found while merging (a shadowing attempt, ...), shown by `policy show` and `check`.
     pub warnings: Vec<String>,
     /// `[policy.escalation]` of the most authoritative layer that sets it.

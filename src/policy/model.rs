@@ -4,11 +4,12 @@
 use crate::decision::{Effect, Lineage, Mode};
 use crate::state::{MAX_RATE, RETENTION};
 use crate::time::parse_duration;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One policy file.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyFile {
     #[serde(default)]
@@ -31,9 +32,43 @@ pub struct PolicyFile {
     /// Where approvals are decided (org scope only): see the engine's team approvals.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approvals: Option<ApprovalSettings>,
+    /// Rules of the default policy (or of this or a lower scope) relaxed, each with its reason.
+    /// Org and user scopes only: a project policy can only add.
+    #[serde(default, rename = "exception", skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<Exception>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// `[[exception]]`: one rule disabled, given another effect, or not firing where `when`
+/// holds. The reason is required: it is the evidence `policy show`, `doctor` and the audit
+/// record of every decision it changes carry.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Exception {
+    /// The id of the rule it relaxes.
+    pub rule: String,
+    /// Why this is safe: who decided, and on what evidence.
+    pub reason: String,
+    /// The rule never fires (no `when`, no `effect`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub disable: bool,
+    /// The effect the rule has instead (where `when` holds, or always); default `allow`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<Effect>,
+    /// Where the exception applies; for flag conditions, the flags it covers: the rule keeps
+    /// firing on the flags it does not cover.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Condition>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Draft,
@@ -43,7 +78,7 @@ pub enum Status {
     Deprecated,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyMeta {
     #[serde(default = "default_name")]
@@ -61,8 +96,12 @@ pub struct PolicyMeta {
     /// Org and user scopes only: `false` drops the embedded default rules.
     #[serde(default = "yes")]
     pub inherit_default: bool,
+    /// Org scope only: `false` forbids `[[exception]]` in user policies.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub user_exceptions: bool,
     /// Free-form metadata (owner, team, ticket, ...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub metadata: BTreeMap<String, toml::Value>,
     /// Stop a session after repeated denials: see [`EscalationSettings`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -79,6 +118,7 @@ impl Default for PolicyMeta {
             mode: Mode::Enforce,
             description: String::new(),
             inherit_default: true,
+            user_exceptions: true,
             metadata: BTreeMap::new(),
             escalation: None,
         }
@@ -99,7 +139,7 @@ fn yes() -> bool {
 }
 
 /// A string or a list of strings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum OneOrMany {
     One(String),
@@ -147,7 +187,7 @@ impl OneOrMany {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     pub id: String,
@@ -160,6 +200,7 @@ pub struct Rule {
     pub effect: Effect,
     /// 0..=100.
     #[serde(default)]
+    #[schemars(range(max = 100))]
     pub risk: u8,
     /// What the model is told: what was stopped and what to do instead.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -190,7 +231,7 @@ pub struct Rule {
 ///
 /// Event conditions test the event. Flag conditions (`flag`, `program`, `args_*`, `paths_*`,
 /// `path_glob`, `hosts_*`, `kinds`, `attrs`) must all hold for one and the same flag.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
     // ---- event conditions
@@ -257,6 +298,11 @@ pub struct Condition {
     /// Globs over resolved paths (`**` crosses `/`); a name `@list` refers to a list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path_glob: Option<OneOrMany>,
+    /// Globs over resolved paths: there is at least one path and every path matches one of
+    /// them (what an exception for named directories wants: `rm -rf node_modules src` is not
+    /// covered by `**/node_modules`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_glob_all: Option<OneOrMany>,
     /// Globs over hosts; `@list` refers to a list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hosts_any: Option<OneOrMany>,
@@ -268,6 +314,7 @@ pub struct Condition {
     pub kinds: Option<OneOrMany>,
     /// Flag attributes: equal to the value, or (for list attributes) containing it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub attrs: BTreeMap<String, toml::Value>,
 }
 
@@ -284,6 +331,7 @@ impl Condition {
             || self.paths_all.is_some()
             || self.paths_none.is_some()
             || self.path_glob.is_some()
+            || self.path_glob_all.is_some()
             || self.hosts_any.is_some()
             || self.hosts_outside.is_some()
             || self.kinds.is_some()
@@ -324,12 +372,13 @@ impl Condition {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InputCondition {
     /// JSON pointer into the tool input (`/amount`, `/to/0`).
     pub pointer: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub equals: Option<toml::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub glob: Option<String>,
@@ -348,7 +397,7 @@ pub struct InputCondition {
 }
 
 /// When a rule applies. Absent fields do not restrict.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Activation {
     /// IANA zone name or a fixed offset like `+02:00`; default UTC.
@@ -374,7 +423,7 @@ pub struct Activation {
 }
 
 /// "More than `max` matching actions per `window`": the rule fires only past the limit.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimit {
     pub max: u32,
@@ -386,7 +435,7 @@ pub struct RateLimit {
 }
 
 /// An inline test: a small event and the effect it must get.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyTest {
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -413,6 +462,7 @@ pub struct PolicyTest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub tool_input: Option<toml::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
@@ -438,7 +488,7 @@ pub struct PolicyTest {
 }
 
 /// `[alerts]` in an org or user policy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlertSettings {
     /// Fire effects that raise an alert; default `["alert"]`. Add `deny`, `terminate`, ...
@@ -500,7 +550,7 @@ impl AlertSettings {
 }
 
 /// `[approvals]` in the org policy: where approval requests go instead of the local state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApprovalSettings {
     /// The team approval service (`hookwarden-serve`).
@@ -509,7 +559,7 @@ pub struct ApprovalSettings {
 }
 
 /// `[approvals.service]`: the team approval service and this machine's credential.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSettings {
     /// Base URL, `http://HOST:PORT` (plain HTTP: the hook speaks to a local TLS tunnel or a
@@ -554,7 +604,7 @@ impl ServiceSettings {
 }
 
 /// `[policy.escalation]`: stop a session after repeated denials.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EscalationSettings {
     /// This many denials in one session within `window` stop the session.

@@ -11,7 +11,7 @@
 //! without a change here; only the layout choices below are by name.
 
 use crate::decision::Mode;
-use crate::policy::model::{AlertSettings, PolicyFile, PolicyMeta, PolicyTest, Rule};
+use crate::policy::model::{AlertSettings, Exception, PolicyFile, PolicyMeta, PolicyTest, Rule};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, Value};
@@ -53,6 +53,9 @@ impl Writer {
         if meta.inherit_default {
             t.remove("inherit_default");
         }
+        if meta.user_exceptions {
+            t.remove("user_exceptions");
+        }
         for sub in ["metadata", "escalation"] {
             promote(&mut t, sub);
         }
@@ -86,6 +89,19 @@ impl Writer {
         }
         promote(&mut t, "lineage");
         self.place("rule", t, note, true);
+        Ok(())
+    }
+
+    /// One `[[exception]]`: the rule it relaxes first, then what it does, then its reason.
+    pub fn exception(&mut self, exc: &Exception, note: &[String]) -> Result<(), Error> {
+        let mut t = table_of(exc)?;
+        let order = |k: &str| match k {
+            "rule" => 0,
+            "reason" => 2,
+            _ => 1,
+        };
+        t.sort_values_by(|k1, _, k2, _| order(k1.get()).cmp(&order(k2.get())));
+        self.place("exception", t, note, true);
         Ok(())
     }
 
@@ -140,8 +156,8 @@ impl Writer {
     }
 }
 
-/// Renders a whole policy file: `[policy]`, `[lists]`, `[teams]`, `[alerts]`, the rules, then
-/// the tests.
+/// Renders a whole policy file: `[policy]`, `[lists]`, `[teams]`, `[alerts]`, the rules, the
+/// exceptions, then the tests.
 pub fn policy_file(file: &PolicyFile) -> Result<String, Error> {
     let mut w = Writer::new();
     w.meta(&file.policy, &[])?;
@@ -152,6 +168,9 @@ pub fn policy_file(file: &PolicyFile) -> Result<String, Error> {
     }
     for r in &file.rules {
         w.rule(r, &[])?;
+    }
+    for e in &file.exceptions {
+        w.exception(e, &[])?;
     }
     for t in &file.tests {
         w.test(t, &[])?;

@@ -63,6 +63,11 @@ impl EvalEnv for ScenarioEnv<'_> {
     }
 }
 
+/// The runtime names a test may give.
+const RUNTIME_NAMES: [&str; 8] = [
+    "claude", "codex", "gemini", "cursor", "copilot", "qwen", "factory", "none",
+];
+
 pub const TEST_CWD: &str = "/home/dev/project";
 
 /// Builds the event a test describes.
@@ -155,6 +160,30 @@ pub fn run_tests(policy: &CompiledPolicy) -> Vec<TestResult> {
             let mut problem = None;
             if d.would_effect != t.expect {
                 problem = Some(format!("expected {}, got {}", t.expect, d.would_effect));
+            }
+            // A name the test gets wrong would make it pass or fail for the wrong reason.
+            if let Some(rt) = &t.runtime {
+                if RuntimeKind::parse(rt).is_none() {
+                    problem = Some(format!(
+                        "unknown runtime `{rt}`{}",
+                        super::compiler::did_you_mean(rt, RUNTIME_NAMES)
+                            .map(|m| format!("; did you mean `{m}`?"))
+                            .unwrap_or_default()
+                    ));
+                }
+            }
+            for r in t.fires.iter().chain(&t.not_fires) {
+                if !policy.rules.iter().any(|x| &x.id == r) {
+                    let ids = policy.rules.iter().map(|x| x.id.as_str());
+                    problem.get_or_insert_with(|| {
+                        format!(
+                            "no rule has the id `{r}`{}",
+                            super::compiler::did_you_mean(r, ids)
+                                .map(|m| format!("; did you mean `{m}`?"))
+                                .unwrap_or_default()
+                        )
+                    });
+                }
             }
             for r in &t.fires {
                 if !d.rule_ids.contains(r) {

@@ -46,6 +46,8 @@ pub struct CompiledRule {
     pub lineage: Option<Lineage>,
     /// Environment variables the rule reads (its `env` conditions and its activation's).
     pub env_vars: Vec<String>,
+    /// `[[exception]]`s of the org or user policy that relax it, most authoritative first.
+    pub exceptions: Vec<CompiledException>,
     /// The rule as written, for display (`policy show`, coverage). Not in the hook's cache.
     #[serde(skip)]
     pub source: Option<Box<model::Rule>>,
@@ -60,6 +62,38 @@ impl CompiledRule {
     pub fn applies_at(&self, boundary: Boundary) -> bool {
         self.boundaries.is_empty() || self.boundaries.contains(&boundary)
     }
+}
+
+/// An `[[exception]]` to a rule, checked and typed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompiledException {
+    pub scope: Scope,
+    pub origin: String,
+    pub reason: String,
+    /// The rule's effect where the exception applies (`allow`: the rule does not fire).
+    pub effect: Effect,
+    /// Where it applies; `None`: always.
+    pub when: Option<CompiledCondition>,
+}
+
+/// A default (or other) rule an exception disabled, gave another effect or excepted: what
+/// `policy show` and `doctor` list.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Relaxation {
+    pub rule: String,
+    /// The scope the rule comes from.
+    pub rule_scope: Scope,
+    /// `disabled`, `effect deny -> alert`, `excepted`, `excepted (effect alert)`.
+    pub what: String,
+    /// The exception's condition as written (inline TOML), when it has one.
+    pub when: Option<String>,
+    pub scope: Scope,
+    /// `file:line` of the exception.
+    pub at: String,
+    pub reason: String,
+    /// The exception as written, for `policy show --toml`. Not in the hook's cache.
+    #[serde(skip)]
+    pub source: Option<Box<model::Exception>>,
 }
 
 /// A `when` or `unless`: event tests, and the tests one and the same flag must pass.
@@ -127,6 +161,8 @@ pub enum FlagCheck {
     PathsAll(Vec<String>),
     PathsNone(Vec<String>),
     PathGlob(Globs),
+    /// There is a path and every path matches one of the globs.
+    PathGlobAll(Globs),
     HostsAny(Globs),
     HostsOutside(Globs),
     Kinds(Globs),
@@ -526,7 +562,11 @@ impl CompiledRule {
     /// The regexes the rule's conditions use, and how.
     pub fn regexes(&self) -> Vec<(RegexId, RegexUse)> {
         let mut out = Vec::new();
-        for c in std::iter::once(&self.when).chain(self.unless.as_ref()) {
+        let exceptions = self.exceptions.iter().filter_map(|e| e.when.as_ref());
+        for c in std::iter::once(&self.when)
+            .chain(self.unless.as_ref())
+            .chain(exceptions)
+        {
             for t in &c.event {
                 match t {
                     EventTest::Text(id) => out.push((*id, RegexUse::Text)),

@@ -335,6 +335,62 @@ pub fn cover(policy: &CompiledPolicy, target: &Target) -> Report {
     }
 }
 
+/// The coverage of a policy on every runtime hookwarden has an adapter for, as Markdown: a
+/// summary (rules per level and runtime), then every rule at every boundary. What
+/// `hookwarden policy coverage` prints and the README and docs/install.md hold between their
+/// `coverage` markers (a test keeps them equal).
+pub fn markdown(policy: &CompiledPolicy) -> String {
+    let reports: Vec<Report> = targets()
+        .filter(|t| t.kind.is_some())
+        .map(|t| cover(policy, &t))
+        .collect();
+    let levels = [
+        Level::Enforced,
+        Level::Degraded,
+        Level::NotEnforceable,
+        Level::Inactive,
+    ];
+    let mut out = format!(
+        "{} rules.\n\n| Runtime | {} |\n|---|{}\n",
+        policy.rules.len(),
+        levels.map(|l| l.to_string()).join(" | "),
+        "---|".repeat(levels.len())
+    );
+    for r in &reports {
+        let counts = levels.map(|l| r.count(l).to_string());
+        out.push_str(&format!("| {} | {} |\n", r.runtime, counts.join(" | ")));
+    }
+    let names: Vec<&str> = reports.iter().map(|r| r.runtime).collect();
+    out.push_str(&format!(
+        "\n<details><summary>per rule and runtime</summary>\n\n| Rule | Boundary | Effect | {} |\n|---|---|---|{}\n",
+        names.join(" | "),
+        "---|".repeat(names.len())
+    ));
+    // Every report has the same lines in the same order: one per rule and boundary.
+    if let Some(first) = reports.first() {
+        for (i, l) in first.lines.iter().enumerate() {
+            let cells: Vec<String> = reports
+                .iter()
+                .map(|r| {
+                    r.lines
+                        .get(i)
+                        .map(|x| x.level.to_string())
+                        .unwrap_or_default()
+                })
+                .collect();
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                l.rule_id,
+                l.boundary.as_str(),
+                l.effect.as_str(),
+                cells.join(" | ")
+            ));
+        }
+    }
+    out.push_str("\n</details>\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -33,5 +33,6 @@ pub fn decision(effect: Effect, boundary: Boundary) -> Decision {
         session_id: "s".into(),
         errors: Vec::new(),
         approval_code: Some("ABC123".into()),
+        exceptions: Vec::new(),
     }
 }

@@ -142,7 +142,22 @@ impl Sandbox {
 
     /// A command for the binary with the sandbox's environment, to adjust and run.
     pub fn cmd(&self, args: &[&str]) -> TestCommand {
-        let mut c = Command::new(BIN);
+        self.program(BIN.as_ref(), args)
+    }
+
+    /// Runs `sh -c script` with the sandbox's environment and `hookwarden` first on PATH:
+    /// commands as a person types them (the docs' tutorial).
+    pub fn shell(&self, script: &str) -> TestCommand {
+        let bin_dir = Path::new(BIN).parent().unwrap().to_owned();
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut dirs = vec![bin_dir];
+        dirs.extend(std::env::split_paths(&path));
+        self.program("sh".as_ref(), &["-c", script])
+            .env("PATH", std::env::join_paths(dirs).unwrap())
+    }
+
+    fn program(&self, program: &OsStr, args: &[&str]) -> TestCommand {
+        let mut c = Command::new(program);
         c.args(args).env_clear().current_dir(&self.cwd);
         for key in ["PATH", "LLVM_PROFILE_FILE"] {
             // PATH to find programs a policy names (alert commands); LLVM_PROFILE_FILE so

@@ -246,19 +246,38 @@ fn summary(records: &[&AuditRecord]) {
 fn verify(file: Option<PathBuf>) -> Result<i32> {
     use hookwarden::audit::HeadCheck;
     let path = file.unwrap_or_else(hookwarden::dirs::audit_path);
-    if !path.exists() && std::fs::symlink_metadata(&path).is_err() {
+    if hookwarden::audit::log_files(&path).is_empty() {
         println!("no audit log at {} yet", path.display());
         return Ok(0);
     }
     let head_path = hookwarden::dirs::audit_head_path(&path);
     let head = head_path.as_deref().and_then(hookwarden::audit::read_head);
-    let v = hookwarden::audit::verify(&path, head.as_ref())
+    let retention = head_path
+        .as_deref()
+        .and_then(hookwarden::audit::read_retention);
+    let v = hookwarden::audit::verify_rotated(&path, head.as_ref(), retention.as_ref())
         .with_context(|| format!("cannot read {}", path.display()))?;
-    println!("audit log {}: {} line(s)", path.display(), v.lines);
+    if v.files.is_empty() {
+        println!("audit log {}: {} line(s)", path.display(), v.lines);
+    } else {
+        println!(
+            "audit log {}: {} line(s) in {} files, oldest first: {}",
+            path.display(),
+            v.lines,
+            v.files.len(),
+            v.files.join(", ")
+        );
+    }
+    if let (Some(from), Some(at)) = (v.retained_from, &v.retention_time) {
+        println!(
+            "older files were removed by retention (last at {at}); the retained chain starts at seq {from}"
+        );
+    }
     match (v.chain_start, v.unchained) {
         (Some(1), _) => {}
-        (Some(start), n) => println!(
-            "lines 1-{n} were written before the hash chain and are not protected; the chain starts at line {start}"
+        (Some(_), n) => println!(
+            "lines 1-{n} were written before the hash chain and are not protected; the chain starts at {}",
+            v.chain_start_at.as_deref().unwrap_or_default()
         ),
         (None, n) if n > 0 => println!("no line carries the hash chain yet ({n} older line(s))"),
         (None, _) => {}
@@ -285,7 +304,7 @@ fn verify(file: Option<PathBuf>) -> Result<i32> {
         HeadCheck::Matches => {}
     }
     match v.last_seq {
-        Some(last) => println!("OK: seq 1-{last} intact"),
+        Some(last) => println!("OK: seq {}-{last} intact", v.retained_from.unwrap_or(1)),
         None => println!("OK: nothing chained to check"),
     }
     Ok(0)

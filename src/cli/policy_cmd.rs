@@ -391,6 +391,9 @@ fn effective_toml(
     if let Some(a) = &compiled.alerts {
         w.alerts(a, &[])?;
     }
+    if let Some(a) = &compiled.audit {
+        w.audit(a, &[])?;
+    }
     for r in &compiled.rules {
         let Some(mut rule) = r.source.as_deref().cloned() else {
             continue;

@@ -24,6 +24,8 @@ pub const MAX_INPUT: usize = 64 * 1024 * 1024;
 pub struct Outcome {
     pub answer: Answer,
     pub record: Option<AuditRecord>,
+    /// How the audit log is rotated (the policy's `[audit]`), when the policy says.
+    pub rotation: Option<audit::Rotation>,
     /// Warnings for stderr that do not change the answer.
     pub warnings: Vec<String>,
 }
@@ -154,6 +156,7 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
     Outcome {
         answer,
         record: Some(record),
+        rotation: policy.audit.as_ref().map(audit::Rotation::from_settings),
         warnings,
     }
 }
@@ -358,6 +361,7 @@ fn failure(
     Outcome {
         answer,
         record: Some(record),
+        rotation: None,
         warnings: Vec::new(),
     }
 }

@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// Bumped when the entry format changes.
-const FORMAT: &str = "compiled-v8";
+const FORMAT: &str = "compiled-v9";
 
 /// What precedes the rules.
 #[derive(Serialize, Deserialize)]

@@ -878,6 +878,19 @@ fn stateful_settings(layer: &Layer, li: usize, rep: &mut Reporter<'_>, out: &mut
             Ok(()) => {}
         }
     }
+    if let Some(a) = &layer.file.audit {
+        match a.validate() {
+            Err(m) => rep.error(li, at(&["audit"]), m),
+            Ok(()) if matches!(layer.scope, Scope::Project | Scope::Session) => {
+                out.warnings.push(format!(
+                    "{}: [audit] is only read from org and user policies; ignored here",
+                    layer.origin
+                ))
+            }
+            Ok(()) if out.audit.is_none() => out.audit = Some(a.clone()),
+            Ok(()) => {}
+        }
+    }
 }
 
 #[cfg(test)]

@@ -145,6 +145,9 @@ pub struct CompiledPolicy {
     /// `[alerts]` of the most authoritative org or user layer that sets it.
     #[serde(with = "typed::json_text")]
     pub alerts: Option<model::AlertSettings>,
+    /// `[audit]` of the most authoritative org or user layer that sets it.
+    #[serde(with = "typed::json_text")]
+    pub audit: Option<model::AuditSettings>,
 }
 
 impl CompiledPolicy {

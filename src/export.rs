@@ -650,7 +650,11 @@ impl Filter {
             return false;
         }
         if let Some(rule) = &self.rule {
-            if !b.rule_ids.iter().any(|id| crate::policy::glob::matches(rule, id)) {
+            if !b
+                .rule_ids
+                .iter()
+                .any(|id| crate::policy::glob::matches(rule, id))
+            {
                 return false;
             }
         }

@@ -449,6 +449,20 @@ fn show(cwd: Option<PathBuf>, as_toml: bool) -> Result<i32> {
     for w in &compiled.warnings {
         println!("warning: {w}");
     }
+    match &compiled.audit {
+        Some(a) => println!(
+            "audit log: rotated at {} bytes, {} rotated file(s) kept{}",
+            a.rotate_bytes,
+            a.keep,
+            a.max_age
+                .as_deref()
+                .map(|m| format!(", none older than {m}"))
+                .unwrap_or_default()
+        ),
+        None => {
+            println!("audit log: not rotated (set [audit] rotate_bytes in the org or user policy)")
+        }
+    }
     println!("rules ({}):", compiled.rules.len());
     for r in &compiled.rules {
         let Some(rule) = r.source.as_deref() else {

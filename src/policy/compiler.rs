@@ -845,7 +845,37 @@ pub fn compile(layers: &[Layer]) -> Result<CompiledPolicy, PolicyError> {
     out.regexes.assign(&out.rules);
     let digest = hasher.finalize();
     out.version = crate::hex::hex(&digest[..6]);
+    out.label = deployed_label(&sorted);
     Ok(out)
+}
+
+/// How decisions name the policy: each layer above the default as `policy history` shows its
+/// version (id and the first 12 hex digits of its text's SHA-256), looked up in the default
+/// store by content. Only on a compile: the hook's cached policies carry it.
+fn deployed_label(layers: &[&Layer]) -> String {
+    let own: Vec<&&Layer> = layers
+        .iter()
+        .filter(|l| l.scope != Scope::Default)
+        .collect();
+    if own.is_empty() {
+        return String::new();
+    }
+    let index = super::store::default_dir()
+        .map(super::store::Store::open)
+        .and_then(|s| s.read_index().ok());
+    let one = own.len() == 1;
+    own.iter()
+        .map(|l| {
+            let hash = super::store::content_hash(&l.text);
+            let short = &hash[..12];
+            match (index.as_ref().and_then(|i| i.id_of_text(&hash)), one) {
+                (Some(id), true) => format!("{id} sha256 {short}"),
+                (Some(id), false) => format!("{} {id} sha256 {short}", l.scope.as_str()),
+                (None, _) => format!("{} sha256 {short}", l.scope.as_str()),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
 }
 
 /// Escalation and alert settings of a layer. Higher scopes win; a project policy lives in the

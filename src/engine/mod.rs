@@ -108,8 +108,9 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
     let flags = run_signals(&ev, &ctx);
     let raised = policy::index::raised(&flags);
     // A session keeps the policy it started with (see `policy::pin`).
-    let loaded = policy::pin::load_for_event(
+    let loaded = policy::pin::load_for_event_of(
         &ev.session_id,
+        kind.as_str(),
         &ctx.cwd,
         &ctx.project_root,
         Some(ev.boundary),

@@ -949,6 +949,29 @@ mod tests {
     }
 
     #[test]
+    fn audit_rotation_comes_from_the_org_then_the_user_never_a_project() {
+        let layer = |scope, bytes: u64| {
+            let text = format!("[audit]\nrotate_bytes = {bytes}\nkeep = 3\n");
+            parse_layer(scope, &format!("{scope:?}.toml"), text).unwrap()
+        };
+        let p = compile(&[layer(Scope::Org, 100_000), layer(Scope::User, 200_000)]).unwrap();
+        assert_eq!(p.audit.as_ref().map(|a| a.rotate_bytes), Some(100_000));
+        let p = compile(&[layer(Scope::User, 200_000)]).unwrap();
+        assert_eq!(
+            p.audit.as_ref().map(|a| (a.rotate_bytes, a.keep)),
+            Some((200_000, 3))
+        );
+        let p = compile(&[layer(Scope::Project, 300_000)]).unwrap();
+        assert_eq!(p.audit, None);
+        assert!(p
+            .warnings
+            .iter()
+            .any(|w| w.contains("[audit] is only read")));
+        let e = one_error("[audit]\nrotate_bytes = 10\n");
+        assert!(e.message.contains("below the minimum"), "{e:?}");
+    }
+
+    #[test]
     fn invalid_regex_is_a_compile_error() {
         let d = one_error(&rule(r#"{ text_regex = "(unclosed" }"#));
         assert_eq!((d.line, d.col), (4, 10), "{d}");

@@ -616,6 +616,17 @@ fn quoted(value: &str) -> Option<String> {
 }
 
 impl Filter {
+    /// Whether only the time window (if any) selects: then every decision in it is kept, and
+    /// a reader that parses whole records anyway checks the window on them.
+    pub fn only_window(&self) -> bool {
+        self.all
+            && self.runtime.is_none()
+            && self.rule.is_none()
+            && self.effect.is_none()
+            && self.session.is_none()
+            && self.user.is_none()
+    }
+
     /// Whether a raw line can match, from its text alone: `false` is sure, `true` is a maybe
     /// that [`Filter::matches`] settles. Cheap substring tests, no JSON parse.
     pub fn may_match(&self, line: &str) -> bool {
@@ -676,6 +687,37 @@ impl Filter {
         }
         self.window.contains(&b.timestamp)
     }
+}
+
+/// Calls `f` with each whole record of the logs that passes `filter` and its line as stored,
+/// in file order: a filter on more than the time is tried on the raw line and the record's
+/// [`Brief`] first, so lines it rejects are never parsed whole. Returns the count of lines that
+/// could not be read.
+pub fn for_each_record(
+    files: &[std::path::PathBuf],
+    filter: &Filter,
+    mut f: impl FnMut(AuditRecord, &str) -> std::io::Result<()>,
+) -> std::io::Result<usize> {
+    let mut bad = 0;
+    if filter.only_window() {
+        for path in files {
+            bad += for_each_line(path, |r, line| {
+                if filter.window.contains(&r.decision.timestamp) {
+                    f(r, line)?;
+                }
+                Ok(())
+            })?;
+        }
+        return Ok(bad);
+    }
+    bad += for_each_selected(files, filter, |_, line| {
+        match serde_json::from_str::<AuditRecord>(line) {
+            Ok(r) => f(r, line)?,
+            Err(_) => bad += 1,
+        }
+        Ok(())
+    })?;
+    Ok(bad)
 }
 
 /// Calls `f` with each line of the logs that passes `filter`, its [`Brief`] and the line as

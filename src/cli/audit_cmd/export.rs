@@ -87,25 +87,16 @@ pub fn run(a: ExportArgs) -> Result<i32> {
         if let Format::Csv = a.format {
             writeln!(out, "{}", export::CSV_COLUMNS.join(","))?;
         }
-        bad += export::for_each_selected(&files, &filter, |_, line| {
-            let r = match serde_json::from_str::<AuditRecord>(line) {
-                Ok(r) => r,
-                Err(_) => {
-                    bad += 1;
-                    return Ok(());
+        bad += export::for_each_record(&files, &filter, |r, line| match a.format {
+            Format::Jsonl => writeln!(out, "{line}"),
+            Format::Csv => writeln!(out, "{}", export::csv_row(&r)),
+            Format::OtlpJson => {
+                pending.push(r);
+                if pending.len() >= batch {
+                    export::write_request(&mut out, &host, &pending, &observed)?;
+                    pending.clear();
                 }
-            };
-            match a.format {
-                Format::Jsonl => writeln!(out, "{line}"),
-                Format::Csv => writeln!(out, "{}", export::csv_row(&r)),
-                Format::OtlpJson => {
-                    pending.push(r);
-                    if pending.len() >= batch {
-                        export::write_request(&mut out, &host, &pending, &observed)?;
-                        pending.clear();
-                    }
-                    Ok(())
-                }
+                Ok(())
             }
         })?;
         if !pending.is_empty() {

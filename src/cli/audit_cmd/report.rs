@@ -23,12 +23,8 @@ pub fn run(a: ReportArgs) -> Result<i32> {
     let files = super::export::logs(&a.file)?;
     let filter = a.filter.filter(true)?;
     let mut report = Report::new();
-    let mut bad = 0;
-    bad += hookwarden::export::for_each_selected(&files, &filter, |_, line| {
-        match serde_json::from_str::<hookwarden::audit::AuditRecord>(line) {
-            Ok(r) => report.add(&r),
-            Err(_) => bad += 1,
-        }
+    let bad = hookwarden::export::for_each_record(&files, &filter, |r, _| {
+        report.add(&r);
         Ok(())
     })
     .context("cannot read the audit log")?;

@@ -14,6 +14,15 @@
 //! the chain starts. Honest limit: the agent runs as the same user and could rewrite the whole
 //! chain and its head; the chain catches edits made without recomputing it (a deleted line, a
 //! `sed` edit, a truncation), not a deliberate rewrite.
+//!
+//! Rotation: with `[audit] rotate_bytes` set, the writer that takes the log past that size
+//! renames it to `audit.jsonl.1` (older ones shift to `.2`, `.3`, ...; those beyond `keep` or
+//! older than `max_age` are removed), still under the log's lock, and marks the renamed file
+//! read-only: a writer that opened the old file and waited for its lock sees the mark in the
+//! `fstat` it makes anyway, and reopens. The first line of the next file chains to the last
+//! line of the previous one, so `seq` runs on across files. Removing files beyond retention
+//! writes where the retained chain starts (beside the head), so `verify` can tell retention
+//! from a removed file.
 
 use crate::decision::Decision;
 use crate::event::{Boundary, Event};
@@ -266,9 +275,8 @@ pub fn line_hash(line: &[u8]) -> String {
 
 /// The last line of an open file (without its newline), and whether the file ends in one.
 /// Reads backwards from the end in blocks: the cost is the last line's length, not the file's.
-fn last_line(f: &std::fs::File) -> std::io::Result<(Vec<u8>, bool)> {
+fn last_line(f: &std::fs::File, len: u64) -> std::io::Result<(Vec<u8>, bool)> {
     const BLOCK: u64 = 8192;
-    let len = f.metadata()?.len();
     if len == 0 {
         return Ok((Vec::new(), true));
     }
@@ -305,6 +313,20 @@ fn leading_seq(line: &[u8]) -> Option<u64> {
 
 /// Writes the head in place (no rename: see the state store on why).
 fn write_head(path: &Path, head: &Head) -> std::io::Result<()> {
+    // Padded to a fixed width, so an overwrite always covers the previous head and the file
+    // needs no truncation (JSON allows the trailing blanks).
+    let mut bytes = serde_json::to_vec(head).map_err(std::io::Error::other)?;
+    if bytes.len() < HEAD_WIDTH {
+        bytes.resize(HEAD_WIDTH - 1, b' ');
+        bytes.push(b'\n');
+        return write_small(path, &bytes, false);
+    }
+    write_small(path, &bytes, true)
+}
+
+/// Writes a small file in place, creating its directory; `truncate` cuts what a longer
+/// earlier content left beyond it.
+fn write_small(path: &Path, bytes: &[u8], truncate: bool) -> std::io::Result<()> {
     let open = || {
         std::fs::OpenOptions::new()
             .write(true)
@@ -323,17 +345,11 @@ fn write_head(path: &Path, head: &Head) -> std::io::Result<()> {
         }
         Err(e) => return Err(e),
     };
-    // Padded to a fixed width, so an overwrite always covers the previous head and the file
-    // needs no truncation (JSON allows the trailing blanks).
-    let mut bytes = serde_json::to_vec(head).map_err(std::io::Error::other)?;
-    if bytes.len() < HEAD_WIDTH {
-        bytes.resize(HEAD_WIDTH - 1, b' ');
-        bytes.push(b'\n');
-        f.write_all(&bytes)
-    } else {
-        f.write_all(&bytes)?;
-        f.set_len(bytes.len() as u64)
+    f.write_all(bytes)?;
+    if truncate {
+        f.set_len(bytes.len() as u64)?;
     }
+    Ok(())
 }
 
 /// The size of a head file: more than any head's JSON.
@@ -345,6 +361,27 @@ pub fn read_head(path: &Path) -> Option<Head> {
     serde_json::from_slice(&bytes).ok()
 }
 
+/// How the hook rotates its audit log: from the policy's `[audit]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    /// Rotate once the log reaches this many bytes.
+    pub max_bytes: u64,
+    /// Rotated files kept.
+    pub keep: u32,
+    /// Rotated files older than this many seconds are removed at a rotation.
+    pub max_age_secs: Option<i64>,
+}
+
+impl Rotation {
+    pub fn from_settings(s: &crate::policy::model::AuditSettings) -> Rotation {
+        Rotation {
+            max_bytes: s.rotate_bytes,
+            keep: s.keep.max(1),
+            max_age_secs: s.max_age_secs(),
+        }
+    }
+}
+
 /// Appends one record (a JSON object's text) to the log as the next link of its chain, under
 /// the log's exclusive lock, and records the new head at `head_path`.
 pub fn append_chained(
@@ -352,29 +389,74 @@ pub fn append_chained(
     head_path: Option<&Path>,
     record: &str,
 ) -> std::io::Result<Head> {
+    append_rotating(path, head_path, record, None)
+}
+
+/// [`append_chained`], rotating the log afterwards when it has reached `rotation.max_bytes`.
+pub fn append_rotating(
+    path: &Path,
+    head_path: Option<&Path>,
+    record: &str,
+    rotation: Option<&Rotation>,
+) -> std::io::Result<Head> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .read(true)
-        .append(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)?;
-    f.lock_exclusive()?;
-    let res = append_locked(&f, head_path, record);
-    let _ = FileExt::unlock(&f);
-    res
+    loop {
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .read(true)
+            .append(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)?;
+        f.lock_exclusive()?;
+        let meta = match f.metadata() {
+            Ok(m) => m,
+            Err(e) => {
+                let _ = FileExt::unlock(&f);
+                return Err(e);
+            }
+        };
+        // Renamed away by a rotation while this process waited for the lock: the log is a
+        // new file now. Only when the mark is seen is the name looked up again (a log made
+        // read-only by hand is still the log).
+        if was_rotated(&meta) && !still_at(path, &meta) {
+            let _ = FileExt::unlock(&f);
+            continue;
+        }
+        let res = append_locked(&f, meta.len(), path, head_path, record, rotation);
+        let _ = FileExt::unlock(&f);
+        return res;
+    }
+}
+
+/// Whether `path` still names the file `meta` describes.
+fn still_at(path: &Path, meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.dev() == meta.dev() && m.ino() == meta.ino())
+}
+
+/// Whether a log file carries the rotation mark (no owner write bit).
+fn was_rotated(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o200 == 0
 }
 
 fn append_locked(
     mut f: &std::fs::File,
+    len: u64,
+    path: &Path,
     head_path: Option<&Path>,
     record: &str,
+    rotation: Option<&Rotation>,
 ) -> std::io::Result<Head> {
-    let (last, ends_in_newline) = last_line(f)?;
+    let (last, ends_in_newline) = last_line(f, len)?;
     let (seq, prev) = if last.is_empty() && ends_in_newline {
-        (1, GENESIS.to_string())
+        // A new file: the chain runs on from the file the log was last rotated to.
+        match previous_tail(path)? {
+            Some(tail) => (leading_seq(&tail).map_or(1, |s| s + 1), line_hash(&tail)),
+            None => (1, GENESIS.to_string()),
+        }
     } else {
         (leading_seq(&last).map_or(1, |s| s + 1), line_hash(&last))
     };
@@ -402,7 +484,186 @@ fn append_locked(
         // head behind the log, and must not send the line to the fallback log a second time.
         let _ = write_head(h, &head);
     }
+    if let Some(r) = rotation {
+        if len + buf.len() as u64 >= r.max_bytes {
+            // The line is written and chained; a rotation that fails is tried again at the
+            // next write.
+            let _ = rotate(f, path, head_path, r);
+        }
+    }
     Ok(head)
+}
+
+/// The last line of the newest rotated file, if there is one.
+fn previous_tail(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    let prev = rotated_name(path, 1);
+    let f = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&prev)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let len = f.metadata()?.len();
+    let (last, _) = last_line(&f, len)?;
+    Ok((!last.is_empty()).then_some(last))
+}
+
+/// `audit.jsonl` -> `audit.jsonl.<n>`.
+pub fn rotated_name(path: &Path, n: u32) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{n}"));
+    path.with_file_name(name)
+}
+
+/// The rotated files of a log that exist, by number (`.1` is the newest).
+pub fn rotated_files(path: &Path) -> Vec<(u32, PathBuf)> {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return Vec::new();
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let prefix = name.as_encoded_bytes();
+    let mut out: Vec<(u32, PathBuf)> = entries
+        .flatten()
+        .filter_map(|e| {
+            let n = e.file_name();
+            let rest = n
+                .as_encoded_bytes()
+                .strip_prefix(prefix)?
+                .strip_prefix(b".")?;
+            if rest.is_empty() || !rest.iter().all(u8::is_ascii_digit) || rest[0] == b'0' {
+                return None;
+            }
+            let k: u32 = std::str::from_utf8(rest).ok()?.parse().ok()?;
+            Some((k, path.with_file_name(&n)))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Every file of a log, oldest first: the rotated ones from the highest number down, then the
+/// log itself (when it exists).
+pub fn log_files(path: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = rotated_files(path)
+        .into_iter()
+        .rev()
+        .map(|(_, p)| p)
+        .collect();
+    if std::fs::symlink_metadata(path).is_ok() {
+        files.push(path.to_path_buf());
+    }
+    files
+}
+
+/// Where the retained chain starts after retention removed older files: the last removed
+/// line's seq and hash. Kept beside the head.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retention {
+    pub removed_through: u64,
+    pub hash: String,
+    pub time: String,
+}
+
+/// `<head>.json` -> `<head>.retention.json`.
+pub fn retention_path(head_path: &Path) -> PathBuf {
+    head_path.with_extension("retention.json")
+}
+
+pub fn read_retention(head_path: &Path) -> Option<Retention> {
+    let bytes = std::fs::read(retention_path(head_path)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Renames the locked log `f` (at `path`) to `.1`, shifting the older files and removing
+/// those beyond retention. Runs under the log's lock, and under a lock on its directory so
+/// two rotations never shift the same names at once.
+fn rotate(
+    f: &std::fs::File,
+    path: &Path,
+    head_path: Option<&Path>,
+    r: &Rotation,
+) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let dir_lock = std::fs::File::open(dir)?;
+    dir_lock.lock_exclusive()?;
+    let res = rotate_locked(f, path, head_path, r);
+    let _ = FileExt::unlock(&dir_lock);
+    res
+}
+
+fn rotate_locked(
+    f: &std::fs::File,
+    path: &Path,
+    head_path: Option<&Path>,
+    r: &Rotation,
+) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let existing = rotated_files(path);
+    let now = std::time::SystemTime::now();
+    let too_old = |p: &Path| {
+        r.max_age_secs.is_some_and(|max| {
+            std::fs::symlink_metadata(p)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| now.duration_since(t).ok())
+                .is_some_and(|age| age.as_secs() as i64 > max)
+        })
+    };
+    // Files are removed from the oldest end only: the first one to go and every older one.
+    let first_removed = existing
+        .iter()
+        .find(|(n, p)| *n >= r.keep || too_old(p))
+        .map(|(n, _)| *n);
+    if let Some(cut) = first_removed {
+        if let Some(h) = head_path {
+            // The newest removed file's last line is where the retained chain links on.
+            if let Some((_, p)) = existing.iter().find(|(n, _)| *n == cut) {
+                if let Ok(rf) = std::fs::OpenOptions::new()
+                    .read(true)
+                    .custom_flags(libc::O_NOFOLLOW)
+                    .open(p)
+                {
+                    let len = rf.metadata()?.len();
+                    let (last, _) = last_line(&rf, len)?;
+                    if let Some(seq) = leading_seq(&last) {
+                        let ret = Retention {
+                            removed_through: seq,
+                            hash: line_hash(&last),
+                            time: crate::time::now_rfc3339(),
+                        };
+                        let bytes = serde_json::to_vec(&ret).map_err(std::io::Error::other)?;
+                        write_small(&retention_path(h), &bytes, true)?;
+                    }
+                }
+            }
+        }
+        for (_, p) in existing.iter().filter(|(n, _)| *n >= cut) {
+            std::fs::remove_file(p)?;
+        }
+    }
+    for (n, p) in existing.iter().rev() {
+        if first_removed.is_some_and(|cut| *n >= cut) {
+            continue;
+        }
+        std::fs::rename(p, rotated_name(path, n + 1))?;
+    }
+    std::fs::rename(path, rotated_name(path, 1))?;
+    // The mark a waiting writer sees in its fstat: this file is no longer the log.
+    let mode = f.metadata()?.permissions().mode();
+    f.set_permissions(std::fs::Permissions::from_mode(mode & !0o222))
 }
 
 /// A record as one line of text: long strings cut (see [`MAX_FIELD`]).
@@ -421,10 +682,19 @@ pub fn encode(record: &AuditRecord) -> Result<String, String> {
 /// Writes a record to the audit log; if that fails, to a fallback file in the temp dir, so
 /// the decision is never lost. Returns where it went.
 pub fn write(record: &AuditRecord) -> Result<PathBuf, String> {
+    write_rotating(record, None)
+}
+
+/// [`write`], rotating the log by `rotation` (the policy's `[audit]`). The fallback file is
+/// never rotated.
+pub fn write_rotating(
+    record: &AuditRecord,
+    rotation: Option<&Rotation>,
+) -> Result<PathBuf, String> {
     let line = encode(record)?;
     let path = crate::dirs::audit_path();
     let head = crate::dirs::audit_head_path(&path);
-    match append_chained(&path, head.as_deref(), &line) {
+    match append_rotating(&path, head.as_deref(), &line, rotation) {
         Ok(_) => Ok(path),
         Err(e) => {
             let fallback = std::env::temp_dir().join("hookwarden-audit-fallback.jsonl");
@@ -455,8 +725,16 @@ pub struct Verification {
     pub lines: usize,
     /// Lines before the chain started (written by an older version).
     pub unchained: usize,
-    /// The line where the chain starts (1-based), if any line is chained.
+    /// The line where the chain starts (1-based, counted across files), if any line is chained.
     pub chain_start: Option<usize>,
+    /// The same place, as `line N` (`line N of FILE` for a rotated log).
+    pub chain_start_at: Option<String>,
+    /// The files walked, oldest first (empty for a log that was never rotated).
+    pub files: Vec<String>,
+    /// The seq the retained chain starts at, when older files were removed by retention.
+    pub retained_from: Option<u64>,
+    /// When retention last removed files.
+    pub retention_time: Option<String>,
     pub last_seq: Option<u64>,
     /// The first broken link: where and what.
     pub broken: Option<String>,
@@ -479,91 +757,184 @@ pub enum HeadCheck {
 }
 
 /// Walks a log's chain; stops at the first broken link. `head` is the recorded chain head.
+/// Only the file itself: see [`verify_rotated`] for a log with rotated files.
 pub fn verify(path: &Path, head: Option<&Head>) -> std::io::Result<Verification> {
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)?;
-    let mut r = std::io::BufReader::new(f);
+    verify_files(&[path.to_path_buf()], head, None)
+}
+
+/// Walks the chain of a log and its rotated files, oldest first, across the files: a file
+/// removed from the middle shows as missing seqs. `retention` (see [`read_retention`]) says
+/// where the retained chain may start after older files were removed by rotation.
+pub fn verify_rotated(
+    path: &Path,
+    head: Option<&Head>,
+    retention: Option<&Retention>,
+) -> std::io::Result<Verification> {
+    let files = log_files(path);
+    if files.is_empty() {
+        // Let the open below report the missing log.
+        return verify_files(&[path.to_path_buf()], head, retention);
+    }
+    let mut v = verify_files(&files, head, retention)?;
+    // A number missing among the rotated files: named even when the seqs happen to link.
+    if v.broken.is_none() {
+        let numbers: Vec<u32> = rotated_files(path).iter().map(|(n, _)| *n).collect();
+        if let Some(missing) =
+            (1..=numbers.last().copied().unwrap_or(0)).find(|n| !numbers.contains(n))
+        {
+            v.broken = Some(format!(
+                "{} is missing between the rotated files",
+                rotated_name(path, missing).display()
+            ));
+        }
+    }
+    Ok(v)
+}
+
+fn verify_files(
+    files: &[PathBuf],
+    head: Option<&Head>,
+    retention: Option<&Retention>,
+) -> std::io::Result<Verification> {
     let mut v = Verification::default();
     let mut prev_line: Option<Vec<u8>> = None;
     let mut prev_seq: Option<u64> = None;
+    let mut prev_file: Option<String> = None;
+    let many = files.len() > 1;
     let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        if r.read_until(b'\n', &mut buf)? == 0 {
-            break;
+    for file in files {
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(file)?;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if many {
+            v.files.push(name.clone());
         }
-        v.lines += 1;
-        let n = v.lines;
-        let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
-        let link = match serde_json::from_slice::<Link>(line) {
-            Ok(l) => l,
-            Err(_) => {
-                v.broken = Some(format!(
-                    "line {n} is not a whole JSON record (edited, or cut mid-line)"
-                ));
-                return Ok(v);
+        let at = |n: usize| {
+            if many {
+                format!("line {n} of {name}")
+            } else {
+                format!("line {n}")
             }
         };
-        match (link.seq, link.prev) {
-            (None, None) => {
-                if let Some(start) = v.chain_start {
+        let mut r = std::io::BufReader::new(f);
+        let mut n = 0;
+        loop {
+            buf.clear();
+            if r.read_until(b'\n', &mut buf)? == 0 {
+                break;
+            }
+            v.lines += 1;
+            n += 1;
+            let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
+            let link = match serde_json::from_slice::<Link>(line) {
+                Ok(l) => l,
+                Err(_) => {
                     v.broken = Some(format!(
-                        "line {n} has no seq/prev although the chain started at line {start}: it was inserted or rewritten"
+                        "{} is not a whole JSON record (edited, or cut mid-line)",
+                        at(n)
                     ));
                     return Ok(v);
                 }
-                v.unchained += 1;
-            }
-            (Some(seq), Some(prev)) => {
-                let expected = prev_line.as_deref().map_or(GENESIS.to_string(), line_hash);
-                match prev_seq {
-                    None => {
-                        v.chain_start = Some(n);
-                        if seq != 1 {
-                            v.broken = Some(format!(
-                                "line {n} starts the chain at seq {seq}, not 1: the {} line(s) before it were removed",
-                                seq - 1
-                            ));
+            };
+            match (link.seq, link.prev) {
+                (None, None) => {
+                    if let Some(start) = &v.chain_start_at {
+                        v.broken = Some(format!(
+                            "{} has no seq/prev although the chain started at {start}: it was inserted or rewritten",
+                            at(n)
+                        ));
+                        return Ok(v);
+                    }
+                    v.unchained += 1;
+                }
+                (Some(seq), Some(prev)) => {
+                    let expected = prev_line.as_deref().map_or(GENESIS.to_string(), line_hash);
+                    match prev_seq {
+                        None => {
+                            v.chain_start = Some(v.lines);
+                            v.chain_start_at = Some(at(n));
+                            let retained = retention.filter(|r| {
+                                seq == r.removed_through + 1
+                                    && prev == r.hash
+                                    && prev_line.is_none()
+                            });
+                            if let Some(r) = retained {
+                                v.retained_from = Some(seq);
+                                v.retention_time = Some(r.time.clone());
+                                prev_seq = Some(seq);
+                                v.last_seq = Some(seq);
+                                prev_line = Some(line.to_vec());
+                                continue;
+                            }
+                            if seq != 1 {
+                                v.broken = Some(format!(
+                                    "{} starts the chain at seq {seq}, not 1: the {} line(s) before it were removed",
+                                    at(n),
+                                    seq - 1
+                                ));
+                                return Ok(v);
+                            }
+                        }
+                        Some(p) if seq != p + 1 => {
+                            v.broken = Some(if seq > p + 1 && n == 1 {
+                                format!(
+                                    "{name} starts at seq {seq} but {} ends at seq {p}: {} line(s) are missing between them (a rotated file was removed, or lines were cut)",
+                                    prev_file.as_deref().unwrap_or("the previous file"),
+                                    seq - p - 1
+                                )
+                            } else if seq > p + 1 {
+                                format!(
+                                    "{} has seq {seq} after seq {p}: {} line(s) were deleted before it",
+                                    at(n),
+                                    seq - p - 1
+                                )
+                            } else {
+                                format!(
+                                    "{} has seq {seq} after seq {p}: lines were reordered or repeated",
+                                    at(n)
+                                )
+                            });
                             return Ok(v);
                         }
+                        Some(_) => {}
                     }
-                    Some(p) if seq != p + 1 => {
-                        v.broken = Some(if seq > p + 1 {
+                    if prev != expected {
+                        v.broken = Some(if v.lines == 1 {
+                            format!("{} (seq {seq}) does not start a log: the lines before it were removed", at(n))
+                        } else if n == 1 {
                             format!(
-                                "line {n} has seq {seq} after seq {p}: {} line(s) were deleted before it",
-                                seq - p - 1
+                                "{} (seq {seq}) does not match the hash of the last line of {}: that line was edited",
+                                at(n),
+                                prev_file.as_deref().unwrap_or("the previous file")
                             )
                         } else {
-                            format!("line {n} has seq {seq} after seq {p}: lines were reordered or repeated")
+                            format!(
+                                "{} (seq {seq}) does not match the hash of line {}: that line was edited",
+                                at(n),
+                                n - 1
+                            )
                         });
                         return Ok(v);
                     }
-                    Some(_) => {}
+                    prev_seq = Some(seq);
+                    v.last_seq = Some(seq);
                 }
-                if prev != expected {
-                    v.broken = Some(if n == 1 {
-                        format!("line 1 (seq {seq}) does not start a log: the lines before it were removed")
-                    } else {
-                        format!(
-                            "line {n} (seq {seq}) does not match the hash of line {}: that line was edited",
-                            n - 1
-                        )
-                    });
+                _ => {
+                    v.broken = Some(format!(
+                        "{} has only one of seq and prev: it was edited",
+                        at(n)
+                    ));
                     return Ok(v);
                 }
-                prev_seq = Some(seq);
-                v.last_seq = Some(seq);
             }
-            _ => {
-                v.broken = Some(format!(
-                    "line {n} has only one of seq and prev: it was edited"
-                ));
-                return Ok(v);
-            }
+            prev_line = Some(line.to_vec());
         }
-        prev_line = Some(line.to_vec());
+        prev_file = Some(name);
     }
     v.head = match (head, v.last_seq) {
         (None, _) => HeadCheck::Missing,
@@ -617,13 +988,19 @@ mod tests {
         let long = "y".repeat(20_000);
         std::fs::write(&p, format!("first\n{long}\n")).unwrap();
         let f = std::fs::File::open(&p).unwrap();
-        assert_eq!(last_line(&f).unwrap(), (long.clone().into_bytes(), true));
+        let len = f.metadata().unwrap().len();
+        assert_eq!(
+            last_line(&f, len).unwrap(),
+            (long.clone().into_bytes(), true)
+        );
         std::fs::write(&p, format!("first\n{long}")).unwrap();
         let f = std::fs::File::open(&p).unwrap();
-        assert_eq!(last_line(&f).unwrap(), (long.into_bytes(), false));
+        let len = f.metadata().unwrap().len();
+        assert_eq!(last_line(&f, len).unwrap(), (long.into_bytes(), false));
         std::fs::write(&p, "only\n").unwrap();
         let f = std::fs::File::open(&p).unwrap();
-        assert_eq!(last_line(&f).unwrap(), (b"only".to_vec(), true));
+        let len = f.metadata().unwrap().len();
+        assert_eq!(last_line(&f, len).unwrap(), (b"only".to_vec(), true));
     }
 
     #[test]
@@ -662,5 +1039,135 @@ mod tests {
         assert_eq!(cut_field("short"), None);
         let m = mask_bounded(&"b".repeat(3 * MAX_FIELD));
         assert!(m.len() < MAX_FIELD + 120, "{}", m.len());
+    }
+
+    fn rot(max_bytes: u64, keep: u32) -> Rotation {
+        Rotation {
+            max_bytes,
+            keep,
+            max_age_secs: None,
+        }
+    }
+
+    fn record(i: usize) -> String {
+        format!("{{\"n\":{i},\"pad\":\"{}\"}}", "x".repeat(200))
+    }
+
+    #[test]
+    fn rotation_continues_the_chain_across_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("audit.jsonl");
+        let h = dir.path().join("head.json");
+        let r = rot(2000, 10);
+        for i in 0..30 {
+            let head = append_rotating(&p, Some(&h), &record(i), Some(&r)).unwrap();
+            assert_eq!(head.seq, i as u64 + 1);
+        }
+        let files = log_files(&p);
+        assert!(files.len() >= 3, "{files:?}");
+        // Rotated files are marked read-only; the live log is not.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |f: &Path| std::fs::metadata(f).unwrap().permissions().mode();
+        assert_eq!(mode(&rotated_name(&p, 1)) & 0o200, 0);
+        assert_ne!(mode(&p) & 0o200, 0);
+        let v = verify_rotated(&p, read_head(&h).as_ref(), None).unwrap();
+        assert_eq!(v.broken, None, "{v:?}");
+        assert_eq!(v.head, HeadCheck::Matches);
+        assert_eq!((v.lines, v.last_seq), (30, Some(30)));
+        // The live file on its own does not start at seq 1: its first line links to `.1`.
+        assert!(verify(&p, None).unwrap().broken.is_some());
+    }
+
+    #[test]
+    fn a_removed_middle_file_is_reported_and_retention_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("audit.jsonl");
+        let h = dir.path().join("head.json");
+        let r = rot(2000, 3);
+        for i in 0..60 {
+            append_rotating(&p, Some(&h), &record(i), Some(&r)).unwrap();
+        }
+        // Only `keep` rotated files are left; verify says where the retained chain starts.
+        let rotated = rotated_files(&p);
+        assert_eq!(
+            rotated.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        let ret = read_retention(&h).unwrap();
+        let v = verify_rotated(&p, read_head(&h).as_ref(), Some(&ret)).unwrap();
+        assert_eq!(v.broken, None, "{v:?}");
+        assert_eq!(v.retained_from, Some(ret.removed_through + 1));
+        assert_eq!(v.last_seq, Some(60));
+        // Without the retention record, the start is a removal.
+        let v = verify_rotated(&p, read_head(&h).as_ref(), None).unwrap();
+        assert!(v.broken.unwrap().contains("starts the chain at seq"));
+        // A middle file removed by hand.
+        std::fs::remove_file(rotated_name(&p, 2)).unwrap();
+        let v = verify_rotated(&p, read_head(&h).as_ref(), Some(&ret)).unwrap();
+        let b = v.broken.unwrap();
+        assert!(
+            b.contains("audit.jsonl.1 starts at seq")
+                && b.contains("line(s) are missing between them"),
+            "{b}"
+        );
+    }
+
+    #[test]
+    fn old_rotated_files_go_by_age() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("audit.jsonl");
+        let h = dir.path().join("head.json");
+        for i in 0..20 {
+            append_rotating(&p, Some(&h), &record(i), Some(&rot(2000, 10))).unwrap();
+        }
+        assert!(rotated_files(&p).len() >= 2);
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 86_400);
+        for (_, f) in rotated_files(&p) {
+            let file = std::fs::File::open(&f).unwrap();
+            file.set_modified(old).unwrap();
+        }
+        let r = Rotation {
+            max_age_secs: Some(86_400),
+            ..rot(2000, 10)
+        };
+        for i in 20..40 {
+            append_rotating(&p, Some(&h), &record(i), Some(&r)).unwrap();
+            if rotated_files(&p).len() == 1 {
+                break;
+            }
+        }
+        assert_eq!(rotated_files(&p).len(), 1);
+        let ret = read_retention(&h).unwrap();
+        let v = verify_rotated(&p, read_head(&h).as_ref(), Some(&ret)).unwrap();
+        assert_eq!(v.broken, None, "{v:?}");
+    }
+
+    #[test]
+    fn writers_racing_a_rotation_lose_and_double_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("audit.jsonl");
+        let h = dir.path().join("head.json");
+        let r = rot(3000, 100);
+        std::thread::scope(|s| {
+            for t in 0..6 {
+                let (p, h, r) = (&p, &h, &r);
+                s.spawn(move || {
+                    for i in 0..50 {
+                        append_rotating(p, Some(h), &record(t * 1000 + i), Some(r)).unwrap();
+                    }
+                });
+            }
+        });
+        let v = verify_rotated(&p, read_head(&h).as_ref(), None).unwrap();
+        assert_eq!(v.broken, None, "{v:?}");
+        assert_eq!(v.last_seq, Some(300));
+        let mut seen = std::collections::BTreeSet::new();
+        for f in log_files(&p) {
+            for l in std::fs::read_to_string(f).unwrap().lines() {
+                let v: Value = serde_json::from_str(l).unwrap();
+                assert!(seen.insert(v["n"].as_u64().unwrap()), "doubled: {l}");
+            }
+        }
+        assert_eq!(seen.len(), 300);
     }
 }

@@ -8,11 +8,15 @@
 //! a collector. The decision id is the dedup key on both paths.
 //!
 //! The log is read as a stream ([`for_each_line`]): a year of decisions is exported without
-//! holding it in memory.
+//! holding it in memory. The `audit` views, `audit export` and `audit report` select decisions
+//! with one [`Filter`]; it looks at a line's raw text first ([`Filter::may_match`]) and at the
+//! few fields a view needs ([`Brief`]) before any full parse, so a filter that keeps a few of
+//! a million lines parses a few.
 
 use crate::audit::AuditRecord;
-use crate::decision::Effect;
-use serde::Serialize;
+use crate::decision::{Effect, Mode};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::io::{BufRead, Write};
 use std::path::Path;
 
@@ -536,4 +540,213 @@ mod tests {
         assert!(row.contains(",fs.recursive-delete;hookwarden.guard.tamper,100,claude,"));
         assert_eq!(row.split(',').count(), CSV_COLUMNS.len());
     }
+}
+
+/// The fields of an audit line that filters and summaries read, borrowed from the line: the
+/// event, reasons and findings are skipped, not built.
+#[derive(Debug, Deserialize)]
+pub struct Brief<'a> {
+    #[serde(borrow, default)]
+    pub timestamp: Cow<'a, str>,
+    pub effect: Effect,
+    #[serde(default)]
+    pub would_effect: Option<Effect>,
+    #[serde(borrow, default)]
+    pub rule_ids: Vec<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub fired: Vec<BriefFire<'a>>,
+    #[serde(borrow, default)]
+    pub runtime: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub boundary: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub session_id: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub policy_version: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub context: BriefContext<'a>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BriefFire<'a> {
+    #[serde(borrow)]
+    pub rule_id: Cow<'a, str>,
+    pub effect: Effect,
+    #[serde(default)]
+    pub mode: Mode,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct BriefContext<'a> {
+    #[serde(borrow, default)]
+    pub user: Option<Cow<'a, str>>,
+}
+
+impl Brief<'_> {
+    /// The effect an audit-only rule would have given, else the effect given.
+    pub fn would(&self) -> Effect {
+        self.would_effect.unwrap_or(self.effect)
+    }
+}
+
+/// Which decisions a view shows: every condition given must hold.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub window: Window,
+    /// The runtime (`claude`, `codex`, ...).
+    pub runtime: Option<String>,
+    /// A rule id glob (`secrets.*`): a rule that fired matches it.
+    pub rule: Option<String>,
+    /// The effect given, or the one an audit-only rule would have given.
+    pub effect: Option<Effect>,
+    pub session: Option<String>,
+    pub user: Option<String>,
+    /// Keep decisions where no rule fired (otherwise dropped unless a rule or effect is asked
+    /// for).
+    pub all: bool,
+}
+
+/// `"value"` as any JSON writer writes it, when that is sure (plain ASCII needs no escape):
+/// what a raw line must contain for a field to equal `value`. `None`: no test on the text.
+fn quoted(value: &str) -> Option<String> {
+    let plain = value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b".-_:@+ ,=#".contains(&b));
+    plain.then(|| format!("\"{value}\""))
+}
+
+impl Filter {
+    /// Whether only the time window (if any) selects: then every decision in it is kept, and
+    /// a reader that parses whole records anyway checks the window on them.
+    pub fn only_window(&self) -> bool {
+        self.all
+            && self.runtime.is_none()
+            && self.rule.is_none()
+            && self.effect.is_none()
+            && self.session.is_none()
+            && self.user.is_none()
+    }
+
+    /// Whether a raw line can match, from its text alone: `false` is sure, `true` is a maybe
+    /// that [`Filter::matches`] settles. Cheap substring tests, no JSON parse.
+    pub fn may_match(&self, line: &str) -> bool {
+        let has = |v: &Option<String>| match v.as_deref().and_then(quoted) {
+            Some(q) => memchr::memmem::find(line.as_bytes(), q.as_bytes()).is_some(),
+            None => true,
+        };
+        if !has(&self.session) || !has(&self.user) || !has(&self.runtime) {
+            return false;
+        }
+        if let Some(q) = self.effect.and_then(|e| quoted(e.as_str())) {
+            if !line.contains(&q) {
+                return false;
+            }
+        }
+        if let Some(rule) = &self.rule {
+            // The literal start of the glob must be in the line.
+            let lit: String = rule
+                .chars()
+                .take_while(|c| !matches!(c, '*' | '?' | '[' | '{' | '\\'))
+                .collect();
+            if quoted(&lit).is_some() && !lit.is_empty() && !line.contains(&lit) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Whether a decision matches every condition.
+    pub fn matches(&self, b: &Brief<'_>) -> bool {
+        if !self.all && b.rule_ids.is_empty() && self.rule.is_none() && self.effect.is_none() {
+            return false;
+        }
+        if let Some(rule) = &self.rule {
+            if !b
+                .rule_ids
+                .iter()
+                .any(|id| crate::policy::glob::matches(rule, id))
+            {
+                return false;
+            }
+        }
+        if let Some(e) = self.effect {
+            if b.effect != e && b.would() != e {
+                return false;
+            }
+        }
+        if self.session.as_deref().is_some_and(|s| b.session_id != s) {
+            return false;
+        }
+        if self.runtime.as_deref().is_some_and(|r| b.runtime != r) {
+            return false;
+        }
+        if let Some(u) = &self.user {
+            if b.context.user.as_deref() != Some(u.as_str()) {
+                return false;
+            }
+        }
+        self.window.contains(&b.timestamp)
+    }
+}
+
+/// Calls `f` with each whole record of the logs that passes `filter` and its line as stored,
+/// in file order: a filter on more than the time is tried on the raw line and the record's
+/// [`Brief`] first, so lines it rejects are never parsed whole. Returns the count of lines that
+/// could not be read.
+pub fn for_each_record(
+    files: &[std::path::PathBuf],
+    filter: &Filter,
+    mut f: impl FnMut(AuditRecord, &str) -> std::io::Result<()>,
+) -> std::io::Result<usize> {
+    let mut bad = 0;
+    if filter.only_window() {
+        for path in files {
+            bad += for_each_line(path, |r, line| {
+                if filter.window.contains(&r.decision.timestamp) {
+                    f(r, line)?;
+                }
+                Ok(())
+            })?;
+        }
+        return Ok(bad);
+    }
+    bad += for_each_selected(files, filter, |_, line| {
+        match serde_json::from_str::<AuditRecord>(line) {
+            Ok(r) => f(r, line)?,
+            Err(_) => bad += 1,
+        }
+        Ok(())
+    })?;
+    Ok(bad)
+}
+
+/// Calls `f` with each line of the logs that passes `filter`, its [`Brief`] and the line as
+/// stored, in file order. Returns the count of lines that could not be read.
+pub fn for_each_selected(
+    files: &[std::path::PathBuf],
+    filter: &Filter,
+    mut f: impl FnMut(&Brief<'_>, &str) -> std::io::Result<()>,
+) -> std::io::Result<usize> {
+    let mut bad = 0;
+    for path in files {
+        let file = std::fs::File::open(path)?;
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line)? == 0 {
+                break;
+            }
+            let text = line.trim_end_matches(['\n', '\r']);
+            if text.trim().is_empty() || !filter.may_match(text) {
+                continue;
+            }
+            match serde_json::from_str::<Brief<'_>>(text) {
+                Ok(b) if filter.matches(&b) => f(&b, text)?,
+                Ok(_) => {}
+                Err(_) => bad += 1,
+            }
+        }
+    }
+    Ok(bad)
 }

@@ -220,3 +220,60 @@ fn a_symlinked_log_is_not_followed() {
         .unwrap()
         .contains("\"seq\":1"));
 }
+
+/// A user policy that rotates the log at the smallest size.
+const ROTATING: &str = "[audit]\nrotate_bytes = 65_536\nkeep = 100\n";
+
+#[test]
+fn hook_processes_racing_rotations_lose_and_double_nothing() {
+    let env = Env::new();
+    std::fs::write(env.user_policy(), ROTATING).unwrap();
+    let (workers, calls) = (4, 60);
+    std::thread::scope(|s| {
+        for w in 0..workers {
+            let env = &env;
+            s.spawn(move || {
+                for i in 0..calls {
+                    let mut call = common::fixture("codex", "PreToolUse_Bash", &env.work());
+                    call["tool_input"]["command"] =
+                        Value::String(format!("echo w{w}-{i} {}", "p".repeat(600)));
+                    assert_eq!(env.hook("codex", &call).code, 0);
+                }
+            });
+        }
+    });
+    let rotated: Vec<_> = (1..)
+        .map(|n| env.path().join(format!("audit.jsonl.{n}")))
+        .take_while(|p| p.exists())
+        .collect();
+    assert!(rotated.len() >= 2, "{} rotations", rotated.len());
+    let mut commands = std::collections::BTreeSet::new();
+    let mut seqs = Vec::new();
+    for f in rotated.iter().rev().chain([&env.audit_path()]) {
+        for l in std::fs::read_to_string(f).unwrap().lines() {
+            let v: Value = serde_json::from_str(l).unwrap();
+            seqs.push(v["seq"].as_u64().unwrap());
+            let cmd = v["event"]["command"].as_str().unwrap().to_string();
+            assert!(commands.insert(cmd), "a decision was written twice");
+        }
+    }
+    assert_eq!(commands.len(), workers * calls, "every decision is kept");
+    assert_eq!(seqs, (1..=(workers * calls) as u64).collect::<Vec<_>>());
+    let r = verify(&env);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains(&format!("OK: seq 1-{} intact", workers * calls)),
+        "{}",
+        r.stdout
+    );
+    // A rotated file removed from the middle is named.
+    std::fs::remove_file(&rotated[0]).unwrap();
+    let r = verify(&env);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("audit.jsonl.1 is missing") || r.stdout.contains("are missing between"),
+        "{}",
+        r.stdout
+    );
+}

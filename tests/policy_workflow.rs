@@ -1026,3 +1026,47 @@ when = { program = "psql", args_regex = '(?i)(drop|truncate)\s+table\s+\w+' }
     assert!(!denied(&bash(&env, "s1", "psql -c 'select 1'")));
     assert_eq!(snapshot(&compiled), before, "a hook call rewrote the cache");
 }
+
+#[test]
+fn decisions_name_the_deployed_version_as_history_shows_it() {
+    let env = sandbox();
+    let file = env.write("team.toml", TEAM_POLICY);
+    env.run(&["policy", "deploy", file.to_str().unwrap()]).ok();
+    let history = env.run(&["policy", "history"]).ok().stdout;
+    let row = history
+        .lines()
+        .find(|l| l.contains(" active "))
+        .unwrap_or_else(|| panic!("{history}"));
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    let (id, sha) = (cols[0], cols[5]);
+    assert_eq!(sha.len(), 12, "{row}");
+    assert!(denied(&bash(
+        &env,
+        "s-version",
+        "curl https://example.invalid/x"
+    )));
+    let recs = env.audit_lines();
+    let version = recs.last().unwrap()["policy_version"].as_str().unwrap();
+    assert_eq!(version, format!("{id} sha256 {sha}"), "history:\n{history}");
+    // The audit view shows it the same way.
+    let view = env.run(&["audit"]).ok().stdout;
+    assert!(
+        view.contains(&format!("[policy {id} sha256 {sha}]")),
+        "{view}"
+    );
+    // A file edited by hand is no stored version: its scope and hash are named instead.
+    let target = env.user_policy();
+    let edited = std::fs::read_to_string(&target)
+        .unwrap()
+        .replace("Use the package manager", "Use the proxy");
+    std::fs::write(&target, &edited).unwrap();
+    assert!(denied(&bash(
+        &env,
+        "s-edited",
+        "curl https://example.invalid/y"
+    )));
+    let recs = env.audit_lines();
+    let version = recs.last().unwrap()["policy_version"].as_str().unwrap();
+    assert!(version.starts_with("user sha256 "), "{version}");
+    assert_ne!(version, format!("user sha256 {sha}"));
+}

@@ -6,8 +6,10 @@
 use anyhow::{anyhow, Context as _, Result};
 use clap::Args;
 use hookwarden::audit::AuditRecord;
+use hookwarden::export::{for_each_selected, Brief, Filter};
 use hookwarden::replay;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
 use std::path::PathBuf;
 
 mod export;
@@ -27,10 +29,19 @@ pub enum AuditCommand {
     },
 }
 
-#[derive(Args)]
-pub struct AuditArgs {
-    #[command(subcommand)]
-    command: Option<AuditCommand>,
+/// Which decisions a view shows; the same flags on every view.
+#[derive(Args, Clone, Default)]
+pub struct FilterArgs {
+    /// Only decisions at or after this time: a duration back from now (`30m`, `1h`, `7d`) or a
+    /// time (`2026-01-31T18:00:00Z`, `2026-01-31`).
+    #[arg(long)]
+    since: Option<String>,
+    /// Only decisions at or before this time (same forms as --since).
+    #[arg(long)]
+    until: Option<String>,
+    /// Only decisions of this runtime (claude, codex, gemini, ...).
+    #[arg(long)]
+    runtime: Option<String>,
     /// Only decisions where this rule fired (glob: `secrets.*`).
     #[arg(long)]
     rule: Option<String>,
@@ -41,28 +52,72 @@ pub struct AuditArgs {
     /// Only this session.
     #[arg(long)]
     session: Option<String>,
-    /// Only this recent period (`30m`, `1h`, `7d`).
+    /// Only decisions made for this user (the `user` the decision was evaluated with).
     #[arg(long)]
-    since: Option<String>,
+    user: Option<String>,
+}
+
+impl FilterArgs {
+    /// The filter; `all` keeps decisions where no rule fired.
+    pub fn filter(&self, all: bool) -> Result<Filter> {
+        let effect = match &self.effect {
+            Some(e) => Some(hookwarden::decision::Effect::parse(e).ok_or_else(|| {
+                anyhow!("--effect `{e}`: expected allow, alert, redact, ask, deny or terminate")
+            })?),
+            None => None,
+        };
+        let runtime = match &self.runtime {
+            Some(r) => Some(
+                hookwarden::runtime::parse_name(r)
+                    .map_err(|e| anyhow!("--runtime: {e}"))?
+                    .kind
+                    .as_str()
+                    .to_string(),
+            ),
+            None => None,
+        };
+        Ok(Filter {
+            window: export::window(self.since.as_deref(), self.until.as_deref())?,
+            runtime,
+            rule: self.rule.clone(),
+            effect,
+            session: self.session.clone(),
+            user: self.user.clone(),
+            all,
+        })
+    }
+}
+
+#[derive(Args)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    command: Option<AuditCommand>,
+    #[command(flatten)]
+    filter: FilterArgs,
     /// Include decisions where no rule fired.
     #[arg(long)]
     all: bool,
-    /// One JSON record per line, as stored.
+    /// JSON: one record per line as stored, or the summary as one JSON object.
     #[arg(long)]
     json: bool,
-    /// Counts by rule and effect instead of entries.
+    /// Counts by effect, runtime and rule instead of entries.
     #[arg(long)]
     summary: bool,
-    /// The audit log (default: the configured one).
+    /// An audit log to read; repeat for several (default: the configured log and its rotated
+    /// files).
     #[arg(long)]
-    file: Option<PathBuf>,
+    file: Vec<PathBuf>,
 }
 
-/// The earliest decision time `--since DURATION` keeps, in seconds since the epoch.
-fn since_cutoff(since: &str, now: i64) -> Result<i64> {
-    let d = hookwarden::time::parse_duration(since)
-        .ok_or_else(|| anyhow!("--since `{since}`: expected a duration like 30m, 1h30m, 7d"))?;
-    Ok(now - d)
+/// The files a view reads: the ones named, else the configured log and its rotated files,
+/// oldest first.
+pub(crate) fn view_files(files: &[PathBuf]) -> (Vec<PathBuf>, PathBuf) {
+    if files.is_empty() {
+        let p = hookwarden::dirs::audit_path();
+        (hookwarden::audit::log_files(&p), p)
+    } else {
+        (files.to_vec(), files[0].clone())
+    }
 }
 
 pub fn run(mut a: AuditArgs) -> Result<i32> {
@@ -72,72 +127,50 @@ pub fn run(mut a: AuditArgs) -> Result<i32> {
         Some(AuditCommand::Verify { file }) => return verify(file),
         None => {}
     }
-    let path = a.file.clone().unwrap_or_else(hookwarden::dirs::audit_path);
-    if !path.is_file() {
+    let filter = a.filter.filter(a.all)?;
+    let (files, path) = view_files(&a.file);
+    if files.is_empty() {
         println!("no audit log at {} yet", path.display());
         return Ok(0);
     }
-    let (records, bad) = hookwarden::audit::read_all(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let since = match &a.since {
-        Some(s) => Some(since_cutoff(s, hookwarden::time::now_secs())?),
-        None => None,
-    };
-    let effect = match &a.effect {
-        Some(e) => Some(hookwarden::decision::Effect::parse(e).ok_or_else(|| {
-            anyhow!("--effect `{e}`: expected allow, alert, redact, ask, deny or terminate")
-        })?),
-        None => None,
-    };
-    let selected: Vec<&AuditRecord> = records
-        .iter()
-        .filter(|r| {
-            let d = &r.decision;
-            if !a.all && d.rule_ids.is_empty() && a.rule.is_none() && effect.is_none() {
-                return false;
-            }
-            if let Some(rule) = &a.rule {
-                if !d
-                    .rule_ids
-                    .iter()
-                    .any(|id| hookwarden::policy::glob::matches(rule, id))
-                {
-                    return false;
-                }
-            }
-            if let Some(e) = effect {
-                if d.effect != e && d.would_effect != e {
-                    return false;
-                }
-            }
-            if let Some(s) = &a.session {
-                if &d.session_id != s {
-                    return false;
-                }
-            }
-            if let Some(s) = since {
-                match hookwarden::time::parse_rfc3339(&d.timestamp) {
-                    Some(t) if t >= s => {}
-                    _ => return false,
-                }
-            }
-            true
-        })
-        .collect();
-    if a.summary {
-        summary(&selected);
-    } else if a.json {
-        for r in &selected {
-            println!("{}", serde_json::to_string(r)?);
-        }
-    } else {
-        for r in &selected {
-            println!("{}", entry(r));
-        }
-        if selected.is_empty() {
-            println!("no matching decisions in {}", path.display());
+    for f in &files {
+        if !f.is_file() {
+            anyhow::bail!("no audit log at {}", f.display());
         }
     }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut shown = 0usize;
+    let mut counts = Summary::default();
+    let result = for_each_selected(&files, &filter, |b, line| {
+        shown += 1;
+        if a.summary {
+            counts.add(b);
+            Ok(())
+        } else if a.json {
+            writeln!(out, "{line}")
+        } else {
+            match serde_json::from_str::<AuditRecord>(line) {
+                Ok(r) => writeln!(out, "{}", entry(&r)),
+                Err(_) => Ok(()),
+            }
+        }
+    });
+    let bad = match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(0),
+        r => r.with_context(|| format!("cannot read {}", path.display()))?,
+    };
+    if a.summary {
+        counts.unreadable = bad;
+        if a.json {
+            writeln!(out, "{}", serde_json::to_string(&counts.to_json())?)?;
+        } else {
+            counts.print(&mut out)?;
+        }
+    } else if shown == 0 && !a.json {
+        writeln!(out, "no matching decisions in {}", path.display())?;
+    }
+    out.flush()?;
     if bad > 0 {
         eprintln!(
             "hookwarden: {bad} line(s) of {} could not be read",
@@ -183,61 +216,94 @@ fn entry(r: &AuditRecord) -> String {
 }
 
 #[derive(Default)]
-struct Counts {
+struct RuleCounts {
     total: usize,
     by_effect: BTreeMap<String, usize>,
     audit_only: usize,
-    sessions: std::collections::BTreeSet<String>,
+    sessions: BTreeSet<String>,
 }
 
-fn summary(records: &[&AuditRecord]) {
-    let mut by_rule: BTreeMap<String, Counts> = BTreeMap::new();
-    let mut by_effect: BTreeMap<String, usize> = BTreeMap::new();
-    for r in records {
-        let d = &r.decision;
-        *by_effect.entry(d.effect.to_string()).or_default() += 1;
-        for f in &d.fired {
-            let c = by_rule.entry(f.rule_id.clone()).or_default();
+/// `--summary`: counts by effect given, by runtime, and per rule.
+#[derive(Default)]
+struct Summary {
+    decisions: usize,
+    by_effect: BTreeMap<String, usize>,
+    by_runtime: BTreeMap<String, usize>,
+    by_rule: BTreeMap<String, RuleCounts>,
+    unreadable: usize,
+}
+
+impl Summary {
+    fn add(&mut self, b: &Brief<'_>) {
+        self.decisions += 1;
+        *self.by_effect.entry(b.effect.to_string()).or_default() += 1;
+        *self.by_runtime.entry(b.runtime.to_string()).or_default() += 1;
+        for f in &b.fired {
+            let c = self.by_rule.entry(f.rule_id.to_string()).or_default();
             c.total += 1;
             *c.by_effect.entry(f.effect.to_string()).or_default() += 1;
             if f.mode == hookwarden::decision::Mode::Audit {
                 c.audit_only += 1;
             }
-            c.sessions.insert(d.session_id.clone());
+            if !c.sessions.contains(b.session_id.as_ref()) {
+                c.sessions.insert(b.session_id.to_string());
+            }
         }
     }
-    println!("{} decision(s)", records.len());
-    println!(
-        "by effect given: {}",
-        by_effect
-            .iter()
-            .map(|(e, n)| format!("{e} {n}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    if by_rule.is_empty() {
-        println!("no rule fired");
-        return;
+
+    /// Rules, most fired first.
+    fn rows(&self) -> Vec<(&String, &RuleCounts)> {
+        let mut rows: Vec<(&String, &RuleCounts)> = self.by_rule.iter().collect();
+        rows.sort_by(|a, b| b.1.total.cmp(&a.1.total).then(a.0.cmp(b.0)));
+        rows
     }
-    let mut rows: Vec<(&String, &Counts)> = by_rule.iter().collect();
-    rows.sort_by(|a, b| b.1.total.cmp(&a.1.total).then(a.0.cmp(b.0)));
-    println!(
-        "{:<32} {:>6} {:>10} {:>8}  effects",
-        "rule", "fired", "audit-only", "sessions"
-    );
-    for (rule, c) in rows {
-        println!(
-            "{:<32} {:>6} {:>10} {:>8}  {}",
-            rule,
-            c.total,
-            c.audit_only,
-            c.sessions.len(),
-            c.by_effect
-                .iter()
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "decisions": self.decisions,
+            "by_effect": self.by_effect,
+            "by_runtime": self.by_runtime,
+            "rules": self.rows().iter().map(|(rule, c)| serde_json::json!({
+                "rule": rule,
+                "fired": c.total,
+                "audit_only": c.audit_only,
+                "sessions": c.sessions.len(),
+                "effects": c.by_effect,
+            })).collect::<Vec<_>>(),
+            "unreadable": self.unreadable,
+        })
+    }
+
+    fn print(&self, out: &mut impl Write) -> std::io::Result<()> {
+        let list = |m: &BTreeMap<String, usize>| {
+            m.iter()
                 .map(|(e, n)| format!("{e} {n}"))
                 .collect::<Vec<_>>()
                 .join(", ")
-        );
+        };
+        writeln!(out, "{} decision(s)", self.decisions)?;
+        writeln!(out, "by effect given: {}", list(&self.by_effect))?;
+        writeln!(out, "by runtime: {}", list(&self.by_runtime))?;
+        if self.by_rule.is_empty() {
+            return writeln!(out, "no rule fired");
+        }
+        writeln!(
+            out,
+            "{:<32} {:>6} {:>10} {:>8}  effects",
+            "rule", "fired", "audit-only", "sessions"
+        )?;
+        for (rule, c) in self.rows() {
+            writeln!(
+                out,
+                "{:<32} {:>6} {:>10} {:>8}  {}",
+                rule,
+                c.total,
+                c.audit_only,
+                c.sessions.len(),
+                list(&c.by_effect)
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -246,19 +312,38 @@ fn summary(records: &[&AuditRecord]) {
 fn verify(file: Option<PathBuf>) -> Result<i32> {
     use hookwarden::audit::HeadCheck;
     let path = file.unwrap_or_else(hookwarden::dirs::audit_path);
-    if !path.exists() && std::fs::symlink_metadata(&path).is_err() {
+    if hookwarden::audit::log_files(&path).is_empty() {
         println!("no audit log at {} yet", path.display());
         return Ok(0);
     }
     let head_path = hookwarden::dirs::audit_head_path(&path);
     let head = head_path.as_deref().and_then(hookwarden::audit::read_head);
-    let v = hookwarden::audit::verify(&path, head.as_ref())
+    let retention = head_path
+        .as_deref()
+        .and_then(hookwarden::audit::read_retention);
+    let v = hookwarden::audit::verify_rotated(&path, head.as_ref(), retention.as_ref())
         .with_context(|| format!("cannot read {}", path.display()))?;
-    println!("audit log {}: {} line(s)", path.display(), v.lines);
+    if v.files.is_empty() {
+        println!("audit log {}: {} line(s)", path.display(), v.lines);
+    } else {
+        println!(
+            "audit log {}: {} line(s) in {} files, oldest first: {}",
+            path.display(),
+            v.lines,
+            v.files.len(),
+            v.files.join(", ")
+        );
+    }
+    if let (Some(from), Some(at)) = (v.retained_from, &v.retention_time) {
+        println!(
+            "older files were removed by retention (last at {at}); the retained chain starts at seq {from}"
+        );
+    }
     match (v.chain_start, v.unchained) {
         (Some(1), _) => {}
-        (Some(start), n) => println!(
-            "lines 1-{n} were written before the hash chain and are not protected; the chain starts at line {start}"
+        (Some(_), n) => println!(
+            "lines 1-{n} were written before the hash chain and are not protected; the chain starts at {}",
+            v.chain_start_at.as_deref().unwrap_or_default()
         ),
         (None, n) if n > 0 => println!("no line carries the hash chain yet ({n} older line(s))"),
         (None, _) => {}
@@ -285,7 +370,7 @@ fn verify(file: Option<PathBuf>) -> Result<i32> {
         HeadCheck::Matches => {}
     }
     match v.last_seq {
-        Some(last) => println!("OK: seq 1-{last} intact"),
+        Some(last) => println!("OK: seq {}-{last} intact", v.retained_from.unwrap_or(1)),
         None => println!("OK: nothing chained to check"),
     }
     Ok(0)
@@ -294,19 +379,19 @@ fn verify(file: Option<PathBuf>) -> Result<i32> {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use super::*;
+    use hookwarden::export::parse_bound;
     use hookwarden::time::{parse_rfc3339, rfc3339};
 
     #[test]
     fn since_takes_combined_durations() {
         let now = 1_795_000_000;
-        let cutoff = since_cutoff("1h30m", now).unwrap();
+        let cutoff = parse_bound("1h30m", now).unwrap();
         assert_eq!(cutoff, now - 5400);
         let kept = |age: i64| parse_rfc3339(&rfc3339(now - age, 0)).is_some_and(|t| t >= cutoff);
         assert!(kept(5400));
         assert!(!kept(5401));
-        assert_eq!(since_cutoff("2w", now).unwrap(), now - 14 * 86_400);
-        assert!(since_cutoff("1.5h", now).is_err());
-        assert!(since_cutoff("90", now).is_err());
+        assert_eq!(parse_bound("2w", now).unwrap(), now - 14 * 86_400);
+        assert!(parse_bound("1.5h", now).is_none());
+        assert!(parse_bound("90", now).is_none());
     }
 }

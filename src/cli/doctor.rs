@@ -141,6 +141,18 @@ pub fn run(a: DoctorArgs) -> Result<i32> {
             println!("policy: BROKEN: {e}\n  fix: correct the file (hookwarden policy validate); until then every pre-tool call is denied");
         }
     }
+    let edited: Vec<Check> = super::policy_cmd::edited_in_place()
+        .iter()
+        .map(|e| {
+            Check::fail(
+                e.describe(),
+                "review the change: deploy it as a version, or roll back",
+            )
+        })
+        .collect();
+    if !edited.is_empty() {
+        out.section("deployed policy files:", &edited);
+    }
     let mode = machine_mode(&root);
     out.section("machine:", &mode_checks(&mode));
     out.section("audit:", &[audit_check()]);
@@ -264,15 +276,17 @@ fn mode_checks(mode: &Mode) -> Vec<Check> {
 fn audit_check() -> Check {
     use hookwarden::audit::HeadCheck;
     let path = hookwarden::dirs::audit_path();
-    if std::fs::symlink_metadata(&path).is_err() {
+    if hookwarden::audit::log_files(&path).is_empty() {
         return Check::ok(format!("no audit log at {} yet", path.display()));
     }
-    let head = hookwarden::dirs::audit_head_path(&path)
+    let head_path = hookwarden::dirs::audit_head_path(&path);
+    let head = head_path.as_deref().and_then(hookwarden::audit::read_head);
+    let retention = head_path
         .as_deref()
-        .and_then(hookwarden::audit::read_head);
+        .and_then(hookwarden::audit::read_retention);
     let fix =
         "see what changed with `hookwarden audit verify`; keep the broken log for investigation";
-    match hookwarden::audit::verify(&path, head.as_ref()) {
+    match hookwarden::audit::verify_rotated(&path, head.as_ref(), retention.as_ref()) {
         Err(e) => Check::fail(format!("cannot read {}: {e}", path.display()), fix),
         Ok(v) => match (&v.broken, &v.head) {
             (Some(b), _) | (None, HeadCheck::Broken(b)) => {

@@ -37,7 +37,7 @@ pub fn run(args: &[String]) -> i32 {
     let (input, oversized) = read_stdin();
     let outcome = hook::handle(&input, runtime, oversized);
     if let Some(rec) = &outcome.record {
-        if let Err(e) = hookwarden::audit::write(rec) {
+        if let Err(e) = hookwarden::audit::write_rotating(rec, outcome.rotation.as_ref()) {
             eprintln!("hookwarden: {e}");
         }
     }

@@ -79,6 +79,15 @@ pub enum PolicyCommand {
     },
     /// Validate, test and activate a policy (a file or a draft id) for its use case.
     Deploy(DeployArgs),
+    /// Sessions pinned to the policy they started with: session, version, since, runtime.
+    Pins {
+        /// Remove the pins (of one session when given): the sessions take the policy files
+        /// as they are at their next call.
+        #[arg(long, value_name = "SESSION", num_args = 0..=1, default_missing_value = "")]
+        clear: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Every version in the store, newest first, and the activation log.
     History {
         #[arg(long)]
@@ -241,6 +250,9 @@ pub struct DeployArgs {
     /// Audit log for the dry run's replay.
     #[arg(long)]
     audit: Option<PathBuf>,
+    /// Running sessions take the new version at their next call (their pins are cleared).
+    #[arg(long)]
+    now: bool,
     #[command(flatten)]
     store: StoreArg,
 }
@@ -331,6 +343,7 @@ pub fn run(cmd: PolicyCommand) -> Result<i32> {
             from_evaluation,
         } => super::evaluate::run_draft(from_evaluation),
         PolicyCommand::Deploy(a) => deploy(a),
+        PolicyCommand::Pins { clear, json } => pins(clear, json),
         PolicyCommand::History {
             use_case,
             json,
@@ -463,6 +476,9 @@ fn effective_toml(
     if let Some(a) = &compiled.alerts {
         w.alerts(a, &[])?;
     }
+    if let Some(a) = &compiled.audit {
+        w.audit(a, &[])?;
+    }
     for r in &compiled.rules {
         let Some(mut rule) = r.source.as_deref().cloned() else {
             continue;
@@ -524,6 +540,23 @@ fn show(cwd: Option<PathBuf>, as_toml: bool) -> Result<i32> {
         println!("warning: {w}");
     }
     print!("{}", relaxations(&compiled));
+    for e in edited_in_place() {
+        println!("warning: {}", e.describe());
+    }
+    match &compiled.audit {
+        Some(a) => println!(
+            "audit log: rotated at {} bytes, {} rotated file(s) kept{}",
+            a.rotate_bytes,
+            a.keep,
+            a.max_age
+                .as_deref()
+                .map(|m| format!(", none older than {m}"))
+                .unwrap_or_default()
+        ),
+        None => {
+            println!("audit log: not rotated (set [audit] rotate_bytes in the org or user policy)")
+        }
+    }
     println!("rules ({}):", compiled.rules.len());
     for r in &compiled.rules {
         let Some(rule) = r.source.as_deref() else {
@@ -613,6 +646,15 @@ pub fn relaxations(compiled: &policy::CompiledPolicy) -> String {
         out.push_str(&format!("      reason {}\n", x.reason));
     }
     out
+}
+
+/// Deployed policy files of the default store that differ from their version.
+pub(crate) fn edited_in_place() -> Vec<lifecycle::EditedInPlace> {
+    lifecycle::open_store(None)
+        .ok()
+        .and_then(|st| st.read_index().ok())
+        .map(|i| lifecycle::edited_in_place(&i))
+        .unwrap_or_default()
 }
 
 fn validate_cmd(file: Option<PathBuf>, scope: &str, cwd: Option<PathBuf>) -> Result<i32> {
@@ -842,7 +884,82 @@ fn deploy(a: DeployArgs) -> Result<i32> {
     if warnings > 0 {
         println!("{warnings} validation warning(s): see `hookwarden policy validate`");
     }
-    println!("new sessions use it now; running sessions keep the version they started with");
+    if plan.scope == Scope::Org {
+        // Pins hold only user and project layers: the org policy is read from its file.
+        println!(
+            "new and running sessions use it at their next call (the org policy is never pinned)"
+        );
+        return Ok(0);
+    }
+    if a.now {
+        let cleared = policy::pin::clear(None).context("cannot clear the session pins")?;
+        println!(
+            "new sessions use it now; {cleared} running session(s) take it at their next call (pins cleared)"
+        );
+    } else {
+        match policy::pin::list().len() {
+            0 => println!("new sessions use it now; no running session is pinned"),
+            n => println!(
+                "new sessions use it now; {n} running session(s) stay pinned to the version they started with (`hookwarden policy pins`; `policy deploy --now` or `policy pins --clear` moves them)"
+            ),
+        }
+    }
+    Ok(0)
+}
+
+/// `policy pins [--clear [SESSION]]`.
+fn pins(clear: Option<String>, json: bool) -> Result<i32> {
+    if let Some(session) = clear {
+        let session = (!session.is_empty()).then_some(session);
+        let n = policy::pin::clear(session.as_deref()).context("cannot clear the session pins")?;
+        match (&session, n) {
+            (Some(s), 0) => {
+                println!("no pin for session {s}");
+                return Ok(1);
+            }
+            (Some(s), _) => {
+                println!("cleared the pin of session {s}: it takes the policy files as they are at its next call")
+            }
+            (None, n) => println!(
+                "cleared {n} pin(s): every session takes the policy files as they are at its next call"
+            ),
+        }
+        return Ok(0);
+    }
+    let pins = policy::pin::list();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&pins)?);
+        return Ok(0);
+    }
+    if pins.is_empty() {
+        println!("no pinned sessions");
+        return Ok(0);
+    }
+    println!(
+        "{:<24} {:<32} {:<26} {:<8} project",
+        "session", "version", "since", "runtime"
+    );
+    let dash = |s: &str| {
+        if s.is_empty() {
+            "-".to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    for p in &pins {
+        println!(
+            "{:<24} {:<32} {:<26} {:<8} {}",
+            dash(&p.session),
+            dash(&p.version),
+            p.since,
+            dash(&p.runtime),
+            dash(&p.project)
+        );
+    }
+    println!(
+        "{} pinned session(s); a pin ends with its session or after 24 h. `hookwarden policy pins --clear [SESSION]` moves sessions to the current files",
+        pins.len()
+    );
     Ok(0)
 }
 

@@ -41,7 +41,7 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         CONTROL,
-        "Agent runs hookwarden approve, install, uninstall or policy deploy/rollback/import/deprecate/draft/except",
+        "Agent runs hookwarden approve, install, uninstall, policy deploy/rollback/import/deprecate/draft/except or policy pins --clear",
     ),
 ];
 
@@ -74,6 +74,7 @@ const CONTROL_WORDS: &[&str] = &[
     "deprecate",
     "draft",
     "except",
+    "clear",
 ];
 
 /// Programs that never write the files they are given: a protected path among their
@@ -482,7 +483,15 @@ fn base(program: &str) -> &str {
 
 /// Whether `args` (after the program) spell a control command.
 fn is_control(args: &[&str]) -> bool {
-    let words: Vec<&str> = args.iter().copied().filter(|a| !a.is_empty()).collect();
+    // `--clear=SESSION` is `--clear` with its value.
+    let words: Vec<&str> = args
+        .iter()
+        .map(|a| match a.split_once('=') {
+            Some((flag, _)) if flag.starts_with("--") => flag,
+            _ => a,
+        })
+        .filter(|a| !a.is_empty())
+        .collect();
     CONTROL_COMMANDS.iter().any(|cmd| {
         let mut it = words
             .iter()
@@ -808,6 +817,12 @@ mod tests {
         assert!(is_control(&["policy", "deploy", "x.toml"]));
         assert!(is_control(&["--quiet", "install", "--runtime", "codex"]));
         assert!(!is_control(&["policy", "show"]));
+        assert!(is_control(&["policy", "pins", "--clear"]));
+        assert!(is_control(&["policy", "pins", "--json", "--clear", "s1"]));
+        assert!(is_control(&["policy", "pins", "--clear=s1"]));
+        assert!(is_control(&["policy", "deploy", "--now", "x.toml"]));
+        assert!(!is_control(&["policy", "pins"]));
+        assert!(!is_control(&["policy", "pins", "--json"]));
         assert!(!is_control(&["check", "--", "install"]));
         assert!(!is_control(&["approvals"]));
     }

@@ -25,6 +25,8 @@ pub const MAX_INPUT: usize = 64 * 1024 * 1024;
 pub struct Outcome {
     pub answer: Answer,
     pub record: Option<AuditRecord>,
+    /// How the audit log is rotated (the policy's `[audit]`), when the policy says.
+    pub rotation: Option<audit::Rotation>,
     /// Warnings for stderr that do not change the answer.
     pub warnings: Vec<String>,
 }
@@ -107,8 +109,9 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
     let flags = run_signals(&ev, &ctx);
     let raised = policy::index::raised(&flags);
     // A session keeps the policy it started with (see `policy::pin`).
-    let loaded = policy::pin::load_for_event(
+    let loaded = policy::pin::load_for_event_of(
         &ev.session_id,
+        kind.as_str(),
         &ctx.cwd,
         &ctx.project_root,
         Some(ev.boundary),
@@ -155,6 +158,7 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
     Outcome {
         answer,
         record: Some(record),
+        rotation: policy.audit.as_ref().map(audit::Rotation::from_settings),
         warnings,
     }
 }
@@ -360,6 +364,7 @@ fn failure(
     Outcome {
         answer,
         record: Some(record),
+        rotation: None,
         warnings: Vec::new(),
     }
 }

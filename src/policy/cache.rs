@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// Bumped when the entry format changes.
-const FORMAT: &str = "compiled-v9";
+const FORMAT: &str = "compiled-v10";
 
 /// What precedes the rules.
 #[derive(Serialize, Deserialize)]

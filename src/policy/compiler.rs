@@ -1057,7 +1057,37 @@ pub fn compile(layers: &[Layer]) -> Result<CompiledPolicy, PolicyError> {
     out.regexes.assign(&out.rules);
     let digest = hasher.finalize();
     out.version = crate::hex::hex(&digest[..6]);
+    out.label = deployed_label(&sorted);
     Ok(out)
+}
+
+/// How decisions name the policy: each layer above the default as `policy history` shows its
+/// version (id and the first 12 hex digits of its text's SHA-256), looked up in the default
+/// store by content. Only on a compile: the hook's cached policies carry it.
+fn deployed_label(layers: &[&Layer]) -> String {
+    let own: Vec<&&Layer> = layers
+        .iter()
+        .filter(|l| l.scope != Scope::Default)
+        .collect();
+    if own.is_empty() {
+        return String::new();
+    }
+    let index = super::store::default_dir()
+        .map(super::store::Store::open)
+        .and_then(|s| s.read_index().ok());
+    let one = own.len() == 1;
+    own.iter()
+        .map(|l| {
+            let hash = super::store::content_hash(&l.text);
+            let short = &hash[..12];
+            match (index.as_ref().and_then(|i| i.id_of_text(&hash)), one) {
+                (Some(id), true) => format!("{id} sha256 {short}"),
+                (Some(id), false) => format!("{} {id} sha256 {short}", l.scope.as_str()),
+                (None, _) => format!("{} sha256 {short}", l.scope.as_str()),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
 }
 
 /// Escalation and alert settings of a layer. Higher scopes win; a project policy lives in the
@@ -1106,6 +1136,19 @@ fn stateful_settings(layer: &Layer, li: usize, rep: &mut Reporter<'_>, out: &mut
             Ok(()) => {}
         }
     }
+    if let Some(a) = &layer.file.audit {
+        match a.validate() {
+            Err(m) => rep.error(li, at(&["audit"]), m),
+            Ok(()) if matches!(layer.scope, Scope::Project | Scope::Session) => {
+                out.warnings.push(format!(
+                    "{}: [audit] is only read from org and user policies; ignored here",
+                    layer.origin
+                ))
+            }
+            Ok(()) if out.audit.is_none() => out.audit = Some(a.clone()),
+            Ok(()) => {}
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1131,6 +1174,29 @@ mod tests {
 
     fn rule(when: &str) -> String {
         format!("[[rule]]\nid = \"r\"\neffect = \"deny\"\nwhen = {when}\n")
+    }
+
+    #[test]
+    fn audit_rotation_comes_from_the_org_then_the_user_never_a_project() {
+        let layer = |scope, bytes: u64| {
+            let text = format!("[audit]\nrotate_bytes = {bytes}\nkeep = 3\n");
+            parse_layer(scope, &format!("{scope:?}.toml"), text).unwrap()
+        };
+        let p = compile(&[layer(Scope::Org, 100_000), layer(Scope::User, 200_000)]).unwrap();
+        assert_eq!(p.audit.as_ref().map(|a| a.rotate_bytes), Some(100_000));
+        let p = compile(&[layer(Scope::User, 200_000)]).unwrap();
+        assert_eq!(
+            p.audit.as_ref().map(|a| (a.rotate_bytes, a.keep)),
+            Some((200_000, 3))
+        );
+        let p = compile(&[layer(Scope::Project, 300_000)]).unwrap();
+        assert_eq!(p.audit, None);
+        assert!(p
+            .warnings
+            .iter()
+            .any(|w| w.contains("[audit] is only read")));
+        let e = one_error("[audit]\nrotate_bytes = 10\n");
+        assert!(e.message.contains("below the minimum"), "{e:?}");
     }
 
     #[test]

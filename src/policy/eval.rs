@@ -528,7 +528,11 @@ pub fn decide(
         approver_role,
         redactions,
         fired,
-        policy_version: policy.version.clone(),
+        policy_version: if policy.label.is_empty() {
+            policy.version.clone()
+        } else {
+            policy.label.clone()
+        },
         timestamp: crate::time::now_rfc3339(),
         runtime: ev.runtime,
         boundary: ev.boundary,

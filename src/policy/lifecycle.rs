@@ -722,6 +722,68 @@ fn line_diff(out: &mut String, heading: &str, a: &str, b: &str) {
     }
 }
 
+/// A deployed policy file whose text is no longer the version deployed there: edited in
+/// place (or removed). The hook loads the file as it is, so decisions follow the edit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditedInPlace {
+    pub use_case: String,
+    pub target: PathBuf,
+    /// The active version's id and text hash.
+    pub version: String,
+    pub deployed_hash: String,
+    /// The file's text hash now; `None` when the file is gone.
+    pub file_hash: Option<String>,
+}
+
+impl EditedInPlace {
+    /// One line for `policy show` and `doctor`.
+    pub fn describe(&self) -> String {
+        let short = |h: &str| h[..h.len().min(12)].to_string();
+        match &self.file_hash {
+            Some(h) => format!(
+                "{} was edited in place: its sha256 is {}, the deployed version {} of use case `{}` is sha256 {}. Hook calls use the edited file; `hookwarden policy deploy {}` makes it a version, `policy rollback` or a new deploy replaces it",
+                self.target.display(),
+                short(h),
+                self.version,
+                self.use_case,
+                short(&self.deployed_hash),
+                self.target.display()
+            ),
+            None => format!(
+                "{} is gone: the deployed version {} of use case `{}` (sha256 {}) no longer applies. Deploy again to restore it",
+                self.target.display(),
+                self.version,
+                self.use_case,
+                short(&self.deployed_hash)
+            ),
+        }
+    }
+}
+
+/// Every active version whose file differs from it.
+pub fn edited_in_place(index: &store::Index) -> Vec<EditedInPlace> {
+    let mut out = Vec::new();
+    for (use_case, id) in &index.active {
+        let (Some(rec), Some(place)) = (index.get(id), index.placements.get(use_case)) else {
+            continue;
+        };
+        let target = PathBuf::from(&place.target);
+        let file_hash = std::fs::read_to_string(&target)
+            .ok()
+            .map(|t| store::content_hash(&t));
+        if file_hash.as_deref() != Some(rec.hash.as_str()) {
+            out.push(EditedInPlace {
+                use_case: use_case.clone(),
+                target,
+                version: rec.id.clone(),
+                deployed_hash: rec.hash.clone(),
+                file_hash,
+            });
+        }
+    }
+    out
+}
+
 /// The store to use: `--store DIR` or the default.
 pub fn open_store(dir: Option<PathBuf>) -> Result<Store, StoreError> {
     match dir.or_else(store::default_dir) {

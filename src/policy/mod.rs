@@ -132,8 +132,14 @@ pub struct CompiledPolicy {
     pub lists: BTreeMap<String, Vec<String>>,
     /// Team -> members, from the org policy (see `model::PolicyFile::teams`).
     pub teams: BTreeMap<String, Vec<String>>,
-    /// Short content hash of every layer, in order: the policy version decisions record.
+    /// Short content hash of every layer, in order: the identity of the merged policy (pins,
+    /// caches).
     pub version: String,
+    /// The policy version decisions record: each org, user and project layer as `policy
+    /// history` shows it (`v2 sha256 3f799b4c7a1e`; a file that is no stored version shows its
+    /// scope and hash). Empty when only the embedded default applies.
+    #[serde(default)]
+    pub label: String,
     /// name@version per layer, for display.
     pub layers: Vec<(String, String, String)>,
     #[serde(skip)]
@@ -151,6 +157,9 @@ pub struct CompiledPolicy {
     /// `[approvals]` of the org policy: the only scope it is read from.
     #[serde(with = "typed::json_text")]
     pub approvals: Option<model::ApprovalSettings>,
+    /// `[audit]` of the most authoritative org or user layer that sets it.
+    #[serde(with = "typed::json_text")]
+    pub audit: Option<model::AuditSettings>,
 }
 
 impl CompiledPolicy {

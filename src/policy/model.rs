@@ -36,6 +36,9 @@ pub struct PolicyFile {
     /// Org and user scopes only: a project policy can only add.
     #[serde(default, rename = "exception", skip_serializing_if = "Vec::is_empty")]
     pub exceptions: Vec<Exception>,
+    /// Audit log rotation and retention (org and user scopes only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<AuditSettings>,
 }
 
 /// `[[exception]]`: one rule disabled, given another effect, or not firing where `when`
@@ -600,6 +603,61 @@ impl ServiceSettings {
             return Err("approvals service timeout_ms must be between 50 and 5000".into());
         }
         Ok(())
+    }
+}
+
+/// `[audit]`: the hook rotates the audit log by size and keeps a bounded number of rotated
+/// files. Read from the org policy first, then the user policy; a project policy (which the
+/// agent edits) cannot set it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// Rotate when the log reaches this many bytes: `audit.jsonl` becomes `audit.jsonl.1`.
+    pub rotate_bytes: u64,
+    /// Rotated files kept (`audit.jsonl.1` .. `audit.jsonl.<keep>`); older ones are removed.
+    #[serde(default = "default_keep")]
+    pub keep: u32,
+    /// Rotated files older than this (`30d`) are removed at the next rotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<String>,
+}
+
+/// The smallest `rotate_bytes`: one long audit line must fit many times over.
+pub const MIN_ROTATE_BYTES: u64 = 64 * 1024;
+/// The most rotated files kept.
+pub const MAX_KEEP: u32 = 1000;
+
+fn default_keep() -> u32 {
+    10
+}
+
+impl AuditSettings {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.rotate_bytes < MIN_ROTATE_BYTES {
+            return Err(format!(
+                "audit rotate_bytes {} is below the minimum {MIN_ROTATE_BYTES}",
+                self.rotate_bytes
+            ));
+        }
+        if self.keep == 0 || self.keep > MAX_KEEP {
+            return Err(format!(
+                "audit keep {} is out of range: keep 1 to {MAX_KEEP} rotated files",
+                self.keep
+            ));
+        }
+        if let Some(a) = &self.max_age {
+            if crate::time::parse_duration(a).is_none() {
+                return Err(format!("audit max_age `{a}` is not a duration (like 30d)"));
+            }
+        }
+        Ok(())
+    }
+
+    /// `max_age` in seconds.
+    pub fn max_age_secs(&self) -> Option<i64> {
+        self.max_age
+            .as_deref()
+            .and_then(crate::time::parse_duration)
     }
 }
 

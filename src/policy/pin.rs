@@ -8,6 +8,10 @@
 //! The pin key covers the session id and the policy file locations, so the same session id
 //! under another configuration is another session. Pins expire after [`PIN_TTL`] and are
 //! removed at `SessionEnd`. `HOOKWARDEN_PIN=off` turns pinning off.
+//!
+//! Pins can be seen and cleared: a pin names its session, runtime, project and the version it
+//! holds ([`list`]); `hookwarden policy pins --clear` and `policy deploy --now` remove pins
+//! ([`clear`]), and the session's next event loads the policy files as they are then.
 
 use super::{CompiledPolicy, Locations, PolicyError, Scope};
 use fs2::FileExt;
@@ -55,6 +59,91 @@ struct Pin {
     set: String,
     version: String,
     created: String,
+    /// What `policy pins` shows (absent in pins written by older versions).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    session: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    runtime: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    label: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    project: String,
+}
+
+/// A pinned session, as `hookwarden policy pins` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PinInfo {
+    /// The session id; empty for a pin written before pins named their session.
+    pub session: String,
+    /// The policy version the session holds, as decisions name it.
+    pub version: String,
+    /// When the session was pinned.
+    pub since: String,
+    /// The runtime, when known.
+    pub runtime: String,
+    /// The project the session works in.
+    pub project: String,
+    pub file: PathBuf,
+}
+
+/// Every live pin (fresh, readable), oldest first.
+pub fn list() -> Vec<PinInfo> {
+    let Some(dir) = pins_dir() else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PinInfo> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json") && fresh(p))
+        .filter_map(|p| {
+            let pin: Pin = serde_json::from_slice(&std::fs::read(&p).ok()?).ok()?;
+            Some(PinInfo {
+                session: pin.session,
+                version: if pin.label.is_empty() {
+                    pin.version
+                } else {
+                    pin.label
+                },
+                since: pin.created,
+                runtime: pin.runtime,
+                project: pin.project,
+                file: p,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.since.cmp(&b.since).then(a.session.cmp(&b.session)));
+    out
+}
+
+/// Removes the pins of `session` (every pin when `None`), under the pins lock; returns how
+/// many went. The sessions' next events load the policy files as they are then.
+pub fn clear(session: Option<&str>) -> std::io::Result<usize> {
+    let Some(dir) = pins_dir() else {
+        return Ok(0);
+    };
+    if !dir.is_dir() {
+        return Ok(0);
+    }
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(".lock"))?;
+    lock.lock_exclusive()?;
+    let mut n = 0;
+    for p in list() {
+        if session.is_some_and(|s| s != p.session) {
+            continue;
+        }
+        if std::fs::remove_file(&p.file).is_ok() {
+            n += 1;
+        }
+    }
+    let _ = FileExt::unlock(&lock);
+    Ok(n)
 }
 
 pub fn enabled() -> bool {
@@ -155,14 +244,26 @@ pub fn load_for_session(
     load_for_event(session, cwd, project_root, None, None)
 }
 
-/// [`load_for_session`] for one event: with `boundary`, the policy holds only the rules that
+/// [`load_for_event_of`] without a runtime to name in a new pin.
+pub fn load_for_event(
+    session: &str,
+    cwd: &Path,
+    project_root: &Path,
+    boundary: Option<crate::event::Boundary>,
+    flags: Option<&[super::index::Raised]>,
+) -> Result<(CompiledPolicy, PinState), PolicyError> {
+    load_for_event_of(session, "", cwd, project_root, boundary, flags)
+}
+
+/// [`load_for_session`] for one event of `runtime` (named in a new pin): with `boundary`, the policy holds only the rules that
 /// can match an event of that boundary; with `flags` (the flags the event raised, see
 /// [`super::index::raised`]), a cached policy also leaves out rules that need other flags or
 /// other programs. Compiled policies
 /// come from [`super::cache`], keyed by the pinned layer set (or the files' contents when
 /// nothing is pinned).
-pub fn load_for_event(
+pub fn load_for_event_of(
     session: &str,
+    runtime: &str,
     cwd: &Path,
     project_root: &Path,
     boundary: Option<crate::event::Boundary>,
@@ -198,7 +299,12 @@ pub fn load_for_event(
     let texts = super::read_layer_texts(&loc)?;
     let compiled = super::cache::load_texts(texts.clone(), boundary, flags)?;
     // Pinning is best effort: a read-only data dir must not break the hook.
-    let state = match write_pin(&pin, &texts, &compiled.version) {
+    let owner = PinOwner {
+        session,
+        runtime,
+        project: project_root,
+    };
+    let state = match write_pin(&pin, &texts, &compiled, &owner) {
         Ok(Some(existing)) => {
             // Another hook process of the same session pinned first: use its user and project
             // layers, over the default and org from source.
@@ -230,7 +336,8 @@ fn org_texts(loc: &Locations) -> Result<Vec<(Scope, String, String)>, PolicyErro
 fn write_pin(
     pin: &Path,
     texts: &[(Scope, String, String)],
-    version: &str,
+    compiled: &CompiledPolicy,
+    owner: &PinOwner<'_>,
 ) -> std::io::Result<Option<Vec<(Scope, String, String)>>> {
     let Some(dir) = pin.parent() else {
         return Ok(None);
@@ -268,14 +375,25 @@ fn write_pin(
     }
     let p = Pin {
         set: set_hash,
-        version: version.to_string(),
+        version: compiled.version.clone(),
         created: crate::time::now_rfc3339(),
+        session: owner.session.to_string(),
+        runtime: owner.runtime.to_string(),
+        label: compiled.label.clone(),
+        project: owner.project.display().to_string(),
     };
     let pin_json = serde_json::to_vec(&p).map_err(std::io::Error::other)?;
     super::store::write_atomic(pin, &pin_json)?;
     expire_old(dir);
     let _ = FileExt::unlock(&lock);
     Ok(None)
+}
+
+/// Who a new pin is for: named in the pin for `policy pins`.
+struct PinOwner<'a> {
+    session: &'a str,
+    runtime: &'a str,
+    project: &'a Path,
 }
 
 /// Removes pins older than the TTL; runs only when a session starts.

@@ -11,7 +11,9 @@
 //! without a change here; only the layout choices below are by name.
 
 use crate::decision::Mode;
-use crate::policy::model::{AlertSettings, Exception, PolicyFile, PolicyMeta, PolicyTest, Rule};
+use crate::policy::model::{
+    AlertSettings, AuditSettings, Exception, PolicyFile, PolicyMeta, PolicyTest, Rule,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, Value};
@@ -131,6 +133,13 @@ impl Writer {
         Ok(())
     }
 
+    /// `[audit]`.
+    pub fn audit(&mut self, audit: &AuditSettings, note: &[String]) -> Result<(), Error> {
+        let t = table_of(audit)?;
+        self.place("audit", t, note, false);
+        Ok(())
+    }
+
     pub fn finish(self) -> String {
         self.doc.to_string()
     }
@@ -165,6 +174,9 @@ pub fn policy_file(file: &PolicyFile) -> Result<String, Error> {
     w.lists("teams", &file.teams, &[])?;
     if let Some(a) = &file.alerts {
         w.alerts(a, &[])?;
+    }
+    if let Some(a) = &file.audit {
+        w.audit(a, &[])?;
     }
     for r in &file.rules {
         w.rule(r, &[])?;

@@ -325,6 +325,20 @@ impl Index {
         id
     }
 
+    /// The id of the stored version whose text hashes to `hash`: the active one if several
+    /// share the text, else the newest. Drafts are not versions yet.
+    pub fn id_of_text(&self, hash: &str) -> Option<&str> {
+        let same: Vec<&VersionRecord> = self
+            .versions
+            .iter()
+            .filter(|v| v.hash == hash && v.status != VersionStatus::Draft)
+            .collect();
+        same.iter()
+            .find(|v| v.status == VersionStatus::Active)
+            .or(same.last())
+            .map(|v| v.id.as_str())
+    }
+
     /// The version active for a use case.
     pub fn active_for(&self, use_case: &str) -> Option<&VersionRecord> {
         self.active.get(use_case).and_then(|id| self.get(id))

@@ -24,14 +24,10 @@ pub enum Format {
 pub struct ExportArgs {
     #[arg(long, value_enum)]
     format: Format,
-    /// Only decisions at or after this time: a duration back from now (`7d`) or a time
-    /// (`2026-01-31T18:00:00Z`, `2026-01-31`).
-    #[arg(long)]
-    since: Option<String>,
-    /// Only decisions at or before this time (same forms as --since).
-    #[arg(long)]
-    until: Option<String>,
-    /// An audit log to read; repeat for rotated files (default: the configured log).
+    #[command(flatten)]
+    filter: super::FilterArgs,
+    /// An audit log to read; repeat for several (default: the configured log and its rotated
+    /// files).
     #[arg(long)]
     file: Vec<PathBuf>,
     /// Records per OTLP/JSON request line.
@@ -42,22 +38,21 @@ pub struct ExportArgs {
     host: Option<String>,
 }
 
-/// The logs to read: the ones named, or the configured one if it exists.
+/// The logs to read: the ones named, or the configured one and its rotated files, oldest first.
 pub(super) fn logs(files: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let (logs, path) = super::view_files(files);
     if files.is_empty() {
-        let p = hookwarden::dirs::audit_path();
-        if !p.is_file() {
-            eprintln!("hookwarden: no audit log at {} yet", p.display());
-            return Ok(Vec::new());
+        if logs.is_empty() {
+            eprintln!("hookwarden: no audit log at {} yet", path.display());
         }
-        return Ok(vec![p]);
+        return Ok(logs);
     }
     for f in files {
         if !f.is_file() {
             bail!("no audit log at {}", f.display());
         }
     }
-    Ok(files.to_vec())
+    Ok(logs)
 }
 
 pub(super) fn window(since: Option<&str>, until: Option<&str>) -> Result<Window> {
@@ -80,7 +75,7 @@ fn closed(e: &std::io::Error) -> bool {
 
 pub fn run(a: ExportArgs) -> Result<i32> {
     let files = logs(&a.file)?;
-    let window = window(a.since.as_deref(), a.until.as_deref())?;
+    let filter = a.filter.filter(true)?;
     let host = a.host.clone().unwrap_or_else(export::host_name);
     let observed = hookwarden::time::now_nanos().to_string();
     let batch = a.batch as usize;
@@ -92,25 +87,18 @@ pub fn run(a: ExportArgs) -> Result<i32> {
         if let Format::Csv = a.format {
             writeln!(out, "{}", export::CSV_COLUMNS.join(","))?;
         }
-        for f in &files {
-            bad += export::for_each_line(f, |r, line| {
-                if !window.contains(&r.decision.timestamp) {
-                    return Ok(());
+        bad += export::for_each_record(&files, &filter, |r, line| match a.format {
+            Format::Jsonl => writeln!(out, "{line}"),
+            Format::Csv => writeln!(out, "{}", export::csv_row(&r)),
+            Format::OtlpJson => {
+                pending.push(r);
+                if pending.len() >= batch {
+                    export::write_request(&mut out, &host, &pending, &observed)?;
+                    pending.clear();
                 }
-                match a.format {
-                    Format::Jsonl => writeln!(out, "{line}"),
-                    Format::Csv => writeln!(out, "{}", export::csv_row(&r)),
-                    Format::OtlpJson => {
-                        pending.push(r);
-                        if pending.len() >= batch {
-                            export::write_request(&mut out, &host, &pending, &observed)?;
-                            pending.clear();
-                        }
-                        Ok(())
-                    }
-                }
-            })?;
-        }
+                Ok(())
+            }
+        })?;
         if !pending.is_empty() {
             export::write_request(&mut out, &host, &pending, &observed)?;
         }

@@ -11,30 +11,24 @@ pub struct ReportArgs {
     /// Where to write the page.
     #[arg(long)]
     html: PathBuf,
-    /// Only decisions at or after this time: a duration back from now (`7d`) or a time.
-    #[arg(long)]
-    since: Option<String>,
-    /// Only decisions at or before this time.
-    #[arg(long)]
-    until: Option<String>,
-    /// An audit log to read; repeat for rotated files (default: the configured log).
+    #[command(flatten)]
+    filter: super::FilterArgs,
+    /// An audit log to read; repeat for several (default: the configured log and its rotated
+    /// files).
     #[arg(long)]
     file: Vec<PathBuf>,
 }
 
 pub fn run(a: ReportArgs) -> Result<i32> {
     let files = super::export::logs(&a.file)?;
-    let window = super::export::window(a.since.as_deref(), a.until.as_deref())?;
+    let filter = a.filter.filter(true)?;
     let mut report = Report::new();
-    for f in &files {
-        report.unreadable += hookwarden::export::for_each_line(f, |r, _| {
-            if window.contains(&r.decision.timestamp) {
-                report.add(&r);
-            }
-            Ok(())
-        })
-        .with_context(|| format!("cannot read {}", f.display()))?;
-    }
+    let bad = hookwarden::export::for_each_record(&files, &filter, |r, _| {
+        report.add(&r);
+        Ok(())
+    })
+    .context("cannot read the audit log")?;
+    report.unreadable += bad;
     let source = if files.is_empty() {
         "no audit log".to_string()
     } else {

@@ -11,7 +11,7 @@
 //! without a change here; only the layout choices below are by name.
 
 use crate::decision::Mode;
-use crate::policy::model::{AlertSettings, PolicyFile, PolicyMeta, PolicyTest, Rule};
+use crate::policy::model::{AlertSettings, DetectorDef, PolicyFile, PolicyMeta, PolicyTest, Rule};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, Value};
@@ -105,6 +105,13 @@ impl Writer {
         Ok(())
     }
 
+    /// One `[[detector]]`.
+    pub fn detector(&mut self, detector: &DetectorDef, note: &[String]) -> Result<(), Error> {
+        let t = table_of(detector)?;
+        self.place("detector", t, note, true);
+        Ok(())
+    }
+
     /// `[alerts]`.
     pub fn alerts(&mut self, alerts: &AlertSettings, note: &[String]) -> Result<(), Error> {
         let mut t = table_of(alerts)?;
@@ -140,8 +147,8 @@ impl Writer {
     }
 }
 
-/// Renders a whole policy file: `[policy]`, `[lists]`, `[teams]`, `[alerts]`, the rules, then
-/// the tests.
+/// Renders a whole policy file: `[policy]`, `[lists]`, `[teams]`, `[alerts]`, the rules, the
+/// detectors, then the tests.
 pub fn policy_file(file: &PolicyFile) -> Result<String, Error> {
     let mut w = Writer::new();
     w.meta(&file.policy, &[])?;
@@ -152,6 +159,9 @@ pub fn policy_file(file: &PolicyFile) -> Result<String, Error> {
     }
     for r in &file.rules {
         w.rule(r, &[])?;
+    }
+    for d in &file.detectors {
+        w.detector(d, &[])?;
     }
     for t in &file.tests {
         w.test(t, &[])?;

@@ -118,8 +118,18 @@ pub fn scan_all(text: &str) -> Vec<Finding> {
         beside(|| pii::scan(text), || secrets::scan(text))
     };
     f.extend(personal);
-    f.extend(policy_findings(text));
+    with_policy_findings(text, &mut f);
     f
+}
+
+/// Adds the findings of the policy's detectors in force to `f`; a generic finding inside one
+/// of them gives way to it, as to a built-in detector.
+fn with_policy_findings(text: &str, f: &mut Vec<Finding>) {
+    let found = policy_findings(text);
+    if !found.is_empty() {
+        f.extend(found);
+        crate::signals::secrets::drop_shadowed(f);
+    }
 }
 
 /// Findings of the given kinds only; runs the personal-data scanner only when a PII kind is
@@ -129,7 +139,7 @@ pub fn scan_kinds(text: &str, kinds: &[&str]) -> Vec<Finding> {
         scan_all(text)
     } else {
         let mut f = crate::signals::secrets::scan(text);
-        f.extend(policy_findings(text));
+        with_policy_findings(text, &mut f);
         f
     };
     if kinds

@@ -112,6 +112,7 @@ pub fn add_policy_findings(
         findings.extend(found.iter().cloned());
         findings.sort_by(|a, b| (a.start, a.end, &a.kind).cmp(&(b.start, b.end, &b.kind)));
         findings.dedup();
+        drop_shadowed(&mut findings);
         let mut flag = detected_flag(name, &findings);
         if name == "secret.write" {
             let facts: Vec<super::PathFact> = event
@@ -202,8 +203,8 @@ pub fn scan_with(text: &str, detectors: &custom::Detectors) -> Vec<Finding> {
     out
 }
 
-/// Generic findings fully inside a specific one add nothing but noise.
-fn drop_shadowed(out: &mut Vec<Finding>) {
+/// Generic findings fully inside a specific one add nothing but noise: dropped.
+pub fn drop_shadowed(out: &mut Vec<Finding>) {
     const WEAK: &[&str] = &["generic-secret", "authorization-header", "url-credentials"];
     if out.len() < 2 {
         return;

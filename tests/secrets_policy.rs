@@ -210,6 +210,14 @@ fn policy_show_lists_the_detectors_and_validate_checks_them() {
     let r = env.run(&["policy", "show", "--toml"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("[[detector]]"), "{}", r.stdout);
+    // Inline tests see the policy's detectors.
+    let tested = format!(
+        "{ACME_POLICY}\n[[test]]\noutput = \"token {ACME_TOKEN}\"\nexpect = \"redact\"\n\n[[test]]\ncommand = \"echo acmevault:Zk3xQ9mW2vB7nR4tY8pL1sD6\"\nexpect = \"deny\"\nfires = [\"detector.acme-vault\"]\n"
+    );
+    let p = env.write("tested.toml", &tested);
+    let r = env.run(&["policy", "validate", p.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.all().contains("2 passed"), "{}", r.all());
     let bad = ACME_POLICY.replace(
         "examples = [\"deploy with ACME-0123456789abcdef0123456789abcdef\"]",
         "examples = [\"deploy with ACME-0123\"]",

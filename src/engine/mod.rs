@@ -130,7 +130,7 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
     }
     // The policy's own detectors run once it is known; a flag they raise that the catalogue
     // did not may need rules the event's policy was loaded without.
-    if policy_findings(&policy, &ev, &ctx, &mut flags) {
+    if policy.add_detector_flags(&ev, &ctx, &mut flags) {
         let raised = policy::index::raised(&flags);
         if let Ok((p, _)) = policy::pin::load_for_event(
             &ev.session_id,
@@ -190,24 +190,9 @@ pub fn decide(
     policy_error: Option<&str>,
 ) -> (Decision, Vec<Flag>) {
     let mut flags = run_signals(ev, ctx);
-    policy_findings(policy, ev, ctx, &mut flags);
+    policy.add_detector_flags(ev, ctx, &mut flags);
     let d = decide_with_flags(policy, ev, &flags, ctx, env, policy_error);
     (d, flags)
-}
-
-/// Adds the findings of the policy's own detectors to the event's flags; whether that raised
-/// a flag that was not raised before. Nothing to do, and nothing done, without detectors.
-fn policy_findings(
-    policy: &CompiledPolicy,
-    ev: &Event,
-    ctx: &Context,
-    flags: &mut Vec<Flag>,
-) -> bool {
-    if policy.detectors.is_empty() || ev.boundary == Boundary::Other {
-        return false;
-    }
-    let detectors = policy.compiled_detectors();
-    !signals::secrets::add_policy_findings(ev, ctx, &detectors, flags).is_empty()
 }
 
 /// The flags of an event: none for events outside the four boundaries.

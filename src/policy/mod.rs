@@ -187,6 +187,22 @@ impl CompiledPolicy {
             .clone()
     }
 
+    /// Adds the findings of the policy's own detectors in `ev` to its `flags`; whether that
+    /// raised a flag that was not raised before. Nothing to do, and nothing done, without
+    /// detectors.
+    pub fn add_detector_flags(
+        &self,
+        ev: &crate::event::Event,
+        ctx: &crate::signals::Context,
+        flags: &mut Vec<crate::signals::Flag>,
+    ) -> bool {
+        if self.detectors.is_empty() || ev.boundary == crate::event::Boundary::Other {
+            return false;
+        }
+        let detectors = self.compiled_detectors();
+        !crate::signals::secrets::add_policy_findings(ev, ctx, &detectors, flags).is_empty()
+    }
+
     /// What redaction must find for this decision beside the catalogue: the policy's own
     /// detectors, and the `text_regex` of every redact rule that fired (named after the rule).
     /// `None` when there is nothing of the kind, which is the common case and costs nothing.

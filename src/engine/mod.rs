@@ -143,9 +143,12 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
         }
     }
     let decision = decide_with_flags(&policy, &ev, &flags, &ctx, &env, policy_error.as_deref());
-    // Approvals, escalation and alerts (issue 7).
-    let decision = stateful::after_decision(&policy, &ev, decision, &env);
-    let answer_and_record = || {
+    // What the policy adds to redaction (its detectors, its redact rules' regexes) is masked
+    // in the answer, in alerts and in every field of the audit line alike.
+    let redactors = policy.redactors(&decision.fired);
+    let after = || {
+        // Approvals, escalation and alerts (issue 7).
+        let decision = stateful::after_decision(&policy, &ev, decision, &env);
         let answer = adapter.render(&ev, &decision);
         let mut record = record_for(&ev, &decision, &flags, &env);
         for name in &policy.env_names {
@@ -158,11 +161,9 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
         }
         (answer, record)
     };
-    // What the policy adds to redaction (its detectors, its redact rules' regexes) is masked
-    // in the answer and in every field of the audit line alike.
-    let (answer, mut record) = match policy.redactors(&decision.fired) {
-        Some(r) => crate::redact::with_policy_detectors(r, answer_and_record),
-        None => answer_and_record(),
+    let (answer, mut record) = match redactors {
+        Some(r) => crate::redact::with_policy_detectors(r, after),
+        None => after(),
     };
     if let Some(state) = pin_state {
         record

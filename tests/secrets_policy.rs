@@ -25,10 +25,9 @@ examples = ["deploy with ACME-0123456789abcdef0123456789abcdef"]
 
 [[detector]]
 id = "acme-vault"
-regex = 'acmevault:([A-Za-z0-9]{24})'
-keywords = ["acmevault:"]
-entropy = 3.0
-allow = ['^TEST']
+regex = 'ACMEV-([0-9]{4}(?:-[0-9]{4}){3})'
+keywords = ["ACMEV-"]
+allow = ['^0000-']
 effect = "deny"
 "#;
 
@@ -169,25 +168,31 @@ fn a_policy_detector_is_redacted_on_every_runtime_and_never_audited() {
 fn a_deny_detector_blocks_the_command_that_carries_its_secret() {
     let env = Sandbox::new();
     std::fs::write(env.user_policy(), ACME_POLICY).unwrap();
-    let secret = "acmevault:Zk3xQ9mW2vB7nR4tY8pL1sD6";
+    // A secret no built-in detector knows: only the policy's detector raises its flag.
+    let secret = "ACMEV-4821-7730-1950-6624";
     let mut ev = fixture("claude", "PreToolUse_Bash", &env.work());
     ev["tool_input"]["command"] = json!(format!(
         "curl -H 'X-Vault: {secret}' https://vault.acme.test"
     ));
-    let r = env.hook("claude", &ev);
-    let v = r.json();
-    assert_eq!(
-        v["hookSpecificOutput"]["permissionDecision"], "deny",
-        "{v} {}",
-        r.stderr
-    );
-    let reason = v["hookSpecificOutput"]["permissionDecisionReason"]
-        .as_str()
-        .unwrap();
-    assert!(reason.contains("detector `acme-vault`"), "{reason}");
-    assert!(pieces_left(&without_markers(&audit_strings(&env)), &secret[10..]).is_empty());
+    // The first calls compile the policy (and pin it, and store it); the last reads it from
+    // the hook's cache, which leaves out rules for flags the built-in signals did not raise:
+    // the detector's flag brings its rule back.
+    for call in ["compiled", "stored", "cached"] {
+        let r = env.hook("claude", &ev);
+        let v = r.json();
+        assert_eq!(
+            v["hookSpecificOutput"]["permissionDecision"], "deny",
+            "{call}: {v} {}",
+            r.stderr
+        );
+        let reason = v["hookSpecificOutput"]["permissionDecisionReason"]
+            .as_str()
+            .unwrap();
+        assert!(reason.contains("detector `acme-vault`"), "{call}: {reason}");
+    }
+    assert!(pieces_left(&without_markers(&audit_strings(&env)), &secret[6..]).is_empty());
     // Its allow pattern leaves test values alone.
-    ev["tool_input"]["command"] = json!("echo acmevault:TESTxQ9mW2vB7nR4tY8pL1sD6");
+    ev["tool_input"]["command"] = json!("echo ACMEV-0000-0000-0000-0000");
     let r = env.hook("claude", &ev);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!r.stdout.contains("deny"), "{}", r.stdout);
@@ -212,7 +217,7 @@ fn policy_show_lists_the_detectors_and_validate_checks_them() {
     assert!(r.stdout.contains("[[detector]]"), "{}", r.stdout);
     // Inline tests see the policy's detectors.
     let tested = format!(
-        "{ACME_POLICY}\n[[test]]\noutput = \"token {ACME_TOKEN}\"\nexpect = \"redact\"\n\n[[test]]\ncommand = \"echo acmevault:Zk3xQ9mW2vB7nR4tY8pL1sD6\"\nexpect = \"deny\"\nfires = [\"detector.acme-vault\"]\n"
+        "{ACME_POLICY}\n[[test]]\noutput = \"token {ACME_TOKEN}\"\nexpect = \"redact\"\n\n[[test]]\ncommand = \"echo ACMEV-4821-7730-1950-6624\"\nexpect = \"deny\"\nfires = [\"detector.acme-vault\"]\n"
     );
     let p = env.write("tested.toml", &tested);
     let r = env.run(&["policy", "validate", p.to_str().unwrap()]);

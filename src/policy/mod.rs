@@ -155,7 +155,8 @@ pub struct CompiledPolicy {
     built: std::sync::OnceLock<Arc<Detectors>>,
 }
 
-/// One `[[detector]]` of a layer, as the compiler accepted it.
+/// One `[[detector]]` of a layer, as the compiler accepted it. Every field is always
+/// serialized: the hook's cache format (postcard) has no field names to skip by.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PolicyDetector {
     pub spec: DetectorSpec,
@@ -163,10 +164,8 @@ pub struct PolicyDetector {
     pub origin: String,
     /// `redact`, or the stricter effect of the rule made for it (`detector.<id>`).
     pub effect: crate::decision::Effect,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// The entropy floor as written (the spec holds it as the scanner computes it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entropy: Option<f64>,
 }
 

@@ -187,12 +187,13 @@ struct Group {
 }
 
 /// Slots of a table's anchor hash: a power of two, at least twice any table's keyword count,
-/// so a lookup probes one or two slots.
-const GROUP_SLOTS: usize = 1024;
+/// so a lookup probes one or two slots. A table of more keywords does not compile (the
+/// secret catalogue holds about 500 of the 1024 this allows).
+const GROUP_SLOTS: usize = 2048;
 
 /// Where `anchor`'s probe starts (Fibonacci hashing: the top bits of a multiply).
 const fn group_slot(anchor: u16) -> usize {
-    ((anchor as u32).wrapping_mul(0x9E37_79B1) >> 22) as usize
+    ((anchor as u32).wrapping_mul(0x9E37_79B1) >> (32 - GROUP_SLOTS.trailing_zeros())) as usize
 }
 
 /// How common a byte (folded) is in tool output: logs, code, JSON, paths. Rough, and only

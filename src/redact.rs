@@ -4,8 +4,41 @@
 //! Used on tool output before the model sees it, on the audit log's copy of an event, and
 //! anywhere a value must be shown without its secret. Redaction is idempotent: a marker holds
 //! nothing any scanner reports, so redacting redacted text changes nothing.
+//!
+//! What to find is the built-in scanners' catalogue plus what the policy of the hook call
+//! adds: its own detectors and the text regexes of the redact rules that fired. The engine
+//! puts those in force for the call ([`with_policy_detectors`]), so every place that redacts
+//! — the runtime's answer, every masked field of the audit line — finds the same secrets
+//! without each being handed the policy.
 
+use crate::signals::secrets::custom::Detectors;
 use crate::signals::Finding;
+use std::cell::RefCell;
+use std::sync::Arc;
+
+thread_local! {
+    /// The policy's detectors in force on this thread (see [`with_policy_detectors`]).
+    static POLICY: RefCell<Option<Arc<Detectors>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with `detectors` (a policy's own, and its redact rules' regexes) found and masked
+/// by every scan of this module, beside the built-in scanners; the previous set is back in
+/// force afterwards.
+pub fn with_policy_detectors<R>(detectors: Arc<Detectors>, f: impl FnOnce() -> R) -> R {
+    let prev = POLICY.with(|p| p.replace(Some(detectors)));
+    let out = f();
+    POLICY.with(|p| *p.borrow_mut() = prev);
+    out
+}
+
+/// The findings of the policy's detectors in force, if any: nothing to do without a policy
+/// that declares some.
+fn policy_findings(text: &str) -> Vec<Finding> {
+    POLICY.with(|p| match p.borrow().as_deref() {
+        Some(d) if !d.is_empty() => d.scan(text),
+        _ => Vec::new(),
+    })
+}
 
 /// Replaces each finding's span with its marker. Overlapping or touching spans are merged
 /// into one marker (so no fragment of either survives between them); the merged span takes
@@ -85,7 +118,18 @@ pub fn scan_all(text: &str) -> Vec<Finding> {
         beside(|| pii::scan(text), || secrets::scan(text))
     };
     f.extend(personal);
+    with_policy_findings(text, &mut f);
     f
+}
+
+/// Adds the findings of the policy's detectors in force to `f`; a generic finding inside one
+/// of them gives way to it, as to a built-in detector.
+fn with_policy_findings(text: &str, f: &mut Vec<Finding>) {
+    let found = policy_findings(text);
+    if !found.is_empty() {
+        f.extend(found);
+        crate::signals::secrets::drop_shadowed(f);
+    }
 }
 
 /// Findings of the given kinds only; runs the personal-data scanner only when a PII kind is
@@ -94,7 +138,9 @@ pub fn scan_kinds(text: &str, kinds: &[&str]) -> Vec<Finding> {
     let mut f: Vec<Finding> = if kinds.iter().any(|k| crate::signals::pii::KINDS.contains(k)) {
         scan_all(text)
     } else {
-        crate::signals::secrets::scan(text)
+        let mut f = crate::signals::secrets::scan(text);
+        with_policy_findings(text, &mut f);
+        f
     };
     if kinds
         .iter()
@@ -138,6 +184,40 @@ mod tests {
         assert!(one_then_other.len() > 100);
         assert_eq!(scan_all(&t), one_then_other);
         assert_eq!(scan_kinds(&t, &["email", "github-pat"]), one_then_other);
+    }
+
+    /// A policy's detectors are found beside the catalogue while they are in force, and only
+    /// then.
+    #[test]
+    fn policy_detectors_redact_while_in_force() {
+        use crate::signals::secrets::custom::{Detector, DetectorSpec};
+        let spec = DetectorSpec {
+            id: "acme-token".into(),
+            regex: "ACME-[0-9a-f]{32}".into(),
+            keywords: vec!["ACME-".into()],
+            ..DetectorSpec::default()
+        };
+        let rule = Detector::unguarded("internal.ticket", "TICKET-[0-9]{6}").unwrap();
+        let mut all = vec![Detector::new(&spec).unwrap(), rule];
+        let d = Arc::new(Detectors::from_detectors(std::mem::take(&mut all)));
+        let t = "k=ACME-0123456789abcdef0123456789abcdef see TICKET-123456";
+        let (masked, kinds) = with_policy_detectors(d, || {
+            let (m, f) = redact_text(t);
+            let only: Vec<String> = scan_kinds(t, &["acme-token"])
+                .into_iter()
+                .map(|f| f.kind)
+                .collect();
+            assert_eq!(only, ["acme-token"]);
+            (m, f.into_iter().map(|f| f.kind).collect::<Vec<_>>())
+        });
+        assert!(kinds.contains(&"acme-token".to_string()), "{kinds:?}");
+        assert!(!masked.contains("0123456789abcdef"), "{masked}");
+        assert!(!masked.contains("TICKET-123456"), "{masked}");
+        assert_eq!(
+            redact_text(t).0,
+            t,
+            "out of force, nothing of the policy is found"
+        );
     }
 
     #[test]

@@ -259,11 +259,20 @@ pub fn replay(candidate: &CompiledPolicy, current: &CompiledPolicy, events: &[Re
         let ctx = Context::for_cwd(&rec.event.cwd);
         let flags = signals::run(&rec.event, &ctx);
         let env = RecordedEnv { rec };
-        let new = eval::evaluate(candidate, &rec.event, &flags, &env);
+        // Each policy sees what its own detectors add.
+        let with_detectors = |p: &CompiledPolicy| -> std::borrow::Cow<'_, [signals::Flag]> {
+            if p.detectors.is_empty() {
+                return std::borrow::Cow::Borrowed(&flags);
+            }
+            let mut f = flags.clone();
+            p.add_detector_flags(&rec.event, &ctx, &mut f);
+            std::borrow::Cow::Owned(f)
+        };
+        let new = eval::evaluate(candidate, &rec.event, &with_detectors(candidate), &env);
         let old = match &rec.baseline {
             Some(b) => b.clone(),
             None => {
-                let d = eval::evaluate(current, &rec.event, &flags, &env);
+                let d = eval::evaluate(current, &rec.event, &with_detectors(current), &env);
                 Baseline {
                     effect: d.effect,
                     would_effect: d.would_effect,

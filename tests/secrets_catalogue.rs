@@ -12,70 +12,11 @@
 
 mod common;
 
-use common::fake::Rng;
+use common::fake::{expand, Rng};
 use hookwarden::redact;
 use hookwarden::signals::secrets;
 use hookwarden::signals::secrets::rules::RULES;
 use std::collections::BTreeSet;
-
-fn class(c: char) -> Option<&'static str> {
-    Some(match c {
-        'a' => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
-        'l' => "abcdefghijklmnopqrstuvwxyz",
-        'u' => "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-        'L' => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-        'd' => "0123456789",
-        'h' => "0123456789abcdef",
-        'H' => "0123456789ABCDEF",
-        'x' => "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
-        'z' => "abcdefghijklmnopqrstuvwxyz0123456789",
-        'b' => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-        'B' => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
-        'c' => "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
-        's' => "abcdefghijklmnopqrstuvwxyz234567",
-        'S' => "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
-        'e' => "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L",
-        'p' => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!%^*_+=~",
-        _ => return None,
-    })
-}
-
-/// Expands a template: `(text, secret)`.
-pub fn expand(template: &str, r: &mut Rng) -> (String, String) {
-    let mut out = String::new();
-    let (mut s, mut e) = (None, None);
-    let mut rest = template;
-    while let Some(c) = rest.chars().next() {
-        if c == '«' {
-            s = Some(out.len());
-            rest = &rest[c.len_utf8()..];
-            continue;
-        }
-        if c == '»' {
-            e = Some(out.len());
-            rest = &rest[c.len_utf8()..];
-            continue;
-        }
-        if c == '{' {
-            if let Some(close) = rest.find('}') {
-                let inner = &rest[1..close];
-                let mut chars = inner.chars();
-                if let Some(alphabet) = chars.next().and_then(class) {
-                    if let Ok(n) = chars.as_str().parse::<usize>() {
-                        out.push_str(&r.pick(alphabet, n));
-                        rest = &rest[close + 1..];
-                        continue;
-                    }
-                }
-            }
-        }
-        out.push(c);
-        rest = &rest[c.len_utf8()..];
-    }
-    let (s, e) = (s.unwrap_or(0), e.unwrap_or(out.len()));
-    let secret = out[s..e].to_string();
-    (out, secret)
-}
 
 /// The text with every `[REDACTED:...]` marker cut out: a marker names the kind, and a kind
 /// may spell part of its token's prefix (`rubygems`).

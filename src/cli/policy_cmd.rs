@@ -127,9 +127,17 @@ pub enum PolicyCommand {
         #[command(flatten)]
         store: StoreArg,
     },
-    /// Add the versions of an export to the store (none is activated).
+    /// Add the versions of an export to the store (none is activated); with `--gitleaks`,
+    /// write a gitleaks configuration's rules as a policy file of `[[detector]]` entries.
     Import {
         file: PathBuf,
+        /// FILE is a gitleaks configuration (`.gitleaks.toml`): print (or `--out`) the policy
+        /// of its rules; rules that cannot be translated are listed with the reason.
+        #[arg(long)]
+        gitleaks: bool,
+        /// With `--gitleaks`: write the policy here instead of printing it.
+        #[arg(short, long, requires = "gitleaks")]
+        out: Option<PathBuf>,
         #[command(flatten)]
         store: StoreArg,
     },
@@ -390,7 +398,13 @@ pub fn run(cmd: PolicyCommand) -> Result<i32> {
             }
             Ok(0)
         }
-        PolicyCommand::Import { file, store } => {
+        PolicyCommand::Import {
+            file,
+            gitleaks: true,
+            out,
+            ..
+        } => import_gitleaks(&file, out.as_deref()),
+        PolicyCommand::Import { file, store, .. } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let data: store::Export = serde_json::from_str(&text)
@@ -479,10 +493,20 @@ fn effective_toml(
     if let Some(a) = &compiled.audit {
         w.audit(a, &[])?;
     }
+    // A detector's own rule (`detector.<id>`) is made again from the detector.
+    let made: Vec<String> = compiled
+        .detectors
+        .iter()
+        .filter(|d| d.effect != hookwarden::decision::Effect::Redact)
+        .map(|d| format!("detector.{}", d.spec.id))
+        .collect();
     for r in &compiled.rules {
         let Some(mut rule) = r.source.as_deref().cloned() else {
             continue;
         };
+        if made.contains(&r.id) {
+            continue;
+        }
         // The mode in force: the rule's own or its layer's; this file's own mode is enforce.
         rule.mode = (r.mode == Mode::Audit).then_some(Mode::Audit);
         let from = format!(
@@ -497,6 +521,27 @@ fn effective_toml(
         if let Some(exc) = x.source.as_deref() {
             w.exception(exc, &[format!("from {} scope, {}", x.scope, x.at)])?;
         }
+    }
+    for d in &compiled.detectors {
+        let def = policy::model::DetectorDef {
+            id: d.spec.id.clone(),
+            description: d.description.clone(),
+            regex: d.spec.regex.clone(),
+            keywords: d.spec.keywords.clone(),
+            entropy: d.entropy,
+            secret_group: d.spec.secret_group,
+            allow: d.spec.allow.clone(),
+            effect: d.effect,
+            examples: Vec::new(),
+            not_examples: Vec::new(),
+        };
+        let from = format!(
+            "from {} scope, {}:{}",
+            d.scope,
+            d.origin,
+            line_of(&d.origin, &d.spec.id)
+        );
+        w.detector(&def, &[from])?;
     }
     let mut origin = None;
     for (from, t) in &compiled.tests {
@@ -599,6 +644,32 @@ fn show(cwd: Option<PathBuf>, as_toml: bool) -> Result<i32> {
             println!("      unless {}", render::inline(u)?);
         }
     }
+    if !compiled.detectors.is_empty() {
+        println!("detectors ({}):", compiled.detectors.len());
+        for d in &compiled.detectors {
+            let mut tags = vec![format!("{} keyword(s)", d.spec.keywords.len())];
+            if let Some(e) = d.spec.entropy {
+                tags.push(format!("entropy >= {e}"));
+            }
+            if let Some(g) = d.spec.secret_group {
+                tags.push(format!("group {g}"));
+            }
+            if !d.spec.allow.is_empty() {
+                tags.push(format!("{} allow pattern(s)", d.spec.allow.len()));
+            }
+            println!(
+                "  {:<32} {:<9} [{}]  from {} {}:{}",
+                d.spec.id,
+                d.effect.as_str(),
+                tags.join(", "),
+                d.scope,
+                d.origin,
+                detector_line(&layers, &d.origin, &d.spec.id)
+            );
+            println!("      regex  {}", d.spec.regex);
+            println!("      keywords {}", d.spec.keywords.join(", "));
+        }
+    }
     if !compiled.lists.is_empty() {
         println!(
             "lists: {}",
@@ -655,6 +726,49 @@ pub(crate) fn edited_in_place() -> Vec<lifecycle::EditedInPlace> {
         .and_then(|st| st.read_index().ok())
         .map(|i| lifecycle::edited_in_place(&i))
         .unwrap_or_default()
+}
+
+/// `policy import --gitleaks`: the policy text of a gitleaks configuration's rules, each rule
+/// left out listed on stderr with the reason (and as a comment in the policy).
+fn import_gitleaks(file: &Path, out: Option<&Path>) -> Result<i32> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let origin = file.display().to_string();
+    let imp = policy::gitleaks::import(&text, &origin)?;
+    let policy_text = imp.policy_text(&origin)?;
+    match out {
+        Some(p) => {
+            store::write_atomic(p, policy_text.as_bytes())
+                .with_context(|| format!("cannot write {}", p.display()))?;
+            eprintln!(
+                "wrote {} detector(s) to {}",
+                imp.detectors.len(),
+                p.display()
+            );
+        }
+        None => print!("{policy_text}"),
+    }
+    for (id, why) in &imp.skipped {
+        eprintln!("left out rule `{id}`: {why}");
+    }
+    for (id, note) in &imp.notes {
+        eprintln!("note on `{id}`: {note}");
+    }
+    eprintln!(
+        "{} rule(s) imported, {} left out",
+        imp.detectors.len(),
+        imp.skipped.len()
+    );
+    Ok(0)
+}
+
+/// The line of a detector's `id` in the layer it comes from.
+fn detector_line(layers: &[policy::Layer], origin: &str, id: &str) -> usize {
+    layers
+        .iter()
+        .find(|l| l.origin == origin)
+        .map(|l| policy::rule_line(&l.text, id))
+        .unwrap_or(1)
 }
 
 fn validate_cmd(file: Option<PathBuf>, scope: &str, cwd: Option<PathBuf>) -> Result<i32> {

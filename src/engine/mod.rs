@@ -106,7 +106,7 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
     );
     // Signals first: the policy is then loaded with only the rules this event's boundary and
     // flags can match (see `policy::index`).
-    let flags = run_signals(&ev, &ctx);
+    let mut flags = run_signals(&ev, &ctx);
     let raised = policy::index::raised(&flags);
     // A session keeps the policy it started with (see `policy::pin`).
     let loaded = policy::pin::load_for_event_of(
@@ -118,7 +118,7 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
         Some(&raised),
     );
     let pin_state = loaded.as_ref().map(|(_, s)| *s).ok();
-    let (policy, mut policy_error) = match loaded.map(|(p, _)| p) {
+    let (mut policy, mut policy_error) = match loaded.map(|(p, _)| p) {
         Ok(p) => (p, None),
         Err(e) => {
             // Keep protecting other boundaries with the embedded default while the broken
@@ -132,19 +132,43 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
     if let crate::managed::Mode::Broken(why) = crate::managed::mode() {
         policy_error = Some(format!("the org directory is refused: {why}"));
     }
-    let decision = decide_with_flags(&policy, &ev, &flags, &ctx, &env, policy_error.as_deref());
-    // Approvals, escalation and alerts (issue 7).
-    let decision = stateful::after_decision(&policy, &ev, decision, &env);
-    let answer = adapter.render(&ev, &decision);
-    let mut record = record_for(&ev, &decision, &flags, &env);
-    for name in &policy.env_names {
-        let key = name.to_ascii_lowercase();
-        if !record.context.contains_key(&key) {
-            if let Ok(v) = std::env::var(name) {
-                record.context.insert(key, Value::String(audit::mask(&v)));
-            }
+    // The policy's own detectors run once it is known; a flag they raise that the catalogue
+    // did not may need rules the event's policy was loaded without.
+    if policy.add_detector_flags(&ev, &ctx, &mut flags) {
+        let raised = policy::index::raised(&flags);
+        if let Ok((p, _)) = policy::pin::load_for_event(
+            &ev.session_id,
+            &ctx.cwd,
+            &ctx.project_root,
+            Some(ev.boundary),
+            Some(&raised),
+        ) {
+            policy = p;
         }
     }
+    let decision = decide_with_flags(&policy, &ev, &flags, &ctx, &env, policy_error.as_deref());
+    // What the policy adds to redaction (its detectors, its redact rules' regexes) is masked
+    // in the answer, in alerts and in every field of the audit line alike.
+    let redactors = policy.redactors(&decision.fired);
+    let after = || {
+        // Approvals, escalation and alerts (issue 7).
+        let decision = stateful::after_decision(&policy, &ev, decision, &env);
+        let answer = adapter.render(&ev, &decision);
+        let mut record = record_for(&ev, &decision, &flags, &env);
+        for name in &policy.env_names {
+            let key = name.to_ascii_lowercase();
+            if !record.context.contains_key(&key) {
+                if let Ok(v) = std::env::var(name) {
+                    record.context.insert(key, Value::String(audit::mask(&v)));
+                }
+            }
+        }
+        (answer, record)
+    };
+    let (answer, mut record) = match redactors {
+        Some(r) => crate::redact::with_policy_detectors(r, after),
+        None => after(),
+    };
     if let Some(state) = pin_state {
         record
             .context
@@ -171,7 +195,8 @@ pub fn decide(
     env: &dyn eval::EvalEnv,
     policy_error: Option<&str>,
 ) -> (Decision, Vec<Flag>) {
-    let flags = run_signals(ev, ctx);
+    let mut flags = run_signals(ev, ctx);
+    policy.add_detector_flags(ev, ctx, &mut flags);
     let d = decide_with_flags(policy, ev, &flags, ctx, env, policy_error);
     (d, flags)
 }

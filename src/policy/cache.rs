@@ -385,6 +385,25 @@ mod tests {
         }
     }
 
+    /// A policy's own detectors survive the cache, and a cached entry read for an event whose
+    /// built-in signals raised nothing still holds them (they decide which rules it needs).
+    #[test]
+    fn detectors_go_through_the_cache() {
+        let text = "[[detector]]\nid = \"acme-vault\"\ndescription = \"\"\nregex = 'ACMEV-([0-9]{4})'\nkeywords = [\"ACMEV-\"]\neffect = \"deny\"\n\n[[detector]]\nid = \"acme-token\"\ndescription = \"ACME token\"\nregex = 'ACME-[0-9a-f]{32}'\nkeywords = [\"ACME-\"]\nentropy = 3.5\n";
+        let layer =
+            crate::policy::parse_layer(crate::policy::Scope::Project, "t.toml", text.to_string())
+                .unwrap();
+        let fresh = compile(&[default_layer().unwrap(), layer]).unwrap();
+        assert_eq!(fresh.detectors.len(), 2);
+        let at = Some(Boundary::ToolRequest);
+        let bytes = encode(narrow(fresh.clone(), at)).unwrap();
+        let cached = decode(&bytes, at, Some(&[])).unwrap();
+        assert_eq!(cached.detectors, fresh.detectors);
+        assert!(!cached.rules.iter().any(|r| r.id == "detector.acme-vault"));
+        let all = decode(&bytes, at, None).unwrap();
+        assert!(all.rules.iter().any(|r| r.id == "detector.acme-vault"));
+    }
+
     #[test]
     fn narrowing_keeps_only_rules_of_the_boundary() {
         let fresh = default_policy();

@@ -74,7 +74,7 @@ const BOUNDARIES: [Boundary; 5] = [
 /// the field, then optionally an item of its list. `value` points at the value rather than
 /// the key.
 struct Site {
-    /// The array of tables the entry is in: `rule` or `exception`.
+    /// The array of tables the entry is in: `rule`, `exception` or `detector`.
     array: &'static str,
     rule: Option<usize>,
     keys: Vec<String>,
@@ -149,10 +149,20 @@ impl<'a> Reporter<'a> {
             .get_or_insert_with(|| toml_edit::ImDocument::parse(l.text.clone()).ok());
         match doc.as_ref().and_then(|d| locate(d, site)) {
             Some(o) => super::line_col(&l.text, o),
-            None => match site.rule.and_then(|i| l.file.rules.get(i)) {
-                Some(r) if site.array == "rule" => (super::rule_line(&l.text, &r.id), 1),
-                _ => (1, 1),
-            },
+            None => {
+                let id = match site.array {
+                    "detector" => site
+                        .rule
+                        .and_then(|i| l.file.detectors.get(i))
+                        .map(|d| &d.id),
+                    "rule" => site.rule.and_then(|i| l.file.rules.get(i)).map(|r| &r.id),
+                    _ => None,
+                };
+                match id {
+                    Some(id) => (super::rule_line(&l.text, id), 1),
+                    None => (1, 1),
+                }
+            }
         }
     }
 }
@@ -265,6 +275,8 @@ struct Vocabulary {
     flags: Vec<&'static str>,
     path_classes: &'static [&'static str],
     kinds: Vec<&'static str>,
+    /// The kinds of the policy's own detectors.
+    custom_kinds: Vec<String>,
     attrs: &'static [&'static str],
 }
 
@@ -277,6 +289,7 @@ impl Vocabulary {
             flags,
             path_classes: crate::signals::PATH_CLASSES,
             kinds: crate::signals::known_kinds(),
+            custom_kinds: Vec::new(),
             attrs: crate::signals::ATTRS,
         }
     }
@@ -615,11 +628,18 @@ impl RuleCompiler<'_, '_> {
         if let Some(v) = &c.kinds {
             let globs = self.globs(&[part, "kinds"], v);
             for (j, k) in v.as_slice().iter().enumerate() {
-                if k.starts_with('@') || self.vocab.kinds.iter().any(|n| super::glob::matches(k, n))
+                if k.starts_with('@')
+                    || self.vocab.kinds.iter().any(|n| super::glob::matches(k, n))
+                    || self
+                        .vocab
+                        .custom_kinds
+                        .iter()
+                        .any(|n| super::glob::matches(k, n))
                 {
                     continue;
                 }
-                let known = self.vocab.kinds.clone();
+                let mut known = self.vocab.kinds.clone();
+                known.extend(self.vocab.custom_kinds.iter().map(String::as_str));
                 self.error(
                     Site::value(self.rule, &[part, "kinds"], list_item(v, j)),
                     format!(
@@ -925,7 +945,8 @@ pub fn compile(layers: &[Layer]) -> Result<CompiledPolicy, PolicyError> {
             }
         }
     }
-    let vocab = Vocabulary::new();
+    let mut vocab = Vocabulary::new();
+    let detector_rules = detectors(&sorted, &mut rep, &mut vocab, &mut out);
     let mut rules: Vec<CompiledRule> = Vec::new();
     for (li, layer) in sorted.iter().enumerate() {
         hasher.update(layer.scope.as_str().as_bytes());
@@ -969,7 +990,11 @@ pub fn compile(layers: &[Layer]) -> Result<CompiledPolicy, PolicyError> {
             }
         }
         let mut seen_here: HashSet<&str> = HashSet::new();
-        for (ri, rule) in layer.file.rules.iter().enumerate() {
+        let made = detector_rules
+            .iter()
+            .filter(|(l, _)| *l == li)
+            .map(|(_, r)| r);
+        for (ri, rule) in layer.file.rules.iter().chain(made).enumerate() {
             let mut rc = RuleCompiler {
                 rep: &mut rep,
                 vocab: &vocab,
@@ -1093,6 +1118,194 @@ fn deployed_label(layers: &[&Layer]) -> String {
 /// Escalation and alert settings of a layer. Higher scopes win; a project policy lives in the
 /// repository the agent edits, so it may not name alert sinks (a command sink would run
 /// whatever the repo says).
+/// Checks every layer's `[[detector]]` entries and keeps those that hold in `out.detectors`
+/// (a lower scope cannot redefine a detector a higher one has: its entry is ignored, with a
+/// warning). Their ids become finding kinds rules may name. Returns the rules made for
+/// detectors with an effect stricter than `redact`, by layer.
+fn detectors(
+    layers: &[&Layer],
+    rep: &mut Reporter<'_>,
+    vocab: &mut Vocabulary,
+    out: &mut CompiledPolicy,
+) -> Vec<(usize, Rule)> {
+    use crate::decision::Effect;
+    use crate::signals::secrets::custom::{Detector, DetectorError, DetectorSpec, Detectors};
+    let mut made = Vec::new();
+    for (li, layer) in layers.iter().enumerate() {
+        let mut seen_here: HashSet<&str> = HashSet::new();
+        for (di, def) in layer.file.detectors.iter().enumerate() {
+            let at = |keys: &[&str], item: Option<usize>, value: bool| Site {
+                array: "detector",
+                rule: Some(di),
+                keys: keys.iter().map(|k| k.to_string()).collect(),
+                item,
+                value,
+            };
+            let before = rep.out.len();
+            let id = def.id.as_str();
+            let error = |rep: &mut Reporter<'_>, site: Site, m: String| {
+                rep.error(li, site, format!("detector `{id}`: {m}"));
+            };
+            if id.is_empty()
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b))
+            {
+                error(
+                    rep,
+                    at(&["id"], None, true),
+                    "an id is lowercase letters, digits, `-`, `_` and `.` (it names the finding kind)".into(),
+                );
+            } else if vocab.kinds.contains(&id) {
+                error(
+                    rep,
+                    at(&["id"], None, true),
+                    format!("`{id}` is a built-in finding kind; give the detector its own id"),
+                );
+            } else if !seen_here.insert(id) {
+                error(
+                    rep,
+                    at(&["id"], None, true),
+                    "defined twice in this file; give each detector its own id".into(),
+                );
+            }
+            if matches!(def.effect, Effect::Allow) {
+                error(
+                    rep,
+                    at(&["effect"], None, true),
+                    "a detector's effect is redact, alert, ask, deny or terminate (to leave values alone, use `allow` patterns)".into(),
+                );
+            }
+            let spec = DetectorSpec {
+                id: def.id.clone(),
+                regex: def.regex.clone(),
+                keywords: def.keywords.clone(),
+                entropy: def.entropy.map(|e| e as f32),
+                secret_group: def.secret_group,
+                allow: def.allow.clone(),
+            };
+            match Detector::new(&spec) {
+                Err(e) => {
+                    let site = match &e {
+                        DetectorError::Regex { .. } => at(&["regex"], None, true),
+                        DetectorError::Allow { pattern, .. } => at(
+                            &["allow"],
+                            def.allow.iter().position(|a| a == pattern),
+                            true,
+                        ),
+                        DetectorError::NoKeyword { .. } if def.keywords.is_empty() => {
+                            at(&["id"], None, false)
+                        }
+                        DetectorError::NoKeyword { .. } => at(&["keywords"], None, true),
+                        DetectorError::Entropy { .. } => at(&["entropy"], None, true),
+                        DetectorError::Group { .. } => at(&["secret_group"], None, true),
+                    };
+                    let message = match &e {
+                        DetectorError::Regex { source, .. } => format!(
+                            "regex does not compile: {}",
+                            last_line(&source.to_string()).trim_start_matches("error: ")
+                        ),
+                        DetectorError::Allow {
+                            pattern, source, ..
+                        } => format!(
+                            "allow pattern {pattern:?} does not compile: {}",
+                            last_line(&source.to_string()).trim_start_matches("error: ")
+                        ),
+                        other => {
+                            let m = other.to_string();
+                            m.strip_prefix(&format!("detector {id}: "))
+                                .unwrap_or(&m)
+                                .to_string()
+                        }
+                    };
+                    error(rep, site, message);
+                }
+                Ok(d) => {
+                    let d = Detectors::from_detectors(vec![d]);
+                    for (j, ex) in def.examples.iter().enumerate() {
+                        if !d.scan(ex).iter().any(|f| f.kind == id) {
+                            error(
+                                rep,
+                                at(&["examples"], Some(j), true),
+                                format!("example {ex:?} is not found (check the regex, the keywords, the entropy and the allow patterns)"),
+                            );
+                        }
+                    }
+                    for (j, ex) in def.not_examples.iter().enumerate() {
+                        if d.scan(ex).iter().any(|f| f.kind == id) {
+                            error(
+                                rep,
+                                at(&["not_examples"], Some(j), true),
+                                format!("{ex:?} is found, yet listed as what it must leave alone"),
+                            );
+                        }
+                    }
+                }
+            }
+            if rep.out.len() > before {
+                continue;
+            }
+            if let Some(first) = out.detectors.iter().find(|d| d.spec.id == def.id) {
+                out.warnings.push(format!(
+                    "{}: detector `{id}` is defined by the {} scope; this definition is ignored (give it another id)",
+                    layer.origin, first.scope
+                ));
+                continue;
+            }
+            vocab.custom_kinds.push(def.id.clone());
+            if def.effect != Effect::Redact {
+                made.push((li, detector_rule(def, layer.scope)));
+            }
+            out.detectors.push(super::PolicyDetector {
+                spec,
+                scope: layer.scope,
+                origin: layer.origin.clone(),
+                effect: def.effect,
+                description: def.description.clone(),
+                entropy: def.entropy,
+            });
+        }
+    }
+    made
+}
+
+/// The rule that gives a detector's secrets its effect (when stricter than redact), at every
+/// boundary.
+fn detector_rule(def: &model::DetectorDef, scope: Scope) -> Rule {
+    let what = if def.description.is_empty() {
+        format!("a `{}` secret", def.id)
+    } else {
+        def.description.clone()
+    };
+    Rule {
+        id: format!("detector.{}", def.id),
+        description: format!(
+            "Made for the {scope} policy's detector `{}`: {what}.",
+            def.id
+        ),
+        boundary: None,
+        effect: def.effect,
+        risk: 80,
+        reason: format!(
+            "This carries {what} (detector `{}` of the {scope} policy). Leave the secret out; refer to it by name.",
+            def.id
+        ),
+        approver_role: None,
+        mode: None,
+        overridable: false,
+        disabled: false,
+        when: Condition {
+            flag: Some(OneOrMany::One("secret.detected".into())),
+            kinds: Some(OneOrMany::One(def.id.clone())),
+            ..Condition::default()
+        },
+        unless: None,
+        activation: None,
+        rate_limit: None,
+        lineage: None,
+    }
+}
+
 fn stateful_settings(layer: &Layer, li: usize, rep: &mut Reporter<'_>, out: &mut CompiledPolicy) {
     let at = |keys: &[&str]| Site {
         array: "rule",
@@ -1211,6 +1424,104 @@ mod tests {
             r#"{ input = [{ pointer = "/a", regex = "[z-a]" }] }"#,
         ));
         assert!(d.message.contains("is not a valid regex"), "{d}");
+    }
+
+    fn detector(body: &str) -> String {
+        format!("[[detector]]\nid = \"acme-token\"\n{body}")
+    }
+
+    #[test]
+    fn a_detector_is_checked_with_its_position() {
+        let d = one_error(&detector(
+            "regex = 'ACME-([0-9a-f]{32}'\nkeywords = [\"ACME-\"]\n",
+        ));
+        assert_eq!((d.path.as_str(), d.line, d.col), ("p.toml", 3, 9), "{d}");
+        assert!(
+            d.message
+                .starts_with("detector `acme-token`: regex does not compile"),
+            "{d}"
+        );
+        let d = one_error(&detector(
+            "regex = 'ACME-[0-9a-f]{32}'\nkeywords = [\"A\"]\n",
+        ));
+        assert_eq!((d.line, d.col), (4, 12), "{d}");
+        assert!(d.message.contains("needs at least one keyword"), "{d}");
+        let d = one_error(&detector(
+            "regex = 'ACME-[0-9a-f]{32}'\nkeywords = [\"ACME-\"]\nentropy = 3.0\nexamples = [\"ACME-0123456789abcdef0123456789abcdef\", \"ACME-00000000000000000000000000000000\"]\n",
+        ));
+        assert_eq!((d.line, d.col), (6, 54), "{d}");
+        assert!(d.message.contains("is not found"), "{d}");
+        let d = one_error("[[detector]]\nid = \"github-pat\"\nregex = 'x'\nkeywords = [\"xx\"]\n");
+        assert_eq!((d.line, d.col), (2, 6), "{d}");
+        assert!(d.message.contains("is a built-in finding kind"), "{d}");
+        let d = one_error(&detector(
+            "regex = 'ACME'\nkeywords = [\"acme\"]\neffect = \"allow\"\n",
+        ));
+        assert_eq!(d.line, 5, "{d}");
+        let d = one_error(&detector(
+            "regex = 'ACME'\nkeywords = [\"acme\"]\nsecret_group = 2\n",
+        ));
+        assert_eq!(d.line, 5, "{d}");
+        assert!(d.message.contains("secret_group 2"), "{d}");
+        // A misspelt field is an error of the strict schema, with its position.
+        let layer = parse_layer(
+            Scope::User,
+            "p.toml",
+            detector("regex = 'ACME'\nkeyword = [\"acme\"]\n"),
+        );
+        match layer {
+            Err(PolicyError::Parse { line, message, .. }) => {
+                assert_eq!(line, 4);
+                assert!(message.contains("unknown field `keyword`"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn detector_kinds_are_known_to_rules_and_a_deny_detector_makes_its_rule() {
+        let p = compile_text(&format!(
+            "{}\n[[rule]]\nid = \"acme-alert\"\neffect = \"alert\"\nwhen = {{ flag = \"secret.detected\", kinds = \"acme-*\" }}\n",
+            detector("regex = 'ACME-[0-9a-f]{32}'\nkeywords = [\"ACME-\"]\neffect = \"deny\"\nexamples = [\"ACME-0123456789abcdef0123456789abcdef\"]\nnot_examples = [\"ACME-XYZ\"]\n")
+        ))
+        .unwrap();
+        assert_eq!(p.detectors.len(), 1);
+        assert_eq!(p.detectors[0].effect, crate::decision::Effect::Deny);
+        let ids: Vec<&str> = p.rules.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["acme-alert", "detector.acme-token"]);
+        // Without the detector the kind is unknown.
+        let d = one_error("[[rule]]\nid = \"r\"\neffect = \"alert\"\nwhen = { flag = \"secret.detected\", kinds = \"acme-token\" }\n");
+        assert!(
+            d.message
+                .contains("no signal reports a finding of kind `acme-token`"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn a_lower_scope_cannot_redefine_a_detector() {
+        let org = parse_layer(
+            Scope::Org,
+            "org.toml",
+            detector("regex = 'ACME-[0-9]{8}'\nkeywords = [\"ACME-\"]\n"),
+        )
+        .unwrap();
+        let user = parse_layer(
+            Scope::User,
+            "user.toml",
+            detector("regex = 'ACME-[0-9]{8}'\nkeywords = [\"ACME-\"]\nallow = ['.*']\n"),
+        )
+        .unwrap();
+        let p = compile(&[user, org]).unwrap();
+        assert_eq!(p.detectors.len(), 1);
+        assert_eq!(p.detectors[0].scope, Scope::Org);
+        assert!(
+            p.warnings
+                .iter()
+                .any(|w| w.contains("detector `acme-token` is defined by the org scope")),
+            "{:?}",
+            p.warnings
+        );
     }
 
     #[test]

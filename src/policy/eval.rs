@@ -447,6 +447,12 @@ pub fn evaluate(
             }
         }
         if effect == Effect::Redact && rule.mode == Mode::Enforce {
+            // What the rule's own text regex matched is masked too, named after the rule.
+            for r in text_redactions(rule, ev, policy) {
+                if !redactions.contains(&r) {
+                    redactions.push(r);
+                }
+            }
             for f in &matched {
                 for finding in &f.findings {
                     let r = Redaction {
@@ -488,6 +494,34 @@ pub fn evaluate(
     let mut d = decide(policy, ev, fired, redactions);
     d.exceptions = excepted;
     d
+}
+
+/// The spans of the boundary's text that a redact rule's `text_regex` matches, as redactions
+/// of kind `<rule id>`. The regex is compiled here, once per fired rule: only a redact rule
+/// with a text regex that fired pays for it.
+fn text_redactions(rule: &CompiledRule, ev: &Event, policy: &CompiledPolicy) -> Vec<Redaction> {
+    let mut out = Vec::new();
+    let Some(text) = ev.boundary_text() else {
+        return out;
+    };
+    for id in rule.when.text_regexes() {
+        let Some(re) = policy
+            .regexes
+            .pattern(id)
+            .and_then(|p| regex::Regex::new(p).ok())
+        else {
+            continue;
+        };
+        for m in re.find_iter(text).filter(|m| !m.is_empty()) {
+            out.push(Redaction {
+                kind: rule.id.clone(),
+                start: m.start(),
+                end: m.end(),
+                hash: crate::signals::fingerprint::short_hash(m.as_str()),
+            });
+        }
+    }
+    out
 }
 
 /// Combines fires into a decision: the strictest enforced effect wins.

@@ -8,6 +8,7 @@ pub mod activation;
 pub mod cache;
 pub mod compiler;
 pub mod eval;
+pub mod gitleaks;
 pub mod glob;
 pub mod index;
 pub mod lifecycle;
@@ -25,9 +26,11 @@ pub use compiler::{compile, Diagnostic};
 pub use model::{PolicyFile, Rule};
 pub use typed::CompiledRule;
 
+use crate::signals::secrets::custom::{Detector, DetectorSpec, Detectors};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The default policy, embedded at build time.
 pub const DEFAULT_POLICY: &str = include_str!("../../policies/default.toml");
@@ -160,9 +163,86 @@ pub struct CompiledPolicy {
     /// `[audit]` of the most authoritative org or user layer that sets it.
     #[serde(with = "typed::json_text")]
     pub audit: Option<model::AuditSettings>,
+    /// The layers' `[[detector]]` entries, checked, with the layer each comes from.
+    pub detectors: Vec<PolicyDetector>,
+    /// The detectors compiled, on first use (see [`CompiledPolicy::compiled_detectors`]).
+    #[serde(skip)]
+    built: std::sync::OnceLock<Arc<Detectors>>,
+}
+
+/// One `[[detector]]` of a layer, as the compiler accepted it. Every field is always
+/// serialized: the hook's cache format (postcard) has no field names to skip by.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PolicyDetector {
+    pub spec: DetectorSpec,
+    pub scope: Scope,
+    pub origin: String,
+    /// `redact`, or the stricter effect of the rule made for it (`detector.<id>`).
+    pub effect: crate::decision::Effect,
+    pub description: String,
+    /// The entropy floor as written (the spec holds it as the scanner computes it).
+    pub entropy: Option<f64>,
 }
 
 impl CompiledPolicy {
+    /// The policy's own detectors, compiled once per policy; empty (and free) when it
+    /// declares none. A detector the compiler accepted always builds; one that does not (a
+    /// damaged cache entry) is left out rather than failing the hook call.
+    pub fn compiled_detectors(&self) -> Arc<Detectors> {
+        self.built
+            .get_or_init(|| {
+                let built = self
+                    .detectors
+                    .iter()
+                    .filter_map(|d| Detector::prepare(&d.spec).ok())
+                    .collect();
+                Arc::new(Detectors::from_detectors(built))
+            })
+            .clone()
+    }
+
+    /// Adds the findings of the policy's own detectors in `ev` to its `flags`; whether that
+    /// raised a flag that was not raised before. Nothing to do, and nothing done, without
+    /// detectors.
+    pub fn add_detector_flags(
+        &self,
+        ev: &crate::event::Event,
+        ctx: &crate::signals::Context,
+        flags: &mut Vec<crate::signals::Flag>,
+    ) -> bool {
+        if self.detectors.is_empty() || ev.boundary == crate::event::Boundary::Other {
+            return false;
+        }
+        let detectors = self.compiled_detectors();
+        !crate::signals::secrets::add_policy_findings(ev, ctx, &detectors, flags).is_empty()
+    }
+
+    /// What redaction must find for this decision beside the catalogue: the policy's own
+    /// detectors, and the `text_regex` of every redact rule that fired (named after the rule).
+    /// `None` when there is nothing of the kind, which is the common case and costs nothing.
+    pub fn redactors(&self, fired: &[crate::decision::Fire]) -> Option<Arc<Detectors>> {
+        let rule_regexes: Vec<Detector> = fired
+            .iter()
+            .filter(|f| {
+                f.effect == crate::decision::Effect::Redact
+                    && f.mode == crate::decision::Mode::Enforce
+            })
+            .filter_map(|f| self.rules.iter().find(|r| r.id == f.rule_id))
+            .flat_map(|r| r.when.text_regexes().map(move |id| (r, id)))
+            .filter_map(|(r, id)| Detector::unguarded(&r.id, self.regexes.pattern(id)?).ok())
+            .collect();
+        if rule_regexes.is_empty() {
+            return (!self.detectors.is_empty()).then(|| self.compiled_detectors());
+        }
+        let mut all: Vec<Detector> = self
+            .detectors
+            .iter()
+            .filter_map(|d| Detector::prepare(&d.spec).ok())
+            .collect();
+        all.extend(rule_regexes);
+        Some(Arc::new(Detectors::from_detectors(all)))
+    }
+
     /// Keeps the rules whose `keep` is true, with an index of them.
     pub fn retain_rules(&mut self, keep: &[bool]) {
         let mut i = 0;

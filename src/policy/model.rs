@@ -26,6 +26,10 @@ pub struct PolicyFile {
     /// Inline tests: events with the effect they must get.
     #[serde(default, rename = "test", skip_serializing_if = "Vec::is_empty")]
     pub tests: Vec<PolicyTest>,
+    /// The team's own secret formats: each finds its secrets beside the built-in catalogue,
+    /// as kind `id` of `secret.detected`.
+    #[serde(default, rename = "detector", skip_serializing_if = "Vec::is_empty")]
+    pub detectors: Vec<DetectorDef>,
     /// Alert sinks (org and user scopes only): see the engine's alerts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alerts: Option<AlertSettings>,
@@ -435,6 +439,51 @@ pub struct RateLimit {
     /// `session` (default), `repo` or `user`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per: Option<String>,
+}
+
+/// A secret format a policy declares (`[[detector]]`): found wherever the built-in detectors
+/// look, reported as `secret.detected` of kind `id`, masked like a built-in kind.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DetectorDef {
+    /// The finding kind: lowercase letters, digits, `-`, `_` and `.`.
+    pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// What the secret looks like (Rust regex syntax).
+    pub regex: String,
+    /// Words, one of which (any case) occurs wherever the secret does: the regex runs only on
+    /// texts holding one.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Minimum Shannon entropy of the secret, in bits per byte (random tokens: 3 to 4.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entropy: Option<f64>,
+    /// The capture group holding the secret (default: the first group that matched, else
+    /// the whole match).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_group: Option<usize>,
+    /// Regexes over the secret for values to leave alone (test keys, public examples).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow: Vec<String>,
+    /// `redact` (the default: the policy's redaction rules mask it, as any secret) or a
+    /// stricter effect, `ask` or `deny`, for every event that carries one.
+    #[serde(default = "redact", skip_serializing_if = "is_redact")]
+    pub effect: Effect,
+    /// Lines that hold a secret this detector must find.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<String>,
+    /// Lines it must leave alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_examples: Vec<String>,
+}
+
+fn redact() -> Effect {
+    Effect::Redact
+}
+
+fn is_redact(e: &Effect) -> bool {
+    *e == Effect::Redact
 }
 
 /// An inline test: a small event and the effect it must get.

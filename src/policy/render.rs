@@ -12,7 +12,7 @@
 
 use crate::decision::Mode;
 use crate::policy::model::{
-    AlertSettings, AuditSettings, Exception, PolicyFile, PolicyMeta, PolicyTest, Rule,
+    AlertSettings, AuditSettings, DetectorDef, Exception, PolicyFile, PolicyMeta, PolicyTest, Rule,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -123,6 +123,13 @@ impl Writer {
         Ok(())
     }
 
+    /// One `[[detector]]`.
+    pub fn detector(&mut self, detector: &DetectorDef, note: &[String]) -> Result<(), Error> {
+        let t = table_of(detector)?;
+        self.place("detector", t, note, true);
+        Ok(())
+    }
+
     /// `[alerts]`.
     pub fn alerts(&mut self, alerts: &AlertSettings, note: &[String]) -> Result<(), Error> {
         let mut t = table_of(alerts)?;
@@ -166,7 +173,7 @@ impl Writer {
 }
 
 /// Renders a whole policy file: `[policy]`, `[lists]`, `[teams]`, `[alerts]`, the rules, the
-/// exceptions, then the tests.
+/// exceptions, detectors, then the tests.
 pub fn policy_file(file: &PolicyFile) -> Result<String, Error> {
     let mut w = Writer::new();
     w.meta(&file.policy, &[])?;
@@ -183,6 +190,9 @@ pub fn policy_file(file: &PolicyFile) -> Result<String, Error> {
     }
     for e in &file.exceptions {
         w.exception(e, &[])?;
+    }
+    for d in &file.detectors {
+        w.detector(d, &[])?;
     }
     for t in &file.tests {
         w.test(t, &[])?;

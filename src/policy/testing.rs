@@ -143,7 +143,8 @@ pub fn context_for(ev: &Event) -> Context {
 /// Evaluates an event the way a test does (fixed env, no state).
 pub fn decide(policy: &CompiledPolicy, ev: &Event) -> Decision {
     let ctx = context_for(ev);
-    let flags = signals::run(ev, &ctx);
+    let mut flags = signals::run(ev, &ctx);
+    policy.add_detector_flags(ev, &ctx, &mut flags);
     eval::evaluate(policy, ev, &flags, &TestEnv)
 }
 
@@ -155,7 +156,8 @@ pub fn run_tests(policy: &CompiledPolicy) -> Vec<TestResult> {
         .map(|(i, (origin, t))| {
             let ev = event_for(t);
             let ctx = context_for(&ev);
-            let flags = signals::run(&ev, &ctx);
+            let mut flags = signals::run(&ev, &ctx);
+            policy.add_detector_flags(&ev, &ctx, &mut flags);
             let d = eval::evaluate(policy, &ev, &flags, &ScenarioEnv(t));
             let mut problem = None;
             if d.would_effect != t.expect {

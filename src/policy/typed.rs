@@ -113,6 +113,14 @@ impl CompiledCondition {
     pub fn has_event_conditions(&self) -> bool {
         !self.event.is_empty()
     }
+
+    /// The regexes it tests the boundary's text with.
+    pub fn text_regexes(&self) -> impl Iterator<Item = RegexId> + '_ {
+        self.event.iter().filter_map(|t| match t {
+            EventTest::Text(id) => Some(*id),
+            _ => None,
+        })
+    }
 }
 
 /// One event-level test.

@@ -216,3 +216,68 @@ pub fn all(r: &mut Rng) -> Vec<Fake> {
         fake("generic-secret", r.pick(ALNUM, 28), "  \"apiSecret\": \"{}\","),
     ]
 }
+
+/// The characters of a catalogue example's template class (see
+/// `signals::secrets::rules::RuleDef::example`): `a` letters and digits, `l` lowercase, `u`
+/// uppercase, `L` letters, `d` digits, `h` lowercase hex, `H` uppercase hex, `x` uppercase and
+/// digits, `z` lowercase and digits, `b` base64, `B` base64url, `c` the crypt alphabet, `s`
+/// lowercase base32, `S` uppercase base32, `e` uppercase bech32, `p` password characters.
+pub fn class(c: char) -> Option<&'static str> {
+    Some(match c {
+        'a' => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+        'l' => "abcdefghijklmnopqrstuvwxyz",
+        'u' => "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        'L' => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+        'd' => "0123456789",
+        'h' => "0123456789abcdef",
+        'H' => "0123456789ABCDEF",
+        'x' => "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+        'z' => "abcdefghijklmnopqrstuvwxyz0123456789",
+        'b' => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+        'B' => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+        'c' => "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+        's' => "abcdefghijklmnopqrstuvwxyz234567",
+        'S' => "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
+        'e' => "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L",
+        'p' => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!%^*_+=~",
+        _ => return None,
+    })
+}
+
+/// Expands a catalogue example, `{<class><count>}` filled with random characters and `«`/`»`
+/// marking the secret: `(text, secret)`.
+pub fn expand(template: &str, r: &mut Rng) -> (String, String) {
+    let mut out = String::new();
+    let (mut s, mut e) = (None, None);
+    let mut rest = template;
+    while let Some(c) = rest.chars().next() {
+        if c == '«' {
+            s = Some(out.len());
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        if c == '»' {
+            e = Some(out.len());
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        if c == '{' {
+            if let Some(close) = rest.find('}') {
+                let inner = &rest[1..close];
+                let mut chars = inner.chars();
+                if let Some(alphabet) = chars.next().and_then(class) {
+                    if let Ok(n) = chars.as_str().parse::<usize>() {
+                        out.push_str(&r.pick(alphabet, n));
+                        rest = &rest[close + 1..];
+                        continue;
+                    }
+                }
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    let (s, e) = (s.unwrap_or(0), e.unwrap_or(out.len()));
+    let secret = out[s..e].to_string();
+    (out, secret)
+}

@@ -79,6 +79,61 @@ impl Signal for SecretSignal {
     }
 }
 
+/// Adds what a policy's own `detectors` find in the event's texts to the flags of this
+/// signal (`secret.detected`, and `secret.write` when a file tool writes it), as if the
+/// catalogue had found it: the policy is known only after the signals ran. Returns the names
+/// of the flags this raised that were not raised before.
+pub fn add_policy_findings(
+    event: &Event,
+    ctx: &Context,
+    detectors: &custom::Detectors,
+    flags: &mut Vec<Flag>,
+) -> Vec<&'static str> {
+    let mut raised = Vec::new();
+    if detectors.is_empty() {
+        return raised;
+    }
+    let found: Vec<Finding> = event
+        .scan_texts()
+        .iter()
+        .flat_map(|t| detectors.scan(t))
+        .collect();
+    if found.is_empty() {
+        return raised;
+    }
+    let writes = event.boundary == Boundary::ToolRequest
+        && event.tool_kind().is_some_and(ToolKind::writes_files);
+    for name in ["secret.detected", "secret.write"] {
+        if name == "secret.write" && !writes {
+            continue;
+        }
+        let at = flags.iter().position(|f| f.name == name);
+        let mut findings = at.map(|i| flags[i].findings.clone()).unwrap_or_default();
+        findings.extend(found.iter().cloned());
+        findings.sort_by(|a, b| (a.start, a.end, &a.kind).cmp(&(b.start, b.end, &b.kind)));
+        findings.dedup();
+        drop_shadowed(&mut findings);
+        let mut flag = detected_flag(name, &findings);
+        if name == "secret.write" {
+            let facts: Vec<super::PathFact> = event
+                .paths
+                .iter()
+                .map(|p| super::paths::fact(p, ctx))
+                .collect();
+            flag = flag.paths(facts);
+            flag.detail = format!("{} into {}", flag.detail, event.paths.join(" "));
+        }
+        match at {
+            Some(i) => flags[i] = flag,
+            None => {
+                flags.push(flag);
+                raised.push(name);
+            }
+        }
+    }
+    raised
+}
+
 pub(super) fn detected_flag(name: &str, findings: &[Finding]) -> Flag {
     let mut kinds: Vec<String> = findings.iter().map(|f| f.kind.clone()).collect();
     kinds.sort();
@@ -132,14 +187,15 @@ pub fn scan(text: &str) -> Vec<Finding> {
 
 /// Finds secrets in `text` with the catalogue and with run-time `detectors` (a policy's own,
 /// see [`custom`]); findings sorted by start.
-pub fn scan_with(text: &str, detectors: &[custom::Detector]) -> Vec<Finding> {
+pub fn scan_with(text: &str, detectors: &custom::Detectors) -> Vec<Finding> {
     let mut out = scan(text);
     if detectors.is_empty() {
         return out;
     }
     let unscanned = out.iter().find(|f| f.kind == UNSCANNED).map(|f| f.start);
     out.extend(
-        custom::scan_detectors(text, detectors)
+        detectors
+            .scan(text)
             .into_iter()
             .filter(|f| unscanned.map_or(true, |u| f.start < u)),
     );
@@ -147,8 +203,8 @@ pub fn scan_with(text: &str, detectors: &[custom::Detector]) -> Vec<Finding> {
     out
 }
 
-/// Generic findings fully inside a specific one add nothing but noise.
-fn drop_shadowed(out: &mut Vec<Finding>) {
+/// Generic findings fully inside a specific one add nothing but noise: dropped.
+pub fn drop_shadowed(out: &mut Vec<Finding>) {
     const WEAK: &[&str] = &["generic-secret", "authorization-header", "url-credentials"];
     if out.len() < 2 {
         return;

@@ -272,7 +272,7 @@ impl Window {
         let Some(t) = crate::time::parse_rfc3339(timestamp) else {
             return false;
         };
-        self.since.map_or(true, |s| t >= s) && self.until.map_or(true, |u| t <= u)
+        self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t <= u)
     }
 }
 

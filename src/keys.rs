@@ -95,7 +95,7 @@ pub fn random_code(n: usize) -> Result<String, KeyError> {
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
     let b = s.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return None;
     }
     b.chunks(2)

@@ -1245,7 +1245,7 @@ fn history(st: &Store, use_case: Option<&str>, json: bool) -> Result<i32> {
         .versions
         .iter()
         .rev()
-        .filter(|v| use_case.map_or(true, |u| v.use_case == u))
+        .filter(|v| use_case.is_none_or(|u| v.use_case == u))
         .collect();
     if versions.is_empty() {
         println!("no versions in {}", st.dir.display());
@@ -1281,7 +1281,7 @@ fn history(st: &Store, use_case: Option<&str>, json: bool) -> Result<i32> {
     let log: Vec<_> = index
         .log
         .iter()
-        .filter(|e| use_case.map_or(true, |u| e.use_case == u))
+        .filter(|e| use_case.is_none_or(|u| e.use_case == u))
         .collect();
     if !log.is_empty() {
         println!("\nlog:");

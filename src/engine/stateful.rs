@@ -267,7 +267,7 @@ fn mark_escalated(
             let stale = std::fs::read(e.path())
                 .ok()
                 .and_then(|b| serde_json::from_slice::<Marker>(&b).ok())
-                .map_or(true, |m| m.until < now);
+                .is_none_or(|m| m.until < now);
             if stale {
                 let _ = std::fs::remove_file(e.path());
             }

@@ -201,7 +201,7 @@ pub fn did_you_mean<'c>(
         let d = edit_distance(&lower, &c.to_ascii_lowercase());
         let close = d <= (name.chars().count() / 3).max(1)
             || (c.len() >= 3 && (lower.starts_with(c) || c.starts_with(lower.as_str())));
-        if close && best.map_or(true, |(bd, _)| d < bd) {
+        if close && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }
     }

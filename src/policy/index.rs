@@ -267,9 +267,9 @@ impl RuleIndex {
         raised.iter().any(|f| {
             (n.names.0 == n.names.1 || any(n.names, f.name))
                 && n.programs
-                    .map_or(true, |s| f.program.is_some_and(|p| any(s, p)))
+                    .is_none_or(|s| f.program.is_some_and(|p| any(s, p)))
                 && n.subcommands
-                    .map_or(true, |s| f.subcommand.is_some_and(|v| any(s, v)))
+                    .is_none_or(|s| f.subcommand.is_some_and(|v| any(s, v)))
         })
     }
 

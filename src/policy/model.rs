@@ -636,7 +636,7 @@ impl ServiceSettings {
                 self.url
             )
         })?;
-        if rest.split('/').next().map_or(true, str::is_empty) {
+        if rest.split('/').next().is_none_or(str::is_empty) {
             return Err(format!(
                 "approvals service url `{}` names no host",
                 self.url
@@ -728,7 +728,7 @@ impl EscalationSettings {
         if self.max_denials == 0 {
             return Err("escalation max_denials must be at least 1".into());
         }
-        if parse_duration(&self.window).map_or(true, |w| w > RETENTION) {
+        if parse_duration(&self.window).is_none_or(|w| w > RETENTION) {
             return Err(format!(
                 "escalation window `{}` is not a duration up to 7d (e.g. `10m`)",
                 self.window

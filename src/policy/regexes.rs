@@ -287,7 +287,7 @@ impl RegexTable {
             let hir = regex_syntax::ParserBuilder::new().build().parse(p).ok();
             let empty = hir
                 .as_ref()
-                .map_or(true, |h| h.properties().minimum_len().unwrap_or(0) == 0);
+                .is_none_or(|h| h.properties().minimum_len().unwrap_or(0) == 0);
             let required = hir.as_ref().and_then(literals::required);
             let mut entry = Entry {
                 pattern: p.to_string(),

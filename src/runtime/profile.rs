@@ -76,7 +76,7 @@ impl RuntimeProfile {
         self.event(event).is_some_and(|e| {
             e.asks
                 && e.boundary == Boundary::ToolRequest
-                && e.tool_kind.map_or(true, |k| Some(k) == tool)
+                && e.tool_kind.is_none_or(|k| Some(k) == tool)
         })
     }
 

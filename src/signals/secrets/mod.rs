@@ -197,7 +197,7 @@ pub fn scan_with(text: &str, detectors: &custom::Detectors) -> Vec<Finding> {
         detectors
             .scan(text)
             .into_iter()
-            .filter(|f| unscanned.map_or(true, |u| f.start < u)),
+            .filter(|f| unscanned.is_none_or(|u| f.start < u)),
     );
     out.sort_by(|a, b| (a.start, a.end, &a.kind).cmp(&(b.start, b.end, &b.kind)));
     out

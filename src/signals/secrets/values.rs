@@ -214,7 +214,7 @@ pub(super) fn pem_kind(v: &str) -> Option<&'static str> {
 
 pub(super) fn k8s_value_ok(v: &str, text: &str, start: usize) -> bool {
     let trimmed = v.trim_end_matches('=');
-    if v.len() % 4 != 0 || trimmed.len() < 8 {
+    if !v.len().is_multiple_of(4) || trimmed.len() < 8 {
         return false;
     }
     let Some(decoded) = b64decode(v) else {

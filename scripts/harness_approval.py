@@ -19,7 +19,9 @@ scripted; `claude` runs one call and checks the ask path instead: the answer is 
 the approver role, the tool did not run, the reason reached the model, the audit log holds the
 ask with its approver role.
 """
-import json, os, shutil, sys
+import getpass, json, os, shutil, sys
+
+PTY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "common", "pty_drive.py")
 
 sys.path.insert(0, os.environ.get("HARNESS_DIR", "/work/shared/harness"))
 import harness as h  # noqa: E402
@@ -43,7 +45,8 @@ export HOOKWARDEN_ORG_POLICY=%(root)s/no-org.toml HOOKWARDEN_CONFIG_DIR=%(root)s
 out=$(%(bin)s hook --runtime %(runtime)s); rc=$?
 code=$(printf '%%s' "$out" | grep -o 'hookwarden approve [A-Z0-9]*' | head -n1 | cut -d' ' -f3)
 # The "person": approves as soon as a code is shown, before the model retries.
-if [ -n "$code" ]; then %(bin)s approve "$code" --note "approved by harness driver" >> %(root)s/approvals.log 2>&1; fi
+# `approve` needs a person at a terminal: a pseudo-terminal types the nonce it shows.
+if [ -n "$code" ]; then python3 %(pty)s nonce %(bin)s approve "$code" --note "approved by harness driver" >> %(root)s/approvals.log 2>&1; fi
 printf '%%s\\n' "$out"
 exit $rc
 """
@@ -65,7 +68,7 @@ def main():
     hook = os.path.join(root, "hookwarden_hook.sh")
     h.write_script(hook, HOOK % {"data": h.shq(os.path.join(root, "data")), "audit": h.shq(audit),
                                  "policy": h.shq(policy), "root": h.shq(root), "bin": h.shq(binary),
-                                 "runtime": client_name})
+                                 "pty": h.shq(PTY), "runtime": client_name})
     h.write_script(os.path.join(root, "hook_wrapper.sh"),
                    h.WRAPPER % {"capture": h.shq(run["capture"]), "hook": h.shq(hook)})
     call = client.shell_call("rm -r ./victim_dir")
@@ -139,9 +142,11 @@ def check_round_trip(client, run, caps, tool, audit, call):
     h.check("the directory is gone (the approved call ran)",
             not os.path.exists(os.path.join(run["work"], "victim_dir", "keep.txt")))
     recs = audit_records(audit)
-    h.check("audit: the grant is recorded with its approver",
+    # The approver is the person at the terminal as the OS knows them, not HOOKWARDEN_USER
+    # (which the agent could set).
+    h.check("audit: the grant is recorded with its approver (the OS user)",
             any(r["event"]["event_name"] == "hookwarden approve"
-                and r["context"].get("approved_by") == "harness-approver" for r in recs))
+                and r["context"].get("approved_by") == getpass.getuser() for r in recs))
     h.check("audit: the retry passed by approval",
             any("hookwarden.approval" in r["rule_ids"] and r["effect"] == "allow" for r in recs))
     h.info("approve said: %s" % h.short(open(os.path.join(root, "approvals.log")).read()

@@ -9,7 +9,8 @@
 //!   a link to the home dir is the home dir), below the project root, and be written without
 //!   globs or variables;
 //! - in a git repository, git must ignore it (the repository's `.gitignore` files, top-down as
-//!   git reads them, then `.git/info/exclude` and the user's global excludes file) and the
+//!   git reads them, then `.git/info/exclude` and the user's global excludes file, or its own
+//!   `.gitignore` of `*`, as pytest, mypy and ruff write in their caches) and the
 //!   index must list no tracked file under it: a `build/` holding one committed file is
 //!   source. The `.gitignore` rules are read with the `ignore` crate's matcher; the index with
 //!   the small reader in this file (the entry paths of index versions 2 to 4), because the
@@ -112,7 +113,10 @@ pub fn is_regenerable(f: &PathFact, ctx: &Context) -> bool {
         return false;
     }
     match git_dir(&root) {
-        Some(git) => ignored(&root, &git, rel) && tracked_under(&git, rel) == Some(false),
+        Some(git) => {
+            (ignored(&root, &git, rel) || ignores_itself(&real))
+                && tracked_under(&git, rel) == Some(false)
+        }
         None => kind == Kind::Cache,
     }
 }
@@ -190,6 +194,13 @@ fn ignored(root: &Path, git: &Path, rel: &Path) -> bool {
         files.push(Gitignore::new(at.join(".gitignore")).0);
     }
     false
+}
+
+/// Whether a dir's own `.gitignore` ignores everything in it (`*`), as the caches of pytest,
+/// mypy and ruff write on creation: git then shows none of its content.
+fn ignores_itself(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join(".gitignore"))
+        .is_ok_and(|t| t.lines().any(|l| l.trim() == "*") && !t.lines().any(|l| l.starts_with('!')))
 }
 
 /// Whether the index lists a tracked path at or under `rel` (or `rel` lies inside a tracked

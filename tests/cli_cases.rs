@@ -10,6 +10,8 @@
 //! | `== file REL`      | the lines up to the next section are written to `<root>/REL`    |
 //! | `== env KEY=VALUE` | sets a variable for every later command                         |
 //! | `== cwd REL`       | later commands run in `<root>/REL` (created)                     |
+//! | `== sh`            | the lines up to the next section run in `sh -e` in the cwd, with |
+//! |                    | `HOME=<root>/home`: setup (`git init`, `ln -s`), must succeed     |
 //! | `== run ARGS`      | runs `hookwarden ARGS` (words split on blanks, `'…'` quotes one) |
 //! | `== stdin`         | the lines up to the next section are the last run's stdin       |
 //! | `== status N`      | the last run's exit status (0 when not given)                    |
@@ -41,6 +43,7 @@ enum Step {
     File(String, String),
     Env(String, String),
     Cwd(String),
+    Sh(String),
     Run(Run),
 }
 
@@ -99,6 +102,7 @@ fn parse(text: &str, path: &Path) -> Vec<Step> {
                 steps.push(Step::Env(k.to_string(), v.to_string()));
             }
             "cwd" => steps.push(Step::Cwd(rest.to_string())),
+            "sh" => steps.push(Step::Sh(body)),
             "run" => steps.push(Step::Run(Run {
                 args: words(rest),
                 ..Run::default()
@@ -164,6 +168,7 @@ fn render(steps: &[Step], header: &str) -> String {
             Step::File(rel, body) => out.push_str(&format!("== file {rel}\n{body}")),
             Step::Env(k, v) => out.push_str(&format!("== env {k}={v}\n")),
             Step::Cwd(rel) => out.push_str(&format!("== cwd {rel}\n")),
+            Step::Sh(script) => out.push_str(&format!("== sh\n{script}")),
             Step::Run(r) => {
                 let args: Vec<String> = r
                     .args
@@ -226,6 +231,26 @@ fn run_case(path: &Path) -> (Vec<String>, String) {
                 env.push((k.clone(), v.replace("[ROOT]", &root.display().to_string())))
             }
             Step::Cwd(rel) => cwd = Some(sb.mkdir(rel)),
+            Step::Sh(script) => {
+                let out = std::process::Command::new("sh")
+                    .arg("-ec")
+                    .arg(script.replace("[ROOT]", &root.display().to_string()))
+                    .current_dir(cwd.as_deref().unwrap_or(&root))
+                    .env("HOME", sb.home())
+                    .env("GIT_CONFIG_NOSYSTEM", "1")
+                    .env("GIT_AUTHOR_NAME", "t")
+                    .env("GIT_AUTHOR_EMAIL", "t@example.com")
+                    .env("GIT_COMMITTER_NAME", "t")
+                    .env("GIT_COMMITTER_EMAIL", "t@example.com")
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{}: `== sh` failed: {}",
+                    path.display(),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
             Step::Run(r) => {
                 let args: Vec<String> = r
                     .args

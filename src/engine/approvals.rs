@@ -34,11 +34,12 @@ pub const APPROVAL_RULE: &str = "hookwarden.approval";
 pub const TAMPER_RULE: &str = "hookwarden.tamper";
 
 /// Whether the runtime that sent this event shows an `ask` for it to a person: at this hook
-/// event and for this kind of tool (Cursor asks only at shell and MCP execution, never at
-/// `preToolUse`), from the runtime's profile. Where it cannot, the adapter denies with an
-/// approval message, so the event needs an approval code.
+/// event, for this kind of tool (Cursor asks only at shell and MCP execution, never at
+/// `preToolUse`) and in the payload's permission mode (Claude in `bypassPermissions` shows
+/// none), from the runtime's profile. Where it does not, the adapter denies with an approval
+/// message, so the event needs an approval code.
 pub fn runtime_can_ask(ev: &Event) -> bool {
-    crate::runtime::profile(ev.runtime).is_some_and(|p| p.can_ask(&ev.event_name, ev.tool_kind()))
+    crate::runtime::profile(ev.runtime).is_some_and(|p| p.shows_ask(ev))
 }
 
 /// What exactly is approved: runtime, session, tool and its input with keys sorted.

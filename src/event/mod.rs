@@ -228,6 +228,10 @@ pub struct Event {
     pub transcript_path: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// The runtime's permission mode for the session (`default`, `bypassPermissions`, ...),
+    /// which decides whether an `ask` answer reaches a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission_mode: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool: Option<Tool>,
     /// The tool's arguments as sent; rules may address any field by JSON pointer.
@@ -276,6 +280,7 @@ impl Event {
             cwd: String::new(),
             transcript_path: None,
             model: None,
+            permission_mode: None,
             tool: None,
             tool_input: Value::Null,
             command: None,

@@ -50,6 +50,9 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         pre_stop: Partial("Claude Code 2.1.197 ignores continue:false next to a deny; hookwarden denies every later call of the session"),
     },
     sends_model: false,
+    // Headless and bypass sessions treat a hook's ask as a deny or accept it unseen: "Claude
+    // Code 2.1.197 headless (-p, bypassPermissions): the tool did not run" (hook-protocols.md).
+    unshown_ask_modes: &["bypassPermissions", "dontAsk"],
     tools: &[
         ("Bash", ToolKind::Shell),
         ("Read", ToolKind::FileRead),
@@ -154,12 +157,10 @@ pub fn render_claude_shape(ev: &Event, d: &Decision, profile: &RuntimeProfile) -
                 "PreToolUse",
                 json!({ "permissionDecision": "deny", "permissionDecisionReason": msg }),
             )),
-            Effect::Ask if !profile.can_ask(&ev.event_name, ev.tool_kind()) => {
-                Answer::json(hook_specific(
-                    "PreToolUse",
-                    json!({ "permissionDecision": "deny", "permissionDecisionReason": approval_message(d) }),
-                ))
-            }
+            Effect::Ask if !profile.shows_ask(ev) => Answer::json(hook_specific(
+                "PreToolUse",
+                json!({ "permissionDecision": "deny", "permissionDecisionReason": approval_message(d) }),
+            )),
             Effect::Ask => {
                 let role = d
                     .approver_role

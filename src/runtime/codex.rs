@@ -53,6 +53,7 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         pre_stop: Partial("continue:false works after the tool ran; at pre-tool the call is denied and the session goes on"),
     },
     sends_model: true,
+    unshown_ask_modes: &[],
     // Hooks name the shell `Bash`; transcripts name it `shell`, `exec_command` or
     // `local_shell`.
     tools: &[

@@ -61,6 +61,7 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         pre_stop: Partial("no session stop: the action is denied and the session goes on"),
     },
     sends_model: false,
+    unshown_ask_modes: &[],
     tools: &[
         ("bash", ToolKind::Shell),
         ("powershell", ToolKind::Shell),

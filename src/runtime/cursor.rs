@@ -58,6 +58,7 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         pre_stop: No("no hook answer ends a Cursor session: the action is only denied"),
     },
     sends_model: true,
+    unshown_ask_modes: &[],
     tools: &[
         ("Shell", ToolKind::Shell),
         ("Read", ToolKind::FileRead),

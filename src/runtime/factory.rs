@@ -43,6 +43,7 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         pre_stop: Yes("continue:false stops the session"),
     },
     sends_model: false,
+    unshown_ask_modes: &[],
     tools: &[
         ("Execute", ToolKind::Shell),
         ("Read", ToolKind::FileRead),

@@ -336,6 +336,7 @@ fn claude_like(
     ev.model = s("model");
     ev.turn_id = s("turn_id");
     ev.action_id = s("tool_use_id");
+    ev.permission_mode = s("permission_mode");
     if let Some(tool) = s("tool_name") {
         ev.tool = Some(crate::event::classify_tool_in(&tool, profile.tools));
         let input = obj.get("tool_input").cloned().unwrap_or(Value::Null);

@@ -32,6 +32,10 @@ pub struct RuntimeProfile {
     pub caps: Caps,
     /// Whether its payloads carry the model name (for `model` conditions).
     pub sends_model: bool,
+    /// The `permission_mode`s of its payloads in which an `ask` answer is not shown to a
+    /// person (accepted unseen, or treated as a deny without a word on how to approve):
+    /// there hookwarden denies with an approval code, as where the runtime cannot ask.
+    pub unshown_ask_modes: &'static [&'static str],
     /// Its tool names and what each is. A name another runtime also uses has the same kind
     /// there (a test checks this against [`crate::event::classify_tool`]).
     pub tools: &'static [(&'static str, ToolKind)],
@@ -78,6 +82,16 @@ impl RuntimeProfile {
                 && e.boundary == Boundary::ToolRequest
                 && e.tool_kind.is_none_or(|k| Some(k) == tool)
         })
+    }
+
+    /// Whether an `ask` answer to this event is shown to a person: the event can ask
+    /// ([`RuntimeProfile::can_ask`]) and the payload's permission mode does not skip prompts.
+    pub fn shows_ask(&self, ev: &crate::event::Event) -> bool {
+        self.can_ask(&ev.event_name, ev.tool_kind())
+            && !ev
+                .permission_mode
+                .as_deref()
+                .is_some_and(|m| self.unshown_ask_modes.contains(&m))
     }
 
     /// The events install wires, in the order it writes them.

@@ -45,6 +45,7 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         pre_stop: Yes("continue:false stops the session"),
     },
     sends_model: false,
+    unshown_ask_modes: &[],
     tools: &[
         ("run_shell_command", ToolKind::Shell),
         ("read_file", ToolKind::FileRead),

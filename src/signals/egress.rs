@@ -17,7 +17,12 @@ pub const FLAGS: &[&str] = &[
     "net.expose",
     "net.secret_variable",
     "net.package_index",
+    "net.connect",
 ];
+
+/// Remote shells and the options of theirs that take a value (`ssh -p 22 -i key HOST`).
+const REMOTE_SHELLS: &[&str] = &["ssh", "autossh", "mosh", "sshpass"];
+const SSH_VALUE_OPTS: &str = "BbcDEeFIiJLlmOoPpQRSWw";
 
 /// Network tools that connect or listen (`nc HOST PORT`), and their options that hand the
 /// connection to a program (`ncat --exec /bin/sh`).
@@ -491,7 +496,23 @@ pub fn analyze_command(
             let sends_file = args.iter().any(|a| a.starts_with("-e") || a == "-c");
             if !listening && (stdin == StdinKind::Data || sends_file) && !hosts.is_empty() {
                 push_upload(out, detail, &hosts, Vec::new(), ctx);
+            } else if !listening {
+                let to: Vec<String> = connection_hosts(program, args)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|h| h != "(listening)")
+                    .collect();
+                push_connect(out, detail, to, program);
             }
+        }
+        p if REMOTE_SHELLS.contains(&p) => {
+            push_connect(
+                out,
+                detail,
+                ssh_host(p, args).into_iter().collect(),
+                // Every remote shell is `ssh` to rules, as the shell signal's own ssh is.
+                "ssh",
+            );
         }
         "git" => {
             let sub = args.iter().find(|a| !a.starts_with('-'));
@@ -860,6 +881,60 @@ fn channels(program: &str, args: &[String], detail: &str, out: &mut Vec<Flag>) {
     expose(program, args, detail, out);
     package_index(program, args, detail, out);
     secret_variables(program, args, detail, out);
+}
+
+/// A connection to a host that is neither a known download nor a known upload (a remote
+/// shell, a raw socket, a URL opened by interpreter code): `net.connect` with its hosts, which
+/// rules test against the allowed hosts. Nothing is raised without a host.
+pub fn push_connect(out: &mut Vec<Flag>, detail: &str, hosts: Vec<String>, program: &str) {
+    if hosts.is_empty() {
+        return;
+    }
+    out.push(
+        Flag::new("net.connect")
+            .detail(detail)
+            .hosts(hosts)
+            .attr("program", program),
+    );
+}
+
+/// `ssh [OPTIONS] [USER@]HOST …` (its words after the program): a connection to HOST.
+pub fn remote_shell_connect(args: &[String], detail: &str, out: &mut Vec<Flag>) {
+    push_connect(
+        out,
+        detail,
+        ssh_host("ssh", args).into_iter().collect(),
+        "ssh",
+    );
+}
+
+/// The host of `ssh [OPTIONS] [USER@]HOST [COMMAND]` (and `sshpass -p PW ssh ...`'s ssh).
+fn ssh_host(program: &str, args: &[String]) -> Option<String> {
+    let mut args = args.iter();
+    if program == "sshpass" {
+        // `sshpass -p PW ssh HOST`: the host is the wrapped ssh's.
+        let rest: Vec<String> = args
+            .by_ref()
+            .skip_while(|a| !REMOTE_SHELLS.contains(&a.rsplit('/').next().unwrap_or(a)))
+            .skip(1)
+            .cloned()
+            .collect();
+        return ssh_host("ssh", &rest);
+    }
+    while let Some(a) = args.next() {
+        if let Some(opts) = a.strip_prefix('-') {
+            // `-p 22` takes the next word; `-p22` and `-vvv` do not.
+            if opts.len() == 1 && SSH_VALUE_OPTS.contains(opts) {
+                args.next();
+            }
+            continue;
+        }
+        let host = a.rsplit_once('@').map_or(a.as_str(), |(_, h)| h);
+        let host = host.strip_prefix("ssh://").unwrap_or(host);
+        let host = host.split(':').next().unwrap_or(host);
+        return (!host.is_empty()).then(|| host.to_ascii_lowercase());
+    }
+    None
 }
 
 /// `nc -e /bin/sh HOST PORT`, `socat TCP:HOST:PORT EXEC:sh`: a socket handed to a program.

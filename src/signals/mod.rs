@@ -168,6 +168,8 @@ impl Context {
         let s = format!("{}/", t.to_string_lossy());
         let system = paths::SYSTEM_DIRS
             .iter()
+            .chain(paths::DEPLOYMENT_DIRS)
+            .chain(paths::OTHER_HOMES)
             .any(|d| s.starts_with(&format!("{d}/")));
         if system
             && !USER_TEMP
@@ -319,6 +321,7 @@ pub const PATH_CLASSES: &[&str] = &[
     "home_ancestor",
     "outside_project",
     "system",
+    "deployment",
     "git_dir",
     // paths::sensitive_classes
     "secret_file",
@@ -339,6 +342,8 @@ pub const PATH_CLASSES: &[&str] = &[
     "dynamic",
     "backup",
     "find_delete",
+    // paths::regenerable, on the targets of recursive deletions
+    "regenerable",
 ];
 
 /// Every attribute a signal sets on a flag ([`Flag::attrs`]), for policy validation.

@@ -12,10 +12,16 @@
 //! ([`names::SAMPLES`]): `.e*` reaches `.env`.
 //!
 //! The home dir, its ancestors and the temp roots themselves are never `temp`, nor is anything
-//! in a home that lies under a temp root (containers and CI often put `HOME` in `/tmp`).
+//! in a home that lies under a temp root (containers and CI often put `HOME` in `/tmp`), nor
+//! anything in the project or the cwd (a checkout under `/tmp` is work).
+//!
+//! Outside the project, `/root` is a home (root's), `/opt`, `/srv` and `/var/www` hold
+//! deployments (`deployment`), and the rest of the operating system's dirs, `/var` included,
+//! are `system`.
 
 pub mod disk;
 pub mod names;
+pub mod regenerable;
 
 pub use names::{is_env_file, sensitive_classes};
 
@@ -61,6 +67,8 @@ pub fn resolve(raw: &str, ctx: &Context) -> PathBuf {
     normalize(&absolute(raw, ctx))
 }
 
+/// Dirs of the operating system and its data (class `system`). `/var` is system data
+/// (`/var/lib`, `/var/log`) except what [`DEPLOYMENT_DIRS`] and the temp dirs name.
 pub(crate) const SYSTEM_DIRS: &[&str] = &[
     "/bin",
     "/boot",
@@ -69,11 +77,8 @@ pub(crate) const SYSTEM_DIRS: &[&str] = &[
     "/lib",
     "/lib32",
     "/lib64",
-    "/opt",
     "/proc",
-    "/root",
     "/sbin",
-    "/srv",
     "/sys",
     "/usr",
     "/var",
@@ -82,6 +87,18 @@ pub(crate) const SYSTEM_DIRS: &[&str] = &[
     "/Applications",
     "/private",
 ];
+
+/// Dirs that hold installed or served applications (class `deployment`): what runs in
+/// production on a server, not the project's source.
+pub(crate) const DEPLOYMENT_DIRS: &[&str] = &["/opt", "/srv", "/var/www"];
+
+/// Home dirs that are not in `/home` or `/Users` and that no `HOME` names: root's.
+pub(crate) const OTHER_HOMES: &[&str] = &["/root", "/var/root"];
+
+/// Whether `s` is `dir` or lies below it.
+fn at_or_under(s: &str, dir: &str) -> bool {
+    s == dir || (s.starts_with(dir) && s.as_bytes().get(dir.len()) == Some(&b'/'))
+}
 
 /// Classes that say where a path is rather than what it holds: a glob's come from its fixed
 /// prefix, not from its matches.
@@ -96,6 +113,7 @@ const PLACE_CLASSES: &[&str] = &[
     "project_ancestor",
     "outside_project",
     "system",
+    "deployment",
 ];
 
 /// The places a context names (home, temp roots, project, cwd), as written and, once a path
@@ -143,6 +161,16 @@ fn place_classes(p: &Path, places: &Places, out: &mut Vec<String>) {
     if s == "/" {
         push("root");
     }
+    // Root's home is a home whoever the user is.
+    for other in OTHER_HOMES {
+        if places.home.iter().all(|h| h != Path::new(other)) {
+            if s == *other {
+                push("home");
+            } else if at_or_under(&s, other) {
+                push("in_home");
+            }
+        }
+    }
     for home in &places.home {
         if p == home {
             push("home");
@@ -163,12 +191,6 @@ fn place_classes(p: &Path, places: &Places, out: &mut Vec<String>) {
         .home
         .iter()
         .any(|h| h.starts_with(p) || (p.starts_with(h) && !places.temp.iter().any(|t| t == h)));
-    if in_temp && !is_temp_root && !home_guard {
-        push("temp");
-    }
-    if is_temp_root {
-        push("temp_root");
-    }
     let in_project = places
         .project
         .iter()
@@ -180,6 +202,13 @@ fn place_classes(p: &Path, places: &Places, out: &mut Vec<String>) {
         .iter()
         .chain(&places.cwd)
         .any(|r| r.starts_with(p));
+    // A project checked out below a temp root (`/tmp/checkout`) is work, not scratch space.
+    if in_temp && !is_temp_root && !home_guard && !in_project && !contains_project {
+        push("temp");
+    }
+    if is_temp_root {
+        push("temp_root");
+    }
     if in_project || contains_project {
         push("project");
     }
@@ -189,12 +218,12 @@ fn place_classes(p: &Path, places: &Places, out: &mut Vec<String>) {
     if !in_project {
         push("outside_project");
     }
-    if !in_temp
-        && SYSTEM_DIRS
-            .iter()
-            .any(|d| s == *d || s.starts_with(&format!("{d}/")))
-    {
-        push("system");
+    if !in_temp {
+        if DEPLOYMENT_DIRS.iter().any(|d| at_or_under(&s, d)) {
+            push("deployment");
+        } else if SYSTEM_DIRS.iter().any(|d| at_or_under(&s, d)) {
+            push("system");
+        }
     }
 }
 
@@ -841,7 +870,12 @@ mod tests {
             temp_dirs: vec![PathBuf::from("/tmp")],
         };
         let f = fact("./src", &c);
-        assert!(f.has("temp") && f.has("project"));
-        assert!(fact("/tmp/other", &c).has("outside_project"));
+        // A checkout under a temp root is work: project, and not scratch space.
+        assert!(f.has("project") && !f.has("temp"), "{f:?}");
+        let other = fact("/tmp/other", &c);
+        assert!(
+            other.has("outside_project") && other.has("temp"),
+            "{other:?}"
+        );
     }
 }

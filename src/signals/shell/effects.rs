@@ -389,6 +389,16 @@ impl Analyzer<'_> {
                 self.out
                     .push(Flag::new("file.write").detail(text).paths(facts));
             }
+            if code::fetches_code(&c) {
+                // `urlopen("https://host/x")`, `fetch(URL)`: the code talks to these hosts.
+                let hosts = egress::hosts_in(&c);
+                let hosts = if hosts.is_empty() {
+                    vec!["(unknown)".to_string()]
+                } else {
+                    hosts
+                };
+                egress::push_connect(&mut self.out, text, hosts, &label);
+            }
             if f.dynamic_exec && code::fetches_code(&c) {
                 // `exec(urlopen(URL).read())`: downloaded code run in-process.
                 let hosts = egress::hosts_in(&c);

@@ -101,6 +101,7 @@ pub fn analyze(cmd: &str, ctx: &Context) -> Vec<Flag> {
     };
     let tree = parse::parse(cmd, &mut a.budget, 0);
     a.node(&tree, &[], &Input::None, 0);
+    mark_regenerable(&mut a.out, ctx);
     if let Some(limit) = a.budget.limit {
         let detail = format!(
             "command not fully analysed ({limit} limit); first 80 chars: {}",
@@ -113,6 +114,21 @@ pub fn analyze(cmd: &str, ctx: &Context) -> Vec<Flag> {
         );
     }
     a.out
+}
+
+/// Gives the targets of recursive deletions that are regenerable artifacts of the project the
+/// class `regenerable` ([`paths::regenerable`]); only deletions do this work.
+fn mark_regenerable(out: &mut [Flag], ctx: &Context) {
+    for f in out
+        .iter_mut()
+        .filter(|f| f.name == "shell.recursive_delete")
+    {
+        for p in f.paths.iter_mut() {
+            if !p.has("regenerable") && paths::regenerable::is_regenerable(p, ctx) {
+                p.classes.push("regenerable".into());
+            }
+        }
+    }
 }
 
 /// What feeds a command's stdin.

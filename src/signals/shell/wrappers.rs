@@ -161,6 +161,7 @@ impl Analyzer<'_> {
     ) {
         let args: Vec<String> = words.iter().map(|w| w.text.clone()).collect();
         egress::ssh_forwards(&args, text, &mut self.out);
+        egress::remote_shell_connect(&args, text, &mut self.out);
         let mut i = 0;
         while i < words.len() {
             let a = words[i].text.as_str();

@@ -40,13 +40,18 @@ when = { program = "rm" }
 """
 
 HOOK = """#!/bin/sh
-export HOOKWARDEN_DATA_DIR=%(data)s HOOKWARDEN_AUDIT=%(audit)s HOOKWARDEN_USER_POLICY=%(policy)s
-export HOOKWARDEN_ORG_POLICY=%(root)s/no-org.toml HOOKWARDEN_CONFIG_DIR=%(root)s/config HOOKWARDEN_USER=harness-approver
+# The policy is the org's: only an org policy may leave the default policy out.
+export HOOKWARDEN_DATA_DIR=%(data)s HOOKWARDEN_AUDIT=%(audit)s HOOKWARDEN_USER_POLICY=%(root)s/no-user.toml
+export HOOKWARDEN_ORG_POLICY=%(policy)s HOOKWARDEN_CONFIG_DIR=%(root)s/config HOOKWARDEN_USER=harness-approver
 out=$(%(bin)s hook --runtime %(runtime)s); rc=$?
 code=$(printf '%%s' "$out" | grep -o 'hookwarden approve [A-Z0-9]*' | head -n1 | cut -d' ' -f3)
 # The "person": approves as soon as a code is shown, before the model retries.
 # `approve` needs a person at a terminal: a pseudo-terminal types the nonce it shows.
-if [ -n "$code" ]; then python3 %(pty)s nonce %(bin)s approve "$code" --note "approved by harness driver" >> %(root)s/approvals.log 2>&1; fi
+# The person's terminal is not the agent's: none of the agent's environment reaches it.
+if [ -n "$code" ]; then env -i PATH="$PATH" HOME="$HOME" USER="$(id -un)" \
+    HOOKWARDEN_DATA_DIR=%(data)s HOOKWARDEN_AUDIT=%(audit)s HOOKWARDEN_CONFIG_DIR=%(root)s/config \
+    HOOKWARDEN_ORG_POLICY=%(policy)s HOOKWARDEN_USER_POLICY=%(root)s/no-user.toml \
+    python3 %(pty)s nonce %(bin)s approve "$code" --note "approved by harness driver" >> %(root)s/approvals.log 2>&1; fi
 printf '%%s\\n' "$out"
 exit $rc
 """

@@ -13,11 +13,11 @@ asks for that command; a person's approval is simulated by a wrapper that runs
 Checks: call 1 denied with a code that reached the model; call 2 (same session, same
 input) allowed; the directory is gone; the audit log holds the grant and the allowed call.
 
-Claude shows an `ask` to a person, so hookwarden answers ask there and gives no code. Headless
-`claude -p` has nobody to show it to and treats ask like deny, so the round trip cannot be
-scripted; `claude` runs one call and checks the ask path instead: the answer is an ask naming
-the approver role, the tool did not run, the reason reached the model, the audit log holds the
-ask with its approver role.
+Claude shows an `ask` to a person in its interactive modes. Headless `claude -p` runs with
+bypassPermissions, where no ask is ever shown: hookwarden then denies with an approval code
+(the payload's `permission_mode` says so), and the round trip is the same as on Codex and
+Gemini. `HW_HARNESS_ASK=1 ... claude` checks the ask answer instead (one call): an ask naming
+the approver role, the tool did not run, the audit log holds the ask with its approver role.
 """
 import getpass, json, os, shutil, sys
 
@@ -63,7 +63,10 @@ def main():
     client = h.CLIENTS[client_name]
     run = h.make_run(os.environ.get("KEEP_RUN") == "1")
     root = run["root"]
-    asks = client_name == "claude"
+    # Headless Claude runs with bypassPermissions, where an ask is never shown: hookwarden then
+    # denies with an approval code as on Codex and Gemini, so the round trip is the same.
+    # HW_HARNESS_ASK=1 checks the ask answer of a mode that shows asks instead (nothing runs).
+    asks = client_name == "claude" and os.environ.get("HW_HARNESS_ASK") == "1"
     print("== %s approval %s; run dir %s" % (client_name, "ask path" if asks else "round trip", root))
     os.makedirs(os.path.join(run["work"], "victim_dir"))
     open(os.path.join(run["work"], "victim_dir", "keep.txt"), "w").write("precious\n")

@@ -78,3 +78,20 @@ proptest! {
         prop_assert_eq!(out, text);
     }
 }
+
+/// An env-style assignment whose value starts with `=` (`KEY==value`, no blanks) is an
+/// assignment, not a comparison: the value is masked whole.
+#[test]
+fn env_assignment_of_a_value_starting_with_equals_is_masked() {
+    for text in [
+        " DB_PASSWORD==+87z_yQut66aldq ",
+        "DB_PASSWORD==upaBOEq7Zr2xk",
+    ] {
+        let (out, _) = hookwarden::redact::redact_text(text);
+        let secret = text.trim().trim_start_matches("DB_PASSWORD==");
+        for w in secret.as_bytes().windows(8) {
+            let piece = std::str::from_utf8(w).unwrap();
+            assert!(!out.contains(piece), "{piece:?} left in {out:?}");
+        }
+    }
+}

@@ -175,7 +175,14 @@ pub(super) fn generic_spans(
     }
     let mut comparison = false;
     let set_with_equals = b.get(i) == Some(&b'=');
+    // `DB_PASSWORD==x9...` (no blank on either side, no quote after) is an env-style
+    // assignment of a value that starts with `=`, not a comparison.
+    let env_style = i == name_end
+        && b.get(i + 1) == Some(&b'=')
+        && b.get(i + 2)
+            .is_some_and(|c| !matches!(c, b' ' | b'\t' | b'"' | b'\'' | b'=' | b'`'));
     match b.get(i) {
+        Some(b'=') if env_style => i += 1,
         // `password == 'logmein'`, `pwd === "..."`: a comparison with a literal.
         Some(b'=') if b.get(i + 1) == Some(&b'=') => {
             comparison = true;

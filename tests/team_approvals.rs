@@ -142,6 +142,9 @@ fn calls(sb: &Sandbox) -> Vec<(&'static str, Value)> {
     let mut claude = fixture("claude/PreToolUse_Bash.json");
     claude["tool_input"]["command"] = json!("make deploy");
     claude["cwd"] = json!(work);
+    // The recorded payload is headless (bypassPermissions), where Claude shows no ask; an
+    // interactive session's mode is what the ask path needs.
+    claude["permission_mode"] = json!("default");
     let mut gemini = fixture("gemini/BeforeTool_run_shell_command.json");
     gemini["tool_input"]["command"] = json!("make deploy");
     gemini["cwd"] = json!(work);

@@ -338,6 +338,10 @@ pub const PATH_CLASSES: &[&str] = &[
     "git_hook",
     "git_config",
     "autostart",
+    // container operands (docker/podman exec, run -v): a path in the container's own file
+    // system, and one in a named volume
+    "container",
+    "volume",
     // shell operands
     "dynamic",
     "backup",

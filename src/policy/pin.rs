@@ -184,8 +184,12 @@ fn pin_path(session: &str, loc: &Locations) -> Option<PathBuf> {
 }
 
 fn fresh(path: &Path) -> bool {
-    std::fs::metadata(path)
-        .and_then(|m| m.modified())
+    std::fs::metadata(path).is_ok_and(|m| fresh_meta(&m))
+}
+
+/// Whether a pin with this metadata is younger than [`PIN_TTL`].
+fn fresh_meta(meta: &std::fs::Metadata) -> bool {
+    meta.modified()
         .ok()
         .and_then(|t| t.elapsed().ok())
         .is_some_and(|age| age < PIN_TTL)
@@ -195,8 +199,7 @@ fn fresh(path: &Path) -> bool {
 fn read_pin(pin_path: &Path) -> Option<String> {
     use std::io::Read;
     let mut f = std::fs::File::open(pin_path).ok()?;
-    let age = f.metadata().ok()?.modified().ok()?.elapsed().ok()?;
-    if age >= PIN_TTL {
+    if !fresh_meta(&f.metadata().ok()?) {
         return None;
     }
     // Through `take`, so the read asks the file for no size first (a pin is a few hundred bytes).

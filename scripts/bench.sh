@@ -9,6 +9,9 @@
 #   --peers DIR  where peer hooks are installed (DIR/bin/dcg, DIR/bin/rippy);
 #                default $HW_PEERS or /tmp/hw-peers. Missing peers are skipped, with a note.
 #   --out DIR    work dir for payloads and raw results (default: a fresh temp dir)
+#   --against BIN  also run BIN (another hookwarden build, e.g. an earlier commit's) on the
+#                same events with the embedded default policy, interleaved, as
+#                "hookwarden (before)", with its own data dir; the report compares the two
 #   --md FILE    also write the results section to FILE. If FILE holds the lines
 #                `<!-- bench:results:begin -->` and `<!-- bench:results:end -->`, only the
 #                text between them is replaced (so `--md BENCHMARKS.md` regenerates its
@@ -28,6 +31,7 @@ BUILD=1
 PEERS="${HW_PEERS:-/tmp/hw-peers}"
 OUT=""
 MD=""
+AGAINST=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) ROUNDS="$2"; shift 2 ;;
@@ -35,13 +39,14 @@ while [ $# -gt 0 ]; do
     --peers) PEERS="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     --md) MD="$2"; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --against) AGAINST="$2"; shift 2 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 [ -n "$OUT" ] || OUT="$(mktemp -d "${TMPDIR:-/tmp}/hookwarden-bench.XXXXXX")"
 OUT="$(mkdir -p "$OUT" && cd "$OUT" && pwd)"
-mkdir -p "$OUT/home" "$OUT/data" "$OUT/project/.git"
+mkdir -p "$OUT/home" "$OUT/data" "$OUT/data-before" "$OUT/project/.git"
 # A project for the events to happen in: a git checkout, as an agent's cwd usually is.
 echo "ref: refs/heads/main" > "$OUT/project/.git/HEAD"
 
@@ -53,6 +58,16 @@ if [ "$BUILD" = 1 ]; then
 fi
 HW="$ROOT/$HW_RELEASE_DIR/hookwarden"
 [ -x "$HW" ] || { echo "bench.sh: $HW missing (run without --no-build)" >&2; exit 1; }
+if [ -n "$AGAINST" ]; then
+  AGAINST="$(cd "$(dirname "$AGAINST")" && pwd)/$(basename "$AGAINST")"
+  [ -x "$AGAINST" ] || { echo "bench.sh: --against $AGAINST is not an executable" >&2; exit 1; }
+fi
+# How much of link/hot-symbols.txt the binary still has (a stale list packs fewer of the
+# functions a call runs; scripts/hot-symbols.sh regenerates it).
+HOT_FOUND=""
+if command -v nm >/dev/null && [ -f "$ROOT/link/hot-symbols.txt" ]; then
+  HOT_FOUND="$(nm "$HW" 2>/dev/null | awk 'NR==FNR { have[$NF]=1; next } ($1 in have) { n++ } END { printf "%d of %d", n, FNR }' - "$ROOT/link/hot-symbols.txt")"
+fi
 
 # The floor and the runner: plain rustc, no dependencies, optimized like a release build.
 # The floor is linked the way hookwarden is, so the ratio measures hookwarden's own work
@@ -243,6 +258,7 @@ for ev in $EVENTS; do
   add "$ev" floor "$p" "$OUT/floor"
   [ -x "$OUT/floor-dynamic" ] && add "$ev" "floor (dynamically linked)" "$p" "$OUT/floor-dynamic"
   add "$ev" "hookwarden" "$p" "$HW" hook --runtime claude
+  [ -n "$AGAINST" ] && add "$ev" "hookwarden (before)" "$p" "env:HOOKWARDEN_DATA_DIR=$OUT/data-before" "env:HOOKWARDEN_AUDIT=$OUT/data-before/audit.jsonl" "$AGAINST" hook --runtime claude
   add "$ev" "hookwarden (500 rules)" "$p" "env:HOOKWARDEN_USER_POLICY=$OUT/policy-500.toml" "$HW" hook --runtime claude
   add "$ev" "hookwarden (500 rules, hard regexes)" "$p" "env:HOOKWARDEN_USER_POLICY=$OUT/policy-500-hard.toml" "$HW" hook --runtime claude
   # dcg and rippy are pre-tool hooks (their installers register PreToolUse only), invoked as
@@ -271,6 +287,8 @@ report() {
   echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r)"
   echo "- load average (1/5/15 min): $LOAD_START at start, $LOAD_END at end"
   echo "- hookwarden $("$HW" --version 2>/dev/null | head -1 | awk '{print $NF}') ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')), $RUSTC_VERSION"
+  [ -n "$HOT_FOUND" ] && echo "- link/hot-symbols.txt: $HOT_FOUND functions found in the binary (scripts/hot-symbols.sh regenerates it when few are)"
+  [ -n "$AGAINST" ] && echo "- hookwarden (before): $AGAINST ($("$AGAINST" --version 2>/dev/null | head -1 | awk '{print $NF}'))"
   [ "$HAVE_DCG" = 1 ] && echo "- dcg $("$DCG" --version 2>/dev/null | head -1 | awk '{print $NF}')"
   [ "$HAVE_RIPPY" = 1 ] && echo "- rippy $("$RIPPY" --version 2>/dev/null | head -1 | awk '{print $NF}')"
   [ -n "$NODE" ] && echo "- node $("$NODE" --version)"
@@ -302,7 +320,19 @@ report() {
         printf "| %s | %s | %s | %s | %s |\n", e, cell(e, "dcg"), cell(e, "rippy"), cell(e, "node (minimal hook)"), cell(e, "python (minimal hook)") }
     }' "$OUT/results.tsv"
   echo
-  echo "Targets (issue 9):"
+  if [ -n "$AGAINST" ]; then
+    echo "hookwarden against hookwarden (before), both on the embedded default policy, interleaved in this run:"
+    echo
+    echo "| event | median ms | before ms | median ratio | min ms | before min ms | min ratio |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    awk -F'\t' '
+      $2=="hookwarden" { hw[$1]=$3; hwmin[$1]=$5; order[++n]=$1 }
+      $2=="hookwarden (before)" { b[$1]=$3; bmin[$1]=$5 }
+      END { for (i=1; i<=n; i++) { e=order[i]; if (!(e in b)) continue
+        printf "| %s | %.2f | %.2f | %.2fx | %.2f | %.2f | %.2fx |\n", e, hw[e]/1000, b[e]/1000, hw[e]/b[e], hwmin[e]/1000, bmin[e]/1000, hwmin[e]/bmin[e] } }' "$OUT/results.tsv"
+    echo
+  fi
+  echo "Targets:"
   echo
   awk -F'\t' -v dcg_present="$HAVE_DCG" '
     { t[$1 "|" $2]=$3; r[$1 "|" $2]=$7; m[$1 "|" $2]=$5 }

@@ -21,6 +21,9 @@ fi
 bin="$(command -v hookwarden || echo "${CARGO_HOME:-$HOME/.cargo}/bin/hookwarden")"
 echo
 echo "hookwarden installed at $bin"
+if ! command -v hookwarden >/dev/null 2>&1; then
+    echo "note: $(dirname "$bin") is not on your PATH: add it (a project's hook config runs \`hookwarden\` from PATH)"
+fi
 echo
 echo "Wire it into your agent (run inside the repository to protect):"
 echo "  hookwarden install --runtime claude     # Claude Code  (.claude/settings.json)"

@@ -19,7 +19,8 @@
 //! | `== stderr`        | the same for stderr                                              |
 //!
 //! A run whose `stdout` or `stderr` section is missing must print nothing there. In expected
-//! output and in files, `[ROOT]` stands for the sandbox root; in expected output a line `...`
+//! output and in files, `[ROOT]` stands for the sandbox root and `[BIN]` for the hookwarden
+//! binary under test (in `env`, `sh` and `run` too); in expected output a line `...`
 //! matches any number of lines and `[..]` any text within one line.
 //! `HOOKWARDEN_BLESS=1 cargo test --test cli_cases` rewrites the outputs of failing cases
 //! from what the binary printed (then put back the wildcards a varying value needs).
@@ -27,7 +28,7 @@
 
 mod common;
 
-use common::Sandbox;
+use common::{Sandbox, BIN};
 use std::path::{Path, PathBuf};
 
 #[derive(Default)]
@@ -200,8 +201,16 @@ fn render(steps: &[Step], header: &str) -> String {
     out
 }
 
+/// `[ROOT]` and `[BIN]` filled in.
+fn fill(text: &str, root: &Path) -> String {
+    text.replace("[ROOT]", &root.display().to_string())
+        .replace("[BIN]", BIN)
+}
+
 fn normalize(text: &str, root: &Path) -> String {
-    let mut t = text.replace(&root.display().to_string(), "[ROOT]");
+    let mut t = text
+        .replace(BIN, "[BIN]")
+        .replace(&root.display().to_string(), "[ROOT]");
     if !t.is_empty() && !t.ends_with('\n') {
         t.push('\n');
     }
@@ -225,16 +234,14 @@ fn run_case(path: &Path) -> (Vec<String>, String) {
     for step in steps.iter_mut() {
         match step {
             Step::File(rel, body) => {
-                sb.write(rel, &body.replace("[ROOT]", &root.display().to_string()));
+                sb.write(rel, &fill(body, &root));
             }
-            Step::Env(k, v) => {
-                env.push((k.clone(), v.replace("[ROOT]", &root.display().to_string())))
-            }
+            Step::Env(k, v) => env.push((k.clone(), fill(v, &root))),
             Step::Cwd(rel) => cwd = Some(sb.mkdir(rel)),
             Step::Sh(script) => {
                 let out = std::process::Command::new("sh")
                     .arg("-ec")
-                    .arg(script.replace("[ROOT]", &root.display().to_string()))
+                    .arg(fill(script, &root))
                     .current_dir(cwd.as_deref().unwrap_or(&root))
                     .env("HOME", sb.home())
                     .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -252,11 +259,7 @@ fn run_case(path: &Path) -> (Vec<String>, String) {
                 );
             }
             Step::Run(r) => {
-                let args: Vec<String> = r
-                    .args
-                    .iter()
-                    .map(|a| a.replace("[ROOT]", &root.display().to_string()))
-                    .collect();
+                let args: Vec<String> = r.args.iter().map(|a| fill(a, &root)).collect();
                 let argv: Vec<&str> = args.iter().map(String::as_str).collect();
                 let mut c = sb.cmd(&argv);
                 for (k, v) in &env {
@@ -266,11 +269,7 @@ fn run_case(path: &Path) -> (Vec<String>, String) {
                     c = c.current_dir(d);
                 }
                 if let Some(stdin) = &r.stdin {
-                    c = c.stdin(
-                        stdin
-                            .replace("[ROOT]", &root.display().to_string())
-                            .as_bytes(),
-                    );
+                    c = c.stdin(fill(stdin, &root).as_bytes());
                 }
                 let got = c.run();
                 let status = got.code;

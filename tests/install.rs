@@ -74,6 +74,22 @@ fn commands(v: &Value) -> Vec<String> {
     out
 }
 
+/// The backup install keeps of `config` in the data dir (`<data>/backups/<key>/backup`, the
+/// slot whose `path` names the config), if there is one.
+fn data_backup(sb: &Sandbox, config: &Path) -> Option<PathBuf> {
+    let want = format!("{}\n", config.canonicalize().unwrap().display());
+    let slots = std::fs::read_dir(sb.data_dir().join("backups")).ok()?;
+    slots
+        .map(|e| e.unwrap().path())
+        .find(|d| std::fs::read_to_string(d.join("path")).ok().as_deref() == Some(&want))
+        .map(|d| d.join("backup"))
+}
+
+/// The backup older installs kept beside a config.
+fn beside(config: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.hookwarden.bak", config.display()))
+}
+
 fn ours(runtime: &str) -> String {
     format!("{BIN} hook --runtime {runtime}")
 }
@@ -155,8 +171,12 @@ fn install_merges_into_existing_configs_is_idempotent_and_backs_out_byte_for_byt
                 "{runtime}: {ev} must hold hookwarden once"
             );
         }
-        let bak = PathBuf::from(format!("{}.hookwarden.bak", path.display()));
+        let bak = data_backup(&sb, &path).expect("a backup in the data dir");
         assert_eq!(read(&bak), original, "{runtime}: backup is the original");
+        assert!(
+            !beside(&path).exists(),
+            "{runtime}: no backup beside the config, in the repository"
+        );
 
         // a second run changes nothing, byte for byte
         let installed = read(&path);
@@ -303,7 +323,8 @@ fn malformed_config_is_reported_with_position_and_left_untouched() {
         "file:line:col in {err}"
     );
     assert_eq!(read(&path), broken);
-    assert!(!PathBuf::from(format!("{}.hookwarden.bak", path.display())).exists());
+    assert!(!beside(&path).exists());
+    assert_eq!(data_backup(&sb, &path), None);
 
     // Codex: a broken config.toml stops the install before hooks.json is written
     let cfg = sb.codex_home().join("config.toml");
@@ -508,7 +529,7 @@ fn doctor_accepts_wiring_at_either_scope_and_flags_a_runtime_left_unwired() {
     let out = sb.run(&["doctor"]);
     let stdout = &out.stdout;
     assert!(out.success(), "{stdout}");
-    assert!(stdout.contains("not wired in this file (it is at the other scope)"));
+    assert!(stdout.contains("not wired in this file (it is at another scope)"));
 
     write(&sb.home().join(".gemini/settings.json"), "{\"ui\": {}}\n");
     let out = sb.run(&["doctor"]);

@@ -134,24 +134,36 @@ fn print_snippet(kind: RuntimeKind) {
     let Some(snippet) = hookwarden::install::snippet(kind) else {
         return;
     };
-    let target = match (
-        hookwarden::install::default_scope(profile),
-        profile.config.user_base,
-    ) {
+    let scope = hookwarden::install::default_scope(profile);
+    let target = match (scope, profile.config.user_base) {
         (hookwarden::install::Scope::User, UserBase::CodexHome) => {
             format!("$CODEX_HOME/{}", profile.install.user_file)
         }
         (hookwarden::install::Scope::User, UserBase::Home) => {
             format!("~/{}", profile.install.user_file)
         }
+        (hookwarden::install::Scope::Local, _) => profile
+            .install
+            .local_file
+            .unwrap_or(profile.install.project_file)
+            .to_string(),
         (hookwarden::install::Scope::Project, _) => profile.install.project_file.to_string(),
+    };
+    // A project's config runs `hookwarden` from each machine's PATH, as the snippet does; a
+    // user's config names this machine's binary by its path.
+    let how = match scope {
+        hookwarden::install::Scope::Project => {
+            "as it is (`hookwarden` found on each machine's PATH)"
+        }
+        _ => "with the absolute binary path",
     };
     println!();
     println!(
-        "hook config snippet (hooks/{}; `hookwarden install --runtime {}` writes it into {} with the absolute binary path):",
+        "hook config snippet (hooks/{}; `hookwarden install --runtime {}` writes it into {} {}):",
         snippet_file(kind),
         kind,
-        target
+        target,
+        how
     );
     print!("{snippet}");
     if kind == RuntimeKind::Codex {

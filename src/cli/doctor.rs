@@ -170,32 +170,33 @@ pub fn run(a: DoctorArgs) -> Result<i32> {
         let wired_anywhere = configs.iter().any(|c| !c.ours(profile.kind).is_empty());
         for c in &configs {
             let heading = format!("{} ({}): {}", profile.display, c.label, c.path.display());
-            out.section(&heading, &config_checks(profile, c, wired_anywhere));
+            out.section(&heading, &config_checks(profile, c, wired_anywhere, &env));
         }
         if !wired_anywhere {
             continue;
         }
         let mut checks = disabled_checks(profile, &configs, &env, &root);
-        // A managed config names a binary of the machine under `root`; the others, of this one.
-        let mut binaries: Vec<(String, PathBuf)> = configs
+        // A managed config names a binary of the machine under `root`; the others, of this
+        // one, by its path or by its bare name, found on PATH.
+        let mut binaries: Vec<(String, bool)> = configs
             .iter()
             .flat_map(|c| {
                 let managed_config = c.label == "managed";
-                let root = &root;
-                c.ours(profile.kind).into_iter().map(move |(_, b)| {
-                    let path = if managed_config {
-                        under(root, &b)
-                    } else {
-                        PathBuf::from(&b)
-                    };
-                    (b, path)
-                })
+                c.ours(profile.kind)
+                    .into_iter()
+                    .map(move |(_, b)| (b, managed_config))
             })
             .collect();
         binaries.sort();
         binaries.dedup();
-        for (b, path) in &binaries {
-            checks.extend(binary_checks(profile, b, path, managed));
+        for (b, managed_config) in &binaries {
+            if *managed_config {
+                checks.extend(binary_checks(profile, b, &under(&root, b), managed));
+            } else if install::on_path(b) {
+                checks.extend(path_checks(profile, b, managed));
+            } else {
+                checks.extend(binary_checks(profile, b, Path::new(b), managed));
+            }
         }
         checks.push(self_test(profile, &env.dir));
         out.section(&format!("{}:", profile.display), &checks);
@@ -301,7 +302,8 @@ fn audit_check() -> Check {
     }
 }
 
-/// The runtime's configs that exist: managed, project, user.
+/// The runtime's configs that exist: managed, project, local (where the runtime has one),
+/// user.
 fn configs_of(profile: &'static RuntimeProfile, env: &Env, root: &Path) -> Vec<Config> {
     let mut out = Vec::new();
     let read = |label, path: PathBuf, format: Option<ManagedFormat>| {
@@ -316,23 +318,42 @@ fn configs_of(profile: &'static RuntimeProfile, env: &Env, root: &Path) -> Vec<C
     if let Some(m) = &profile.install.managed {
         out.extend(read("managed", under(root, m.path), Some(m.format)));
     }
-    out.extend(read(
-        "project",
-        env.hooks_file(profile, Scope::Project),
-        None,
-    ));
-    out.extend(read("user", env.hooks_file(profile, Scope::User), None));
+    for scope in install::scopes(profile) {
+        if let Ok(path) = env.hooks_file(profile, scope) {
+            out.extend(read(scope.as_str(), path, None));
+        }
+    }
     out
 }
 
-fn reinstall(profile: &RuntimeProfile) -> String {
-    format!(
-        "hookwarden install --runtime {} (add --scope user for the user config)",
-        profile.kind
-    )
+/// The scope to name for wiring one person's own binary by its path.
+fn own_scope(profile: &RuntimeProfile) -> Scope {
+    if profile.install.local_file.is_some() {
+        Scope::Local
+    } else {
+        Scope::User
+    }
 }
 
-fn config_checks(profile: &'static RuntimeProfile, c: &Config, wired_anywhere: bool) -> Vec<Check> {
+fn reinstall(profile: &RuntimeProfile) -> String {
+    match own_scope(profile) {
+        Scope::Local => format!(
+            "hookwarden install --runtime {} (add --scope local or --scope user for your own config)",
+            profile.kind
+        ),
+        _ => format!(
+            "hookwarden install --runtime {} (add --scope user for the user config)",
+            profile.kind
+        ),
+    }
+}
+
+fn config_checks(
+    profile: &'static RuntimeProfile,
+    c: &Config,
+    wired_anywhere: bool,
+    env: &Env,
+) -> Vec<Check> {
     let handlers = match &c.handlers {
         Err(e) => {
             return vec![Check::fail(
@@ -343,9 +364,18 @@ fn config_checks(profile: &'static RuntimeProfile, c: &Config, wired_anywhere: b
         Ok(h) => h,
     };
     let mut out = Vec::new();
+    // A project's config is everyone's: it names hookwarden as PATH finds it.
+    let project = c.label == Scope::Project.as_str();
     let fix_cmd = format!(
         "replace it with `{}`",
-        install::hook_command("/path/to/hookwarden", profile.kind)
+        install::hook_command(
+            if project {
+                install::PATH_NAME
+            } else {
+                "/path/to/hookwarden"
+            },
+            profile.kind
+        )
     );
     for h in handlers {
         match inspect::classify(&h.command, profile.kind) {
@@ -369,7 +399,7 @@ fn config_checks(profile: &'static RuntimeProfile, c: &Config, wired_anywhere: b
     if ours.is_empty() {
         if wired_anywhere {
             out.push(Check::ok(
-                "hookwarden is not wired in this file (it is at the other scope)",
+                "hookwarden is not wired in this file (it is at another scope)",
             ));
         } else {
             out.push(Check::fail(
@@ -416,6 +446,51 @@ fn config_checks(profile: &'static RuntimeProfile, c: &Config, wired_anywhere: b
                 ),
                 reinstall(profile),
             ));
+        }
+    }
+    if project {
+        let mut named: Vec<&str> = ours
+            .iter()
+            .map(|(_, b)| b.as_str())
+            .filter(|b| !install::on_path(b))
+            .collect();
+        named.dedup();
+        for b in named {
+            if Path::new(b).starts_with(&env.home) {
+                out.push(Check::fail(
+                    format!(
+                        "the project config names {b}, a path in your home directory: teammates who clone the repository have no such file, and {} then {}",
+                        profile.display,
+                        profile.install.on_failure.crash.verb()
+                    ),
+                    format!(
+                        "hookwarden install --runtime {} --scope project (it then runs `{}` from each machine's PATH; keep your own path with --scope {})",
+                        profile.kind,
+                        install::PATH_NAME,
+                        own_scope(profile).as_str()
+                    ),
+                ));
+            } else {
+                out.push(Check::ok(format!(
+                    "the project config names {b}: everyone who uses this repository needs hookwarden at that path"
+                )));
+            }
+        }
+    }
+    if let Some(key) = profile.install.on_failure.fail_closed_key {
+        for (h, _) in &ours {
+            let wants = profile
+                .installed()
+                .any(|(e, w)| e.name == h.event && w.fail_closed);
+            if wants && !h.fail_closed {
+                out.push(Check::fail(
+                    format!(
+                        "{}: no `{key}: true`: {} lets the call run when the hook crashes or times out",
+                        h.event, profile.display
+                    ),
+                    reinstall(profile),
+                ));
+            }
         }
     }
     out
@@ -560,6 +635,65 @@ fn disabled_checks(
         }
         _ => {}
     }
+    out
+}
+
+/// A command that names hookwarden by its bare name (a project's config): what the PATH of
+/// this shell finds, then the checks of [`binary_checks`] on that file. A runtime started
+/// another way (from a desktop launcher) may have another PATH.
+fn path_checks(profile: &RuntimeProfile, name: &str, managed: bool) -> Vec<Check> {
+    let found = install::resolve::lookup(name, std::env::var_os("PATH").as_deref());
+    let mut out = Vec::new();
+    if !found.relative_before.is_empty() {
+        let entries: Vec<String> = found
+            .relative_before
+            .iter()
+            .map(|e| {
+                if e.is_empty() {
+                    "an empty entry".to_string()
+                } else {
+                    format!("`{e}`")
+                }
+            })
+            .collect();
+        out.push(Check::fail(
+            format!(
+                "PATH has relative entries before any `{name}` ({}): a `{name}` in the directory a hook runs in would run instead, and the guard protects only absolute PATH directories",
+                entries.join(", ")
+            ),
+            "remove the relative entries from PATH (in your shell profile)",
+        ));
+    }
+    let Some(path) = found.found else {
+        out.push(Check::fail(
+            format!(
+                "`{name}` is not on PATH: the hook command cannot run here, and {} then {}",
+                profile.display,
+                profile.install.on_failure.crash.verb()
+            ),
+            format!(
+                "install hookwarden on PATH (./install.sh), or wire this binary for yourself: hookwarden install --runtime {} --scope {}",
+                profile.kind,
+                own_scope(profile).as_str()
+            ),
+        ));
+        return out;
+    };
+    let this = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.canonicalize().ok());
+    let same = path.canonicalize().ok() == this;
+    out.push(Check::ok(format!(
+        "`{name}` on PATH is {}{}",
+        path.display(),
+        if same { " (this doctor's binary)" } else { "" }
+    )));
+    out.extend(binary_checks(
+        profile,
+        &path.display().to_string(),
+        &path,
+        managed,
+    ));
     out
 }
 

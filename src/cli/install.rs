@@ -5,6 +5,7 @@
 use anyhow::{bail, Context as _, Result};
 use clap::Args;
 use hookwarden::install::{self, Env, Options, Scope};
+use hookwarden::runtime::RuntimeProfile;
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -12,17 +13,21 @@ pub struct InstallArgs {
     /// claude, codex, gemini, cursor, copilot, qwen or factory (or an alias: claude-code, droid, ...).
     #[arg(long)]
     runtime: String,
-    /// `project` (the runtime's config in the project) or `user` (in your home; `$CODEX_HOME`
-    /// for Codex). Default: project, except Codex: user (its project hooks need a trusted project).
+    /// `project` (the runtime's config in the project, committed: runs `hookwarden` from each
+    /// teammate's PATH), `local` (the project's settings kept out of version control: Claude
+    /// Code's .claude/settings.local.json) or `user` (in your home; `$CODEX_HOME` for Codex).
+    /// Default: project, except Codex: user (its project hooks need a trusted project).
     #[arg(long)]
     scope: Option<String>,
     /// Which hooks: pre, post, prompt, final (comma-separated; default: all the runtime has).
     #[arg(long, value_delimiter = ',')]
     events: Vec<String>,
-    /// The hookwarden binary the runtime runs (default: this one).
+    /// The hookwarden binary the runtime runs, named by its absolute path (default: this one
+    /// at local and user scope; `hookwarden` found on PATH at project scope).
     #[arg(long)]
     binary: Option<PathBuf>,
-    /// The project root for `--scope project` (default: the repository of the current dir).
+    /// The project root for `--scope project` and `local` (default: the repository of the
+    /// current dir).
     #[arg(long)]
     dir: Option<PathBuf>,
     /// Wire it for every user of this machine, in the runtime's administrator-owned config
@@ -52,33 +57,107 @@ fn options(a: &InstallArgs, need_binary: bool) -> Result<(Options, Env)> {
     let profile = hookwarden::runtime::parse_name(&a.runtime)?;
     let runtime = profile.kind;
     let scope = match &a.scope {
-        Some(s) => {
-            Scope::parse(s).with_context(|| format!("unknown scope `{s}` (project or user)"))?
-        }
+        Some(s) => Scope::parse(s)
+            .with_context(|| format!("unknown scope `{s}` (project, local or user)"))?,
         None => install::default_scope(profile),
     };
     let events = install::parse_events(&a.events.join(","))?;
-    let binary = match &a.binary {
-        Some(b) => std::path::absolute(b)?,
-        None => std::env::current_exe()?,
+    let absolute = |b: PathBuf| -> Result<String> {
+        let b = b.canonicalize().unwrap_or(b);
+        if need_binary && !b.is_file() {
+            bail!(
+                "{}: no such file; pass the hookwarden binary with --binary",
+                b.display()
+            );
+        }
+        Ok(b.display().to_string())
     };
-    let binary = binary.canonicalize().unwrap_or(binary);
-    if need_binary && !binary.is_file() {
-        bail!(
-            "{}: no such file; pass the hookwarden binary with --binary",
-            binary.display()
-        );
-    }
+    let given = match &a.binary {
+        Some(b) => Some(absolute(std::path::absolute(b)?)?),
+        None => None,
+    };
+    let this = match (&given, scope) {
+        (None, Scope::Local | Scope::User) => absolute(std::env::current_exe()?)?,
+        _ => String::new(),
+    };
     let env = Env::from_process(project_dir(a.dir.clone())?);
     Ok((
         Options {
             runtime,
             scope,
             events,
-            binary: binary.display().to_string(),
+            binary: install::wired_binary(scope, given, this),
         },
         env,
     ))
+}
+
+/// What the person installing must know about the command the config now runs (`note:` and
+/// `warning:` lines): a project's `hookwarden` must be on every teammate's PATH (and is it on
+/// this one?); a path given for a project is everyone's path; a local file must stay out of
+/// version control.
+fn command_notes(
+    profile: &RuntimeProfile,
+    opts: &Options,
+    env: &Env,
+    file: &std::path::Path,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if install::on_path(&opts.binary) {
+        out.push(format!(
+            "note: the project config runs `{}` from the PATH of whoever works in this repository: everyone needs hookwarden installed (./install.sh); `hookwarden doctor` checks it",
+            install::PATH_NAME
+        ));
+        let found = install::resolve::lookup(&opts.binary, std::env::var_os("PATH").as_deref());
+        match found.found {
+            None => out.push(format!(
+                "warning: `{}` is not on your PATH, so these hooks cannot run on this machine yet ({} then {}): install it (./install.sh), or wire this binary for yourself with --scope {}",
+                opts.binary,
+                profile.display,
+                profile.install.on_failure.crash.verb(),
+                if profile.install.local_file.is_some() { "local" } else { "user" }
+            )),
+            Some(p) => {
+                let this = std::env::current_exe().ok().and_then(|e| e.canonicalize().ok());
+                if p.canonicalize().ok() != this {
+                    out.push(format!(
+                        "note: `{}` on your PATH is {}, not this binary: `hookwarden doctor` checks that it runs and is this version",
+                        opts.binary,
+                        p.display()
+                    ));
+                }
+            }
+        }
+    } else if opts.scope == Scope::Project {
+        out.push(format!(
+            "note: the project config names {}: everyone who uses this repository needs hookwarden at that path (without --binary it runs `{}` from each machine's PATH)",
+            opts.binary,
+            install::PATH_NAME
+        ));
+    }
+    if opts.scope == Scope::Local && !git_ignores(&env.dir, file) {
+        out.push(format!(
+            "warning: git does not ignore {}: add it to .gitignore, or it may be committed with this machine's path in it",
+            file.display()
+        ));
+    }
+    out
+}
+
+/// Whether `file` is ignored by git in `dir`'s repository (`true` outside one, or without git:
+/// nothing would commit it there).
+fn git_ignores(dir: &std::path::Path, file: &std::path::Path) -> bool {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["check-ignore", "-q", "--"])
+        .arg(file)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    // 0: ignored, 1: not ignored, anything else: not a repository (or no git).
+    !matches!(out.map(|s| s.code()), Ok(Some(1)))
 }
 
 fn print_files(report: &install::Report) {
@@ -137,6 +216,10 @@ fn run_install_managed(a: &InstallArgs) -> Result<i32> {
         println!("note: {n}");
     }
     println!(
+        "note: {}",
+        profile.install.on_failure.describe(profile.display)
+    );
+    println!(
         "write the org policy to {}/policy.toml, set up approvals with `sudo hookwarden approve --init-managed-key`, and check it with `hookwarden doctor`",
         hookwarden::managed::ORG_DIR
     );
@@ -172,11 +255,7 @@ pub fn run_install(a: InstallArgs) -> Result<i32> {
     println!(
         "hookwarden install: {} ({}), events {}",
         profile.display,
-        if opts.scope == Scope::User {
-            "user"
-        } else {
-            "project"
-        },
+        opts.scope.as_str(),
         report.events.join(", ")
     );
     print_files(&report);
@@ -186,6 +265,15 @@ pub fn run_install(a: InstallArgs) -> Result<i32> {
     );
     for n in &report.notes {
         println!("note: {n}");
+    }
+    println!(
+        "note: {}",
+        profile.install.on_failure.describe(profile.display)
+    );
+    if let Some(f) = report.files.first() {
+        for line in command_notes(profile, &opts, &env, &f.path) {
+            println!("{line}");
+        }
     }
     println!(
         "check it with `hookwarden doctor`; see what the policy can enforce here with `hookwarden policy compile --runtime {}`",

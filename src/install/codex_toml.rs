@@ -1,7 +1,8 @@
 //! Codex's `config.toml`: hooks run only with `[features] hooks = true`. Edited with
 //! `toml_edit`, so comments, order and formatting of everything else stay as they are.
 
-use super::{backup_path, io_err, read_opt, write_atomic, Action, FileReport, InstallError};
+use super::backup::{self, Slot};
+use super::{io_err, read_opt, write_atomic, Action, FileReport, InstallError};
 use std::path::Path;
 use toml_edit::{value, DocumentMut, Item};
 
@@ -71,7 +72,8 @@ pub fn created_marker(path: &Path) -> std::path::PathBuf {
 
 /// Uninstall: puts the backup back (or deletes the file install created) if the file is
 /// exactly what install made of it; otherwise keeps `hooks = true` (other hooks may need it).
-pub fn revert(path: &Path) -> Result<FileReport, InstallError> {
+/// The backup is the one in the data dir (`slot`), or one an older install left beside it.
+pub fn revert(path: &Path, slot: Option<&Slot>) -> Result<FileReport, InstallError> {
     let report = |action| FileReport {
         path: path.to_path_buf(),
         action,
@@ -88,12 +90,11 @@ pub fn revert(path: &Path) -> Result<FileReport, InstallError> {
             return Ok(report(Action::Removed));
         }
     } else {
-        let bak = backup_path(path);
-        if let Some(orig) = read_opt(&bak)? {
-            let replay = enable_hooks(path, Some(&orig)).ok();
-            if replay.as_deref() == Some(cur.as_str()) && orig != cur {
-                write_atomic(path, &orig)?;
-                let _ = std::fs::remove_file(&bak);
+        for b in backup::find(slot, path)? {
+            let replay = enable_hooks(path, Some(&b.text)).ok();
+            if replay.as_deref() == Some(cur.as_str()) && b.text != cur {
+                write_atomic(path, &b.text)?;
+                b.discard();
                 return Ok(report(Action::Restored));
             }
         }

@@ -6,11 +6,13 @@ use serde_json::{json, Value};
 
 pub const COMMAND_KEY: &str = "command";
 
-pub fn entry(h: &Hook, cmd: &str) -> Value {
+/// One handler; `fail_closed_key` is the profile's (`failClosed`), set on the events wired to
+/// fail closed.
+pub fn entry(h: &Hook, cmd: &str, fail_closed_key: Option<&str>) -> Value {
     let mut v = json!({ COMMAND_KEY: cmd, "timeout": h.wiring.timeout });
-    if h.wiring.fail_closed {
+    if let (true, Some(k)) = (h.wiring.fail_closed, fail_closed_key) {
         // Cursor fails open on a crash or timeout unless told otherwise.
-        v["failClosed"] = json!(true);
+        v[k] = json!(true);
     }
     v
 }

@@ -23,6 +23,10 @@ pub struct Handler {
     /// The matcher of its group, if it has one.
     pub matcher: Option<String>,
     pub command: String,
+    /// The runtime's fail-closed key is `true` on it ([`OnFailure::fail_closed_key`]).
+    ///
+    /// [`OnFailure::fail_closed_key`]: crate::runtime::profile::OnFailure::fail_closed_key
+    pub fail_closed: bool,
 }
 
 /// Every handler in a config's text. `managed` is the format of a managed config (Codex's
@@ -60,6 +64,11 @@ pub fn handlers(profile: &RuntimeProfile, root: &Value) -> Vec<Handler> {
                 .get("matcher")
                 .and_then(Value::as_str)
                 .map(str::to_string);
+            let fail_closed = profile
+                .install
+                .on_failure
+                .fail_closed_key
+                .is_some_and(|k| entry.get(k) == Some(&Value::Bool(true)));
             let commands: Vec<&str> = match format {
                 HookFormat::Nested => super::nested::commands(entry),
                 HookFormat::Cursor => entry
@@ -79,6 +88,7 @@ pub fn handlers(profile: &RuntimeProfile, root: &Value) -> Vec<Handler> {
                     boundary,
                     matcher: matcher.clone(),
                     command: c.to_string(),
+                    fail_closed,
                 });
             }
         }

@@ -86,7 +86,7 @@ fn hooks_mut<'a>(
 fn entry_for(profile: &RuntimeProfile, h: &Hook, cmd: &str) -> Value {
     match profile.install.format {
         Format::Nested => nested::entry(h, cmd),
-        Format::Cursor => cursor::entry(h, cmd),
+        Format::Cursor => cursor::entry(h, cmd, profile.install.on_failure.fail_closed_key),
         Format::Copilot => copilot::entry(h, cmd),
     }
 }
@@ -147,11 +147,27 @@ pub fn merge(
             .ok_or_else(|| shape_err(path, format!("`hooks.{}` is not a list", h.name())))?;
         let mut found = false;
         for entry in arr.iter_mut() {
+            let mut here = false;
             for c in commands_mut(format, entry) {
                 if c.as_str().and_then(|s| ours.binary_of(s)).is_some() {
-                    found = true;
+                    here = true;
                     if c.as_str() != Some(cmd) {
                         *c = Value::String(cmd.to_string());
+                    }
+                }
+            }
+            found |= here;
+            // An entry of ours that should fail closed and does not is set to, whoever
+            // wrote it: a crashed hook must not let the call through.
+            if let (true, true, Format::Cursor, Some(k)) = (
+                here,
+                h.wiring.fail_closed,
+                format,
+                profile.install.on_failure.fail_closed_key,
+            ) {
+                if let Some(obj) = entry.as_object_mut() {
+                    if obj.get(k) != Some(&Value::Bool(true)) {
+                        obj.insert(k.to_string(), Value::Bool(true));
                     }
                 }
             }

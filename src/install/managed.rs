@@ -12,9 +12,10 @@
 //! `root` is where the machine's `/` is: `/`, or an image being prepared. Paths written into
 //! configs are always the machine's own (without `root`).
 
+use super::backup::beside as backup_path;
 use super::{
-    backup_path, codex_requirements, hook_command, io_err, json, read_opt, selected_hooks, Action,
-    FileReport, Hook, InstallError, Ours, Report,
+    codex_requirements, hook_command, io_err, json, read_opt, selected_hooks, Action, FileReport,
+    Hook, InstallError, Ours, Report,
 };
 use crate::event::{Boundary, RuntimeKind};
 use crate::runtime::profile::{ManagedFormat, ManagedInstall};

@@ -2,11 +2,18 @@
 //! `doctor` reads back.
 //!
 //! Every runtime keeps its hooks in a JSON file (Codex also needs a feature flag in its TOML
-//! config). Which file, which events, matchers and timeouts: the runtime's profile
-//! (`runtime/<name>.rs`). Install merges one handler per boundary into that file without touching anything
-//! else, so it is idempotent, and backs the file up before it changes it. Uninstall restores the
-//! backup when the file is still exactly what install made of it (byte for byte); otherwise it
-//! removes only the handlers whose command is hookwarden's.
+//! config). Which file per scope, which events, matchers, timeouts and fail-closed setting:
+//! the runtime's profile (`runtime/<name>.rs`). Install merges one handler per boundary into
+//! that file without touching anything else, so it is idempotent, and backs the file up (in
+//! hookwarden's data dir, `backup`) before it changes it. Uninstall restores the backup when
+//! the file is still exactly what install made of it (byte for byte); otherwise it removes
+//! only the handlers whose command is hookwarden's.
+//!
+//! The command a handler runs depends on the scope. A project's config is committed and run
+//! on every teammate's machine, so it names hookwarden by its bare name, found on each
+//! machine's `PATH` ([`PATH_NAME`]); the user's and the local (uncommitted) configs are one
+//! person's, and name the binary by its absolute path, which nothing earlier on `PATH` can
+//! shadow (`resolve` says what each form does and does not guarantee).
 //!
 //! `install --managed` (`managed`) writes each runtime's administrator-owned config instead,
 //! for every user of the machine; `inspect` reads any of these configs back the way the
@@ -15,6 +22,7 @@
 //! What a handler is recognised by: its command, `<binary> hook --runtime <r>`. Nothing else
 //! is added to the entries, because some runtimes reject unknown keys in their settings.
 
+pub mod backup;
 pub mod codex_requirements;
 pub mod codex_toml;
 pub mod copilot;
@@ -23,6 +31,7 @@ pub mod inspect;
 pub mod json;
 pub mod managed;
 pub mod nested;
+pub mod resolve;
 
 use crate::event::{Boundary, RuntimeKind};
 use crate::runtime::profile::{DefaultScope, HookEvent, UserBase, Wiring};
@@ -30,10 +39,13 @@ use crate::runtime::RuntimeProfile;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// Where the hooks go: the project (checked in, per repository) or the user's home.
+/// Where the hooks go: the project (checked in, for everyone who works in the repository),
+/// the project for one person (the runtime's local settings, kept out of version control),
+/// or the user's home (every project of one person).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     Project,
+    Local,
     User,
 }
 
@@ -41,10 +53,48 @@ impl Scope {
     pub fn parse(s: &str) -> Option<Scope> {
         match s {
             "project" => Some(Scope::Project),
+            "local" => Some(Scope::Local),
             "user" => Some(Scope::User),
             _ => None,
         }
     }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Project => "project",
+            Scope::Local => "local",
+            Scope::User => "user",
+        }
+    }
+}
+
+/// The scopes a runtime has a hooks file for, in the order doctor reads them.
+pub fn scopes(profile: &RuntimeProfile) -> Vec<Scope> {
+    let mut out = vec![Scope::Project];
+    if profile.install.local_file.is_some() {
+        out.push(Scope::Local);
+    }
+    out.push(Scope::User);
+    out
+}
+
+/// The name a project's config runs hookwarden by: found on each machine's `PATH`.
+pub const PATH_NAME: &str = "hookwarden";
+
+/// The binary a hook command names at a scope: the one given (`--binary`) as given; else, in
+/// a project's config, [`PATH_NAME`] (the config is committed, and `this`, the running
+/// binary's path, is only this machine's); else `this`.
+pub fn wired_binary(scope: Scope, given: Option<String>, this: String) -> String {
+    match (given, scope) {
+        (Some(b), _) => b,
+        (None, Scope::Project) => PATH_NAME.to_string(),
+        (None, Scope::Local | Scope::User) => this,
+    }
+}
+
+/// Whether a hook command's binary is a bare name, found through `PATH` when it runs.
+pub fn on_path(binary: &str) -> bool {
+    !binary.contains('/')
 }
 
 /// One hook entry install writes: a runtime's event (from its profile) and how it is wired.
@@ -82,13 +132,15 @@ pub fn default_scope(profile: &RuntimeProfile) -> Scope {
     }
 }
 
-/// Where the config files are: project root, home, Codex home.
+/// Where the config files are: project root, home, Codex home; and where backups go.
 #[derive(Debug, Clone)]
 pub struct Env {
     pub dir: PathBuf,
     pub home: PathBuf,
     /// `$CODEX_HOME`, else `<home>/.codex`.
     pub codex_home: PathBuf,
+    /// hookwarden's data dir, which holds the backups (`None`: no home to find it in).
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Env {
@@ -105,6 +157,7 @@ impl Env {
             dir,
             home,
             codex_home,
+            data_dir: crate::dirs::data_dir(),
         }
     }
 
@@ -116,11 +169,38 @@ impl Env {
         }
     }
 
-    /// The hooks file of a runtime at a scope.
-    pub fn hooks_file(&self, profile: &RuntimeProfile, scope: Scope) -> PathBuf {
+    /// The hooks file of a runtime at a scope, or why it has none there.
+    pub fn hooks_file(
+        &self,
+        profile: &RuntimeProfile,
+        scope: Scope,
+    ) -> Result<PathBuf, InstallError> {
         match scope {
-            Scope::Project => self.dir.join(profile.install.project_file),
-            Scope::User => self.user_base(profile).join(profile.install.user_file),
+            Scope::Project => Ok(self.dir.join(profile.install.project_file)),
+            Scope::Local => match profile.install.local_file {
+                Some(f) => Ok(self.dir.join(f)),
+                None => Err(InstallError::Usage(format!(
+                    "{} has no local settings file kept out of version control, so there is no --scope local for it; its scopes: {} (project: committed, for everyone in the repository; user: yours, in every project)",
+                    profile.display,
+                    scopes(profile)
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))),
+            },
+            Scope::User => Ok(self.user_base(profile).join(profile.install.user_file)),
+        }
+    }
+
+    /// Where a config's backup is kept.
+    fn backup_slot(&self, config: &Path) -> Result<backup::Slot, InstallError> {
+        match &self.data_dir {
+            Some(d) => Ok(backup::Slot::of(d, config)),
+            None => Err(InstallError::Usage(
+                "no data dir to keep the backup in (no home directory): set HOOKWARDEN_DATA_DIR"
+                    .into(),
+            )),
         }
     }
 
@@ -257,13 +337,6 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
-/// The backup next to a file: `<file>.hookwarden.bak`.
-pub fn backup_path(path: &Path) -> PathBuf {
-    let mut s = path.as_os_str().to_os_string();
-    s.push(".hookwarden.bak");
-    PathBuf::from(s)
-}
-
 fn read_opt(path: &Path) -> Result<Option<String>, InstallError> {
     match std::fs::read(path) {
         Ok(bytes) => String::from_utf8(bytes)
@@ -330,7 +403,8 @@ pub struct Options {
     pub scope: Scope,
     /// Boundaries to wire; empty = every one the runtime has.
     pub events: Vec<Boundary>,
-    /// Absolute path of the hookwarden binary the runtime runs.
+    /// The hookwarden binary the runtime runs, as the command names it: an absolute path, or
+    /// [`PATH_NAME`] ([`wired_binary`]).
     pub binary: String,
 }
 
@@ -395,7 +469,7 @@ pub fn snippet(kind: RuntimeKind) -> Option<String> {
 pub fn install(opts: &Options, env: &Env) -> Result<Report, InstallError> {
     let profile = profile_for(opts.runtime)?;
     let hooks = selected_hooks(profile, &opts.events)?;
-    let path = env.hooks_file(profile, opts.scope);
+    let path = env.hooks_file(profile, opts.scope)?;
     let mut report = Report {
         events: hooks.iter().map(Hook::name).collect(),
         ..Report::default()
@@ -411,58 +485,111 @@ pub fn install(opts: &Options, env: &Env) -> Result<Report, InstallError> {
     } else {
         None
     };
-    report
-        .files
-        .push(write_change(&path, current.as_deref(), &new)?);
-    if let Some((cfg, cur, next)) = toml_plan {
-        let r = write_change(&cfg, cur.as_deref(), &next)?;
-        if r.action == Action::Created {
-            let marker = codex_toml::created_marker(&cfg);
-            std::fs::write(&marker, "").map_err(|e| io_err(&marker, e))?;
-        }
-        report.files.push(r);
-    }
     report.notes = profile
         .install
         .notes
         .iter()
         .map(|s| s.to_string())
         .collect();
+    let ours = Ours {
+        runtime: profile.kind,
+        binary: Some(&opts.binary),
+    };
+    // An earlier backup is still the original when install makes this very file of it and it
+    // holds none of hookwarden's handlers (a copy of an installed file would bring them back
+    // on uninstall).
+    let is_origin = |orig: &str| {
+        json::wired(profile, &path, orig, ours).is_ok_and(|w| w.is_empty())
+            && merged_text(profile, &path, Some(orig), &hooks, &opts.binary).is_ok_and(|t| t == new)
+    };
+    let r = write_change(
+        env,
+        &path,
+        current.as_deref(),
+        &new,
+        &is_origin,
+        &mut report.notes,
+    )?;
+    report.files.push(r);
+    if let Some((cfg, cur, next)) = toml_plan {
+        let is_origin = |orig: &str| {
+            !codex_toml::hooks_enabled(orig)
+                && codex_toml::enable_hooks(&cfg, Some(orig)).is_ok_and(|t| t == next)
+        };
+        let r = write_change(
+            env,
+            &cfg,
+            cur.as_deref(),
+            &next,
+            &is_origin,
+            &mut report.notes,
+        )?;
+        if r.action == Action::Created {
+            let marker = codex_toml::created_marker(&cfg);
+            std::fs::write(&marker, "").map_err(|e| io_err(&marker, e))?;
+        }
+        report.files.push(r);
+    }
     Ok(report)
 }
 
-fn write_change(path: &Path, current: Option<&str>, new: &str) -> Result<FileReport, InstallError> {
+/// Writes `new` over a file that holds `current`, backing the file up first in the data dir.
+/// A backup already there (or beside the file, from an older install) that `is_origin`
+/// accepts is the file as it was before hookwarden touched it: it is kept (moved into the
+/// data dir) instead of being replaced by a copy of an installed file.
+fn write_change(
+    env: &Env,
+    path: &Path,
+    current: Option<&str>,
+    new: &str,
+    is_origin: &dyn Fn(&str) -> bool,
+    notes: &mut Vec<String>,
+) -> Result<FileReport, InstallError> {
+    let report = |action, backup| FileReport {
+        path: path.to_path_buf(),
+        action,
+        backup,
+    };
     match current {
-        Some(cur) if cur == new => Ok(FileReport {
-            path: path.to_path_buf(),
-            action: Action::Unchanged,
-            backup: None,
-        }),
+        Some(cur) if cur == new => Ok(report(Action::Unchanged, None)),
         Some(_) => {
-            let bak = backup_path(path);
-            // A copy keeps the file's permissions: settings can hold tokens.
-            std::fs::copy(path, &bak).map_err(|e| io_err(&bak, e))?;
+            let slot = env.backup_slot(path)?;
+            let earlier = backup::find(Some(&slot), path)?
+                .into_iter()
+                .find(|b| is_origin(&b.text));
+            let kept = match earlier {
+                Some(b) => match &b.origin {
+                    backup::Origin::Slot(s) => s.file(),
+                    backup::Origin::Beside(old) => {
+                        let f = slot.store(old)?;
+                        b.discard();
+                        notes.push(format!(
+                            "the backup an older install left beside the file, {}, is now {}",
+                            old.display(),
+                            f.display()
+                        ));
+                        f
+                    }
+                },
+                None => slot.store(path)?,
+            };
             write_atomic(path, new)?;
-            Ok(FileReport {
-                path: path.to_path_buf(),
-                action: Action::Updated,
-                backup: Some(bak),
-            })
+            Ok(report(Action::Updated, Some(kept)))
         }
         None => {
             write_atomic(path, new)?;
-            Ok(FileReport {
-                path: path.to_path_buf(),
-                action: Action::Created,
-                backup: None,
-            })
+            // A backup kept for an earlier file at this path describes nothing now.
+            if let Ok(slot) = env.backup_slot(path) {
+                slot.discard();
+            }
+            Ok(report(Action::Created, None))
         }
     }
 }
 
 pub fn uninstall(opts: &Options, env: &Env) -> Result<Report, InstallError> {
     let profile = profile_for(opts.runtime)?;
-    let path = env.hooks_file(profile, opts.scope);
+    let path = env.hooks_file(profile, opts.scope)?;
     let mut report = Report::default();
     let current = read_opt(&path)?;
     let Some(cur) = current else {
@@ -488,50 +615,49 @@ pub fn uninstall(opts: &Options, env: &Env) -> Result<Report, InstallError> {
     }
     // Reproduce the install from the backup (same binary, same events): if that gives the
     // file as it is now, nothing else changed it since, and the backup is the exact original.
+    // The data dir's backup is tried first, then one an older install left beside the file.
     let binary = wired[0].binary.clone();
     let hooks: Vec<Hook> = hooks_of(profile)
         .into_iter()
         .filter(|h| wired.iter().any(|w| w.boundary == h.boundary()))
         .collect();
-    let bak = backup_path(&path);
-    let backup = read_opt(&bak)?;
-    let replay = merged_text(profile, &path, backup.as_deref(), &hooks, &binary).ok();
-    let action = if replay.as_deref() == Some(cur.as_str()) {
-        match &backup {
-            Some(orig) => {
-                write_atomic(&path, orig)?;
-                let _ = std::fs::remove_file(&bak);
-                Action::Restored
-            }
-            None => {
-                std::fs::remove_file(&path).map_err(|e| io_err(&path, e))?;
-                Action::Removed
-            }
-        }
+    let replays = |orig: Option<&str>| {
+        merged_text(profile, &path, orig, &hooks, &binary).is_ok_and(|t| t == cur)
+    };
+    let slot = env.backup_slot(&path).ok();
+    let backups = backup::find(slot.as_ref(), &path)?;
+    let mut backup_kept = None;
+    let action = if let Some(b) = backups.iter().find(|b| replays(Some(&b.text))) {
+        write_atomic(&path, &b.text)?;
+        b.discard();
+        Action::Restored
+    } else if backups.is_empty() && replays(None) {
+        std::fs::remove_file(&path).map_err(|e| io_err(&path, e))?;
+        Action::Removed
     } else {
-        match json::remove(profile, &path, &cur, ours)? {
+        let text = json::remove(profile, &path, &cur, ours)?;
+        let slot = env.backup_slot(&path)?;
+        backup_kept = Some(slot.store(&path)?);
+        match text {
             Some(text) => {
-                std::fs::copy(&path, &bak).map_err(|e| io_err(&bak, e))?;
                 write_atomic(&path, &text)?;
                 Action::Updated
             }
             None => {
-                std::fs::copy(&path, &bak).map_err(|e| io_err(&bak, e))?;
                 std::fs::remove_file(&path).map_err(|e| io_err(&path, e))?;
                 Action::Removed
             }
         }
     };
-    let backup_kept = matches!(action, Action::Updated | Action::Removed)
-        .then_some(bak)
-        .filter(|b| b.exists());
     report.files.push(FileReport {
         path,
         action,
         backup: backup_kept,
     });
     if profile.kind == RuntimeKind::Codex {
-        report.files.push(codex_toml::revert(&env.codex_config())?);
+        let cfg = env.codex_config();
+        let slot = env.backup_slot(&cfg).ok();
+        report.files.push(codex_toml::revert(&cfg, slot.as_ref())?);
     }
     Ok(report)
 }
@@ -551,7 +677,7 @@ pub fn read_wired(
     env: &Env,
     scope: Scope,
 ) -> Result<Option<(PathBuf, Vec<Wired>)>, InstallError> {
-    let path = env.hooks_file(profile, scope);
+    let path = env.hooks_file(profile, scope)?;
     match read_opt(&path)? {
         None => Ok(None),
         Some(text) => {
@@ -562,5 +688,175 @@ pub fn read_wired(
             let w = json::wired(profile, &path, &text, ours)?;
             Ok(Some((path, w)))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    struct Sandbox {
+        _t: tempfile::TempDir,
+        env: Env,
+    }
+
+    fn sandbox() -> Sandbox {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().canonicalize().unwrap();
+        let env = Env {
+            dir: root.join("proj"),
+            home: root.join("home"),
+            codex_home: root.join("home/.codex"),
+            data_dir: Some(root.join("data")),
+        };
+        std::fs::create_dir_all(&env.dir).unwrap();
+        Sandbox { _t: t, env }
+    }
+
+    fn opts(runtime: RuntimeKind, scope: Scope, binary: &str) -> Options {
+        Options {
+            runtime,
+            scope,
+            events: Vec::new(),
+            binary: binary.into(),
+        }
+    }
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn read(path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    #[test]
+    fn a_project_config_names_hookwarden_on_path_and_personal_ones_this_binary() {
+        let this = "/opt/hw/hookwarden".to_string();
+        assert_eq!(wired_binary(Scope::Project, None, this.clone()), PATH_NAME);
+        assert_eq!(wired_binary(Scope::Local, None, this.clone()), this);
+        assert_eq!(wired_binary(Scope::User, None, this.clone()), this);
+        let given = Some("/t/wrap.sh".to_string());
+        assert_eq!(wired_binary(Scope::Project, given, this), "/t/wrap.sh");
+        assert!(on_path("hookwarden") && !on_path("/usr/bin/hookwarden"));
+        assert_eq!(
+            hook_command(PATH_NAME, RuntimeKind::Claude),
+            "hookwarden hook --runtime claude"
+        );
+    }
+
+    #[test]
+    fn the_local_scope_is_the_profiles_file_or_an_error_naming_the_scopes() {
+        let sb = sandbox();
+        let claude = crate::runtime::profile(RuntimeKind::Claude).unwrap();
+        assert_eq!(
+            sb.env.hooks_file(claude, Scope::Local).unwrap(),
+            sb.env.dir.join(".claude/settings.local.json")
+        );
+        assert_eq!(scopes(claude), [Scope::Project, Scope::Local, Scope::User]);
+        for p in crate::runtime::profiles() {
+            if p.install.local_file.is_none() {
+                let e = sb.env.hooks_file(p, Scope::Local).unwrap_err().to_string();
+                assert!(e.contains("its scopes: project, user"), "{e}");
+                assert_eq!(scopes(p), [Scope::Project, Scope::User]);
+            }
+        }
+    }
+
+    #[test]
+    fn a_reinstall_keeps_the_original_backup_so_uninstall_gives_the_original_back() {
+        let sb = sandbox();
+        let path = sb.env.dir.join(".claude/settings.json");
+        let original = "{\"model\": \"sonnet\"}\n";
+        write(&path, original);
+        let first = install(
+            &opts(RuntimeKind::Claude, Scope::Project, "/a/hookwarden"),
+            &sb.env,
+        )
+        .unwrap();
+        let bak = first.files[0].backup.clone().unwrap();
+        assert!(bak.starts_with(sb.env.data_dir.as_ref().unwrap()));
+        // the binary moves: the file changes again, the backup stays the original
+        let second = install(
+            &opts(RuntimeKind::Claude, Scope::Project, PATH_NAME),
+            &sb.env,
+        )
+        .unwrap();
+        assert_eq!(second.files[0].action, Action::Updated);
+        assert_eq!(second.files[0].backup.as_deref(), Some(bak.as_path()));
+        assert_eq!(read(&bak), original);
+        let r = uninstall(
+            &opts(RuntimeKind::Claude, Scope::Project, PATH_NAME),
+            &sb.env,
+        )
+        .unwrap();
+        assert_eq!(r.files[0].action, Action::Restored);
+        assert_eq!(read(&path), original);
+        assert!(!bak.exists());
+    }
+
+    #[test]
+    fn a_backup_of_an_installed_file_is_not_taken_for_the_original() {
+        let sb = sandbox();
+        let path = sb.env.dir.join(".claude/settings.json");
+        write(&path, "{\"model\": \"sonnet\"}\n");
+        let o = opts(RuntimeKind::Claude, Scope::Project, PATH_NAME);
+        install(&o, &sb.env).unwrap();
+        // the user edits the file; uninstall takes out only hookwarden's handlers and keeps
+        // a copy of the edited, installed file
+        let edited = read(&path).replace("sonnet", "opus");
+        write(&path, &edited);
+        let r = uninstall(&o, &sb.env).unwrap();
+        assert_eq!(r.files[0].action, Action::Updated);
+        let after_uninstall = read(&path);
+        assert!(!after_uninstall.contains("hookwarden"));
+        // installing again must not keep that copy as the original: uninstalling then
+        // would bring hookwarden's handlers back
+        let again = install(&o, &sb.env).unwrap();
+        assert_eq!(
+            read(&again.files[0].backup.clone().unwrap()),
+            after_uninstall
+        );
+        uninstall(&o, &sb.env).unwrap();
+        assert_eq!(read(&path), after_uninstall);
+    }
+
+    #[test]
+    fn a_backup_beside_the_file_from_an_older_install_is_honoured_and_moved() {
+        let sb = sandbox();
+        let path = sb.env.dir.join(".gemini/settings.json");
+        let original = "{\"ui\": {}}\n";
+        let profile = crate::runtime::profile(RuntimeKind::Gemini).unwrap();
+        let old = merged_text(
+            profile,
+            &path,
+            Some(original),
+            &hooks_of(profile),
+            "/old/hookwarden",
+        )
+        .unwrap();
+        write(&path, &old);
+        write(&backup::beside(&path), original);
+        // uninstall restores from it
+        let o = opts(RuntimeKind::Gemini, Scope::Project, PATH_NAME);
+        let r = uninstall(&o, &sb.env).unwrap();
+        assert_eq!(r.files[0].action, Action::Restored);
+        assert_eq!(read(&path), original);
+        assert!(!backup::beside(&path).exists());
+        // install moves it into the data dir, and says so
+        write(&path, &old);
+        write(&backup::beside(&path), original);
+        let r = install(&o, &sb.env).unwrap();
+        assert!(!backup::beside(&path).exists());
+        assert_eq!(read(&r.files[0].backup.clone().unwrap()), original);
+        assert!(
+            r.notes.iter().any(|n| n.contains("older install")),
+            "{:?}",
+            r.notes
+        );
+        uninstall(&o, &sb.env).unwrap();
+        assert_eq!(read(&path), original);
     }
 }

@@ -9,7 +9,7 @@
 use super::profile::{
     Cap::{Partial, Yes},
     Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, ManagedFormat, ManagedInstall,
-    RuntimeProfile, SelfTest, UserBase,
+    OnFailure, Outcome, RuntimeProfile, SelfTest, UserBase,
 };
 use super::{
     approval_message, context_warning, hook_specific, parse_claude_like, parse_claude_like_owned,
@@ -87,9 +87,17 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
     install: Install {
         format: HookFormat::Nested,
         project_file: ".claude/settings.json",
+        local_file: Some(".claude/settings.local.json"),
         user_file: ".claude/settings.json",
         timeout_unit: "s",
         default_scope: DefaultScope::Project,
+        on_failure: OnFailure {
+            // "Timeout, other exit codes, non-JSON or schema-invalid JSON: non-blocking, the action
+            // proceeds" (hook-protocols.md); no setting changes that.
+            crash: Outcome::Proceeds,
+            timeout: Outcome::Proceeds,
+            fail_closed_key: None,
+        },
         notes: &[],
         managed: Some(ManagedInstall {
             path: "/etc/claude-code/managed-settings.json",

@@ -11,7 +11,7 @@ use super::claude::CLAUDE_SHAPE_DENY;
 use super::profile::{
     Cap::{Partial, Yes},
     Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, ManagedFormat, ManagedInstall,
-    RuntimeProfile, SelfTest, UserBase,
+    OnFailure, Outcome, RuntimeProfile, SelfTest, UserBase,
 };
 use super::{
     approval_message, context_warning, hook_specific, parse_claude_like, parse_claude_like_owned,
@@ -78,11 +78,18 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
     install: Install {
         format: HookFormat::Nested,
         project_file: ".codex/hooks.json",
+        local_file: None,
         user_file: "hooks.json",
         timeout_unit: "s",
         // Project hooks run only in a trusted project, and the feature flag is read from
         // the user config.
         default_scope: DefaultScope::User,
+        on_failure: OnFailure {
+            // "crash, timeout, other exit codes, unknown fields ...: action continues".
+            crash: Outcome::Proceeds,
+            timeout: Outcome::Proceeds,
+            fail_closed_key: None,
+        },
         notes: &[
             "Codex runs a hook only after you review and trust it: start `codex` once and approve the hookwarden hooks when it asks (they are trusted by content hash, so re-approve after a reinstall with another binary path).",
             "Project hooks in .codex/hooks.json run only in a trusted project.",

@@ -11,8 +11,8 @@
 
 use super::profile::{
     Cap::{No, Partial, Yes},
-    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, RuntimeProfile, SelfTest,
-    UserBase,
+    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, OnFailure, Outcome,
+    RuntimeProfile, SelfTest, UserBase,
 };
 use super::{approval_message, parse_claude_like, Adapter, Answer, ParseError};
 use crate::decision::{Decision, Effect};
@@ -87,9 +87,16 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
     install: Install {
         format: HookFormat::Copilot,
         project_file: ".github/hooks/hookwarden.json",
+        local_file: None,
         user_file: ".copilot/hooks/hookwarden.json",
         timeout_unit: "s",
         default_scope: DefaultScope::Project,
+        on_failure: OnFailure {
+            // "Timeouts/other codes: proceed"; exit 2 is only a warning there.
+            crash: Outcome::Proceeds,
+            timeout: Outcome::Proceeds,
+            fail_closed_key: None,
+        },
         notes: &[
             "Copilot ignores the answer of its prompt hook, so prompts are not checked there.",
         ],

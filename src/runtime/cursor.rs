@@ -12,7 +12,7 @@
 use super::profile::{
     Cap::{No, Partial, Yes},
     Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, ManagedFormat, ManagedInstall,
-    RuntimeProfile, SelfTest, UserBase,
+    OnFailure, Outcome, RuntimeProfile, SelfTest, UserBase,
 };
 use super::{approval_message, redact_response, withhold_response, Adapter, Answer, ParseError};
 use crate::decision::{Decision, Effect};
@@ -82,9 +82,17 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
     install: Install {
         format: HookFormat::Cursor,
         project_file: ".cursor/hooks.json",
+        local_file: None,
         user_file: ".cursor/hooks.json",
         timeout_unit: "s",
         default_scope: DefaultScope::Project,
+        on_failure: OnFailure {
+            // Fails open unless `failClosed: true` (least certain in hook-protocols.md: confirm
+            // against a live build).
+            crash: Outcome::Blocks,
+            timeout: Outcome::Blocks,
+            fail_closed_key: Some("failClosed"),
+        },
         notes: &[
             "Cursor also runs the hooks in .claude/settings.json: do not wire hookwarden there for Claude and here for Cursor in the same project unless you want both to run.",
         ],

@@ -8,7 +8,7 @@
 use super::profile::{
     Cap::{Partial, Yes},
     Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, ManagedFormat, ManagedInstall,
-    RuntimeProfile, SelfTest, UserBase,
+    OnFailure, Outcome, RuntimeProfile, SelfTest, UserBase,
 };
 use super::{approval_message, context_warning, redacted_output, stop_hook_active, take_first};
 use super::{Adapter, Answer, ParseError};
@@ -78,9 +78,17 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
     install: Install {
         format: HookFormat::Nested,
         project_file: ".gemini/settings.json",
+        local_file: None,
         user_file: ".gemini/settings.json",
         timeout_unit: "ms",
         default_scope: DefaultScope::Project,
+        on_failure: OnFailure {
+            // Text that is not JSON with exit code 2 or more is a deny (a crash, a command not
+            // found); a timeout lets the action proceed.
+            crash: Outcome::Blocks,
+            timeout: Outcome::Proceeds,
+            fail_closed_key: None,
+        },
         notes: &[
             "Gemini CLI runs project hooks (.gemini/settings.json) only in a trusted folder: trust this folder when Gemini asks, or with /permissions. User-scope hooks (--scope user) run everywhere.",
         ],

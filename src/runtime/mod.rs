@@ -553,7 +553,46 @@ mod tests {
                 "{}",
                 p.name()
             );
+            // The local hooks file is one the runtime keeps out of version control (and so
+            // one the guard protects as a local config).
+            if let Some(local) = p.install.local_file {
+                assert!(c.local.contains(&local), "{}", p.name());
+            }
         }
+    }
+
+    #[test]
+    fn a_fail_closed_setting_is_set_at_pre_tool_and_only_where_the_runtime_has_one() {
+        use profile::Outcome;
+        for p in profiles() {
+            let f = &p.install.on_failure;
+            let (pre, wiring) = p.installed_at(Boundary::ToolRequest).unwrap();
+            match f.fail_closed_key {
+                Some(_) => {
+                    assert!(wiring.fail_closed, "{} {}", p.name(), pre.name);
+                    assert!(f.closed(), "{}", p.name());
+                }
+                None => {
+                    assert!(
+                        p.installed().all(|(_, w)| !w.fail_closed),
+                        "{}: fail_closed wiring without a key to write",
+                        p.name()
+                    );
+                    // Without a setting a timeout is never documented to block.
+                    assert_ne!(f.timeout, Outcome::Blocks, "{}", p.name());
+                }
+            }
+        }
+        let text = |k| profile(k).unwrap().install.on_failure.describe("X");
+        assert_eq!(
+            text(RuntimeKind::Claude),
+            "X lets the call run when the hook crashes, cannot be run or times out: it has no setting that makes it block"
+        );
+        assert_eq!(
+            text(RuntimeKind::Cursor),
+            "X blocks the call when the hook crashes, cannot be run or times out (install sets `failClosed: true`)"
+        );
+        assert!(text(RuntimeKind::Gemini).contains("but lets the call run when it times out"));
     }
 
     #[test]

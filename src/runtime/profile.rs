@@ -172,7 +172,8 @@ impl HookEvent {
         }
     }
 
-    /// Installed so that the runtime blocks the action when the hook itself fails (Cursor).
+    /// Installed so that the runtime blocks the action when the hook itself fails: the
+    /// runtime's [`OnFailure::fail_closed_key`] is set on the entry (Cursor's `failClosed`).
     pub const fn fail_closed(self) -> HookEvent {
         let install = match self.install {
             Some(w) => Some(Wiring {
@@ -193,7 +194,8 @@ pub struct Wiring {
     pub matcher: Option<&'static str>,
     /// In the runtime's own unit ([`Install::timeout_unit`]).
     pub timeout: u64,
-    /// Cursor only: block the action when the hook itself fails.
+    /// Set the runtime's [`OnFailure::fail_closed_key`] on the entry, so that the action is
+    /// blocked when the hook itself fails (Cursor only).
     pub fail_closed: bool,
 }
 
@@ -230,15 +232,94 @@ pub struct Install {
     pub format: HookFormat,
     /// The hooks file install writes, relative to the project root (scope `project`).
     pub project_file: &'static str,
+    /// The hooks file of scope `local`, relative to the project root: the runtime's own
+    /// settings file for one person's settings in a project, kept out of version control
+    /// (Claude Code's `.claude/settings.local.json`). `None`: the runtime documents none.
+    pub local_file: Option<&'static str>,
     /// The hooks file install writes, relative to [`ConfigFiles::user_base`] (scope `user`).
     pub user_file: &'static str,
     pub timeout_unit: &'static str,
     pub default_scope: DefaultScope,
+    /// What the runtime does with a tool call when the hook itself fails, as installed.
+    pub on_failure: OnFailure,
     /// What the user must know after installing (trust review, trusted folders).
     pub notes: &'static [&'static str],
     /// Where `sudo hookwarden install --managed` wires it for every user of the machine;
     /// `None`: the runtime documents no administrator-owned hook config.
     pub managed: Option<ManagedInstall>,
+}
+
+/// What a runtime does with a pre-tool call when the hook itself fails, as
+/// ../shared/docs/hook-protocols.md documents it and as install wires it. hookwarden answers
+/// every error it can catch with a block (exit 2 or a deny, in the runtime's shape); these are
+/// the failures it cannot answer: the process crashes or is not found, or it runs out of time.
+#[derive(Debug, Clone, Copy)]
+pub struct OnFailure {
+    /// The hook ends with a code that is no answer: a crash (a panic exits 101, a kill 128+n),
+    /// or a command the shell cannot find (127).
+    pub crash: Outcome,
+    /// The hook does not answer within the timeout install sets.
+    pub timeout: Outcome,
+    /// The key install sets to `true` on the entries whose [`Wiring::fail_closed`] is set, so
+    /// that the runtime blocks on both; `None`: the runtime documents no such setting.
+    pub fail_closed_key: Option<&'static str>,
+}
+
+impl OnFailure {
+    /// Whether both a crash and a timeout block the call.
+    pub fn closed(&self) -> bool {
+        self.crash == Outcome::Blocks && self.timeout == Outcome::Blocks
+    }
+
+    /// One sentence for people: what a failed hook does in this runtime.
+    pub fn describe(&self, display: &str) -> String {
+        let how = match self.fail_closed_key {
+            Some(k) => format!(" (install sets `{k}: true`)"),
+            None => String::new(),
+        };
+        match (self.crash, self.timeout) {
+            (Outcome::Blocks, Outcome::Blocks) => format!(
+                "{display} blocks the call when the hook crashes, cannot be run or times out{how}"
+            ),
+            (Outcome::Blocks, t) => format!(
+                "{display} blocks the call when the hook crashes or cannot be run (an exit code of 2 or more), but {} when it times out",
+                t.verb()
+            ),
+            (Outcome::Undocumented, Outcome::Undocumented) => format!(
+                "what {display} does when the hook crashes, cannot be run or times out is not documented: count on the call running"
+            ),
+            (c, t) if c == t => format!(
+                "{display} {} when the hook crashes, cannot be run or times out: it has no setting that makes it block",
+                c.verb()
+            ),
+            (c, t) => format!(
+                "{display} {} when the hook crashes or cannot be run, and {} when it times out",
+                c.verb(),
+                t.verb()
+            ),
+        }
+    }
+}
+
+/// What a runtime does with the call when its hook failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Blocks,
+    /// The call runs as if no hook were wired.
+    Proceeds,
+    /// Not documented (count on the call running).
+    Undocumented,
+}
+
+impl Outcome {
+    /// What the runtime does, as a verb phrase (`lets the call run`).
+    pub fn verb(self) -> &'static str {
+        match self {
+            Outcome::Blocks => "blocks the call",
+            Outcome::Proceeds => "lets the call run",
+            Outcome::Undocumented => "may let the call run (not documented)",
+        }
+    }
 }
 
 /// A runtime's administrator-owned config: a root-owned file its users cannot edit, whose

@@ -6,8 +6,8 @@
 use super::claude::{render_claude_shape, CLAUDE_SHAPE_DENY};
 use super::profile::{
     Cap::{No, Partial, Yes},
-    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, RuntimeProfile, SelfTest,
-    UserBase,
+    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, OnFailure, Outcome,
+    RuntimeProfile, SelfTest, UserBase,
 };
 use super::{parse_claude_like, parse_claude_like_owned, Adapter, Answer, ParseError};
 use crate::decision::Decision;
@@ -72,9 +72,16 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
     install: Install {
         format: HookFormat::Nested,
         project_file: ".qwen/settings.json",
+        local_file: None,
         user_file: ".qwen/settings.json",
         timeout_unit: "ms",
         default_scope: DefaultScope::Project,
+        on_failure: OnFailure {
+            // Not documented.
+            crash: Outcome::Undocumented,
+            timeout: Outcome::Undocumented,
+            fail_closed_key: None,
+        },
         notes: &[],
         managed: None,
     },

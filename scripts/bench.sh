@@ -146,6 +146,40 @@ for name, mark in (("post_100k_hits", ""), ("post_100k_hits_non_ascii", "\u2713 
     ev["tool_input"]["command"] = "cargo test 2>&1"
     ev["tool_response"]["stdout"] = "\n".join(lines)
     save(name, ev)
+# 1 MiB of the output agents really see, varied: build and test logs, JSON API responses
+# full of ids, shas and checksums, access logs, source code; a secret every ~200 KB.
+MIXED = [
+    "   Compiling tokio v1.41.1",
+    "test auth::token::tests::refresh_token_expires ... ok",
+    "warning: unused variable: `secret_name` --> src/vault.rs:88:13",
+    "2026-11-23T10:15:02.514Z WARN token refresh skipped: cache hit key=session:96bd369a ttl=3600",
+    "{\"request_id\": \"0736f5ef-7e88-499a-80cc-90c85d2a5180\", \"status\": \"ok\", \"items\": [1, 2, 3]}",
+    "{\"sha\": \"9fceb02d0ae598e95dc970b74767f19372d61af8\", \"node_id\": \"C_kwDOAJy2KtoAKDlmY2ViMDJkMGFlNTk4ZTk1ZGM5NzBiNzQ3NjdmMTkzNzJkNjFhZjg\", \"tree\": {\"sha\": \"b4eecafa9be2f2006ce1b709d6857b07069b4608\"}}",
+    "{\"name\": \"app-linux-x64.tar.gz\", \"size\": 48213377, \"digest\": \"sha256:3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855a\", \"id\": 190233871}",
+    "10.0.3.7 - - [23/Nov/2026:10:15:02 +0000] \"GET /api/v1/orders/7d1f3c9a-52be-4b8e-9e0f-3a6c2d81b4f5?page=2 HTTP/1.1\" 200 5123 \"-\" \"okhttp/4.12.0\"",
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  dist/app-1.4.2.tar.gz",
+    "  image: registry.example.org/payments@sha256:eaaa7b11777babe28e6133a8b19ff71cea687e0d7f05158dee95a71f76ce3d00",
+    "\"integrity\": \"sha512-3Dpl8yPLnRZ4ZaLhtOMzHpTt5M3p7+QtGvmEy8hp0lsS4ApBZE9j6zEN7ufo8phTbY0bPvuthV/ULIrMr1Fjg==\"",
+    "    let token = store.get_token(&user).await?;",
+    "    if key.is_empty() { return Err(Error::MissingKey); }",
+    "def authenticate(username, password):",
+    "    return hmac.compare_digest(stored_hash, hash_password(password))",
+    "commit 43fc912ef59a83054ea7f6706df4d53a7dea4d80",
+    "Author: Dev Eloper <dev@users.noreply.github.com>",
+    "PATH=/usr/local/bin:/usr/bin:/bin HOME=/home/dev LANG=C.UTF-8 TERM=xterm-256color SHLVL=1",
+]
+def mixed(size):
+    parts, n, i = [], 0, 0
+    while n < size:
+        line = SECRETS[(i // 2000) % len(SECRETS)] if i % 2000 == 1000 else MIXED[i % len(MIXED)]
+        parts.append(line)
+        n += len(line) + 1
+        i += 1
+    return "\n".join(parts)
+ev = load("PostToolUse_Bash.json")
+ev["tool_input"]["command"] = "make test 2>&1"
+ev["tool_response"]["stdout"] = mixed(1024 * 1024)
+save("post_1m_mixed", ev)
 ev = load("UserPromptSubmit.json")
 ev["prompt"] = "Refactor the argument parser into its own module, keep the public API, and run the tests."
 save("prompt", ev)
@@ -252,7 +286,7 @@ add() { # event tool payload argv...
   for a in "$@"; do line="$line$T$a"; done
   echo "$line" >> "$SPEC"
 }
-EVENTS="pre_short pre_deny post_100k_clean post_100k_secret post_100k_hits post_100k_hits_non_ascii prompt"
+EVENTS="pre_short pre_deny post_100k_clean post_100k_secret post_100k_hits post_100k_hits_non_ascii post_1m_mixed prompt"
 for ev in $EVENTS; do
   p="$OUT/$ev.json"
   add "$ev" floor "$p" "$OUT/floor"
@@ -349,6 +383,8 @@ report() {
       } else {
         printf "- at least 10x faster than dcg: not measured in this run (dcg not installed)\n"
       }
+      e=r["post_1m_mixed|hookwarden"]
+      printf "- post-tool with 1 MiB of ordinary output and a few secrets within 3x the floor (medians): %.2fx: %s (min over min: %.2fx)\n", e, verdict(e<=3), m["post_1m_mixed|hookwarden"]/m["post_1m_mixed|floor"]
       d=r["pre_short|hookwarden (500 rules)"]
       printf "- with a 500-rule user policy, pre-tool: %.2fx the floor\n", d
       worst=0; at=""

@@ -200,7 +200,7 @@ pub fn render_claude_shape(ev: &Event, d: &Decision, profile: &RuntimeProfile) -
             };
             match d.effect {
                 Effect::Redact if can_replace_output => {
-                    let redacted = redact_response(&ev.tool_response, d);
+                    let redacted = redact_response(ev, d);
                     Answer::json(hook_specific("PostToolUse", json!({ field: redacted })))
                 }
                 Effect::Deny | Effect::Ask if can_replace_output => {

@@ -217,7 +217,7 @@ impl Adapter for Cursor {
                 if ev.tool_kind() == Some(ToolKind::Mcp) =>
             {
                 let replaced = if d.effect == Effect::Redact {
-                    redact_response(&ev.tool_response, d)
+                    redact_response(ev, d)
                 } else {
                     withhold_response(
                         &ev.tool_response,

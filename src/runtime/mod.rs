@@ -193,11 +193,44 @@ pub fn default_failure(boundary: Option<Boundary>, message: &str) -> Answer {
 
 /// The tool response with every string leaf redacted of the kinds the decision redacts.
 /// The shape is unchanged, which is what Claude requires of `updatedToolOutput`.
-pub fn redact_response(v: &Value, d: &Decision) -> Value {
+///
+/// The decision's redactions are spans of the event's output text, which is the response's
+/// string leaves joined in order (`event::response_text`): each leaf takes the spans that lie
+/// in it, so a megabyte of output is not scanned a second time. A leaf that is not where the
+/// text says, or that a span crosses the edge of, is scanned on its own.
+pub fn redact_response(ev: &Event, d: &Decision) -> Value {
     let kinds: Vec<&str> = d.redactions.iter().map(|r| r.kind.as_str()).collect();
-    map_strings(v, &mut |s| {
+    let rescan = |s: &str| {
         let findings = crate::redact::scan_kinds(s, &kinds);
         crate::redact::apply(s, &findings)
+    };
+    let Some(text) = ev.output.as_deref() else {
+        return map_strings(&ev.tool_response, &mut |s| rescan(s));
+    };
+    // Where the next leaf starts in `text`, as `response_text` joins them.
+    let mut joined = 0usize;
+    map_strings(&ev.tool_response, &mut |s| {
+        let at = if joined > 0 { joined + 1 } else { 0 };
+        joined = at + s.len();
+        if text.get(at..joined) != Some(s) {
+            return rescan(s);
+        }
+        let mut inside = Vec::new();
+        for r in &d.redactions {
+            if r.end <= at || r.start >= joined {
+                continue;
+            }
+            if r.start < at || r.end > joined {
+                return rescan(s);
+            }
+            inside.push(crate::signals::Finding {
+                kind: r.kind.clone(),
+                start: r.start - at,
+                end: r.end - at,
+                hash: r.hash.clone(),
+            });
+        }
+        crate::redact::apply(s, &inside)
     })
 }
 
@@ -408,6 +441,73 @@ mod tests {
     use super::*;
     use crate::event::{classify_tool, classify_tool_in, ToolKind};
     use crate::runtime::testutil::decision;
+
+    /// Redacting a structured response by the decision's spans of the joined output gives
+    /// what scanning each leaf gives: leaves nested, empty, with a secret each, and one span
+    /// that crosses from one leaf into the next (that leaf is scanned on its own).
+    #[test]
+    fn redaction_by_spans_of_the_output_matches_a_scan_of_each_leaf() {
+        let aws = "AKIAQ3EGUWXR7NFZ4KPD";
+        let gh = "ghp_R8kXv2LmQ9wZt4YpN7cJ3bH6gF1dS5aE0uIo";
+        let resp = json!({
+            "stderr": "",
+            "stdout": format!("building\naws_access_key_id = {aws}\ndone"),
+            "more": [format!("export GITHUB_TOKEN={gh}"), "plain", {"deep": format!("again {aws} end")}],
+        });
+        let mut ev = Event::new(RuntimeKind::Claude, Boundary::ToolOutput, "PostToolUse");
+        let text = crate::event::response_text(&resp);
+        let findings = crate::signals::secrets::scan(&text);
+        assert!(findings.len() >= 3, "{findings:?}");
+        ev.output = Some(text);
+        ev.tool_response = resp.clone();
+        let mut d = testutil::decision(Effect::Redact, Boundary::ToolOutput);
+        d.redactions = findings
+            .iter()
+            .map(|f| crate::decision::Redaction {
+                kind: f.kind.clone(),
+                start: f.start,
+                end: f.end,
+                hash: f.hash.clone(),
+            })
+            .collect();
+        let kinds: Vec<&str> = d.redactions.iter().map(|r| r.kind.as_str()).collect();
+        let each_leaf = map_strings(&resp, &mut |s| {
+            crate::redact::apply(s, &crate::redact::scan_kinds(s, &kinds))
+        });
+        let by_spans = redact_response(&ev, &d);
+        assert_eq!(by_spans, each_leaf);
+        let shown = by_spans.to_string();
+        assert!(!shown.contains(aws) && !shown.contains(gh), "{shown}");
+        assert!(shown.contains("building") && shown.contains("plain"), "{shown}");
+
+        // A span no scanner finds (a redact rule's own regex) is masked where it lies.
+        let mut by_rule = d.clone();
+        let at = ev.output.as_deref().unwrap().find("building").unwrap();
+        by_rule.redactions.insert(
+            0,
+            crate::decision::Redaction {
+                kind: "team.codename".into(),
+                start: at,
+                end: at + "building".len(),
+                hash: "abcd".into(),
+            },
+        );
+        let shown = redact_response(&ev, &by_rule).to_string();
+        assert!(!shown.contains("building") && shown.contains("plain"), "{shown}");
+
+        // A span that crosses a leaf edge, and an output that is not the leaves joined.
+        let mut crossing = d.clone();
+        let edge = ev.output.as_deref().unwrap().find("done").unwrap();
+        crossing.redactions.push(crate::decision::Redaction {
+            kind: d.redactions[0].kind.clone(),
+            start: edge,
+            end: edge + 8,
+            hash: "x".into(),
+        });
+        assert_eq!(redact_response(&ev, &crossing), each_leaf);
+        ev.output = Some("something else".into());
+        assert_eq!(redact_response(&ev, &d), each_leaf);
+    }
 
     #[test]
     fn the_registry_finds_every_profile_by_kind_and_by_every_name() {

@@ -841,11 +841,7 @@ impl RuleCompiler<'_, '_> {
         // As this scope saw its lists (see `RuleCompiler::as_seen`).
         let mut seen = exc.clone();
         for r in self.rewrites.iter().rev() {
-            if let Some(field) = seen
-                .when
-                .as_mut()
-                .and_then(|c| condition_field(c, &r.keys))
-            {
+            if let Some(field) = seen.when.as_mut().and_then(|c| condition_field(c, &r.keys)) {
                 rewrite_item(field, r);
             }
         }
@@ -1314,8 +1310,7 @@ pub fn host_pattern_problem(p: &str, addition: bool) -> Option<String> {
     }
     let colons = p.matches(':').count();
     let ipv6 = colons >= 2
-        && p
-            .chars()
+        && p.chars()
             .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '.' | '*' | '?'));
     if p.contains("://") || p.contains(['/', '@', '?', '#']) || (colons > 0 && !ipv6) {
         let rest = p.split_once("://").map_or(p, |(_, r)| r);
@@ -1333,7 +1328,8 @@ pub fn host_pattern_problem(p: &str, addition: bool) -> Option<String> {
         ));
     }
     if let Some(c) = p.chars().find(|c| {
-        !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '*' | '?' | '{' | '}' | ','))
+        !(c.is_ascii_alphanumeric()
+            || matches!(c, '.' | '-' | '_' | ':' | '*' | '?' | '{' | '}' | ','))
     }) {
         return Some(format!(
             "`{p}` is not a host pattern: `{c}` is in no host name"
@@ -1951,14 +1947,18 @@ mod tests {
         crate::policy::testing::decide(&p, &crate::policy::testing::event_for(&t))
     }
 
-    const PROJECT_ADDS_EVIL: &str = "[lists]\nallowed_hosts = [\"evil.example\", \"*.evil.example\"]\n";
+    const PROJECT_ADDS_EVIL: &str =
+        "[lists]\nallowed_hosts = [\"evil.example\", \"*.evil.example\"]\n";
 
     /// The agent can write the project's policy: its additions to `allowed_hosts` silence the
     /// default's download alert, and turn no ask or deny of the default into an allow.
     #[test]
     fn a_project_addition_silences_alerts_and_lifts_no_ask_or_deny() {
         let project = [(Scope::Project, PROJECT_ADDS_EVIL)];
-        let d = decision(&project, "curl -sSL https://evil.example/data.json -o data.json");
+        let d = decision(
+            &project,
+            "curl -sSL https://evil.example/data.json -o data.json",
+        );
         assert_eq!(d.effect, Effect::Allow, "{:?}", d.rule_ids);
         for (command, effect, rule) in [
             (
@@ -2000,12 +2000,12 @@ mod tests {
         let sees = |id: &str| -> Vec<String> {
             let r = p.rules.iter().find(|r| r.id == id).unwrap();
             match &r.when.flag.as_ref().unwrap().checks[0] {
-                FlagCheck::HostsOutside(g) => g
-                    .0
-                    .iter()
-                    .filter(|h| h.ends_with("example"))
-                    .cloned()
-                    .collect(),
+                FlagCheck::HostsOutside(g) => {
+                    g.0.iter()
+                        .filter(|h| h.ends_with("example"))
+                        .cloned()
+                        .collect()
+                }
                 c => panic!("{c:?}"),
             }
         };
@@ -2016,7 +2016,8 @@ mod tests {
         assert_eq!(sees("egress.download-unlisted"), all);
         assert_eq!(p.lists["allowed_hosts"].last().unwrap(), "org.example");
         // An exception that makes the alert stricter takes the lower additions away from it.
-        let stricter = "[[exception]]\nrule = \"org.alert\"\neffect = \"deny\"\nreason = \"now it blocks\"\n";
+        let stricter =
+            "[[exception]]\nrule = \"org.alert\"\neffect = \"deny\"\nreason = \"now it blocks\"\n";
         let p = compile(&layers(&[
             (Scope::Org, &format!("{org}\n{stricter}")),
             (Scope::Project, project),
@@ -2036,7 +2037,13 @@ mod tests {
         let p = compile(&layers(&[(Scope::Project, PROJECT_ADDS_EVIL)])).unwrap();
         let source = |id: &str| {
             let r = p.rules.iter().find(|r| r.id == id).unwrap();
-            r.source.as_ref().unwrap().when.hosts_outside.clone().unwrap()
+            r.source
+                .as_ref()
+                .unwrap()
+                .when
+                .hosts_outside
+                .clone()
+                .unwrap()
         };
         assert_eq!(
             source("egress.download-unlisted"),
@@ -2072,13 +2079,26 @@ mod tests {
             "[lists]\nmine = [\"https://a.example/\"]\nother = [\"https://a.example/\"]\n\n[[rule]]\nid = \"u\"\neffect = \"alert\"\nwhen = { flag = \"net.download\", hosts_any = [\"@mine\", \"b.example/x\"], path_glob = \"@other\" }\n",
         )]);
         assert_eq!(e.len(), 2, "{e:?}");
-        assert!(e[0].starts_with("user.toml:8:55: rule `u`: `b.example/x` is not a host pattern"), "{e:?}");
-        assert!(e[1].starts_with("user.toml:2:9: list `mine`: `https://a.example/`"), "{e:?}");
+        assert!(
+            e[0].starts_with("user.toml:8:55: rule `u`: `b.example/x` is not a host pattern"),
+            "{e:?}"
+        );
+        assert!(
+            e[1].starts_with("user.toml:2:9: list `mine`: `https://a.example/`"),
+            "{e:?}"
+        );
         // Whole domains are the org's to allow, and a user's or project's own list may hold them.
         assert!(errors(&[(Scope::Org, "[lists]\nallowed_hosts = [\"*\"]\n")]).is_empty());
         let own = "[lists]\nanything = [\"*\"]\n\n[[rule]]\nid = \"p\"\neffect = \"alert\"\nwhen = { flag = \"net.download\", hosts_any = \"@anything\" }\n";
         assert!(errors(&[(Scope::Project, own)]).is_empty());
-        for ok in ["{,*.}acme.example", "10.0.*", "::1", "(unknown)", "build-01.internal", "*.co.uk"] {
+        for ok in [
+            "{,*.}acme.example",
+            "10.0.*",
+            "::1",
+            "(unknown)",
+            "build-01.internal",
+            "*.co.uk",
+        ] {
             assert_eq!(host_pattern_problem(ok, true), None, "{ok}");
         }
         for bad in ["*", "*.*", "*com", "{,*.}com", "a,b", "{a", "a b", ""] {

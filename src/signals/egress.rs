@@ -126,7 +126,12 @@ const PACKAGE_INDEXES: &[IndexSettings] = &[
     IndexSettings {
         url_opts: &["--registry"],
         setters: &[&["config"], &["c"], &["set"]],
-        keys: &["registry", "*:registry", "npmRegistryServer", "*.npmRegistryServer"],
+        keys: &[
+            "registry",
+            "*:registry",
+            "npmRegistryServer",
+            "*.npmRegistryServer",
+        ],
         ..index_settings(&["npm", "pnpm", "yarn", "npx", "bun", "bunx"])
     },
     IndexSettings {

@@ -59,7 +59,9 @@ impl Analyzer<'_> {
         }
         if w.assignments {
             // `sudo GOPROXY=https://host go get …`: the assignments before the command.
-            let end = wrapped_start(w, words).unwrap_or(words.len()).min(words.len());
+            let end = wrapped_start(w, words)
+                .unwrap_or(words.len())
+                .min(words.len());
             for word in &words[..end] {
                 if let Some((name, value)) = word.text.split_once('=') {
                     if parse_is_name(name) {

@@ -1393,7 +1393,8 @@ fn every_host_under(p: &str) -> bool {
     let domain = suffix
         .split_once('.')
         .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty());
-    !(prefix.ends_with('.') && prefix.len() > 1) && !domain
+    let network = prefix.len() > 1 && prefix.ends_with('.');
+    !(domain || network)
 }
 
 /// How decisions name the policy: each layer above the default as `policy history` shows its

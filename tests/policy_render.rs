@@ -197,8 +197,14 @@ expect = "alert"
         out.contains("[[exception]]\nrule = \"git.force-push\""),
         "{out}"
     );
+    // The user's addition to the org's `internal_hosts` counts for the org's alert rule (its
+    // host conditions name it beside the list) and leaves the list itself as the org wrote it.
     assert!(
-        out.contains("# warning: ") && out.contains("list `internal_hosts`"),
+        out.contains(r#"internal_hosts = ["*.internal.example.com", "api.stripe.com"]"#),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"hosts_outside = ["@internal_hosts", "evil.example"]"#),
         "{out}"
     );
     // The user layer's audit mode stays on its rule.

@@ -671,12 +671,32 @@ fn show(cwd: Option<PathBuf>, as_toml: bool) -> Result<i32> {
         }
     }
     if !compiled.lists.is_empty() {
+        // A lower scope's additions to a list: counted for its own rules and for alerts.
+        let added = |name: &str, base: &[String]| -> String {
+            let mut seen: Vec<&String> = base.iter().collect();
+            let mut out = String::new();
+            for l in &layers {
+                let new: Vec<&String> = l
+                    .file
+                    .lists
+                    .get(name)
+                    .into_iter()
+                    .flatten()
+                    .filter(|i| !seen.contains(i))
+                    .collect();
+                if !new.is_empty() {
+                    out.push_str(&format!("; {} scope adds {}", l.scope, new.len()));
+                    seen.extend(new);
+                }
+            }
+            out
+        };
         println!(
             "lists: {}",
             compiled
                 .lists
                 .iter()
-                .map(|(k, v)| format!("{k} ({})", v.len()))
+                .map(|(k, v)| format!("{k} ({}{})", v.len(), added(k, v)))
                 .collect::<Vec<_>>()
                 .join(", ")
         );

@@ -70,34 +70,137 @@ const FILE_SERVERS: &[(&str, &[&str])] = &[
 /// Addresses that mean every interface.
 const ALL_INTERFACES: &[&str] = &["0.0.0.0", "::", "[::]", "*", "0"];
 
-/// Package managers and the options naming the index or registry they install from.
-const PACKAGE_INDEX_OPTS: &[(&[&str], &[&str])] = &[
-    (
-        &["pip", "pip3", "uv", "pipx", "pipenv", "pdm", "poetry"],
-        &[
-            "--index-url",
-            "-i",
-            "--extra-index-url",
-            "--find-links",
-            "-f",
-            "--default-index",
-            "--index",
-        ],
-    ),
-    (
-        &["npm", "pnpm", "yarn", "npx", "bun", "bunx"],
-        &["--registry"],
-    ),
-    (&["gem", "bundle"], &["--source", "-s"]),
-    (&["cargo"], &["--index"]),
+/// How a package manager is pointed at another index, registry or module proxy: any of these
+/// makes later installs fetch code from that host (`net.package_index`).
+struct IndexSettings {
+    programs: &'static [&'static str],
+    /// Options whose value is an index URL (`--index-url URL`, `--index-url=URL`).
+    url_opts: &'static [&'static str],
+    /// Options whose value is one setting, `KEY=VALUE` (`cargo --config 'registry.index="…"'`).
+    setting_opts: &'static [&'static str],
+    /// Subcommands that write settings: the words after them are `KEY VALUE` or `KEY=VALUE`
+    /// (`npm config set registry URL`, `go env -w GOPROXY=URL`); options in between are skipped.
+    setters: &'static [&'static [&'static str]],
+    /// Setting keys whose value is an index URL; `*` stands for any text.
+    keys: &'static [&'static str],
+    /// Subcommands whose URL operands add an index (`poetry source add NAME URL`).
+    adders: &'static [&'static [&'static str]],
+}
+
+const PIP_INDEX_OPTS: &[&str] = &[
+    "--index-url",
+    "-i",
+    "--extra-index-url",
+    "--find-links",
+    "-f",
+    "--default-index",
+    "--index",
 ];
-/// `… config set KEY URL` keys that switch the package index for later installs.
-const PACKAGE_INDEX_KEYS: &[&str] = &[
-    "registry",
-    "global.index-url",
-    "global.extra-index-url",
-    "index-url",
-    "npmRegistryServer",
+
+const fn index_settings(programs: &'static [&'static str]) -> IndexSettings {
+    IndexSettings {
+        programs,
+        url_opts: &[],
+        setting_opts: &[],
+        setters: &[],
+        keys: &[],
+        adders: &[],
+    }
+}
+
+/// Package managers and how each is pointed at an index.
+const PACKAGE_INDEXES: &[IndexSettings] = &[
+    IndexSettings {
+        url_opts: PIP_INDEX_OPTS,
+        setters: &[&["config"]],
+        keys: &["*index-url", "*find-links", "pypi.url", "pypi.*.url"],
+        ..index_settings(&["pip", "pip3", "uv", "pipx", "pipenv", "pdm"])
+    },
+    IndexSettings {
+        url_opts: PIP_INDEX_OPTS,
+        setters: &[&["config"]],
+        keys: &["repositories.*"],
+        adders: &[&["source", "add"]],
+        ..index_settings(&["poetry"])
+    },
+    IndexSettings {
+        url_opts: &["--registry"],
+        setters: &[&["config"], &["c"], &["set"]],
+        keys: &[
+            "registry",
+            "*:registry",
+            "npmRegistryServer",
+            "*.npmRegistryServer",
+        ],
+        ..index_settings(&["npm", "pnpm", "yarn", "npx", "bun", "bunx"])
+    },
+    IndexSettings {
+        url_opts: &["--source", "-s"],
+        adders: &[&["sources"]],
+        ..index_settings(&["gem"])
+    },
+    IndexSettings {
+        url_opts: &["--source", "-s"],
+        setters: &[&["config"]],
+        keys: &["mirror.*"],
+        ..index_settings(&["bundle", "bundler"])
+    },
+    IndexSettings {
+        url_opts: &["--index"],
+        setting_opts: &["--config"],
+        keys: &[
+            "registries.*.index",
+            "registry.index",
+            "source.*.registry",
+            "source.*.git",
+        ],
+        ..index_settings(&["cargo"])
+    },
+    IndexSettings {
+        setters: &[&["env"]],
+        keys: &["GOPROXY"],
+        ..index_settings(&["go"])
+    },
+    IndexSettings {
+        url_opts: &["-c", "--channel"],
+        adders: &[&["config"]],
+        ..index_settings(&["conda", "mamba", "micromamba"])
+    },
+    IndexSettings {
+        url_opts: &["--source", "-s"],
+        adders: &[&["nuget", "add", "source"]],
+        ..index_settings(&["dotnet"])
+    },
+    IndexSettings {
+        url_opts: &["-Source", "-source"],
+        adders: &[&["sources", "add"]],
+        ..index_settings(&["nuget"])
+    },
+];
+
+/// Environment variables that point a package manager at an index (`GOPROXY=URL go get`,
+/// `export PIP_INDEX_URL=URL`); `*` stands for any text, and names compare in any case
+/// (`npm_config_registry`).
+const INDEX_VARIABLES: &[&str] = &[
+    "GOPROXY",
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "PIP_FIND_LINKS",
+    "PIPENV_PYPI_MIRROR",
+    "UV_INDEX_URL",
+    "UV_EXTRA_INDEX_URL",
+    "UV_DEFAULT_INDEX",
+    "UV_INDEX",
+    "UV_FIND_LINKS",
+    "PDM_PYPI_URL",
+    "POETRY_REPOSITORIES_*_URL",
+    "NPM_CONFIG_REGISTRY",
+    "YARN_REGISTRY",
+    "YARN_NPM_REGISTRY_SERVER",
+    "CARGO_REGISTRIES_*_INDEX",
+    "CARGO_REGISTRY_INDEX",
+    "BUNDLE_MIRROR__*",
+    "CONDA_CHANNELS",
 ];
 
 /// Segments of a variable name that say it holds a secret (`OPENAI_API_KEY`, `GH_TOKEN`).
@@ -1117,44 +1220,73 @@ pub fn ssh_forwards(args: &[String], detail: &str, out: &mut Vec<Flag>) {
     }
 }
 
-/// `pip install --index-url URL`, `npm config set registry URL`, `pip install URL`: packages
-/// from an index the policy may not know.
+/// `pip install --index-url URL`, `npm config set registry URL`, `poetry source add NAME URL`,
+/// `cargo --config 'registries.x.index="URL"'`, `pip install URL`: packages from an index the
+/// policy may not know. `python -m pip …` is pip.
 fn package_index(program: &str, args: &[String], detail: &str, out: &mut Vec<Flag>) {
-    let Some((_, opts)) = PACKAGE_INDEX_OPTS
+    let (program, args) = python_module(program, args).unwrap_or((program, args));
+    let Some(pm) = PACKAGE_INDEXES
         .iter()
-        .find(|(p, _)| p.contains(&program))
+        .find(|p| p.programs.contains(&program))
     else {
         return;
     };
-    let mut urls: Vec<&str> = Vec::new();
+    let mut values: Vec<&str> = Vec::new();
+    let mut settings: Vec<&str> = Vec::new();
     for (i, a) in args.iter().enumerate() {
-        for o in *opts {
-            if a == o {
-                urls.extend(args.get(i + 1).map(|s| s.as_str()));
-            } else if let Some(v) = a.strip_prefix(&format!("{o}=")) {
-                urls.push(v);
+        let value_of = |opts: &[&str]| -> Option<&str> {
+            opts.iter().find_map(|o| {
+                if a == o {
+                    args.get(i + 1).map(String::as_str)
+                } else {
+                    a.strip_prefix(o).and_then(|r| r.strip_prefix('='))
+                }
+            })
+        };
+        values.extend(value_of(pm.url_opts));
+        settings.extend(value_of(pm.setting_opts));
+    }
+    // The words that are no option, for subcommands and their operands.
+    let words: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let after = |path: &[&str]| -> Option<usize> {
+        words
+            .windows(path.len())
+            .position(|w| w == path)
+            .map(|i| i + path.len())
+    };
+    if let Some(from) = pm.setters.iter().find_map(|p| after(p)) {
+        let mut rest = words[from..].iter();
+        while let Some(w) = rest.next() {
+            match w.split_once('=') {
+                Some((k, _)) if setting_key(pm.keys, k) => settings.push(w),
+                _ if setting_key(pm.keys, w) => values.extend(rest.next().copied()),
+                _ => {}
             }
         }
-        if PACKAGE_INDEX_KEYS.contains(&a.as_str())
-            && i >= 2
-            && args[i - 1] == "set"
-            && args[..i - 1].iter().any(|x| x == "config")
-        {
-            urls.extend(args.get(i + 1).map(|s| s.as_str()));
+    }
+    for s in settings {
+        if let Some((k, v)) = s.split_once('=') {
+            if setting_key(pm.keys, k.trim()) {
+                values.push(v);
+            }
         }
+    }
+    if let Some(from) = pm.adders.iter().find_map(|p| after(p)) {
+        values.extend(words[from..].iter().filter(|w| w.contains("://")));
     }
     // `pip install https://…/pkg.tar.gz`, `pip install git+https://…`
     if args.iter().any(|a| a == "install") && program.starts_with("pip") || program == "uv" {
-        urls.extend(
+        values.extend(
             args.iter()
                 .filter(|a| !a.starts_with('-') && a.contains("://"))
                 .map(|s| s.as_str()),
         );
     }
-    let hosts: Vec<String> = urls
-        .iter()
-        .filter_map(|u| url_host(u.trim_start_matches("git+")).or_else(|| host_of(u)))
-        .collect();
+    let hosts: Vec<String> = values.iter().flat_map(|v| index_hosts(v)).collect();
     if !hosts.is_empty() {
         out.push(
             Flag::new("net.package_index")
@@ -1163,6 +1295,89 @@ fn package_index(program: &str, args: &[String], detail: &str, out: &mut Vec<Fla
                 .attr("program", program),
         );
     }
+}
+
+/// `NAME=VALUE` before a command, exported or declared: when NAME points a package manager at
+/// an index ([`INDEX_VARIABLES`]), `net.package_index` with the hosts of VALUE.
+pub fn index_variable(name: &str, value: &str, detail: &str, out: &mut Vec<Flag>) {
+    if !INDEX_VARIABLES.iter().any(|p| name_matches(p, name)) {
+        return;
+    }
+    let hosts = index_hosts(value);
+    if !hosts.is_empty() {
+        out.push(
+            Flag::new("net.package_index")
+                .detail(detail)
+                .hosts(hosts)
+                .attr("program", name.to_string()),
+        );
+    }
+}
+
+/// `python -m pip ARGS` (and `-m uv`, `-m poetry`, ...): the module's name and its arguments.
+fn python_module<'a>(program: &str, args: &'a [String]) -> Option<(&'a str, &'a [String])> {
+    if super::shell::code::interpreter(program) != Some("python") {
+        return None;
+    }
+    for (i, a) in args.iter().enumerate() {
+        if a == "-m" {
+            return Some((args.get(i + 1)?.as_str(), args.get(i + 2..)?));
+        }
+        if let Some(m) = a.strip_prefix("-m").filter(|m| !m.is_empty()) {
+            return Some((m, &args[i + 1..]));
+        }
+        if !a.starts_with('-') || a == "-c" {
+            return None;
+        }
+    }
+    None
+}
+
+/// Whether a setting key is one of `keys`.
+fn setting_key(keys: &[&str], key: &str) -> bool {
+    keys.iter().any(|k| name_matches(k, key))
+}
+
+/// A name against a pattern with at most one `*`, in any case.
+fn name_matches(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern.eq_ignore_ascii_case(name),
+        Some((pre, post)) => {
+            name.len() >= pre.len() + post.len()
+                && name
+                    .get(..pre.len())
+                    .is_some_and(|h| h.eq_ignore_ascii_case(pre))
+                && name
+                    .get(name.len() - post.len()..)
+                    .is_some_and(|t| t.eq_ignore_ascii_case(post))
+        }
+    }
+}
+
+/// The hosts an index setting names: every URL of a list (`GOPROXY=https://a,direct`,
+/// `https://a|https://b`, space-separated extra indexes), quotes and `sparse+`/`git+` prefixes
+/// aside. A value only known at run time (`$MIRROR`) is an index at an `(unknown)` host.
+fn index_hosts(value: &str) -> Vec<String> {
+    let mut hosts: Vec<String> = Vec::new();
+    for token in value.split([',', '|', ' ', '\t']) {
+        let token = token.trim_matches(|c| c == '"' || c == '\'');
+        let host = if token.contains("://") {
+            url_host(token)
+        } else if looks_like_url(token) {
+            host_of(token)
+        } else {
+            None
+        };
+        match host {
+            Some(h) if !hosts.contains(&h) => hosts.push(h),
+            Some(_) => {}
+            None if token.contains('$') && !hosts.iter().any(|h| h == "(unknown)") => {
+                hosts.push("(unknown)".into())
+            }
+            None => {}
+        }
+    }
+    hosts
 }
 
 /// Whether a variable name says it holds a secret.

@@ -909,7 +909,7 @@ fn egress_controls(b: &mut Builder, ev: &Evaluation) {
         tests,
     ) {
         c.notes.push("add hosts to `trusted_hosts` to allow them; an empty list trusts no host".into());
-        c.notes.push("the default policy's egress rules test its own `allowed_hosts` (package registries, code hosts); a host trusted here but not there still meets those rules".into());
+        c.notes.push("the default policy's egress rules test its own `allowed_hosts` (package registries, code hosts); a host trusted here but not there still meets those rules. Adding it to `allowed_hosts` in a user or project policy silences their alerts only: in an org policy it counts for their asks and denies too".into());
     }
 
     let mut t = test("upload to an untrusted host");

@@ -32,6 +32,8 @@ use super::{Context, Finding, Flag, Signal};
 use crate::event::{Boundary, Event, ToolKind};
 use rules::RULES;
 use scan::{floor_boundary, scan_into};
+/// Base64 (and base64url) decoding, which the shell signal uses for encoded PowerShell.
+pub use values::b64decode;
 
 pub const FLAGS: &[&str] = &["secret.detected", "secret.egress", "secret.write"];
 

@@ -106,9 +106,18 @@ fn strip_sql_comments(sql: &str) -> String {
     out
 }
 
-/// The language of an interpreter program, if it is one.
+/// The language of an interpreter program, if it is one. A Windows executable run from WSL
+/// (`pwsh.exe`, `PowerShell.exe`) is the program it names.
 pub fn interpreter(program: &str) -> Option<&'static str> {
-    let p = program.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    let windows = program
+        .len()
+        .checked_sub(4)
+        .filter(|&i| program.is_char_boundary(i) && program[i..].eq_ignore_ascii_case(".exe"))
+        .map(|i| program[..i].to_ascii_lowercase());
+    let p = windows
+        .as_deref()
+        .unwrap_or(program)
+        .trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
     Some(match p {
         "python" | "pypy" | "python3" | "python2" | "py" => "python",
         "node" | "nodejs" | "bun" | "deno" => "node",
@@ -240,8 +249,150 @@ pub enum CodeSource {
     Stdin,
 }
 
+/// What a `pwsh`/`powershell` parameter does to finding the code it runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum PwshParam {
+    Switch,
+    /// Takes the next word as its value.
+    Value,
+    /// `-Command`: the rest of the argv is the code.
+    Command,
+    /// `-EncodedCommand`: the next word is the code, base64 of UTF-16LE text.
+    Encoded,
+    /// `-File`: a script (or `-`, stdin).
+    File,
+}
+
+/// The parameters of `pwsh` (PowerShell 7) and `powershell` (Windows PowerShell 5.1), with
+/// the shortest prefix each accepts: any longer prefix of the name is the parameter too
+/// (`-NoP`, `-Exec`, `-Enc`, `-comm`), and some have aliases. The first match in this order
+/// wins, as in PowerShell's own parser (`-e` is `-EncodedCommand`).
+const PWSH_PARAMS: &[(&str, &str, &[&str], PwshParam)] = &[
+    ("command", "c", &[], PwshParam::Command),
+    ("configurationname", "config", &[], PwshParam::Value),
+    (
+        "configurationfile",
+        "configurationfile",
+        &[],
+        PwshParam::Value,
+    ),
+    ("custompipename", "custompipename", &[], PwshParam::Value),
+    ("encodedcommand", "e", &["ec"], PwshParam::Encoded),
+    ("encodedarguments", "encodeda", &["ea"], PwshParam::Value),
+    ("executionpolicy", "ex", &["ep"], PwshParam::Value),
+    ("file", "f", &[], PwshParam::File),
+    ("help", "h", &["?"], PwshParam::Switch),
+    ("interactive", "i", &[], PwshParam::Switch),
+    ("inputformat", "inp", &["if"], PwshParam::Value),
+    ("login", "l", &[], PwshParam::Switch),
+    ("mta", "mta", &[], PwshParam::Switch),
+    ("noexit", "noe", &[], PwshParam::Switch),
+    ("nologo", "nol", &[], PwshParam::Switch),
+    ("noninteractive", "noni", &[], PwshParam::Switch),
+    (
+        "noprofileloadtime",
+        "noprofileloadtime",
+        &[],
+        PwshParam::Switch,
+    ),
+    ("noprofile", "nop", &[], PwshParam::Switch),
+    ("outputformat", "o", &["of"], PwshParam::Value),
+    ("psconsolefile", "psconsolefile", &[], PwshParam::Value),
+    ("settingsfile", "settings", &[], PwshParam::Value),
+    ("sshservermode", "sshs", &[], PwshParam::Switch),
+    ("sta", "sta", &[], PwshParam::Switch),
+    ("version", "v", &[], PwshParam::Switch),
+    ("windowstyle", "w", &[], PwshParam::Value),
+    ("workingdirectory", "wo", &["wd"], PwshParam::Value),
+];
+
+/// The `pwsh` parameter an argument names (`-NoP`, `--noprofile`, `/enc`), if it is one.
+fn pwsh_param(arg: &str) -> Option<PwshParam> {
+    let name = arg
+        .strip_prefix("--")
+        .or_else(|| arg.strip_prefix('-'))
+        .or_else(|| arg.strip_prefix('/').filter(|n| !n.contains('/')))?;
+    if name.is_empty() {
+        return None;
+    }
+    let name = name.to_ascii_lowercase();
+    PWSH_PARAMS
+        .iter()
+        .find(|(full, shortest, aliases, _)| {
+            aliases.contains(&name.as_str())
+                || (full.starts_with(name.as_str()) && name.len() >= shortest.len())
+        })
+        .map(|(.., kind)| *kind)
+}
+
+/// The code of `pwsh -EncodedCommand VALUE`: base64 of UTF-16LE text. `None` when it is not.
+pub fn pwsh_decode(value: &str) -> Option<String> {
+    let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+    let bytes = crate::signals::secrets::b64decode(&compact)?;
+    if bytes.is_empty() || bytes.len() % 2 != 0 {
+        return None;
+    }
+    let units: Vec<u16> = bytes
+        .chunks_exact(2)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]))
+        .collect();
+    let text = String::from_utf16(&units).ok()?;
+    let text = text.trim_start_matches('\u{feff}');
+    // Text PowerShell would run: no control characters but line breaks and tabs.
+    (!text.trim().is_empty()
+        && !text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')))
+    .then(|| text.to_string())
+}
+
+/// Where `pwsh`/`powershell` takes its code from. An encoded command is decoded and read like
+/// `-Command`; one that does not decode is code that cannot be read, and so is treated as
+/// code that runs whatever it likes.
+fn powershell_source(args: &[String]) -> CodeSource {
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        let Some(param) = pwsh_param(a) else {
+            // The first operand is a script to run (`pwsh ./build.ps1`), or `-` for stdin.
+            return if a == "-" {
+                CodeSource::Stdin
+            } else {
+                CodeSource::Script
+            };
+        };
+        match param {
+            PwshParam::Command => {
+                // `pwsh -c Remove-Item -Recurse x`: the rest of the argv is the code.
+                return match args.get(i + 1).map(String::as_str) {
+                    Some("-") | None => CodeSource::Stdin,
+                    Some(_) => CodeSource::Inline(vec![args[i + 1..].join(" ")]),
+                };
+            }
+            PwshParam::Encoded => {
+                let code = args.get(i + 1).and_then(|v| pwsh_decode(v));
+                return CodeSource::Inline(vec![
+                    code.unwrap_or_else(|| "Invoke-Expression $encoded".into())
+                ]);
+            }
+            PwshParam::File => {
+                return match args.get(i + 1).map(String::as_str) {
+                    Some("-") => CodeSource::Stdin,
+                    _ => CodeSource::Script,
+                };
+            }
+            PwshParam::Value => i += 2,
+            PwshParam::Switch => i += 1,
+        }
+    }
+    CodeSource::Stdin
+}
+
 /// Finds the code an interpreter runs from its arguments.
 pub fn code_source(lang: &str, args: &[String]) -> CodeSource {
+    if lang == "powershell" {
+        return powershell_source(args);
+    }
     let mut inline = Vec::new();
     let mut i = 0;
     while i < args.len() {
@@ -292,25 +443,9 @@ pub fn code_source(lang: &str, args: &[String]) -> CodeSource {
             "php" => a == "-r",
             "lua" | "r" | "julia" => a == "-e",
             "tcl" => a == "-c",
-            "powershell" => {
-                let l = a.to_ascii_lowercase();
-                if matches!(l.as_str(), "-encodedcommand" | "-enc" | "-e" | "-ec") {
-                    // Base64 code: not readable here.
-                    return CodeSource::Inline(vec!["Invoke-Expression $encoded".into()]);
-                }
-                if matches!(l.as_str(), "-file" | "-f") {
-                    return CodeSource::Script;
-                }
-                matches!(l.as_str(), "-c" | "-command" | "-co" | "-com")
-            }
             _ => false,
         };
         if code_flag {
-            if lang == "powershell" {
-                // `pwsh -c Remove-Item -Recurse x`: the rest of the argv is the code.
-                inline.push(args[i + 1..].join(" "));
-                return CodeSource::Inline(inline);
-            }
             if let Some(c) = args.get(i + 1) {
                 inline.push(c.clone());
             }
@@ -338,21 +473,6 @@ pub fn code_source(lang: &str, args: &[String]) -> CodeSource {
             "php" => matches!(a, "-d" | "-c" | "-f"),
             "lua" => a == "-l",
             "julia" => matches!(a, "-L" | "--load" | "-t" | "--threads" | "-J" | "--project"),
-            "powershell" => matches!(
-                a.to_ascii_lowercase().as_str(),
-                "-executionpolicy"
-                    | "-ex"
-                    | "-ep"
-                    | "-workingdirectory"
-                    | "-wd"
-                    | "-configurationname"
-                    | "-outputformat"
-                    | "-of"
-                    | "-inputformat"
-                    | "-if"
-                    | "-windowstyle"
-                    | "-w"
-            ),
             _ => false,
         };
         if lang == "php" && a == "-f" {
@@ -1287,6 +1407,58 @@ mod hidden_code_tests {
         assert_eq!(f.writes, vec!["a.md".to_string()]);
         let f = scan_code("exec(\"import os; os.system(\\\"rm -rf ~\\\")\")", "python");
         assert_eq!(f.shell, vec!["rm -rf ~".to_string()]);
+    }
+
+    /// PowerShell takes any prefix of a parameter past its shortest form, so option words
+    /// are resolved the way it resolves them; an encoded command is decoded and read.
+    #[test]
+    fn powershell_parameters_and_encoded_commands() {
+        for (arg, want) in [
+            ("-NoP", Some(PwshParam::Switch)),
+            ("-Exec", Some(PwshParam::Value)),
+            ("-W", Some(PwshParam::Value)),
+            ("-wd", Some(PwshParam::Value)),
+            ("-e", Some(PwshParam::Encoded)),
+            ("-Enc", Some(PwshParam::Encoded)),
+            ("--EncodedCommand", Some(PwshParam::Encoded)),
+            ("/enc", Some(PwshParam::Encoded)),
+            ("-comm", Some(PwshParam::Command)),
+            ("-f", Some(PwshParam::File)),
+            ("-no", None),
+            ("./x.ps1", None),
+            ("/tmp/x.ps1", None),
+        ] {
+            assert_eq!(pwsh_param(arg), want, "{arg}");
+        }
+        let args = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        // "Get-ChildItem" as UTF-16LE, base64.
+        let enc = "RwBlAHQALQBDAGgAaQBsAGQASQB0AGUAbQA=";
+        assert_eq!(pwsh_decode(enc).as_deref(), Some("Get-ChildItem"));
+        assert_eq!(
+            code_source(
+                "powershell",
+                &args(&format!("-NoP -W Hidden -Exec Bypass -Enc {enc}"))
+            ),
+            CodeSource::Inline(vec!["Get-ChildItem".into()])
+        );
+        // Not base64, UTF-8 rather than UTF-16LE, a variable: code that cannot be read.
+        for bad in ["!!!", "R2V0LUNoaWxkSXRlbQ==", "$payload", ""] {
+            assert_eq!(pwsh_decode(bad), None, "{bad}");
+        }
+        assert_eq!(
+            code_source("powershell", &args("-enc $payload")),
+            CodeSource::Inline(vec!["Invoke-Expression $encoded".into()])
+        );
+        assert_eq!(
+            code_source("powershell", &args("./build.ps1")),
+            CodeSource::Script
+        );
+        assert_eq!(
+            code_source("powershell", &args("-File -")),
+            CodeSource::Stdin
+        );
+        assert_eq!(interpreter("PowerShell.exe"), Some("powershell"));
+        assert_eq!(interpreter("pwsh.exe"), Some("powershell"));
     }
 
     #[test]

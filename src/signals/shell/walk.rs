@@ -295,7 +295,7 @@ impl Analyzer<'_> {
             }
         }
         for (name, value) in &s.assigns {
-            self.assign(name, value, via, depth);
+            self.assign(name, value, &s.text, via, depth);
         }
         let redirected = self.redirections(&s.redirs, &s.text);
         if s.words.is_empty() {
@@ -591,7 +591,7 @@ impl Analyzer<'_> {
             "eval" => self.eval(words, via, text, depth),
             "source" | "." => self.source(words, via, input, text, depth),
             "alias" => self.define_aliases(&args),
-            p if DECLARERS.contains(&p) => self.declare(words, via, depth),
+            p if DECLARERS.contains(&p) => self.declare(words, text, via, depth),
             p if p == TRAP => self.trap(&args, via, depth),
             "tmux" => self.tmux(&args, via, depth),
             "screen" => self.screen(words, via, input, text, depth),
@@ -674,7 +674,7 @@ impl Analyzer<'_> {
     }
 
     /// `NAME=value` before a command or alone: the variable is known when the value is.
-    fn assign(&mut self, name: &str, value: &Word, via: &[String], depth: usize) {
+    fn assign(&mut self, name: &str, value: &Word, text: &str, via: &[String], depth: usize) {
         self.state.assigned.push(name.to_string());
         if value.text == parse::SUBST && value.subs.first().is_some_and(is_mktemp) {
             // `tmp=$(mktemp -d)`: a fresh path under the temp dir.
@@ -699,10 +699,15 @@ impl Analyzer<'_> {
             let v = v.trim_start_matches('|').to_string();
             self.run_script(&v, via, format!("${name}"), &Input::None, depth);
         }
+        // `GOPROXY=https://host go get …`, `export PIP_INDEX_URL=…`: packages from that index.
+        let v = self
+            .static_text(value)
+            .unwrap_or_else(|| value.text.clone());
+        egress::index_variable(name, &v, text, &mut self.out);
     }
 
     /// `export NAME=value`, `declare -x NAME=value`: assignments as operands.
-    pub(super) fn declare(&mut self, words: &[Word], via: &[String], depth: usize) {
+    pub(super) fn declare(&mut self, words: &[Word], text: &str, via: &[String], depth: usize) {
         for w in words {
             if w.text.starts_with('-') {
                 continue;
@@ -717,7 +722,7 @@ impl Analyzer<'_> {
                 text: value.to_string(),
                 ..w.clone()
             };
-            self.assign(name, &value, via, depth);
+            self.assign(name, &value, text, via, depth);
         }
     }
 

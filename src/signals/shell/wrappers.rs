@@ -57,6 +57,19 @@ impl Analyzer<'_> {
                 return;
             }
         }
+        if w.assignments {
+            // `sudo GOPROXY=https://host go get …`: the assignments before the command.
+            let end = wrapped_start(w, words)
+                .unwrap_or(words.len())
+                .min(words.len());
+            for word in &words[..end] {
+                if let Some((name, value)) = word.text.split_once('=') {
+                    if parse_is_name(name) {
+                        egress::index_variable(name, value, text, &mut self.out);
+                    }
+                }
+            }
+        }
         if program == "env" {
             for a in args {
                 if let Some((name, value)) = a.split_once('=') {

@@ -478,7 +478,10 @@ mod tests {
         assert_eq!(by_spans, each_leaf);
         let shown = by_spans.to_string();
         assert!(!shown.contains(aws) && !shown.contains(gh), "{shown}");
-        assert!(shown.contains("building") && shown.contains("plain"), "{shown}");
+        assert!(
+            shown.contains("building") && shown.contains("plain"),
+            "{shown}"
+        );
 
         // A span no scanner finds (a redact rule's own regex) is masked where it lies.
         let mut by_rule = d.clone();
@@ -493,7 +496,10 @@ mod tests {
             },
         );
         let shown = redact_response(&ev, &by_rule).to_string();
-        assert!(!shown.contains("building") && shown.contains("plain"), "{shown}");
+        assert!(
+            !shown.contains("building") && shown.contains("plain"),
+            "{shown}"
+        );
 
         // A span that crosses a leaf edge, and an output that is not the leaves joined.
         let mut crossing = d.clone();

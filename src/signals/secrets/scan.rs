@@ -62,18 +62,34 @@ pub(super) static KEYWORDS: Table<KEYWORD_COUNT> = Table::build(KEYWORD_LIST);
 
 /// Rule `i`'s regex, compiled on first use; an anchored rule's matches only where a search
 /// starts (`\A`).
+///
+/// Compiled with ASCII classes where the pattern allows it: secrets are ASCII, and a Unicode
+/// class (`(?i)k` takes in the Kelvin sign, `\d` every script's digits) makes the regex
+/// compiler build a UTF-8 automaton whose tables cost a fresh process some 100 page faults
+/// per regex. A pattern that needs Unicode to be valid (`.` or `[^"]` could otherwise match
+/// half a character) is compiled as written.
 pub(super) fn rule_regex(i: usize) -> Option<&'static Regex> {
     static REGEXES: OnceLock<Vec<OnceLock<Option<Regex>>>> = OnceLock::new();
     REGEXES.get_or_init(|| RULES.iter().map(|_| OnceLock::new()).collect())[i]
         .get_or_init(|| {
             let r = &RULES[i];
-            if r.anchored {
-                Regex::new(&format!(r"\A(?:{})", r.pattern)).ok()
+            let pattern = if r.anchored {
+                std::borrow::Cow::Owned(format!(r"\A(?:{})", r.pattern))
             } else {
-                Regex::new(r.pattern).ok()
-            }
+                std::borrow::Cow::Borrowed(r.pattern)
+            };
+            ascii_first(&pattern)
         })
         .as_ref()
+}
+
+/// `pattern` compiled with ASCII classes, or as written when it needs Unicode to be valid.
+pub(super) fn ascii_first(pattern: &str) -> Option<Regex> {
+    regex::RegexBuilder::new(pattern)
+        .unicode(false)
+        .build()
+        .or_else(|_| Regex::new(pattern))
+        .ok()
 }
 
 pub(super) fn floor_boundary(text: &str, mut i: usize) -> usize {

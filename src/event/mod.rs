@@ -334,9 +334,21 @@ impl Event {
 
 /// The text of a structured tool response, for scanning: every string leaf, in order.
 pub fn response_text(v: &Value) -> String {
-    let mut out = String::new();
+    // Sized first: a megabyte of output grown by doubling is copied into fresh pages again
+    // and again.
+    let mut out = String::with_capacity(strings_len(v));
     collect_strings(v, &mut out);
     out
+}
+
+/// The bytes [`collect_strings`] writes for `v`, separators included (an upper bound).
+fn strings_len(v: &Value) -> usize {
+    match v {
+        Value::String(s) => s.len() + 1,
+        Value::Array(a) => a.iter().map(strings_len).sum(),
+        Value::Object(m) => m.values().map(strings_len).sum(),
+        _ => 0,
+    }
 }
 
 fn collect_strings(v: &Value, out: &mut String) {

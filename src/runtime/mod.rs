@@ -31,6 +31,7 @@ pub use profile::RuntimeProfile;
 use crate::decision::{Decision, Effect};
 use crate::event::{Boundary, Event, RuntimeKind};
 use serde_json::{json, Map, Value};
+use std::fmt::Write as _;
 
 /// The profile of a runtime; `None` only for [`RuntimeKind::None`] (evaluation without a
 /// runtime). The match is exhaustive: a runtime without a profile does not compile.
@@ -136,8 +137,12 @@ impl Answer {
     }
 
     pub fn json(v: Value) -> Answer {
+        // Sized up front: an answer that carries a redacted megabyte of output would
+        // otherwise be grown a dozen times, each time copied into fresh pages.
+        let mut stdout = String::with_capacity(json_size_hint(&v));
+        let _ = write!(stdout, "{v}");
         Answer {
-            stdout: v.to_string(),
+            stdout,
             ..Answer::default()
         }
     }
@@ -188,6 +193,21 @@ pub fn default_failure(boundary: Option<Boundary>, message: &str) -> Answer {
             stderr: message.to_string(),
             ..Answer::default()
         },
+    }
+}
+
+/// About how long `v`'s JSON text is: its strings with room for some escapes, and a little
+/// per value for keys and punctuation.
+fn json_size_hint(v: &Value) -> usize {
+    match v {
+        Value::String(s) => s.len() + s.len() / 8 + 2,
+        Value::Array(a) => a.iter().map(|x| json_size_hint(x) + 1).sum::<usize>() + 2,
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, x)| k.len() + 4 + json_size_hint(x))
+            .sum::<usize>()
+            .saturating_add(2),
+        _ => 24,
     }
 }
 

@@ -39,17 +39,6 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-const RUNTIMES: [RuntimeKind; 8] = [
-    RuntimeKind::Claude,
-    RuntimeKind::Codex,
-    RuntimeKind::Gemini,
-    RuntimeKind::Cursor,
-    RuntimeKind::Copilot,
-    RuntimeKind::Qwen,
-    RuntimeKind::Factory,
-    RuntimeKind::None,
-];
-
 const TOOL_KINDS: [ToolKind; 9] = [
     ToolKind::Shell,
     ToolKind::FileRead,
@@ -403,9 +392,9 @@ impl RuleCompiler<'_, '_> {
         }
         if let Some(rts) = &c.runtime {
             let mut out = Vec::new();
-            let names: Vec<&str> = RUNTIMES.iter().map(|k| k.as_str()).collect();
+            let names: Vec<&str> = RuntimeKind::ALL.iter().map(|k| k.as_str()).collect();
             for (j, r) in rts.as_slice().iter().enumerate() {
-                match RUNTIMES.iter().find(|k| k.as_str() == r) {
+                match RuntimeKind::ALL.iter().find(|k| k.as_str() == r) {
                     Some(k) => out.push(*k),
                     None => {
                         // An alias the command line accepts names the runtime meant.

@@ -5,24 +5,17 @@
 //!
 //! One file per runtime (`runtime/<name>.rs`) holds its adapter and its [`RuntimeProfile`]:
 //! names, hook events and their boundaries, capabilities, tools, config files, install and
-//! self-test. [`profile`] and [`PROFILES`] are the registry; everything else reads the
-//! profiles. Adding a runtime is its `RuntimeKind` variant, its file, and its line in each of
-//! the two (the compiler rejects a variant missing from either).
+//! self-test. [`profile`] and [`PROFILES`] are the registry, expanded from the one list of
+//! runtimes in `event` ([`crate::event::runtimes`]); everything else reads the profiles.
+//! Adding a runtime is its file and its line in that list.
 //!
 //! What each runtime honours is recorded in ../shared/docs/hook-protocols.md; the rules that
 //! matter most here: never send `allow` (it would bypass the runtime's own permission
 //! prompts), never send Codex a field it does not know (it then runs the tool), never send
 //! `ask` to Codex or Gemini (the tool runs, or the CLI hangs).
 
-pub mod claude;
-pub mod codex;
-pub mod copilot;
 pub mod coverage;
-pub mod cursor;
-pub mod factory;
-pub mod gemini;
 pub mod profile;
-pub mod qwen;
 #[cfg(test)]
 pub(crate) mod testutil;
 
@@ -32,33 +25,35 @@ use crate::decision::{Decision, Effect};
 use crate::event::{Boundary, Event, RuntimeKind};
 use serde_json::{json, Map, Value};
 
-/// The profile of a runtime; `None` only for [`RuntimeKind::None`] (evaluation without a
-/// runtime). The match is exhaustive: a runtime without a profile does not compile.
-pub fn profile(kind: RuntimeKind) -> Option<&'static RuntimeProfile> {
-    Some(match kind {
-        RuntimeKind::Claude => &claude::PROFILE,
-        RuntimeKind::Codex => &codex::PROFILE,
-        RuntimeKind::Gemini => &gemini::PROFILE,
-        RuntimeKind::Cursor => &cursor::PROFILE,
-        RuntimeKind::Copilot => &copilot::PROFILE,
-        RuntimeKind::Qwen => &qwen::PROFILE,
-        RuntimeKind::Factory => &factory::PROFILE,
-        RuntimeKind::None => return None,
-    })
+/// The registry, expanded from the one list of runtimes ([`crate::event::runtimes`]): each
+/// runtime's module, [`profile`] and [`PROFILES`].
+macro_rules! registry {
+    ($(($variant:ident, $module:ident, $name:literal)),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// The profile of a runtime; `None` only for [`RuntimeKind::None`] (evaluation
+        /// without a runtime). The match is exhaustive, and a runtime in the registry whose
+        /// file has no `PROFILE` does not compile.
+        pub fn profile(kind: RuntimeKind) -> Option<&'static RuntimeProfile> {
+            Some(match kind {
+                $(RuntimeKind::$variant => &$module::PROFILE,)*
+                RuntimeKind::None => return None,
+            })
+        }
+
+        /// Every runtime hookwarden has an adapter for, in the order reports list them.
+        pub static PROFILES: [&RuntimeProfile; RuntimeKind::None as usize] =
+            [$(&$module::PROFILE),*];
+
+        // A profile describes the runtime its registry line names.
+        $(const _: () = assert!(
+            matches!($module::PROFILE.kind, RuntimeKind::$variant),
+            concat!("runtime/", stringify!($module), ".rs: PROFILE.kind is not RuntimeKind::", stringify!($variant)),
+        );)*
+    };
 }
 
-/// Every runtime hookwarden has an adapter for, in the order reports list them. Its length
-/// is the number of runtimes (every `RuntimeKind` before `None`), so a runtime left out
-/// does not compile.
-pub static PROFILES: [&RuntimeProfile; RuntimeKind::None as usize] = [
-    &claude::PROFILE,
-    &codex::PROFILE,
-    &gemini::PROFILE,
-    &cursor::PROFILE,
-    &copilot::PROFILE,
-    &qwen::PROFILE,
-    &factory::PROFILE,
-];
+crate::event::runtimes!(registry);
 
 pub fn profiles() -> &'static [&'static RuntimeProfile] {
     &PROFILES
@@ -421,6 +416,12 @@ mod tests {
                 assert_eq!(by_name(&n.to_ascii_uppercase()).unwrap().kind, p.kind);
             }
         }
+        let kinds: Vec<RuntimeKind> = profiles().iter().map(|p| p.kind).collect();
+        assert_eq!(
+            kinds,
+            RuntimeKind::RUNTIMES,
+            "PROFILES is in registry order"
+        );
         assert!(profile(RuntimeKind::None).is_none());
         assert!(by_name("none").is_none());
         let err = parse_name("nosuch").unwrap_err().to_string();

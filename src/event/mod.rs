@@ -10,6 +10,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
 
+mod runtime_tools;
 pub mod tool;
 
 pub use tool::{classify_tool, classify_tool_in, fill_from_input, patch_paths};

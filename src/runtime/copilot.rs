@@ -16,7 +16,7 @@ use super::profile::{
 };
 use super::{approval_message, parse_claude_like, Adapter, Answer, ParseError};
 use crate::decision::{Decision, Effect};
-use crate::event::{classify_tool_in, fill_from_input, Boundary, Event, RuntimeKind, ToolKind};
+use crate::event::{fill_from_input, Boundary, Event, RuntimeKind, ToolKind};
 use serde_json::{json, Value};
 
 use Boundary::{FinalResponse as Fin, Other, Prompt, ToolOutput as Post, ToolRequest as Pre};
@@ -154,7 +154,7 @@ impl Adapter for Copilot {
             .and_then(Value::as_bool)
             .unwrap_or(false);
         if let Some(tool) = s("toolName") {
-            ev.tool = Some(classify_tool_in(&tool, PROFILE.tools));
+            ev.tool = Some(PROFILE.classify_tool(&tool));
             let input = tool_args(obj.get("toolArgs"));
             fill_from_input(&mut ev, &input);
             ev.tool_input = input;

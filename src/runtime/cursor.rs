@@ -17,7 +17,7 @@ use super::profile::{
 use super::{approval_message, redact_response, withhold_response, Adapter, Answer, ParseError};
 use crate::decision::{Decision, Effect};
 use crate::event::{
-    classify_tool_in, fill_from_input, response_text, Boundary, Event, RuntimeKind, Tool, ToolKind,
+    fill_from_input, response_text, Boundary, Event, RuntimeKind, Tool, ToolKind,
 };
 use serde_json::{json, Value};
 
@@ -158,7 +158,7 @@ impl Adapter for Cursor {
             }
             _ => {
                 if let Some(tool) = s("tool_name") {
-                    let mut t = classify_tool_in(&tool, PROFILE.tools);
+                    let mut t = PROFILE.classify_tool(&tool);
                     if name == "beforeMCPExecution" && t.kind != ToolKind::Mcp {
                         let server = s("server").unwrap_or_default();
                         t = Tool::mcp(&format!("MCP:{tool}"), &server, &tool);

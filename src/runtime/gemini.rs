@@ -14,7 +14,7 @@ use super::{approval_message, context_warning, redacted_output, stop_hook_active
 use super::{Adapter, Answer, ParseError};
 use crate::decision::{Decision, Effect};
 use crate::event::{
-    classify_tool_in, fill_from_input, response_text, Boundary, Event, RuntimeKind, ToolKind,
+    fill_from_input, response_text, Boundary, Event, RuntimeKind, ToolKind,
 };
 use serde_json::{json, Value};
 
@@ -168,7 +168,7 @@ fn parse_gemini(raw: &Value, response: Option<Value>) -> Result<Event, ParseErro
     ev.model = s("model");
     ev.continuation = stop_hook_active(raw);
     if let Some(tool) = s("tool_name") {
-        ev.tool = Some(classify_tool_in(&tool, PROFILE.tools));
+        ev.tool = Some(PROFILE.classify_tool(&tool));
         let input = obj.get("tool_input").cloned().unwrap_or(Value::Null);
         fill_from_input(&mut ev, &input);
         ev.tool_input = input;

@@ -333,7 +333,7 @@ fn claude_like(
     ev.action_id = s("tool_use_id");
     ev.permission_mode = s("permission_mode");
     if let Some(tool) = s("tool_name") {
-        ev.tool = Some(crate::event::classify_tool_in(&tool, profile.tools));
+        ev.tool = Some(profile.classify_tool(&tool));
         let input = obj.get("tool_input").cloned().unwrap_or(Value::Null);
         crate::event::fill_from_input(&mut ev, &input);
         ev.tool_input = input;
@@ -401,7 +401,7 @@ pub fn hook_specific(event: &str, fields: Value) -> Value {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
-    use crate::event::{classify_tool, classify_tool_in, ToolKind};
+    use crate::event::{classify_tool, ToolKind};
     use crate::runtime::testutil::decision;
 
     #[test]
@@ -431,19 +431,19 @@ mod tests {
         );
     }
 
-    /// Tool kinds have one source per runtime (its profile); event's cross-runtime table,
-    /// which classifies where the runtime is not known, must agree with every one of them.
+    /// Tool kinds have one source per runtime (its profile); a name two runtimes use has one
+    /// kind, so the cross-runtime table generated from them classifies it the same way.
     #[test]
     fn every_profile_tool_classifies_to_its_kind_everywhere() {
         for p in profiles() {
             for (name, kind) in p.tools {
                 assert_eq!(classify_tool(name).kind, *kind, "{} {name}", p.name());
-                assert_eq!(classify_tool_in(name, p.tools).kind, *kind);
+                assert_eq!(p.classify_tool(name).kind, *kind);
                 assert_eq!(p.tool_kind(name), Some(*kind));
             }
             if !p.mcp_prefix.is_empty() {
                 let mcp = format!("{}github_create_issue", p.mcp_prefix);
-                assert_eq!(classify_tool_in(&mcp, p.tools).kind, ToolKind::Mcp, "{mcp}");
+                assert_eq!(p.classify_tool(&mcp).kind, ToolKind::Mcp, "{mcp}");
             }
         }
     }

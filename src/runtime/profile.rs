@@ -36,8 +36,10 @@ pub struct RuntimeProfile {
     /// person (accepted unseen, or treated as a deny without a word on how to approve):
     /// there hookwarden denies with an approval code, as where the runtime cannot ask.
     pub unshown_ask_modes: &'static [&'static str],
-    /// Its tool names and what each is. A name another runtime also uses has the same kind
-    /// there (a test checks this against [`crate::event::classify_tool`]).
+    /// Its tool names and what each is: the one place they are written. A name another
+    /// runtime also uses has the same kind there; the cross-runtime table that classifies
+    /// where the runtime is not known ([`crate::event::tool::RUNTIME_TOOLS`]) is generated
+    /// from these (`tests/runtime_files.rs`).
     pub tools: &'static [(&'static str, ToolKind)],
     /// How its MCP tool names start (`mcp__`, `mcp_`, `MCP:`); empty: not documented.
     pub mcp_prefix: &'static str,
@@ -104,6 +106,12 @@ impl RuntimeProfile {
     /// The installed event for a boundary.
     pub fn installed_at(&self, b: Boundary) -> Option<(&'static HookEvent, &'static Wiring)> {
         self.installed().find(|(e, _)| e.boundary == b)
+    }
+
+    /// A tool name as this runtime sends it, classified: its own table first (see
+    /// [`crate::event::classify_tool_in`]).
+    pub fn classify_tool(&self, name: &str) -> crate::event::Tool {
+        crate::event::classify_tool_in(name, self.tools)
     }
 
     /// The kind of one of its tools, by exact name.

@@ -7,8 +7,7 @@
 
 use super::profile::{
     Cap::{Partial, Yes},
-    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, ManagedFormat, ManagedInstall,
-    RuntimeProfile, SelfTest, UserBase,
+    Caps, ConfigFiles, HookEvent, Install, ManagedFormat, ManagedInstall, RuntimeProfile, SelfTest,
 };
 use super::{approval_message, context_warning, redacted_output, stop_hook_active, take_first};
 use super::{Adapter, Answer, ParseError};
@@ -21,10 +20,7 @@ use serde_json::{json, Value};
 use Boundary::{FinalResponse as Fin, Other, Prompt, ToolOutput as Post, ToolRequest as Pre};
 
 pub static PROFILE: RuntimeProfile = RuntimeProfile {
-    kind: RuntimeKind::Gemini,
     aliases: &["gemini-cli"],
-    display: "Gemini CLI",
-    adapter: &Gemini,
     events: &[
         // Headless Gemini hangs on `ask`: no event here asks.
         HookEvent::new("BeforeTool", Pre).wired(Some(".*"), 60_000),
@@ -38,8 +34,6 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         HookEvent::new("SessionStart", Other),
         HookEvent::new("SessionEnd", Other),
     ],
-    marker_keys: &[],
-    exit2_blocks: true,
     caps: Caps {
         pre_deny: Yes("BeforeTool decision deny; the reason reaches the model as a tool error"),
         ask: Partial("ask→deny with an approval code: headless Gemini hangs on ask, so hookwarden denies and says how to approve"),
@@ -49,8 +43,6 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         stop_session: Yes("continue:false stops the session"),
         pre_stop: Yes("continue:false stops the session"),
     },
-    sends_model: false,
-    unshown_ask_modes: &[],
     tools: &[
         ("run_shell_command", ToolKind::Shell),
         ("read_file", ToolKind::FileRead),
@@ -66,21 +58,10 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
     ],
     mcp_prefix: "mcp_",
     config: ConfigFiles {
-        project: &[".gemini/settings.json"],
-        local: &[],
-        project_dirs: &[],
-        user: &[".gemini/settings.json"],
-        user_dirs: &[],
-        user_base: UserBase::Home,
-        managed: &["/etc/gemini-cli/settings.json"],
         env_files: &[".gemini/.env", "~/.gemini/.env"],
+        ..ConfigFiles::in_project_and_home(&[".gemini/settings.json"])
     },
     install: Install {
-        format: HookFormat::Nested,
-        project_file: ".gemini/settings.json",
-        user_file: ".gemini/settings.json",
-        timeout_unit: "ms",
-        default_scope: DefaultScope::Project,
         notes: &[
             "Gemini CLI runs project hooks (.gemini/settings.json) only in a trusted folder: trust this folder when Gemini asks, or with /permissions. User-scope hooks (--scope user) run everywhere.",
         ],
@@ -92,9 +73,10 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
                 "Gemini CLI's system settings override user and project settings, but Gemini has no documented switch that stops users' own hooks from running beside hookwarden's.",
             ],
         }),
+        ..Install::in_file(".gemini/settings.json", "ms")
     },
     selftest: SelfTest {
-        payload: |cwd| {
+        payload: |_, cwd| {
             json!({
                 "session_id": "hookwarden-doctor", "cwd": cwd, "hook_event_name": "BeforeTool",
                 "timestamp": "2026-01-01T00:00:00Z", "tool_name": "run_shell_command",
@@ -103,6 +85,7 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         },
         deny: &[("/decision", &["deny", "block"])],
     },
+    ..RuntimeProfile::base(RuntimeKind::Gemini, "Gemini CLI", &Gemini)
 };
 
 pub struct Gemini;

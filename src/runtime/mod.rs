@@ -510,7 +510,7 @@ mod tests {
                 .render_failure(Some(Boundary::ToolRequest), "broken");
             assert!(p.answer_blocks(&f.stdout, f.exit_code), "{}", p.name());
             assert_eq!(f.exit_code == 2, p.exit2_blocks, "{}", p.name());
-            let raw = (p.selftest.payload)("/w");
+            let raw = p.selftest_payload("/w");
             assert_eq!(mismatch(p.kind, &raw).map(|p| p.kind), None, "{}", p.name());
             let ev = p.adapter.parse(&raw).unwrap();
             assert_eq!(ev.boundary, Boundary::ToolRequest, "{}", p.name());
@@ -525,6 +525,38 @@ mod tests {
             assert!(
                 !p.answer_blocks(&allow.stdout, allow.exit_code),
                 "{}",
+                p.name()
+            );
+        }
+    }
+
+    /// What [`RuntimeProfile::base`] leaves empty, every profile says: its capabilities, each
+    /// with the text `policy compile` shows, and its tools. (Events, install and self-test
+    /// are checked by the tests around this one.) A managed file is written in one place.
+    #[test]
+    fn every_profile_says_what_only_it_can() {
+        for p in profiles() {
+            let c = &p.caps;
+            let caps = [
+                c.pre_deny,
+                c.ask,
+                c.post_replace,
+                c.prompt_block,
+                c.final_block,
+                c.stop_session,
+                c.pre_stop,
+            ];
+            assert!(caps.iter().all(|c| !c.text().is_empty()), "{}", p.name());
+            assert!(!p.tools.is_empty(), "{}", p.name());
+            assert!(!p.display.is_empty(), "{}", p.name());
+            let mut managed: Vec<&str> = p.managed_files().collect();
+            let all = managed.len();
+            managed.sort_unstable();
+            managed.dedup();
+            assert_eq!(
+                managed.len(),
+                all,
+                "{}: a managed file listed twice",
                 p.name()
             );
         }

@@ -32,18 +32,8 @@ fn generated() -> Vec<(PathBuf, String)> {
 /// The tool names of every profile, each once, grouped by kind in the order the registry
 /// lists the runtimes. Names of kind `other` are left out: a name not found is `other`.
 fn runtime_tools() -> String {
-    let kinds = [
-        ToolKind::Shell,
-        ToolKind::FileRead,
-        ToolKind::FileWrite,
-        ToolKind::FileEdit,
-        ToolKind::Patch,
-        ToolKind::Search,
-        ToolKind::WebFetch,
-        ToolKind::Mcp,
-    ];
     let mut names: Vec<(&str, ToolKind)> = Vec::new();
-    for kind in kinds {
+    for kind in ToolKind::ALL.into_iter().filter(|k| *k != ToolKind::Other) {
         for p in profiles() {
             for (name, k) in p.tools {
                 if *k == kind && !names.iter().any(|(n, _)| n == name) {

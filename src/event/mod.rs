@@ -83,6 +83,19 @@ pub enum ToolKind {
 }
 
 impl ToolKind {
+    /// Every kind, `Other` last.
+    pub const ALL: [ToolKind; 9] = [
+        ToolKind::Shell,
+        ToolKind::FileRead,
+        ToolKind::FileWrite,
+        ToolKind::FileEdit,
+        ToolKind::Patch,
+        ToolKind::Search,
+        ToolKind::WebFetch,
+        ToolKind::Mcp,
+        ToolKind::Other,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ToolKind::Shell => "shell",
@@ -382,6 +395,27 @@ fn collect_strings(v: &Value, out: &mut String) {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// `ToolKind::ALL` lists every kind once: the match below stops compiling when a kind is
+    /// added, and says where it stands in the list.
+    #[test]
+    fn tool_kind_all_is_every_kind() {
+        let at = |k: ToolKind| match k {
+            ToolKind::Shell => 0,
+            ToolKind::FileRead => 1,
+            ToolKind::FileWrite => 2,
+            ToolKind::FileEdit => 3,
+            ToolKind::Patch => 4,
+            ToolKind::Search => 5,
+            ToolKind::WebFetch => 6,
+            ToolKind::Mcp => 7,
+            ToolKind::Other => 8,
+        };
+        for (i, k) in ToolKind::ALL.into_iter().enumerate() {
+            assert_eq!(at(k), i, "{k:?}");
+            assert_eq!(ToolKind::parse(k.as_str()), Some(k));
+        }
+    }
 
     /// One name per runtime kind: what `as_str` prints, `parse` reads and serde writes.
     #[test]

@@ -39,18 +39,6 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-const TOOL_KINDS: [ToolKind; 9] = [
-    ToolKind::Shell,
-    ToolKind::FileRead,
-    ToolKind::FileWrite,
-    ToolKind::FileEdit,
-    ToolKind::Patch,
-    ToolKind::Search,
-    ToolKind::WebFetch,
-    ToolKind::Mcp,
-    ToolKind::Other,
-];
-
 const BOUNDARIES: [Boundary; 5] = [
     Boundary::Prompt,
     Boundary::ToolRequest,
@@ -365,7 +353,7 @@ impl RuleCompiler<'_, '_> {
         let mut event = Vec::new();
         if let Some(kinds) = &c.tool_kind {
             let mut out = Vec::new();
-            let names: Vec<&str> = TOOL_KINDS.iter().map(|k| k.as_str()).collect();
+            let names: Vec<&str> = ToolKind::ALL.iter().map(|k| k.as_str()).collect();
             for (j, k) in kinds.as_slice().iter().enumerate() {
                 match ToolKind::parse(k) {
                     Some(kind) => out.push(kind),

@@ -501,24 +501,6 @@ fn compile_reports_coverage_per_runtime_and_strict_fails_when_unenforceable() {
 }
 
 #[test]
-fn hooks_dir_snippets_are_what_install_writes() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for profile in hookwarden::runtime::profiles() {
-        let file = root.join(format!("hooks/{}.json", profile.name()));
-        assert_eq!(
-            read(&file),
-            hookwarden::install::snippet(profile.kind).unwrap(),
-            "{} is stale",
-            file.display()
-        );
-    }
-    assert_eq!(
-        read(&root.join("hooks/codex.config.toml")),
-        hookwarden::install::codex_toml::SNIPPET
-    );
-}
-
-#[test]
 fn doctor_accepts_wiring_at_either_scope_and_flags_a_runtime_left_unwired() {
     let sb = sandbox();
     write(

@@ -777,7 +777,7 @@ fn binary_checks(profile: &RuntimeProfile, b: &str, path: &Path, managed: bool) 
 /// The runtime's pre-tool `rm -rf /` through the engine, as a hook call, and whether the
 /// answer blocks it.
 fn self_test(profile: &RuntimeProfile, dir: &Path) -> Check {
-    let payload = (profile.selftest.payload)(&dir.display().to_string());
+    let payload = profile.selftest_payload(&dir.display().to_string());
     let bytes = payload.to_string();
     let outcome = hookwarden::managed::as_hook_call(|| {
         hookwarden::engine::handle(bytes.as_bytes(), Some(profile.kind), false)

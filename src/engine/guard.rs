@@ -243,7 +243,7 @@ impl Protected {
                 place(d, user_base, true);
             }
             // A managed file's whole directory: what else the administrator keeps there.
-            for m in c.managed {
+            for m in p.managed_files() {
                 if let Some(parent) = Path::new(m).parent() {
                     place(&format!("{}/", parent.display()), None, true);
                 }

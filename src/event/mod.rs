@@ -10,6 +10,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
 
+mod runtime_tools;
 pub mod tool;
 
 pub use tool::{classify_tool, classify_tool_in, fill_from_input, patch_paths};
@@ -82,6 +83,19 @@ pub enum ToolKind {
 }
 
 impl ToolKind {
+    /// Every kind, `Other` last.
+    pub const ALL: [ToolKind; 9] = [
+        ToolKind::Shell,
+        ToolKind::FileRead,
+        ToolKind::FileWrite,
+        ToolKind::FileEdit,
+        ToolKind::Patch,
+        ToolKind::Search,
+        ToolKind::WebFetch,
+        ToolKind::Mcp,
+        ToolKind::Other,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ToolKind::Shell => "shell",
@@ -120,53 +134,77 @@ impl ToolKind {
     }
 }
 
-/// The runtime that called the hook. Each one but `None` has a profile in `runtime/`;
-/// `None` stays last (the runtime registry is sized by it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RuntimeKind {
-    Claude,
-    Codex,
-    Gemini,
-    Cursor,
-    Copilot,
-    Qwen,
-    Factory,
-    /// Evaluation without a runtime (`hookwarden check`, replay).
-    None,
-}
-
-impl RuntimeKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RuntimeKind::Claude => "claude",
-            RuntimeKind::Codex => "codex",
-            RuntimeKind::Gemini => "gemini",
-            RuntimeKind::Cursor => "cursor",
-            RuntimeKind::Copilot => "copilot",
-            RuntimeKind::Qwen => "qwen",
-            RuntimeKind::Factory => "factory",
-            RuntimeKind::None => "none",
+/// The runtimes hookwarden has an adapter for, as `(Variant, module, "name")`: the
+/// [`RuntimeKind`] variant, its file `runtime/<module>.rs` (which holds the adapter and the
+/// `PROFILE`), and the canonical name that `--runtime`, policies and audit lines write. The
+/// order is the order reports list them in.
+///
+/// This list is the registry: it is written once, here, and every place that needs every
+/// runtime expands it (`runtimes!(callback)` calls `callback!` with the list): the
+/// [`RuntimeKind`] enum with its names, and in `runtime/` the `pub mod` lines, the exhaustive
+/// `profile()` match and `PROFILES`. Adding a runtime is its file and its line here.
+macro_rules! runtimes {
+    ($callback:ident) => {
+        $callback! {
+            (Claude, claude, "claude"),
+            (Codex, codex, "codex"),
+            (Gemini, gemini, "gemini"),
+            (Cursor, cursor, "cursor"),
+            (Copilot, copilot, "copilot"),
+            (Qwen, qwen, "qwen"),
+            (Factory, factory, "factory"),
         }
-    }
-
-    /// The runtime a canonical name names, as audit lines and policy `runtime` conditions
-    /// write it (`claude`, `none`). The names users type, aliases included, are in each
-    /// runtime's profile (`runtime::by_name`).
-    pub fn parse(s: &str) -> Option<RuntimeKind> {
-        Some(match s {
-            "claude" => RuntimeKind::Claude,
-            "codex" => RuntimeKind::Codex,
-            "gemini" => RuntimeKind::Gemini,
-            "cursor" => RuntimeKind::Cursor,
-            "copilot" => RuntimeKind::Copilot,
-            "qwen" => RuntimeKind::Qwen,
-            "factory" => RuntimeKind::Factory,
-            "none" => RuntimeKind::None,
-            _ => return None,
-        })
-    }
+    };
 }
+pub(crate) use runtimes;
+
+/// [`RuntimeKind`] from the registry: a variant per runtime, then `None`.
+macro_rules! runtime_kind {
+    ($(($variant:ident, $module:ident, $name:literal)),* $(,)?) => {
+        /// The runtime that called the hook. Each one but `None` has a profile in `runtime/`;
+        /// `None` stays last (the runtime registry is sized by it).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum RuntimeKind {
+            $(
+                #[serde(rename = $name)]
+                $variant,
+            )*
+            /// Evaluation without a runtime (`hookwarden check`, replay).
+            #[serde(rename = "none")]
+            None,
+        }
+
+        impl RuntimeKind {
+            /// Every runtime hookwarden has an adapter for, in registry order (not `None`).
+            pub const RUNTIMES: [RuntimeKind; RuntimeKind::None as usize] =
+                [$(RuntimeKind::$variant),*];
+
+            /// Every kind, `None` last.
+            pub const ALL: [RuntimeKind; RuntimeKind::None as usize + 1] =
+                [$(RuntimeKind::$variant,)* RuntimeKind::None];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(RuntimeKind::$variant => $name,)*
+                    RuntimeKind::None => "none",
+                }
+            }
+
+            /// The runtime a canonical name names, as audit lines and policy `runtime`
+            /// conditions write it (`claude`, `none`). The names users type, aliases
+            /// included, are in each runtime's profile (`runtime::by_name`).
+            pub fn parse(s: &str) -> Option<RuntimeKind> {
+                Some(match s {
+                    $($name => RuntimeKind::$variant,)*
+                    "none" => RuntimeKind::None,
+                    _ => return None,
+                })
+            }
+        }
+    };
+}
+
+runtimes!(runtime_kind);
 
 impl fmt::Display for RuntimeKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -362,5 +400,52 @@ fn collect_strings(v: &Value, out: &mut String) {
         Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
         Value::Object(m) => m.values().for_each(|x| collect_strings(x, out)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// `ToolKind::ALL` lists every kind once: the match below stops compiling when a kind is
+    /// added, and says where it stands in the list.
+    #[test]
+    fn tool_kind_all_is_every_kind() {
+        let at = |k: ToolKind| match k {
+            ToolKind::Shell => 0,
+            ToolKind::FileRead => 1,
+            ToolKind::FileWrite => 2,
+            ToolKind::FileEdit => 3,
+            ToolKind::Patch => 4,
+            ToolKind::Search => 5,
+            ToolKind::WebFetch => 6,
+            ToolKind::Mcp => 7,
+            ToolKind::Other => 8,
+        };
+        for (i, k) in ToolKind::ALL.into_iter().enumerate() {
+            assert_eq!(at(k), i, "{k:?}");
+            assert_eq!(ToolKind::parse(k.as_str()), Some(k));
+        }
+    }
+
+    /// One name per runtime kind: what `as_str` prints, `parse` reads and serde writes.
+    #[test]
+    fn every_runtime_kind_has_one_name() {
+        assert_eq!(RuntimeKind::ALL.last(), Some(&RuntimeKind::None));
+        assert_eq!(
+            &RuntimeKind::ALL[..RuntimeKind::RUNTIMES.len()],
+            &RuntimeKind::RUNTIMES
+        );
+        for k in RuntimeKind::ALL {
+            let name = k.as_str();
+            assert_eq!(RuntimeKind::parse(name), Some(k), "{name}");
+            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{name}\""));
+            assert_eq!(
+                serde_json::from_str::<RuntimeKind>(&format!("\"{name}\"")).unwrap(),
+                k
+            );
+        }
+        assert_eq!(RuntimeKind::parse("Claude"), None);
     }
 }

@@ -2,72 +2,33 @@
 //! and the command, paths, written content and URLs filled from the tool's input, whatever
 //! the runtime's field names.
 
+pub use super::runtime_tools::RUNTIME_TOOLS;
 use super::{Event, Tool, ToolKind};
 use serde_json::Value;
 
-/// Tool names to kinds, across runtimes: the union of every runtime profile's tool table
-/// (`runtime/<name>.rs`; a test there keeps the two in step), plus the names of runtimes
-/// hookwarden has no adapter for yet. It is what classifies a tool when the runtime is not
-/// known (policy tests, transcripts) and a name from another runtime's table when runtimes
-/// share one config (Cursor and Copilot CLI also run `.claude/settings.json` hooks).
-pub const KNOWN_TOOLS: &[(&str, ToolKind)] = &[
-    ("Bash", ToolKind::Shell),
-    ("run_shell_command", ToolKind::Shell),
-    ("Shell", ToolKind::Shell),
-    ("shell", ToolKind::Shell),
-    ("bash", ToolKind::Shell),
-    ("exec_command", ToolKind::Shell),
-    ("Execute", ToolKind::Shell),
-    ("local_shell", ToolKind::Shell),
+/// Tool names of agents hookwarden has no adapter for, classified like the runtimes' own
+/// (every runtime profile's names are in [`RUNTIME_TOOLS`], generated from the profiles).
+pub const OTHER_AGENT_TOOLS: &[(&str, ToolKind)] = &[
     ("execute_bash", ToolKind::Shell),
     ("launch-process", ToolKind::Shell),
-    ("powershell", ToolKind::Shell),
-    ("Read", ToolKind::FileRead),
-    ("read_file", ToolKind::FileRead),
-    ("read_many_files", ToolKind::FileRead),
-    ("view", ToolKind::FileRead),
     ("Read File", ToolKind::FileRead),
-    ("NotebookRead", ToolKind::FileRead),
-    ("Write", ToolKind::FileWrite),
-    ("write_file", ToolKind::FileWrite),
-    ("create", ToolKind::FileWrite),
     ("save-file", ToolKind::FileWrite),
-    ("Create", ToolKind::FileWrite),
-    ("Delete", ToolKind::FileWrite),
-    ("Edit", ToolKind::FileEdit),
-    ("MultiEdit", ToolKind::FileEdit),
-    ("replace", ToolKind::FileEdit),
-    ("edit", ToolKind::FileEdit),
-    ("NotebookEdit", ToolKind::FileEdit),
     ("str-replace-editor", ToolKind::FileEdit),
     ("Edit File", ToolKind::FileEdit),
-    ("apply_patch", ToolKind::Patch),
-    ("ApplyPatch", ToolKind::Patch),
-    ("Grep", ToolKind::Search),
-    ("Glob", ToolKind::Search),
-    ("grep_search", ToolKind::Search),
-    ("glob", ToolKind::Search),
-    ("list_directory", ToolKind::Search),
-    ("LS", ToolKind::Search),
-    ("grep", ToolKind::Search),
-    ("WebFetch", ToolKind::WebFetch),
-    ("web_fetch", ToolKind::WebFetch),
-    ("WebSearch", ToolKind::WebFetch),
-    ("web_search", ToolKind::WebFetch),
-    ("google_web_search", ToolKind::WebFetch),
     ("web-fetch", ToolKind::WebFetch),
-    ("FetchUrl", ToolKind::WebFetch),
 ];
 
-/// A tool name classified without knowing the runtime: MCP names by their prefix, the rest
-/// through [`KNOWN_TOOLS`].
+/// A tool name classified without knowing the runtime (policy tests, transcripts): MCP names
+/// by their prefix, then every runtime's names ([`RUNTIME_TOOLS`]) and [`OTHER_AGENT_TOOLS`].
 pub fn classify_tool(name: &str) -> Tool {
     classify_tool_in(name, &[])
 }
 
 /// A tool name classified for a runtime: MCP names by their prefix (`mcp__server__tool`,
 /// `mcp_server_tool`, `MCP:tool`), then the runtime's own table (its profile's `tools`), then
-/// every runtime's names; anything else is [`ToolKind::Other`].
+/// every runtime's names (a name from another runtime's table reaches a runtime when they
+/// share one config: Cursor and Copilot CLI also run `.claude/settings.json` hooks); anything
+/// else is [`ToolKind::Other`].
 pub fn classify_tool_in(name: &str, own: &[(&str, ToolKind)]) -> Tool {
     if let Some(rest) = name.strip_prefix("mcp__") {
         let (server, tool) = rest.split_once("__").unwrap_or((rest, ""));
@@ -82,7 +43,8 @@ pub fn classify_tool_in(name: &str, own: &[(&str, ToolKind)]) -> Tool {
     }
     let kind = own
         .iter()
-        .chain(KNOWN_TOOLS)
+        .chain(RUNTIME_TOOLS)
+        .chain(OTHER_AGENT_TOOLS)
         .find(|(n, _)| *n == name)
         .map_or(ToolKind::Other, |(_, k)| *k);
     Tool::new(name, kind)

@@ -39,29 +39,6 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-const RUNTIMES: [RuntimeKind; 8] = [
-    RuntimeKind::Claude,
-    RuntimeKind::Codex,
-    RuntimeKind::Gemini,
-    RuntimeKind::Cursor,
-    RuntimeKind::Copilot,
-    RuntimeKind::Qwen,
-    RuntimeKind::Factory,
-    RuntimeKind::None,
-];
-
-const TOOL_KINDS: [ToolKind; 9] = [
-    ToolKind::Shell,
-    ToolKind::FileRead,
-    ToolKind::FileWrite,
-    ToolKind::FileEdit,
-    ToolKind::Patch,
-    ToolKind::Search,
-    ToolKind::WebFetch,
-    ToolKind::Mcp,
-    ToolKind::Other,
-];
-
 const BOUNDARIES: [Boundary; 5] = [
     Boundary::Prompt,
     Boundary::ToolRequest,
@@ -463,7 +440,7 @@ impl RuleCompiler<'_, '_> {
         let mut event = Vec::new();
         if let Some(kinds) = &c.tool_kind {
             let mut out = Vec::new();
-            let names: Vec<&str> = TOOL_KINDS.iter().map(|k| k.as_str()).collect();
+            let names: Vec<&str> = ToolKind::ALL.iter().map(|k| k.as_str()).collect();
             for (j, k) in kinds.as_slice().iter().enumerate() {
                 match ToolKind::parse(k) {
                     Some(kind) => out.push(kind),
@@ -490,9 +467,9 @@ impl RuleCompiler<'_, '_> {
         }
         if let Some(rts) = &c.runtime {
             let mut out = Vec::new();
-            let names: Vec<&str> = RUNTIMES.iter().map(|k| k.as_str()).collect();
+            let names: Vec<&str> = RuntimeKind::ALL.iter().map(|k| k.as_str()).collect();
             for (j, r) in rts.as_slice().iter().enumerate() {
-                match RUNTIMES.iter().find(|k| k.as_str() == r) {
+                match RuntimeKind::ALL.iter().find(|k| k.as_str() == r) {
                     Some(k) => out.push(*k),
                     None => {
                         // An alias the command line accepts names the runtime meant.

@@ -63,11 +63,6 @@ impl EvalEnv for ScenarioEnv<'_> {
     }
 }
 
-/// The runtime names a test may give.
-const RUNTIME_NAMES: [&str; 8] = [
-    "claude", "codex", "gemini", "cursor", "copilot", "qwen", "factory", "none",
-];
-
 pub const TEST_CWD: &str = "/home/dev/project";
 
 /// Builds the event a test describes.
@@ -168,9 +163,12 @@ pub fn run_tests(policy: &CompiledPolicy) -> Vec<TestResult> {
                 if RuntimeKind::parse(rt).is_none() {
                     problem = Some(format!(
                         "unknown runtime `{rt}`{}",
-                        super::compiler::did_you_mean(rt, RUNTIME_NAMES)
-                            .map(|m| format!("; did you mean `{m}`?"))
-                            .unwrap_or_default()
+                        super::compiler::did_you_mean(
+                            rt,
+                            RuntimeKind::ALL.map(RuntimeKind::as_str)
+                        )
+                        .map(|m| format!("; did you mean `{m}`?"))
+                        .unwrap_or_default()
                     ));
                 }
             }

@@ -7,9 +7,8 @@
 //! Allow prints nothing: an explicit allow would skip Claude's own permission prompts.
 
 use super::profile::{
-    Cap::{Partial, Yes},
-    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, ManagedFormat, ManagedInstall,
-    OnFailure, Outcome, RuntimeProfile, SelfTest, UserBase,
+    Cap::{No, Partial, Yes},
+    Caps, ConfigFiles, HookEvent, Install, ManagedFormat, ManagedInstall, RuntimeProfile, SelfTest, OnFailure, Outcome,
 };
 use super::{
     approval_message, context_warning, hook_specific, parse_claude_like, parse_claude_like_owned,
@@ -22,10 +21,7 @@ use serde_json::{json, Value};
 use Boundary::{FinalResponse as Fin, Other, Prompt, ToolOutput as Post, ToolRequest as Pre};
 
 pub static PROFILE: RuntimeProfile = RuntimeProfile {
-    kind: RuntimeKind::Claude,
     aliases: &["claude-code", "claude_code"],
-    display: "Claude Code",
-    adapter: &Claude,
     events: &[
         HookEvent::new("PreToolUse", Pre).asks().wired(Some("*"), 60),
         HookEvent::new("PostToolUse", Post).wired(Some("*"), 60),
@@ -38,8 +34,6 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         HookEvent::new("SessionStart", Other),
         HookEvent::new("SessionEnd", Other),
     ],
-    marker_keys: &[],
-    exit2_blocks: true,
     caps: Caps {
         pre_deny: Yes("PreToolUse permissionDecision deny; the reason reaches the model"),
         ask: Yes("PreToolUse permissionDecision ask (headless `-p` treats it as deny)"),
@@ -49,7 +43,6 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         stop_session: Yes("continue:false stops the session"),
         pre_stop: Partial("Claude Code 2.1.197 ignores continue:false next to a deny; hookwarden denies every later call of the session"),
     },
-    sends_model: false,
     // Headless and bypass sessions treat a hook's ask as a deny or accept it unseen: "Claude
     // Code 2.1.197 headless (-p, bypassPermissions): the tool did not run" (hook-protocols.md).
     unshown_ask_modes: &["bypassPermissions", "dontAsk"],
@@ -70,35 +63,14 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         ("Agent", ToolKind::Other),
         ("TodoWrite", ToolKind::Other),
     ],
-    mcp_prefix: "mcp__",
     config: ConfigFiles {
         project: &[".claude/settings.json", ".mcp.json"],
         local: &[".claude/settings.local.json"],
-        project_dirs: &[],
         user: &[".claude/settings.json", ".claude.json"],
-        user_dirs: &[],
-        user_base: UserBase::Home,
-        managed: &[
-            "/etc/claude-code/managed-settings.json",
-            "/Library/Application Support/ClaudeCode/managed-settings.json",
-        ],
-        env_files: &[],
+        managed: &["/Library/Application Support/ClaudeCode/managed-settings.json"],
+        ..ConfigFiles::in_project_and_home(&[])
     },
     install: Install {
-        format: HookFormat::Nested,
-        project_file: ".claude/settings.json",
-        local_file: Some(".claude/settings.local.json"),
-        user_file: ".claude/settings.json",
-        timeout_unit: "s",
-        default_scope: DefaultScope::Project,
-        on_failure: OnFailure {
-            // "Timeout, other exit codes, non-JSON or schema-invalid JSON: non-blocking, the action
-            // proceeds" (hook-protocols.md); no setting changes that.
-            crash: Outcome::Proceeds,
-            timeout: Outcome::Proceeds,
-            fail_closed_key: None,
-        },
-        notes: &[],
         managed: Some(ManagedInstall {
             path: "/etc/claude-code/managed-settings.json",
             format: ManagedFormat::Json,
@@ -107,9 +79,18 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
                 "allowManagedHooksOnly is set: Claude Code now runs only the hooks in managed settings; the hooks in users' and projects' settings (and plugins') no longer run. A disableAllHooks in their settings cannot turn managed hooks off.",
             ],
         }),
+        local_file: Some(".claude/settings.local.json"),
+        on_failure: OnFailure {
+            // "Timeout, other exit codes, non-JSON or schema-invalid JSON: non-blocking, the action
+            // proceeds" (hook-protocols.md); no setting changes that.
+            crash: Outcome::Proceeds,
+            timeout: Outcome::Proceeds,
+            fail_closed_key: None,
+        },
+        ..Install::in_file(".claude/settings.json", "s")
     },
     selftest: SelfTest {
-        payload: |cwd| {
+        payload: |_, cwd| {
             json!({
                 "session_id": "hookwarden-doctor", "cwd": cwd, "hook_event_name": "PreToolUse",
                 "tool_name": "Bash", "tool_use_id": "t1", "tool_input": { "command": "rm -rf /" }
@@ -117,7 +98,10 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         },
         deny: CLAUDE_SHAPE_DENY,
     },
+    ..RuntimeProfile::base(RuntimeKind::Claude, "Claude Code", &ADAPTER)
 };
+
+static ADAPTER: ClaudeShaped = ClaudeShaped(&PROFILE);
 
 /// The answers that block a pre-tool call in Claude's answer shape (and the runtimes that
 /// copied it).
@@ -126,19 +110,73 @@ pub const CLAUDE_SHAPE_DENY: &[(&str, &[&str])] = &[
     ("/decision", &["block"]),
 ];
 
-pub struct Claude;
+/// The hook events of a runtime that follows Claude Code's hook protocol (Qwen Code, Factory
+/// Droid): Claude's names and boundaries, installed with a `matcher` that covers every tool,
+/// timeouts in the runtime's own unit.
+pub const fn follower_events(
+    matcher: &'static str,
+    tool_timeout: u64,
+    turn_timeout: u64,
+) -> [HookEvent; 8] {
+    [
+        HookEvent::new("PreToolUse", Pre)
+            .asks()
+            .wired(Some(matcher), tool_timeout),
+        HookEvent::new("PostToolUse", Post).wired(Some(matcher), tool_timeout),
+        HookEvent::new("PostToolUseFailure", Post),
+        HookEvent::new("UserPromptSubmit", Prompt).wired(None, turn_timeout),
+        HookEvent::new("Stop", Fin).wired(None, turn_timeout),
+        HookEvent::new("SubagentStop", Fin),
+        HookEvent::new("SessionStart", Other),
+        HookEvent::new("SessionEnd", Other),
+    ]
+}
 
-impl Adapter for Claude {
+/// What Claude's answers do in a runtime that follows its protocol but cannot replace tool
+/// output; each follower says its own `ask` and `post_replace`.
+pub const FOLLOWER_CAPS: Caps = Caps {
+    pre_deny: Yes("PreToolUse permissionDecision deny"),
+    ask: Yes("PreToolUse permissionDecision ask"),
+    post_replace: No("the runtime cannot replace tool output: the model sees it"),
+    prompt_block: Yes("UserPromptSubmit decision block"),
+    final_block: Partial("Stop decision block = forced continuation"),
+    stop_session: Yes("continue:false stops the session"),
+    pre_stop: Yes("continue:false stops the session"),
+};
+
+/// The doctor's self-test of a follower: Claude's pre-tool payload naming the runtime's own
+/// shell tool (the first in its profile), blocked by a Claude-shaped deny.
+pub const FOLLOWER_SELFTEST: SelfTest = SelfTest {
+    payload: |p, cwd| {
+        let shell = p
+            .tools
+            .iter()
+            .find(|(_, k)| *k == ToolKind::Shell)
+            .map_or("Bash", |(name, _)| name);
+        json!({
+            "session_id": "hookwarden-doctor", "cwd": cwd, "hook_event_name": "PreToolUse",
+            "tool_name": shell, "tool_input": { "command": "rm -rf /" }
+        })
+    },
+    deny: CLAUDE_SHAPE_DENY,
+};
+
+/// The adapter of a runtime that speaks Claude's hook protocol (Claude Code, Qwen Code,
+/// Factory Droid): Claude's payloads and answers, read and written with the runtime's own
+/// profile (its tools, events and capabilities).
+pub struct ClaudeShaped(pub &'static RuntimeProfile);
+
+impl Adapter for ClaudeShaped {
     fn parse(&self, raw: &Value) -> Result<Event, ParseError> {
-        parse_claude_like(raw, &PROFILE)
+        parse_claude_like(raw, self.0)
     }
 
     fn parse_owned(&self, raw: Value) -> Result<Event, ParseError> {
-        parse_claude_like_owned(raw, &PROFILE)
+        parse_claude_like_owned(raw, self.0)
     }
 
     fn render(&self, ev: &Event, d: &Decision) -> Answer {
-        render_claude_shape(ev, d, &PROFILE)
+        render_claude_shape(ev, d, self.0)
     }
 }
 

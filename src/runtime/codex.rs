@@ -10,8 +10,8 @@
 use super::claude::CLAUDE_SHAPE_DENY;
 use super::profile::{
     Cap::{Partial, Yes},
-    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, ManagedFormat, ManagedInstall,
-    OnFailure, Outcome, RuntimeProfile, SelfTest, UserBase,
+    Caps, ConfigFiles, DefaultScope, HookEvent, Install, ManagedFormat, ManagedInstall,
+    RuntimeProfile, SelfTest, UserBase, OnFailure, Outcome,
 };
 use super::{
     approval_message, context_warning, hook_specific, parse_claude_like, parse_claude_like_owned,
@@ -25,10 +25,6 @@ use serde_json::{json, Value};
 use Boundary::{FinalResponse as Fin, Other, Prompt, ToolOutput as Post, ToolRequest as Pre};
 
 pub static PROFILE: RuntimeProfile = RuntimeProfile {
-    kind: RuntimeKind::Codex,
-    aliases: &[],
-    display: "Codex CLI",
-    adapter: &Codex,
     events: &[
         // Codex matchers are regular expressions over tool_name. No event here can ask: an
         // `ask` answer runs the tool.
@@ -42,7 +38,6 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
     ],
     // Claude Code sends neither.
     marker_keys: &["turn_id", "model"],
-    exit2_blocks: true,
     caps: Caps {
         pre_deny: Yes("PreToolUse permissionDecision deny; the reason reaches the model"),
         ask: Partial("ask→deny with an approval code: Codex runs the tool on an ask answer, so hookwarden denies and says how to approve (`hookwarden approve <code>`, then retry)"),
@@ -53,7 +48,6 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         pre_stop: Partial("continue:false works after the tool ran; at pre-tool the call is denied and the session goes on"),
     },
     sends_model: true,
-    unshown_ask_modes: &[],
     // Hooks name the shell `Bash`; transcripts name it `shell`, `exec_command` or
     // `local_shell`.
     tools: &[
@@ -64,32 +58,17 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         ("apply_patch", ToolKind::Patch),
         ("web_search", ToolKind::WebFetch),
     ],
-    mcp_prefix: "mcp__",
     config: ConfigFiles {
         project: &[".codex/config.toml", ".codex/hooks.json"],
-        local: &[],
-        project_dirs: &[],
         user: &["config.toml", "hooks.json"],
-        user_dirs: &[],
         user_base: UserBase::CodexHome,
-        managed: &[],
-        env_files: &[],
+        ..ConfigFiles::in_project_and_home(&[])
     },
     install: Install {
-        format: HookFormat::Nested,
-        project_file: ".codex/hooks.json",
-        local_file: None,
         user_file: "hooks.json",
-        timeout_unit: "s",
         // Project hooks run only in a trusted project, and the feature flag is read from
         // the user config.
         default_scope: DefaultScope::User,
-        on_failure: OnFailure {
-            // "crash, timeout, other exit codes, unknown fields ...: action continues".
-            crash: Outcome::Proceeds,
-            timeout: Outcome::Proceeds,
-            fail_closed_key: None,
-        },
         notes: &[
             "Codex runs a hook only after you review and trust it: start `codex` once and approve the hookwarden hooks when it asks (they are trusted by content hash, so re-approve after a reinstall with another binary path).",
             "Project hooks in .codex/hooks.json run only in a trusted project.",
@@ -102,9 +81,16 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
                 "allow_managed_hooks_only is set and [features] hooks = true is pinned: Codex runs only managed hooks (they need no trust review), and no user config can turn hooks off.",
             ],
         }),
+        on_failure: OnFailure {
+            // "crash, timeout, other exit codes, unknown fields ...: action continues".
+            crash: Outcome::Proceeds,
+            timeout: Outcome::Proceeds,
+            fail_closed_key: None,
+        },
+        ..Install::in_file(".codex/hooks.json", "s")
     },
     selftest: SelfTest {
-        payload: |cwd| {
+        payload: |_, cwd| {
             json!({
                 "session_id": "hookwarden-doctor", "turn_id": "t", "cwd": cwd, "hook_event_name": "PreToolUse",
                 "model": "gpt-5", "tool_name": "Bash", "tool_use_id": "c1", "tool_input": { "command": "rm -rf /" }
@@ -112,6 +98,7 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         },
         deny: CLAUDE_SHAPE_DENY,
     },
+    ..RuntimeProfile::base(RuntimeKind::Codex, "Codex CLI", &Codex)
 };
 
 pub struct Codex;

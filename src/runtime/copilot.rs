@@ -11,21 +11,17 @@
 
 use super::profile::{
     Cap::{No, Partial, Yes},
-    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, OnFailure, Outcome,
-    RuntimeProfile, SelfTest, UserBase,
+    Caps, ConfigFiles, HookEvent, HookFormat, Install, RuntimeProfile, SelfTest, OnFailure, Outcome,
 };
 use super::{approval_message, parse_claude_like, Adapter, Answer, ParseError};
 use crate::decision::{Decision, Effect};
-use crate::event::{classify_tool_in, fill_from_input, Boundary, Event, RuntimeKind, ToolKind};
+use crate::event::{fill_from_input, Boundary, Event, RuntimeKind, ToolKind};
 use serde_json::{json, Value};
 
 use Boundary::{FinalResponse as Fin, Other, Prompt, ToolOutput as Post, ToolRequest as Pre};
 
 pub static PROFILE: RuntimeProfile = RuntimeProfile {
-    kind: RuntimeKind::Copilot,
     aliases: &["copilot-cli"],
-    display: "GitHub Copilot CLI",
-    adapter: &Copilot,
     events: &[
         // The camelCase config install writes; its payloads carry no event name, so the
         // adapter names them by their keys.
@@ -60,8 +56,6 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         stop_session: Partial("no session stop: the action is denied and the session goes on"),
         pre_stop: Partial("no session stop: the action is denied and the session goes on"),
     },
-    sends_model: false,
-    unshown_ask_modes: &[],
     tools: &[
         ("bash", ToolKind::Shell),
         ("powershell", ToolKind::Shell),
@@ -75,35 +69,27 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
     ],
     mcp_prefix: "",
     config: ConfigFiles {
-        project: &[],
-        local: &[],
         project_dirs: &[".github/hooks"],
         user: &[".copilot/mcp-config.json"],
         user_dirs: &[".copilot/hooks"],
-        user_base: UserBase::Home,
-        managed: &[],
-        env_files: &[],
+        ..ConfigFiles::in_project_and_home(&[])
     },
     install: Install {
         format: HookFormat::Copilot,
-        project_file: ".github/hooks/hookwarden.json",
-        local_file: None,
         user_file: ".copilot/hooks/hookwarden.json",
-        timeout_unit: "s",
-        default_scope: DefaultScope::Project,
+        notes: &[
+            "Copilot ignores the answer of its prompt hook, so prompts are not checked there.",
+        ],
         on_failure: OnFailure {
             // "Timeouts/other codes: proceed"; exit 2 is only a warning there.
             crash: Outcome::Proceeds,
             timeout: Outcome::Proceeds,
             fail_closed_key: None,
         },
-        notes: &[
-            "Copilot ignores the answer of its prompt hook, so prompts are not checked there.",
-        ],
-        managed: None,
+        ..Install::in_file(".github/hooks/hookwarden.json", "s")
     },
     selftest: SelfTest {
-        payload: |cwd| {
+        payload: |_, cwd| {
             json!({
                 "sessionId": "hookwarden-doctor", "timestamp": 1_767_225_600_000_u64, "cwd": cwd,
                 "toolName": "bash", "toolArgs": json!({ "command": "rm -rf /" }).to_string()
@@ -112,6 +98,7 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         // Exit 2 is only a warning: the printed JSON is what blocks.
         deny: &[("/permissionDecision", &["deny"])],
     },
+    ..RuntimeProfile::base(RuntimeKind::Copilot, "GitHub Copilot CLI", &Copilot)
 };
 
 pub struct Copilot;
@@ -161,7 +148,7 @@ impl Adapter for Copilot {
             .and_then(Value::as_bool)
             .unwrap_or(false);
         if let Some(tool) = s("toolName") {
-            ev.tool = Some(classify_tool_in(&tool, PROFILE.tools));
+            ev.tool = Some(PROFILE.classify_tool(&tool));
             let input = tool_args(obj.get("toolArgs"));
             fill_from_input(&mut ev, &input);
             ev.tool_input = input;

@@ -406,15 +406,7 @@ mod tests {
 
     #[test]
     fn every_runtime_hookwarden_supports_has_caps() {
-        for k in [
-            RuntimeKind::Claude,
-            RuntimeKind::Codex,
-            RuntimeKind::Gemini,
-            RuntimeKind::Cursor,
-            RuntimeKind::Copilot,
-            RuntimeKind::Qwen,
-            RuntimeKind::Factory,
-        ] {
+        for k in RuntimeKind::RUNTIMES {
             assert!(target(k.as_str()).is_some(), "{k}");
         }
         assert_eq!(target("droid").unwrap().name, "factory");

@@ -11,23 +11,19 @@
 
 use super::profile::{
     Cap::{No, Partial, Yes},
-    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, ManagedFormat, ManagedInstall,
-    OnFailure, Outcome, RuntimeProfile, SelfTest, UserBase,
+    Caps, ConfigFiles, HookEvent, HookFormat, Install, ManagedFormat, ManagedInstall,
+    RuntimeProfile, SelfTest, OnFailure, Outcome,
 };
 use super::{approval_message, redact_response, withhold_response, Adapter, Answer, ParseError};
 use crate::decision::{Decision, Effect};
 use crate::event::{
-    classify_tool_in, fill_from_input, response_text, Boundary, Event, RuntimeKind, Tool, ToolKind,
+    fill_from_input, response_text, Boundary, Event, RuntimeKind, Tool, ToolKind,
 };
 use serde_json::{json, Value};
 
 use Boundary::{FinalResponse as Fin, Other, Prompt, ToolOutput as Post, ToolRequest as Pre};
 
 pub static PROFILE: RuntimeProfile = RuntimeProfile {
-    kind: RuntimeKind::Cursor,
-    aliases: &[],
-    display: "Cursor",
-    adapter: &Cursor,
     events: &[
         // Cursor fails open on a crash or timeout unless told otherwise.
         HookEvent::new("preToolUse", Pre).wired(None, 30).fail_closed(),
@@ -47,7 +43,6 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         HookEvent::new("afterFileEdit", Other),
     ],
     marker_keys: &["conversation_id", "cursor_version"],
-    exit2_blocks: true,
     caps: Caps {
         pre_deny: Yes("preToolUse permission deny (installed with failClosed: a crashed hook blocks too)"),
         ask: Partial("ask→deny with an approval code: preToolUse has no ask (only beforeShellExecution and beforeMCPExecution ask, for shell and MCP calls)"),
@@ -58,7 +53,6 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         pre_stop: No("no hook answer ends a Cursor session: the action is only denied"),
     },
     sends_model: true,
-    unshown_ask_modes: &[],
     tools: &[
         ("Shell", ToolKind::Shell),
         ("Read", ToolKind::FileRead),
@@ -69,30 +63,9 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         ("Task", ToolKind::Other),
     ],
     mcp_prefix: "MCP:",
-    config: ConfigFiles {
-        project: &[".cursor/hooks.json", ".cursor/mcp.json"],
-        local: &[],
-        project_dirs: &[],
-        user: &[".cursor/hooks.json", ".cursor/mcp.json"],
-        user_dirs: &[],
-        user_base: UserBase::Home,
-        managed: &["/etc/cursor/hooks.json"],
-        env_files: &[],
-    },
+    config: ConfigFiles::in_project_and_home(&[".cursor/hooks.json", ".cursor/mcp.json"]),
     install: Install {
         format: HookFormat::Cursor,
-        project_file: ".cursor/hooks.json",
-        local_file: None,
-        user_file: ".cursor/hooks.json",
-        timeout_unit: "s",
-        default_scope: DefaultScope::Project,
-        on_failure: OnFailure {
-            // Fails open unless `failClosed: true` (least certain in hook-protocols.md: confirm
-            // against a live build).
-            crash: Outcome::Blocks,
-            timeout: Outcome::Blocks,
-            fail_closed_key: Some("failClosed"),
-        },
         notes: &[
             "Cursor also runs the hooks in .claude/settings.json: do not wire hookwarden there for Claude and here for Cursor in the same project unless you want both to run.",
         ],
@@ -104,9 +77,17 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
                 "Cursor runs the hooks in /etc/cursor/hooks.json for every user; it has no documented switch that stops users' own hooks from running beside them.",
             ],
         }),
+        on_failure: OnFailure {
+            // Fails open unless `failClosed: true` (least certain in hook-protocols.md: confirm
+            // against a live build).
+            crash: Outcome::Blocks,
+            timeout: Outcome::Blocks,
+            fail_closed_key: Some("failClosed"),
+        },
+        ..Install::in_file(".cursor/hooks.json", "s")
     },
     selftest: SelfTest {
-        payload: |cwd| {
+        payload: |_, cwd| {
             json!({
                 "conversation_id": "hookwarden-doctor", "generation_id": "g", "hook_event_name": "preToolUse",
                 "workspace_roots": [cwd], "cwd": cwd, "tool_name": "Shell",
@@ -115,6 +96,7 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         },
         deny: &[("/permission", &["deny"])],
     },
+    ..RuntimeProfile::base(RuntimeKind::Cursor, "Cursor", &Cursor)
 };
 
 pub struct Cursor;
@@ -166,7 +148,7 @@ impl Adapter for Cursor {
             }
             _ => {
                 if let Some(tool) = s("tool_name") {
-                    let mut t = classify_tool_in(&tool, PROFILE.tools);
+                    let mut t = PROFILE.classify_tool(&tool);
                     if name == "beforeMCPExecution" && t.kind != ToolKind::Mcp {
                         let server = s("server").unwrap_or_default();
                         t = Tool::mcp(&format!("MCP:{tool}"), &server, &tool);

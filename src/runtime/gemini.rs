@@ -7,24 +7,20 @@
 
 use super::profile::{
     Cap::{Partial, Yes},
-    Caps, ConfigFiles, DefaultScope, HookEvent, HookFormat, Install, ManagedFormat, ManagedInstall,
-    OnFailure, Outcome, RuntimeProfile, SelfTest, UserBase,
+    Caps, ConfigFiles, HookEvent, Install, ManagedFormat, ManagedInstall, RuntimeProfile, SelfTest, OnFailure, Outcome,
 };
 use super::{approval_message, context_warning, redacted_output, stop_hook_active, take_first};
 use super::{Adapter, Answer, ParseError};
 use crate::decision::{Decision, Effect};
 use crate::event::{
-    classify_tool_in, fill_from_input, response_text, Boundary, Event, RuntimeKind, ToolKind,
+    fill_from_input, response_text, Boundary, Event, RuntimeKind, ToolKind,
 };
 use serde_json::{json, Value};
 
 use Boundary::{FinalResponse as Fin, Other, Prompt, ToolOutput as Post, ToolRequest as Pre};
 
 pub static PROFILE: RuntimeProfile = RuntimeProfile {
-    kind: RuntimeKind::Gemini,
     aliases: &["gemini-cli"],
-    display: "Gemini CLI",
-    adapter: &Gemini,
     events: &[
         // Headless Gemini hangs on `ask`: no event here asks.
         HookEvent::new("BeforeTool", Pre).wired(Some(".*"), 60_000),
@@ -38,8 +34,6 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         HookEvent::new("SessionStart", Other),
         HookEvent::new("SessionEnd", Other),
     ],
-    marker_keys: &[],
-    exit2_blocks: true,
     caps: Caps {
         pre_deny: Yes("BeforeTool decision deny; the reason reaches the model as a tool error"),
         ask: Partial("ask→deny with an approval code: headless Gemini hangs on ask, so hookwarden denies and says how to approve"),
@@ -49,8 +43,6 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         stop_session: Yes("continue:false stops the session"),
         pre_stop: Yes("continue:false stops the session"),
     },
-    sends_model: false,
-    unshown_ask_modes: &[],
     tools: &[
         ("run_shell_command", ToolKind::Shell),
         ("read_file", ToolKind::FileRead),
@@ -66,29 +58,10 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
     ],
     mcp_prefix: "mcp_",
     config: ConfigFiles {
-        project: &[".gemini/settings.json"],
-        local: &[],
-        project_dirs: &[],
-        user: &[".gemini/settings.json"],
-        user_dirs: &[],
-        user_base: UserBase::Home,
-        managed: &["/etc/gemini-cli/settings.json"],
         env_files: &[".gemini/.env", "~/.gemini/.env"],
+        ..ConfigFiles::in_project_and_home(&[".gemini/settings.json"])
     },
     install: Install {
-        format: HookFormat::Nested,
-        project_file: ".gemini/settings.json",
-        local_file: None,
-        user_file: ".gemini/settings.json",
-        timeout_unit: "ms",
-        default_scope: DefaultScope::Project,
-        on_failure: OnFailure {
-            // Text that is not JSON with exit code 2 or more is a deny (a crash, a command not
-            // found); a timeout lets the action proceed.
-            crash: Outcome::Blocks,
-            timeout: Outcome::Proceeds,
-            fail_closed_key: None,
-        },
         notes: &[
             "Gemini CLI runs project hooks (.gemini/settings.json) only in a trusted folder: trust this folder when Gemini asks, or with /permissions. User-scope hooks (--scope user) run everywhere.",
         ],
@@ -100,9 +73,17 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
                 "Gemini CLI's system settings override user and project settings, but Gemini has no documented switch that stops users' own hooks from running beside hookwarden's.",
             ],
         }),
+        on_failure: OnFailure {
+            // Text that is not JSON with exit code 2 or more is a deny (a crash, a command not
+            // found); a timeout lets the action proceed.
+            crash: Outcome::Blocks,
+            timeout: Outcome::Proceeds,
+            fail_closed_key: None,
+        },
+        ..Install::in_file(".gemini/settings.json", "ms")
     },
     selftest: SelfTest {
-        payload: |cwd| {
+        payload: |_, cwd| {
             json!({
                 "session_id": "hookwarden-doctor", "cwd": cwd, "hook_event_name": "BeforeTool",
                 "timestamp": "2026-01-01T00:00:00Z", "tool_name": "run_shell_command",
@@ -111,6 +92,7 @@ pub static PROFILE: RuntimeProfile = RuntimeProfile {
         },
         deny: &[("/decision", &["deny", "block"])],
     },
+    ..RuntimeProfile::base(RuntimeKind::Gemini, "Gemini CLI", &Gemini)
 };
 
 pub struct Gemini;
@@ -176,7 +158,7 @@ fn parse_gemini(raw: &Value, response: Option<Value>) -> Result<Event, ParseErro
     ev.model = s("model");
     ev.continuation = stop_hook_active(raw);
     if let Some(tool) = s("tool_name") {
-        ev.tool = Some(classify_tool_in(&tool, PROFILE.tools));
+        ev.tool = Some(PROFILE.classify_tool(&tool));
         let input = obj.get("tool_input").cloned().unwrap_or(Value::Null);
         fill_from_input(&mut ev, &input);
         ev.tool_input = input;

@@ -5,24 +5,17 @@
 //!
 //! One file per runtime (`runtime/<name>.rs`) holds its adapter and its [`RuntimeProfile`]:
 //! names, hook events and their boundaries, capabilities, tools, config files, install and
-//! self-test. [`profile`] and [`PROFILES`] are the registry; everything else reads the
-//! profiles. Adding a runtime is its `RuntimeKind` variant, its file, and its line in each of
-//! the two (the compiler rejects a variant missing from either).
+//! self-test. [`profile`] and [`PROFILES`] are the registry, expanded from the one list of
+//! runtimes in `event` ([`crate::event::runtimes`]); everything else reads the profiles.
+//! Adding a runtime is its file and its line in that list.
 //!
 //! What each runtime honours is recorded in ../shared/docs/hook-protocols.md; the rules that
 //! matter most here: never send `allow` (it would bypass the runtime's own permission
 //! prompts), never send Codex a field it does not know (it then runs the tool), never send
 //! `ask` to Codex or Gemini (the tool runs, or the CLI hangs).
 
-pub mod claude;
-pub mod codex;
-pub mod copilot;
 pub mod coverage;
-pub mod cursor;
-pub mod factory;
-pub mod gemini;
 pub mod profile;
-pub mod qwen;
 #[cfg(test)]
 pub(crate) mod testutil;
 
@@ -33,33 +26,35 @@ use crate::event::{Boundary, Event, RuntimeKind};
 use serde_json::{json, Map, Value};
 use std::fmt::Write as _;
 
-/// The profile of a runtime; `None` only for [`RuntimeKind::None`] (evaluation without a
-/// runtime). The match is exhaustive: a runtime without a profile does not compile.
-pub fn profile(kind: RuntimeKind) -> Option<&'static RuntimeProfile> {
-    Some(match kind {
-        RuntimeKind::Claude => &claude::PROFILE,
-        RuntimeKind::Codex => &codex::PROFILE,
-        RuntimeKind::Gemini => &gemini::PROFILE,
-        RuntimeKind::Cursor => &cursor::PROFILE,
-        RuntimeKind::Copilot => &copilot::PROFILE,
-        RuntimeKind::Qwen => &qwen::PROFILE,
-        RuntimeKind::Factory => &factory::PROFILE,
-        RuntimeKind::None => return None,
-    })
+/// The registry, expanded from the one list of runtimes ([`crate::event::runtimes`]): each
+/// runtime's module, [`profile`] and [`PROFILES`].
+macro_rules! registry {
+    ($(($variant:ident, $module:ident, $name:literal)),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// The profile of a runtime; `None` only for [`RuntimeKind::None`] (evaluation
+        /// without a runtime). The match is exhaustive, and a runtime in the registry whose
+        /// file has no `PROFILE` does not compile.
+        pub fn profile(kind: RuntimeKind) -> Option<&'static RuntimeProfile> {
+            Some(match kind {
+                $(RuntimeKind::$variant => &$module::PROFILE,)*
+                RuntimeKind::None => return None,
+            })
+        }
+
+        /// Every runtime hookwarden has an adapter for, in the order reports list them.
+        pub static PROFILES: [&RuntimeProfile; RuntimeKind::None as usize] =
+            [$(&$module::PROFILE),*];
+
+        // A profile describes the runtime its registry line names.
+        $(const _: () = assert!(
+            matches!($module::PROFILE.kind, RuntimeKind::$variant),
+            concat!("runtime/", stringify!($module), ".rs: PROFILE.kind is not RuntimeKind::", stringify!($variant)),
+        );)*
+    };
 }
 
-/// Every runtime hookwarden has an adapter for, in the order reports list them. Its length
-/// is the number of runtimes (every `RuntimeKind` before `None`), so a runtime left out
-/// does not compile.
-pub static PROFILES: [&RuntimeProfile; RuntimeKind::None as usize] = [
-    &claude::PROFILE,
-    &codex::PROFILE,
-    &gemini::PROFILE,
-    &cursor::PROFILE,
-    &copilot::PROFILE,
-    &qwen::PROFILE,
-    &factory::PROFILE,
-];
+crate::event::runtimes!(registry);
 
 pub fn profiles() -> &'static [&'static RuntimeProfile] {
     &PROFILES
@@ -391,7 +386,7 @@ fn claude_like(
     ev.action_id = s("tool_use_id");
     ev.permission_mode = s("permission_mode");
     if let Some(tool) = s("tool_name") {
-        ev.tool = Some(crate::event::classify_tool_in(&tool, profile.tools));
+        ev.tool = Some(profile.classify_tool(&tool));
         let input = obj.get("tool_input").cloned().unwrap_or(Value::Null);
         crate::event::fill_from_input(&mut ev, &input);
         ev.tool_input = input;
@@ -459,7 +454,7 @@ pub fn hook_specific(event: &str, fields: Value) -> Value {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
-    use crate::event::{classify_tool, classify_tool_in, ToolKind};
+    use crate::event::{classify_tool, ToolKind};
     use crate::runtime::testutil::decision;
 
     /// Redacting a structured response by the decision's spans of the joined output gives
@@ -547,6 +542,12 @@ mod tests {
                 assert_eq!(by_name(&n.to_ascii_uppercase()).unwrap().kind, p.kind);
             }
         }
+        let kinds: Vec<RuntimeKind> = profiles().iter().map(|p| p.kind).collect();
+        assert_eq!(
+            kinds,
+            RuntimeKind::RUNTIMES,
+            "PROFILES is in registry order"
+        );
         assert!(profile(RuntimeKind::None).is_none());
         assert!(by_name("none").is_none());
         let err = parse_name("nosuch").unwrap_err().to_string();
@@ -556,19 +557,19 @@ mod tests {
         );
     }
 
-    /// Tool kinds have one source per runtime (its profile); event's cross-runtime table,
-    /// which classifies where the runtime is not known, must agree with every one of them.
+    /// Tool kinds have one source per runtime (its profile); a name two runtimes use has one
+    /// kind, so the cross-runtime table generated from them classifies it the same way.
     #[test]
     fn every_profile_tool_classifies_to_its_kind_everywhere() {
         for p in profiles() {
             for (name, kind) in p.tools {
                 assert_eq!(classify_tool(name).kind, *kind, "{} {name}", p.name());
-                assert_eq!(classify_tool_in(name, p.tools).kind, *kind);
+                assert_eq!(p.classify_tool(name).kind, *kind);
                 assert_eq!(p.tool_kind(name), Some(*kind));
             }
             if !p.mcp_prefix.is_empty() {
                 let mcp = format!("{}github_create_issue", p.mcp_prefix);
-                assert_eq!(classify_tool_in(&mcp, p.tools).kind, ToolKind::Mcp, "{mcp}");
+                assert_eq!(p.classify_tool(&mcp).kind, ToolKind::Mcp, "{mcp}");
             }
         }
     }
@@ -635,7 +636,7 @@ mod tests {
                 .render_failure(Some(Boundary::ToolRequest), "broken");
             assert!(p.answer_blocks(&f.stdout, f.exit_code), "{}", p.name());
             assert_eq!(f.exit_code == 2, p.exit2_blocks, "{}", p.name());
-            let raw = (p.selftest.payload)("/w");
+            let raw = p.selftest_payload("/w");
             assert_eq!(mismatch(p.kind, &raw).map(|p| p.kind), None, "{}", p.name());
             let ev = p.adapter.parse(&raw).unwrap();
             assert_eq!(ev.boundary, Boundary::ToolRequest, "{}", p.name());
@@ -650,6 +651,38 @@ mod tests {
             assert!(
                 !p.answer_blocks(&allow.stdout, allow.exit_code),
                 "{}",
+                p.name()
+            );
+        }
+    }
+
+    /// What [`RuntimeProfile::base`] leaves empty, every profile says: its capabilities, each
+    /// with the text `policy compile` shows, and its tools. (Events, install and self-test
+    /// are checked by the tests around this one.) A managed file is written in one place.
+    #[test]
+    fn every_profile_says_what_only_it_can() {
+        for p in profiles() {
+            let c = &p.caps;
+            let caps = [
+                c.pre_deny,
+                c.ask,
+                c.post_replace,
+                c.prompt_block,
+                c.final_block,
+                c.stop_session,
+                c.pre_stop,
+            ];
+            assert!(caps.iter().all(|c| !c.text().is_empty()), "{}", p.name());
+            assert!(!p.tools.is_empty(), "{}", p.name());
+            assert!(!p.display.is_empty(), "{}", p.name());
+            let mut managed: Vec<&str> = p.managed_files().collect();
+            let all = managed.len();
+            managed.sort_unstable();
+            managed.dedup();
+            assert_eq!(
+                managed.len(),
+                all,
+                "{}: a managed file listed twice",
                 p.name()
             );
         }

@@ -36,8 +36,10 @@ pub struct RuntimeProfile {
     /// person (accepted unseen, or treated as a deny without a word on how to approve):
     /// there hookwarden denies with an approval code, as where the runtime cannot ask.
     pub unshown_ask_modes: &'static [&'static str],
-    /// Its tool names and what each is. A name another runtime also uses has the same kind
-    /// there (a test checks this against [`crate::event::classify_tool`]).
+    /// Its tool names and what each is: the one place they are written. A name another
+    /// runtime also uses has the same kind there; the cross-runtime table that classifies
+    /// where the runtime is not known ([`crate::event::tool::RUNTIME_TOOLS`]) is generated
+    /// from these (`tests/runtime_files.rs`).
     pub tools: &'static [(&'static str, ToolKind)],
     /// How its MCP tool names start (`mcp__`, `mcp_`, `MCP:`); empty: not documented.
     pub mcp_prefix: &'static str,
@@ -50,6 +52,50 @@ pub struct RuntimeProfile {
 }
 
 impl RuntimeProfile {
+    /// What most runtimes share, for a runtime's file to complete with what is its own:
+    /// `RuntimeProfile { events: …, ..RuntimeProfile::base(kind, display, &ADAPTER) }`.
+    ///
+    /// Shared: no aliases, no marker keys, exit code 2 blocks, payloads carry no model, every
+    /// `ask` an event allows is shown, MCP tools are named `mcp__server__tool`. Left empty,
+    /// because only the runtime can say them: its events, capabilities, tools, config files,
+    /// install and self-test; the registry's tests fail on a profile that leaves any of them
+    /// so (`runtime::tests`).
+    pub const fn base(
+        kind: RuntimeKind,
+        display: &'static str,
+        adapter: &'static dyn Adapter,
+    ) -> RuntimeProfile {
+        const UNSAID: Cap = Cap::No("");
+        RuntimeProfile {
+            kind,
+            aliases: &[],
+            display,
+            adapter,
+            events: &[],
+            marker_keys: &[],
+            exit2_blocks: true,
+            caps: Caps {
+                pre_deny: UNSAID,
+                ask: UNSAID,
+                post_replace: UNSAID,
+                prompt_block: UNSAID,
+                final_block: UNSAID,
+                stop_session: UNSAID,
+                pre_stop: UNSAID,
+            },
+            sends_model: false,
+            unshown_ask_modes: &[],
+            tools: &[],
+            mcp_prefix: "mcp__",
+            config: ConfigFiles::in_project_and_home(&[]),
+            install: Install::in_file("", ""),
+            selftest: SelfTest {
+                payload: |_, _| Value::Null,
+                deny: &[],
+            },
+        }
+    }
+
     /// The canonical name (`claude`), as `--runtime`, policies and audit lines write it.
     pub fn name(&self) -> &'static str {
         self.kind.as_str()
@@ -104,6 +150,21 @@ impl RuntimeProfile {
     /// The installed event for a boundary.
     pub fn installed_at(&self, b: Boundary) -> Option<(&'static HookEvent, &'static Wiring)> {
         self.installed().find(|(e, _)| e.boundary == b)
+    }
+
+    /// A tool name as this runtime sends it, classified: its own table first (see
+    /// [`crate::event::classify_tool_in`]).
+    pub fn classify_tool(&self, name: &str) -> crate::event::Tool {
+        crate::event::classify_tool_in(name, self.tools)
+    }
+
+    /// Every administrator-owned file it reads: the one `install --managed` writes, then the
+    /// others ([`ConfigFiles::managed`]).
+    pub fn managed_files(&self) -> impl Iterator<Item = &'static str> {
+        let installed = self.install.managed.as_ref().map(|m| m.path);
+        installed
+            .into_iter()
+            .chain(self.config.managed.iter().copied())
     }
 
     /// The kind of one of its tools, by exact name.
@@ -322,6 +383,35 @@ impl Outcome {
     }
 }
 
+impl OnFailure {
+    /// What a runtime whose documentation says nothing of a failed hook is taken to do.
+    pub const UNDOCUMENTED: OnFailure = OnFailure {
+        crash: Outcome::Undocumented,
+        timeout: Outcome::Undocumented,
+        fail_closed_key: None,
+    };
+}
+
+impl Install {
+    /// One hooks `file`, the same path at project and at user scope, in Claude's nested
+    /// layout, installed in the project by default; no local file, no notes, no managed
+    /// config, a failed hook's outcome undocumented. Timeouts are
+    /// in `timeout_unit`.
+    pub const fn in_file(file: &'static str, timeout_unit: &'static str) -> Install {
+        Install {
+            format: HookFormat::Nested,
+            project_file: file,
+            local_file: None,
+            user_file: file,
+            timeout_unit,
+            default_scope: DefaultScope::Project,
+            on_failure: OnFailure::UNDOCUMENTED,
+            notes: &[],
+            managed: None,
+        }
+    }
+}
+
 /// A runtime's administrator-owned config: a root-owned file its users cannot edit, whose
 /// hooks run for every user (`install --managed`).
 #[derive(Debug, Clone, Copy)]
@@ -362,23 +452,47 @@ pub struct ConfigFiles {
     /// Directories under the user base whose `*.json` files are configs too.
     pub user_dirs: &'static [&'static str],
     pub user_base: UserBase,
-    /// Absolute, set by an administrator (where documented).
+    /// Absolute, set by an administrator (where documented), besides the file
+    /// `install --managed` writes ([`Install::managed`], not repeated here): all of them are
+    /// [`RuntimeProfile::managed_files`].
     pub managed: &'static [&'static str],
     /// Files that set the environment the runtime (and so its hooks) runs in, such as the
     /// `.env` files it loads: relative to the project root, or to the home with `~/`.
     pub env_files: &'static [&'static str],
 }
 
+impl ConfigFiles {
+    /// The same `files` under the project root and under the home, and nothing else.
+    pub const fn in_project_and_home(files: &'static [&'static str]) -> ConfigFiles {
+        ConfigFiles {
+            project: files,
+            local: &[],
+            project_dirs: &[],
+            user: files,
+            user_dirs: &[],
+            user_base: UserBase::Home,
+            managed: &[],
+            env_files: &[],
+        }
+    }
+}
+
 /// The doctor's self-test for a runtime.
 #[derive(Debug, Clone, Copy)]
 pub struct SelfTest {
-    /// A pre-tool shell call of `rm -rf /` in `cwd`, as the runtime sends it.
-    pub payload: fn(cwd: &str) -> Value,
+    /// A pre-tool shell call of `rm -rf /` in `cwd`, as the runtime (whose profile is
+    /// given) sends it.
+    pub payload: fn(profile: &RuntimeProfile, cwd: &str) -> Value,
     /// Printed answers that block a pre-tool call: a JSON pointer and the values that block.
     pub deny: &'static [(&'static str, &'static [&'static str])],
 }
 
 impl RuntimeProfile {
+    /// The doctor's self-test payload: a pre-tool `rm -rf /` in `cwd`.
+    pub fn selftest_payload(&self, cwd: &str) -> Value {
+        (self.selftest.payload)(self, cwd)
+    }
+
     /// Whether a hook answer blocks a pre-tool call in this runtime.
     pub fn answer_blocks(&self, stdout: &str, exit_code: i32) -> bool {
         if self.exit2_blocks && exit_code == 2 {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates link/hot-symbols.txt: the functions a hook call runs, which build.rs asks the
-# linker to place together at the start of the code.
+# Regenerates link/hot-symbols.txt: the functions a hook call runs and the tables it reads,
+# which build.rs asks the linker to place together at the start of their sections.
 #
 # A hook process touches a few hundred functions spread over ~5 MB of code; each 64 KB
 # window of code it touches costs a page fault (~4.5 us on the KVM guests we measure on),
@@ -35,6 +35,9 @@ for f in tests/fixtures/claude/*.json tests/fixtures/codex/*.json tests/fixtures
   "$HW" hook --runtime "$runtime" < "$f" > /dev/null 2>&1 || true
   valgrind --tool=callgrind --demangle=no --callgrind-out-file="$WORK/cg.$n" \
     "$HW" hook --runtime "$runtime" < "$f" > /dev/null 2>&1 || true
+  # Every load and store of the call, for the tables it reads (below).
+  valgrind --tool=lackey --trace-mem=yes --log-file="$WORK/mem.$n" \
+    "$HW" hook --runtime "$runtime" < "$f" > /dev/null 2>&1 || true
   n=$((n + 1))
 done
 # Function names of every profile (fn= and cfn= lines name them on first use), the ones
@@ -44,4 +47,32 @@ for f in "$WORK"/cg.*; do
   sed -n 's/^c\{0,1\}fn=([0-9]*) \(.*\)$/\1/p' "$f" | sed "s/'[0-9]*$//" | LC_ALL=C sort -u
 done | grep -v -e '^0x' -e '^(' | LC_ALL=C sort | uniq -c | LC_ALL=C sort -k1,1nr -k2 \
   | awk '{ print $2 }' > link/hot-symbols.txt
-echo "link/hot-symbols.txt: $(wc -l < link/hot-symbols.txt) functions from $n hook calls"
+# The named tables and constants the calls read (keyword tables, profiles, serde's escape
+# table, libc's locale tables), the most read first: the linker packs them at the start of
+# their sections as it does the functions. Read-only data is touched in as many 64 KB
+# windows as code, each a page fault. Anonymous constants have no symbol and stay put.
+nm -S "$HW" | python3 -c '
+import bisect, collections, glob, sys
+syms = []
+for line in sys.stdin:
+    p = line.split()
+    if len(p) == 4 and p[2] in "rRdDbB":
+        syms.append((int(p[0], 16), int(p[1], 16), p[3]))
+syms.sort()
+starts = [s[0] for s in syms]
+calls = collections.Counter()
+for path in sorted(glob.glob(sys.argv[1] + "/mem.*")):
+    seen = set()
+    for line in open(path, errors="replace"):
+        if line[:2] not in (" L", " S", " M"):
+            continue
+        a = int(line.split()[1].split(",")[0], 16)
+        i = bisect.bisect_right(starts, a) - 1
+        if i >= 0 and syms[i][0] <= a < syms[i][0] + max(syms[i][1], 1):
+            seen.add(syms[i][2])
+    calls.update(seen)
+for name, _ in sorted(calls.items(), key=lambda kv: (-kv[1], kv[0])):
+    print(name)
+' "$WORK" > "$WORK/data.txt"
+cat "$WORK/data.txt" >> link/hot-symbols.txt
+echo "link/hot-symbols.txt: $(wc -l < link/hot-symbols.txt) functions and tables ($(wc -l < "$WORK/data.txt") tables) from $n hook calls"

@@ -321,7 +321,7 @@ report() {
   echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r)"
   echo "- load average (1/5/15 min): $LOAD_START at start, $LOAD_END at end"
   echo "- hookwarden $("$HW" --version 2>/dev/null | head -1 | awk '{print $NF}') ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')), $RUSTC_VERSION"
-  [ -n "$HOT_FOUND" ] && echo "- link/hot-symbols.txt: $HOT_FOUND functions found in the binary (scripts/hot-symbols.sh regenerates it when few are)"
+  [ -n "$HOT_FOUND" ] && echo "- link/hot-symbols.txt: $HOT_FOUND names found in the binary (scripts/hot-symbols.sh regenerates it when few are)"
   [ -n "$AGAINST" ] && echo "- hookwarden (before): $AGAINST ($("$AGAINST" --version 2>/dev/null | head -1 | awk '{print $NF}'))"
   [ "$HAVE_DCG" = 1 ] && echo "- dcg $("$DCG" --version 2>/dev/null | head -1 | awk '{print $NF}')"
   [ "$HAVE_RIPPY" = 1 ] && echo "- rippy $("$RIPPY" --version 2>/dev/null | head -1 | awk '{print $NF}')"

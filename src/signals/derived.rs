@@ -175,7 +175,7 @@ const EGRESS_PROGRAMS: &[&str] = &[
 ];
 
 /// `secret.egress`: at the tool-request boundary, a secret that leaves with the request.
-fn secret_egress(event: &Event, flags: &[Flag]) -> Option<Flag> {
+pub(super) fn secret_egress(event: &Event, flags: &[Flag]) -> Option<Flag> {
     if event.boundary != Boundary::ToolRequest {
         return None;
     }

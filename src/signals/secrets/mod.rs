@@ -133,6 +133,16 @@ pub fn add_policy_findings(
             }
         }
     }
+    // The policy's own secrets leave with a request as the catalogue's do.
+    if let Some(flag) = super::derived::secret_egress(event, flags) {
+        match flags.iter().position(|f| f.name == flag.name) {
+            Some(i) => flags[i] = flag,
+            None => {
+                flags.push(flag);
+                raised.push("secret.egress");
+            }
+        }
+    }
     raised
 }
 

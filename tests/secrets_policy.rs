@@ -126,6 +126,22 @@ fn answer_text(runtime: &str, v: &Value) -> String {
 
 const RUNTIMES: [&str; 3] = ["claude", "codex", "gemini"];
 
+/// The reason of Claude's pre-tool answer to `ev`, which must be a deny (`call` names the
+/// call in a failure).
+fn denied_reason(env: &Sandbox, ev: &Value, call: &str) -> String {
+    let r = env.hook("claude", ev);
+    let v = r.json();
+    assert_eq!(
+        v["hookSpecificOutput"]["permissionDecision"], "deny",
+        "{call}: {v} {}",
+        r.stderr
+    );
+    v["hookSpecificOutput"]["permissionDecisionReason"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 #[test]
 fn a_policy_detector_is_redacted_on_every_runtime_and_never_audited() {
     for runtime in RUNTIMES {
@@ -178,16 +194,7 @@ fn a_deny_detector_blocks_the_command_that_carries_its_secret() {
     // the hook's cache, which leaves out rules for flags the built-in signals did not raise:
     // the detector's flag brings its rule back.
     for call in ["compiled", "stored", "cached"] {
-        let r = env.hook("claude", &ev);
-        let v = r.json();
-        assert_eq!(
-            v["hookSpecificOutput"]["permissionDecision"], "deny",
-            "{call}: {v} {}",
-            r.stderr
-        );
-        let reason = v["hookSpecificOutput"]["permissionDecisionReason"]
-            .as_str()
-            .unwrap();
+        let reason = denied_reason(&env, &ev, call);
         assert!(reason.contains("detector `acme-vault`"), "{call}: {reason}");
     }
     assert!(pieces_left(&without_markers(&audit_strings(&env)), &secret[6..]).is_empty());
@@ -215,16 +222,7 @@ fn a_policy_detector_secret_sent_out_raises_secret_egress() {
         .flat_map(|c| shapes.iter().map(move |s| (c, s)))
     {
         ev["tool_input"]["command"] = json!(command);
-        let r = env.hook("claude", &ev);
-        let v = r.json();
-        assert_eq!(
-            v["hookSpecificOutput"]["permissionDecision"], "deny",
-            "{call}: {v} {}",
-            r.stderr
-        );
-        let reason = v["hookSpecificOutput"]["permissionDecisionReason"]
-            .as_str()
-            .unwrap();
+        let reason = denied_reason(&env, &ev, call);
         assert!(
             reason.contains("secret over the network"),
             "{call}: {reason}"

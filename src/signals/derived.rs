@@ -3,7 +3,8 @@
 //! `Event -> signals -> derived -> flags -> policy`. Each signal reads only the event and its
 //! context, so signals can run side by side (see [`super::run`]); a flag that needs facts from
 //! more than one of them is raised here, from the joined flags:
-//! - `secret.egress`: a secret (the secret signal's findings, or a secret in a fetched URL)
+//! - `secret.egress`: a secret (the secret signal's findings, or a secret in a fetched URL;
+//!   raised again when a policy's own detectors add findings, see `secrets::add_policy_findings`)
 //!   travelling with a network action (the shell signal's `net.*` flags or an egress
 //!   program's `shell.exec`, a fetched URL, or a written line that calls out);
 //! - `file.persistence`: a write, from any signal, to a path that runs code or grants access

@@ -84,3 +84,53 @@ fn every_detector_finds_and_masks_its_generated_examples() {
         failures.join("\n")
     );
 }
+
+/// The scanner matches each detector's pattern with ASCII classes over bytes, and with the
+/// pattern's Unicode classes only where a window holds non-ASCII bytes: on ASCII text the two
+/// must find the same matches, with the same secret group.
+#[test]
+fn ascii_and_unicode_forms_agree_on_ascii_text() {
+    let mut failures = Vec::new();
+    for (i, rule) in RULES.iter().enumerate() {
+        let unicode = regex::Regex::new(rule.pattern).unwrap();
+        let ascii = regex::bytes::RegexBuilder::new(rule.pattern)
+            .unicode(false)
+            .build()
+            .unwrap();
+        for round in 0..8u64 {
+            let mut r = Rng::new(round * 7919 + i as u64);
+            let (example, _) = expand(rule.example, &mut r);
+            let text = format!("log line one\n  {example} \"done\"\n{example}\n");
+            assert!(text.is_ascii(), "{}: example is not ASCII", rule.name());
+            let spans_u: Vec<Vec<Option<(usize, usize)>>> = unicode
+                .captures_iter(&text)
+                .map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())
+                .collect();
+            let spans_a: Vec<Vec<Option<(usize, usize)>>> = ascii
+                .captures_iter(text.as_bytes())
+                .map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())
+                .collect();
+            if spans_u != spans_a {
+                failures.push(format!("{} (round {round}) in {text:?}", rule.name()));
+                break;
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A secret in a line of non-ASCII text is found by its detector: where the ASCII form
+/// could split a character, the Unicode form answers.
+#[test]
+fn every_detector_finds_its_example_among_non_ascii_text() {
+    let mut failures = Vec::new();
+    for (i, rule) in RULES.iter().enumerate() {
+        let mut r = Rng::new(4242 + i as u64);
+        let (example, _) = expand(rule.example, &mut r);
+        let text = format!("Résumé — ниже ключ:\n{example}\nkönnen ✓ 完成\n");
+        if !secrets::scan(&text).iter().any(|f| f.kind == rule.kind) {
+            failures.push(format!("{} in {text:?}", rule.name()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

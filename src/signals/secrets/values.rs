@@ -78,21 +78,45 @@ pub fn is_placeholder(v: &str) -> bool {
     false
 }
 
-/// Whether a placeholder marker stands in `v`. A four-letter marker must stand as a word:
-/// touching the value's start or end or a non-alphanumeric byte on one side (`sk_test_TODO`);
-/// in the middle of random characters (`…yTOdOV…` holds `todo`) it says nothing — a real
-/// 40-character token holds some four-letter word about once in a few thousand, and must not
-/// pass for a placeholder then. Longer markers (`…CYEXAMPLEKEY`) count anywhere.
+/// Whether a placeholder marker stands in `v`. A four-letter word marker must stand as a
+/// word, bounded on both sides by the value's start or end or a byte that is not a letter or
+/// digit (`sk_test_TODO`, `TODO-key`). Touching random characters on either side it says
+/// nothing: a real token holds some four-letter word about once in a few thousand, and its
+/// own separators (`…XstODO.atlasv1.…`, `…yTOdOV…`) must not make it a placeholder. A run of
+/// one character in one case (`xxxx`, `XXXX`) counts when the run touches the value's edge or
+/// a separator on either side, or is six or more long (`AKIAXXXX…`, `sk-xxxx1234`); a random
+/// `…_xXxX7…` does not. A marker with a separator (`_here`, `your-`) counts when its letter
+/// end ends a word (`key_here`, `your-key`), not inside random characters (`ghp_heREBq…`).
+/// The longer markers (`…CYEXAMPLEKEY`) count anywhere.
 pub(super) fn has_marker<const N: usize>(markers: &Table<N>, v: &str) -> bool {
     let b = v.as_bytes();
+    let bounded = |i: Option<usize>| {
+        i.and_then(|i| b.get(i))
+            .is_none_or(|c| !c.is_ascii_alphanumeric())
+    };
     let mut found = false;
     markers.for_each(b, |_, s, e| {
-        let word = e - s >= 5
-            || !b[s..e].iter().all(u8::is_ascii_alphanumeric)
-            || s == 0
-            || e == b.len()
-            || !b[s - 1].is_ascii_alphanumeric()
-            || !b[e].is_ascii_alphanumeric();
+        let m = &b[s..e];
+        let alnum = |c: &u8| c.is_ascii_alphanumeric();
+        let word = if !m.iter().all(alnum) {
+            // A marker with a separator (`_here`, `your-`, `${`): its letter end, if it has
+            // one, ends a word (`key_here`, but not `ghp_heREBq…`).
+            (!m.first().is_some_and(alnum) || bounded(s.checked_sub(1)))
+                && (!m.last().is_some_and(alnum) || bounded(Some(e)))
+        } else if e - s >= 5 {
+            true
+        } else if m.iter().all(|c| *c == m[0]) {
+            let (mut l, mut r) = (s, e);
+            while l > 0 && b[l - 1] == m[0] {
+                l -= 1;
+            }
+            while b.get(r) == Some(&m[0]) {
+                r += 1;
+            }
+            r - l >= 6 || bounded(l.checked_sub(1)) || bounded(Some(r))
+        } else {
+            bounded(s.checked_sub(1)) && bounded(Some(e))
+        };
         found |= word;
     });
     found

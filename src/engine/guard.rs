@@ -336,7 +336,9 @@ impl Protected {
                 .home
                 .as_deref()
                 .and_then(|h| p.strip_prefix(h).ok())
-                .or_else(|| p.strip_prefix(&ctx.project_root).ok());
+                .or_else(|| p.strip_prefix(&ctx.project_root).ok())
+                .map(Path::to_path_buf)
+                .or_else(|| last_two(p));
             if let Some(rel) = shown {
                 let rel = rel.to_string_lossy();
                 if rel.contains('/') && code.contains(rel.as_ref()) {
@@ -345,6 +347,23 @@ impl Protected {
             }
         }
         None
+    }
+}
+
+/// The last two names of a path (`/var/lib/hookwarden` -> `lib/hookwarden`): how code names
+/// a protected path outside the home and the project (a data dir set elsewhere, `/etc/...`,
+/// an install dir). `None` for a path of fewer names.
+fn last_two(p: &Path) -> Option<PathBuf> {
+    let names: Vec<&std::ffi::OsStr> = p
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    match names.as_slice() {
+        [.., a, b] => Some(Path::new(a).join(b)),
+        _ => None,
     }
 }
 
@@ -834,6 +853,28 @@ mod tests {
         ));
         assert!(!code_runs_control("print('hookwarden is installed')"));
         assert!(!code_runs_control("hookwarden\n\n# install deps"));
+    }
+
+    /// Code names a protected path outside the home and the project (a data dir set
+    /// elsewhere, an install dir) by its last two names, as it does one inside them.
+    #[test]
+    fn code_naming_a_protected_path_outside_home_and_project() {
+        let ctx = crate::signals::Context::for_cwd("/proc");
+        let protected = Protected {
+            files: vec![PathBuf::from("/usr/local/bin/hookwarden")],
+            dirs: vec![PathBuf::from("/var/lib/hookwarden")],
+        };
+        for code in [
+            "open('/var/lib/hookwarden/compiled/a.bin','wb').write(b'x')",
+            "os.remove('/usr/local/bin/hookwarden')",
+        ] {
+            assert!(protected.mentioned_in(code, &ctx).is_some(), "{code}");
+        }
+        assert_eq!(
+            protected.mentioned_in("print(open('README.md').read())", &ctx),
+            None
+        );
+        assert_eq!(last_two(Path::new("/hookwarden")), None);
     }
 
     #[test]

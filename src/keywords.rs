@@ -15,6 +15,9 @@
 //!
 //! The search is exact: every occurrence of every keyword is reported, overlapping ones
 //! included, because each occurrence contains its keyword's anchor at a fixed offset.
+//!
+//! A keyword set known only when the process runs (a policy's regex literals) is a
+//! [`DynTable`]: the same anchors and sets, built in microseconds.
 
 /// ASCII case folding, as a table so the scan loop has no branches for it.
 const FOLD: [u8; 256] = {
@@ -27,50 +30,26 @@ const FOLD: [u8; 256] = {
     t
 };
 
-/// A keyword as the search holds it.
+/// A keyword's first eight bytes as one compare: `head` is them (lowercase when case is
+/// ignored), little-endian, zero past the word's end; `case` has 0x20 in each letter's byte
+/// when case is ignored, `mask` 0xff in each byte the word has. Eight text bytes `x` start
+/// the word when `(x | case) & mask == head`: or-ing 0x20 lowers a capital and turns no other
+/// byte into a lowercase letter.
 #[derive(Debug, Clone, Copy)]
-struct Entry {
-    word: &'static [u8],
-    /// Whether ASCII case is ignored.
-    folded: bool,
-    /// Offset of the anchor in `word`, and the anchor (folded pair, `(b0 << 8) | b1`).
-    anchor_at: usize,
-    anchor: u16,
-    /// What a hit reports: the keyword's index, or the caller's id for it.
-    id: usize,
-    /// The word's first eight bytes (lowercase when case is ignored), little-endian, zero
-    /// past its end; `case` has 0x20 in each letter's byte when case is ignored, `mask`
-    /// 0xff in each byte the word has. Eight text bytes `x` start the word when
-    /// `(x | case) & mask == head`: or-ing 0x20 lowers a capital and turns no other byte
-    /// into a lowercase letter.
+struct Head {
     head: u64,
     case: u64,
     mask: u64,
-    /// Whether the entry before it in its group is the same word with the same folding: a
-    /// catalogue names a word once per rule that needs it, and it is compared once.
-    repeat: bool,
 }
 
-impl Entry {
-    const EMPTY: Entry = Entry {
-        word: b"",
-        folded: false,
-        anchor_at: 0,
-        anchor: 0,
-        id: 0,
+impl Head {
+    const EMPTY: Head = Head {
         head: 0,
         case: 0,
         mask: 0,
-        repeat: false,
     };
 
-    const fn new(
-        word: &'static [u8],
-        folded: bool,
-        anchor_at: usize,
-        anchor: u16,
-        id: usize,
-    ) -> Entry {
+    const fn new(word: &[u8], folded: bool) -> Head {
         let (mut head, mut case, mut mask) = (0u64, 0u64, 0u64);
         let mut i = 0;
         while i < word.len() && i < 8 {
@@ -83,23 +62,13 @@ impl Entry {
             mask |= 0xff << (8 * i);
             i += 1;
         }
-        Entry {
-            word,
-            folded,
-            anchor_at,
-            anchor,
-            id,
-            head,
-            case,
-            mask,
-            repeat: false,
-        }
+        Head { head, case, mask }
     }
 
-    /// Whether the word stands in `text` at `start`.
+    /// Whether `word` (whose head this is) stands in `text` at `start`.
     #[inline(always)]
-    fn at(&self, text: &[u8], start: usize) -> bool {
-        let n = self.word.len();
+    fn at(&self, word: &[u8], folded: bool, text: &[u8], start: usize) -> bool {
+        let n = word.len();
         let x = match text
             .get(start..start + 8)
             .and_then(|b| <[u8; 8]>::try_from(b).ok())
@@ -121,15 +90,67 @@ impl Entry {
         if n <= 8 {
             return true;
         }
-        let (Some(tail), Some(word_tail)) = (text.get(start + 8..start + n), self.word.get(8..))
-        else {
+        let (Some(tail), Some(word_tail)) = (text.get(start + 8..start + n), word.get(8..)) else {
             return false;
         };
-        if self.folded {
+        if folded {
             tail.eq_ignore_ascii_case(word_tail)
         } else {
             tail == word_tail
         }
+    }
+}
+
+/// A keyword as the search holds it.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    word: &'static [u8],
+    /// Whether ASCII case is ignored.
+    folded: bool,
+    /// Offset of the anchor in `word`, and the anchor (folded pair, `(b0 << 8) | b1`).
+    anchor_at: usize,
+    anchor: u16,
+    /// What a hit reports: the keyword's index, or the caller's id for it.
+    id: usize,
+    head: Head,
+    /// Whether the entry before it in its group is the same word with the same folding: a
+    /// catalogue names a word once per rule that needs it, and it is compared once.
+    repeat: bool,
+}
+
+impl Entry {
+    const EMPTY: Entry = Entry {
+        word: b"",
+        folded: false,
+        anchor_at: 0,
+        anchor: 0,
+        id: 0,
+        head: Head::EMPTY,
+        repeat: false,
+    };
+
+    const fn new(
+        word: &'static [u8],
+        folded: bool,
+        anchor_at: usize,
+        anchor: u16,
+        id: usize,
+    ) -> Entry {
+        Entry {
+            word,
+            folded,
+            anchor_at,
+            anchor,
+            id,
+            head: Head::new(word, folded),
+            repeat: false,
+        }
+    }
+
+    /// Whether the word stands in `text` at `start`.
+    #[inline(always)]
+    fn at(&self, text: &[u8], start: usize) -> bool {
+        self.head.at(self.word, self.folded, text, start)
     }
 }
 
@@ -176,6 +197,14 @@ pub struct Table<const N: usize> {
     /// The entries by anchor, hashed: where each anchor's run of entries lies.
     groups: [Group; GROUP_SLOTS],
     entries: [Entry; N],
+    /// For each group, at its first entry's index: the bytes its keywords can have right
+    /// after the anchor, as a bit set over `FOLD[byte] & 63` (every bit when a keyword ends
+    /// with its anchor). A common pair (`ok`, `pa`) is an anchor every few bytes of a log;
+    /// this test and the next turn four in five such hits away before any keyword is
+    /// compared.
+    after: [u64; N],
+    /// The same for the byte right before the anchor (every bit when a keyword starts with it).
+    before: [u64; N],
 }
 
 /// The run `entries[from..to]` of keywords sharing `anchor`; `to == 0` marks a free slot.
@@ -191,9 +220,31 @@ struct Group {
 /// secret catalogue holds about 500 of the 1024 this allows).
 const GROUP_SLOTS: usize = 2048;
 
-/// Where `anchor`'s probe starts (Fibonacci hashing: the top bits of a multiply).
-const fn group_slot(anchor: u16) -> usize {
-    ((anchor as u32).wrapping_mul(0x9E37_79B1) >> (32 - GROUP_SLOTS.trailing_zeros())) as usize
+/// Where `anchor`'s probe starts in a hash of `slots` slots, a power of two (Fibonacci
+/// hashing: the top bits of a multiply).
+const fn group_slot(anchor: u16, slots: usize) -> usize {
+    ((anchor as u32).wrapping_mul(0x9E37_79B1) >> (32 - slots.trailing_zeros())) as usize
+}
+
+/// The group of `pair` in `groups` (a hash whose length is a power of two, never full):
+/// every pair of a table's `raw` set folds to some group's anchor, so the probe ends on it;
+/// a free slot ends it otherwise (never, but no loop without an end).
+#[inline(always)]
+fn find_group(groups: &[Group], pair: u16) -> Group {
+    let mut slot = group_slot(pair, groups.len());
+    loop {
+        match groups.get(slot) {
+            Some(&g) if g.anchor == pair || g.to == 0 => return g,
+            Some(_) => slot = (slot + 1) & (groups.len() - 1),
+            None => {
+                return Group {
+                    anchor: pair,
+                    from: 0,
+                    to: 0,
+                }
+            }
+        }
+    }
 }
 
 /// How common a byte (folded) is in tool output: logs, code, JSON, paths. Rough, and only
@@ -244,6 +295,58 @@ const fn pair(b0: u8, b1: u8) -> usize {
 const fn with_bit(mut set: [u64; 1024], i: usize) -> [u64; 1024] {
     set[i >> 6] |= 1 << (i & 63);
     set
+}
+
+/// The pairs, as they may stand in a text, of the anchor `(b0, b1)`: both cases of its
+/// letters when case is ignored (four, some perhaps equal), its own case otherwise.
+const fn anchor_pairs(b0: u8, b1: u8, folded: bool) -> [usize; 4] {
+    if !folded {
+        return [raw_pair(b0, b1); 4];
+    }
+    let (l0, l1) = (FOLD[b0 as usize], FOLD[b1 as usize]);
+    let (u0, u1) = (l0.to_ascii_uppercase(), l1.to_ascii_uppercase());
+    [
+        raw_pair(l0, l1),
+        raw_pair(l0, u1),
+        raw_pair(u0, l1),
+        raw_pair(u0, u1),
+    ]
+}
+
+/// Sets in `raw` the pairs of the anchor at `at` in `word` ([`anchor_pairs`]).
+const fn set_anchor(raw: &mut [u64; 1024], word: &[u8], at: usize, folded: bool) {
+    let pairs = anchor_pairs(word[at], word[at + 1], folded);
+    let mut i = 0;
+    while i < pairs.len() {
+        raw[pairs[i] >> 6] |= 1 << (pairs[i] & 63);
+        i += 1;
+    }
+}
+
+/// The bytes a word can have right after its anchor at `at`, and right before it, as bit
+/// sets over `FOLD[byte] & 63`: every bit on a side where the word ends with its anchor.
+const fn neighbours(word: &[u8], at: usize) -> (u64, u64) {
+    let after = if at + 2 < word.len() {
+        1 << (FOLD[word[at + 2] as usize] & 63)
+    } else {
+        u64::MAX
+    };
+    let before = if at > 0 {
+        1 << (FOLD[word[at - 1] as usize] & 63)
+    } else {
+        u64::MAX
+    };
+    (after, before)
+}
+
+/// Whether the bytes around an anchor at `at` rule out every keyword of a group whose
+/// neighbour sets are `after` and `before` (see [`neighbours`]).
+#[inline(always)]
+fn turned_away(after: u64, before: u64, text: &[u8], at: usize) -> bool {
+    let away = |set: u64, byte: Option<&u8>| {
+        byte.is_some_and(|&b| set & (1 << (FOLD[b as usize] & 63)) == 0)
+    };
+    away(after, text.get(at + 2)) || away(before, at.checked_sub(1).and_then(|p| text.get(p)))
 }
 
 const fn has_bit(set: &[u64; 1024], i: usize) -> bool {
@@ -497,23 +600,13 @@ impl<const N: usize> Table<N> {
         while i < N {
             let a = entries[i].anchor;
             let e = entries[i];
-            let (b0, b1) = (e.word[e.anchor_at], e.word[e.anchor_at + 1]);
-            if e.folded {
-                let (l0, l1) = (FOLD[b0 as usize], FOLD[b1 as usize]);
-                let (u0, u1) = (l0.to_ascii_uppercase(), l1.to_ascii_uppercase());
-                raw = with_bit(raw, raw_pair(l0, l1));
-                raw = with_bit(raw, raw_pair(l0, u1));
-                raw = with_bit(raw, raw_pair(u0, l1));
-                raw = with_bit(raw, raw_pair(u0, u1));
-            } else {
-                raw = with_bit(raw, raw_pair(b0, b1));
-            }
+            set_anchor(&mut raw, e.word, e.anchor_at, e.folded);
             if i == 0 || entries[i - 1].anchor != a {
                 let mut to = i + 1;
                 while to < N && entries[to].anchor == a {
                     to += 1;
                 }
-                let mut slot = group_slot(a);
+                let mut slot = group_slot(a, GROUP_SLOTS);
                 while groups[slot].to != 0 {
                     slot = (slot + 1) % GROUP_SLOTS;
                 }
@@ -525,10 +618,27 @@ impl<const N: usize> Table<N> {
             }
             i += 1;
         }
+        let mut after = [0u64; N];
+        let mut before = [0u64; N];
+        // Entries are sorted by anchor: a group's sets gather at its first entry.
+        let mut first = 0;
+        let mut i = 0;
+        while i < N {
+            let x = entries[i];
+            if entries[first].anchor != x.anchor {
+                first = i;
+            }
+            let (a, b) = neighbours(x.word, x.anchor_at);
+            after[first] |= a;
+            before[first] |= b;
+            i += 1;
+        }
         Table {
             raw,
             groups,
             entries,
+            after,
+            before,
         }
     }
 
@@ -569,19 +679,14 @@ impl<const N: usize> Table<N> {
         pair: u16,
         hit: &mut dyn FnMut(usize, usize, usize) -> bool,
     ) -> bool {
-        let mut slot = group_slot(pair);
-        // Every pair of `raw` folds to some keyword's anchor, so the probe ends on it; a free
-        // slot ends it otherwise (never, but no loop without an end).
-        let group = loop {
-            let g = self.groups[slot];
-            if g.anchor == pair || g.to == 0 {
-                break g;
-            }
-            slot = (slot + 1) % GROUP_SLOTS;
-        };
+        let group = find_group(&self.groups, pair);
+        let first = usize::from(group.from);
+        if turned_away(self.after[first], self.before[first], text, at) {
+            return true;
+        }
         let entries = self
             .entries
-            .get(usize::from(group.from)..usize::from(group.to))
+            .get(first..usize::from(group.to))
             .unwrap_or_default();
         // Whether the entry before matched: a repeat of it is not compared again.
         let mut last = false;
@@ -597,6 +702,152 @@ impl<const N: usize> Table<N> {
             }
         }
         true
+    }
+}
+
+/// A keyword set known only when the process runs (a policy's regex literals, read from its
+/// compiled artifact), searched as a [`Table`] is: anchors chosen the same way, the same pair
+/// set and neighbour sets. Building it for a few hundred words takes microseconds. It answers
+/// which words occur, each once, so a group whose words were all found stops being tested:
+/// its anchor leaves the search's pair set.
+pub struct DynTable {
+    raw: Box<[u64; 1024]>,
+    /// The entries by anchor, hashed; a power of two, at least twice the entries.
+    groups: Vec<Group>,
+    /// Sorted by anchor.
+    entries: Vec<DynEntry>,
+    /// Per group, at its first entry's index, as in [`Table`].
+    after: Vec<u64>,
+    before: Vec<u64>,
+    /// The words, by the index [`DynTable::new`] was given them in.
+    words: Vec<(Vec<u8>, bool)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct DynEntry {
+    id: usize,
+    anchor_at: usize,
+    anchor: u16,
+    head: Head,
+}
+
+impl DynTable {
+    /// A table of `words` (`(bytes, ignore case)`); [`DynTable::present`] answers by their
+    /// index here. A word shorter than two bytes has no anchor and is always reported present.
+    pub fn new(words: Vec<(Vec<u8>, bool)>) -> DynTable {
+        let mut entries: Vec<DynEntry> = words
+            .iter()
+            .enumerate()
+            .filter_map(|(id, (w, folded))| {
+                let (anchor_at, anchor) = anchor(w)?;
+                Some(DynEntry {
+                    id,
+                    anchor_at,
+                    anchor,
+                    head: Head::new(w, *folded),
+                })
+            })
+            .collect();
+        entries.sort_by_key(|e| e.anchor);
+        // Group bounds are `u16`: words past that many are not searched and always reported
+        // present, which keeps every pattern they select a candidate.
+        entries.truncate(usize::from(u16::MAX) - 1);
+        let slots = (entries.len() * 2).next_power_of_two().max(16);
+        let mut groups = vec![
+            Group {
+                anchor: 0,
+                from: 0,
+                to: 0,
+            };
+            slots
+        ];
+        let mut raw = Box::new([0u64; 1024]);
+        let mut after = vec![0u64; entries.len()];
+        let mut before = vec![0u64; entries.len()];
+        let mut first = 0;
+        for (i, e) in entries.iter().enumerate() {
+            let (w, folded) = &words[e.id];
+            set_anchor(&mut raw, w, e.anchor_at, *folded);
+            if entries[first].anchor != e.anchor {
+                first = i;
+            }
+            if first == i {
+                let to = entries[i..].partition_point(|x| x.anchor == e.anchor) + i;
+                let mut slot = group_slot(e.anchor, slots);
+                while groups[slot].to != 0 {
+                    slot = (slot + 1) & (slots - 1);
+                }
+                groups[slot] = Group {
+                    anchor: e.anchor,
+                    from: i as u16,
+                    to: to as u16,
+                };
+            }
+            let (a, b) = neighbours(w, e.anchor_at);
+            after[first] |= a;
+            before[first] |= b;
+        }
+        DynTable {
+            raw,
+            groups,
+            entries,
+            after,
+            before,
+            words,
+        }
+    }
+
+    /// Which words occur in `text`, by index.
+    pub fn present(&self, text: &[u8]) -> Vec<bool> {
+        let mut found = vec![true; self.words.len()];
+        for e in &self.entries {
+            found[e.id] = false;
+        }
+        let mut left = self.entries.len();
+        if left == 0 || text.len() < 2 {
+            return found;
+        }
+        let mut raw: [u64; 1024] = *self.raw;
+        let mut from = 0;
+        while let Some(at) = next_pair(&raw, text, from) {
+            from = at + 1;
+            let pair = pair(FOLD[text[at] as usize], FOLD[text[at + 1] as usize]) as u16;
+            let group = find_group(&self.groups, pair);
+            let first = usize::from(group.from);
+            if turned_away(self.after[first], self.before[first], text, at) {
+                continue;
+            }
+            let mut open = false;
+            for e in self
+                .entries
+                .get(first..usize::from(group.to))
+                .unwrap_or_default()
+            {
+                if found[e.id] {
+                    continue;
+                }
+                let (w, folded) = &self.words[e.id];
+                let hit = at
+                    .checked_sub(e.anchor_at)
+                    .is_some_and(|start| e.head.at(w, *folded, text, start));
+                if hit {
+                    found[e.id] = true;
+                    left -= 1;
+                } else {
+                    open = true;
+                }
+            }
+            if left == 0 {
+                break;
+            }
+            if !open {
+                // Every word of the group is found: its anchor, in every case, leaves the set.
+                for p in anchor_pairs((pair >> 8) as u8, pair as u8, true) {
+                    raw[p >> 6] &= !(1 << (p & 63));
+                }
+            }
+        }
+        found
     }
 }
 
@@ -712,5 +963,42 @@ mod tests {
         for text in crate::testutil::texts_from(&alphabet, 300, 40, 0x2545_f491_4f6c_dd1d) {
             assert_eq!(found(&words, &text), naive(&words, &text), "{text}");
         }
+    }
+    #[test]
+    fn dyn_table_finds_what_a_plain_search_finds() {
+        let words: Vec<(&'static str, bool)> = vec![
+            ("corp.example", true),
+            ("table", true),
+            ("TABLE", false),
+            ("atlas_", true),
+            ("10.8.", false),
+            ("ab", true),
+            ("b", true),
+            ("é", false),
+            ("internal", true),
+            ("nal-use", true),
+        ];
+        let table = DynTable::new(
+            words
+                .iter()
+                .map(|&(w, f)| (w.as_bytes().to_vec(), f))
+                .collect(),
+        );
+        let alphabet = [
+            "corp", ".", "example", "Table", "TABLE", "atlas", "_", "10", "8", "a", "b", "AB", " ",
+            "é", "inter", "nal", "-use", "\n", "x",
+        ];
+        for text in crate::testutil::texts_from(&alphabet, 400, 30, 0x9e37_79b9_7f4a_7c15) {
+            let want = naive(&words, &text);
+            let got = table.present(text.as_bytes());
+            for (k, &(w, _)) in words.iter().enumerate() {
+                let occurs = w.len() < 2 || want.iter().any(|h| h.0 == k);
+                assert_eq!(got[k], occurs, "{w:?} in {text:?}");
+            }
+        }
+        assert_eq!(
+            DynTable::new(Vec::new()).present(b"anything"),
+            Vec::<bool>::new()
+        );
     }
 }

@@ -58,6 +58,21 @@ fn bash(env: &Sandbox, session: &str, command: &str) -> String {
     .stdout
 }
 
+/// A prompt in session `session`; the hook's stdout.
+fn prompt(env: &Sandbox, session: &str, text: &str) -> String {
+    env.hook(
+        "claude",
+        &serde_json::json!({
+            "session_id": session,
+            "transcript_path": null,
+            "cwd": env.p("proj").display().to_string(),
+            "hook_event_name": "UserPromptSubmit",
+            "prompt": text,
+        }),
+    )
+    .stdout
+}
+
 fn end_session(env: &Sandbox, session: &str) {
     env.hook(
         "claude",
@@ -998,25 +1013,14 @@ when = { program = "psql", args_regex = '(?i)(drop|truncate)\s+table\s+\w+' }
         .map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     let count = |suffix: &str| names.iter().filter(|n| n.ends_with(suffix)).count();
-    // Five boundaries; text regexes at the prompt, value regexes at tool requests.
-    assert_eq!(count(".bin"), 5, "{names:?}");
-    assert_eq!(count(".prompt.text.rx"), 1, "{names:?}");
-    assert_eq!(count(".tool_request.value.rx"), 1, "{names:?}");
-    assert_eq!(names.len(), 7, "{names:?}");
+    // Five boundaries, each under the texts' key and under the key of the layer set a
+    // session pins them to; text regexes at the prompt, value regexes at tool requests.
+    assert_eq!(count(".bin"), 10, "{names:?}");
+    assert_eq!(count(".prompt.text.rx"), 2, "{names:?}");
+    assert_eq!(count(".tool_request.value.rx"), 2, "{names:?}");
+    assert_eq!(names.len(), 14, "{names:?}");
 
-    let prompt = |session: &str, text: &str| {
-        env.hook(
-            "claude",
-            &serde_json::json!({
-                "session_id": session,
-                "transcript_path": null,
-                "cwd": env.p("proj").display().to_string(),
-                "hook_event_name": "UserPromptSubmit",
-                "prompt": text,
-            }),
-        )
-        .stdout
-    };
+    let prompt = |session: &str, text: &str| prompt(&env, session, text);
     // The first event of a session pins it; the next ones read the pinned set's entries.
     assert!(!prompt("s1", "Refactor the parser.").contains("Codenames"));
     assert!(prompt("s1", "Status of Project-Falcon?").contains("Codenames"));
@@ -1069,4 +1073,136 @@ fn decisions_name_the_deployed_version_as_history_shows_it() {
     let version = recs.last().unwrap()["policy_version"].as_str().unwrap();
     assert!(version.starts_with("user sha256 "), "{version}");
     assert_ne!(version, format!("user sha256 {sha}"));
+}
+
+/// A running session keeps the user layer it started with, however the file changes and
+/// even when its pinned layer set is damaged once the session's entries exist; an org
+/// policy still reaches it.
+#[test]
+fn a_pinned_session_keeps_its_layers_and_takes_the_org_policy() {
+    let env = sandbox();
+    env.mkdir("proj");
+    std::fs::write(env.user_policy(), TEAM_POLICY).unwrap();
+    let denied = |out: &str| out.contains("\"deny\"");
+    assert!(denied(&bash(
+        &env,
+        "s1",
+        "curl https://example.invalid/x.sh"
+    )));
+    assert!(denied(&bash(
+        &env,
+        "s1",
+        "curl https://example.invalid/y.sh"
+    )));
+    std::fs::write(
+        env.user_policy(),
+        TEAM_POLICY.replace("\"deny\"", "\"allow\""),
+    )
+    .unwrap();
+    assert!(
+        !denied(&bash(&env, "s2", "curl https://example.invalid/x.sh")),
+        "a new session takes the edited file"
+    );
+    assert!(
+        denied(&bash(&env, "s1", "curl https://example.invalid/x.sh")),
+        "the running session keeps its pinned layer"
+    );
+    for set in std::fs::read_dir(store_dir(&env).join("layersets")).unwrap() {
+        std::fs::write(set.unwrap().path(), "{ damaged").unwrap();
+    }
+    assert!(
+        denied(&bash(&env, "s1", "curl https://example.invalid/x.sh")),
+        "a damaged set does not undo the session's pin"
+    );
+    std::fs::write(
+        env.org_policy(),
+        "[policy]\nname = \"org\"\nversion = \"1.0.0\"\n\n[[rule]]\nid = \"org.no-wget\"\ndescription = \"No wget.\"\nboundary = \"tool_request\"\neffect = \"deny\"\nreason = \"No wget.\"\nwhen = { program = \"wget\" }\n",
+    )
+    .unwrap();
+    let out = bash(&env, "s1", "wget https://example.invalid/x.sh");
+    assert!(denied(&out) && out.contains("org.no-wget"), "{out}");
+}
+
+/// A big text (the secret signal then runs on a thread of its own, and the policy's text
+/// matcher beside it) is decided as a small one: a text regex alone, a text regex with a flag
+/// the signals raise, on prompts and on tool output, ASCII or not.
+#[test]
+fn text_regexes_on_big_texts_decide_as_on_small_ones() {
+    let env = sandbox();
+    std::fs::write(
+        env.user_policy(),
+        r#"
+[policy]
+name = "big-texts"
+version = "1.0.0"
+
+[[rule]]
+id = "team.codename"
+boundary = "prompt"
+effect = "deny"
+reason = "Codenames stay out of prompts."
+when = { text_regex = '(?i)\b(project|codename)[-_ ]?(falcon|orion)\b' }
+
+[[rule]]
+id = "team.ticket-with-key"
+boundary = "tool_output"
+effect = "alert"
+reason = "A ticket number next to a key."
+when = { flag = "secret.detected", text_regex = '\b[A-Z]{2,5}-\d{3,6}\b' }
+
+[[rule]]
+id = "team.internal-host"
+boundary = "tool_output"
+effect = "alert"
+reason = "An internal host name."
+when = { text_regex = '(?i)[a-z0-9-]+\.atlas7\.corp\.example' }
+"#,
+    )
+    .unwrap();
+    let filler = |mark: &str| {
+        let line = format!(
+            "{mark}2026-11-23T10:15:02Z INFO request completed status=200 route=/api/v1/items\n"
+        );
+        line.repeat(80 * 1024 / line.len())
+    };
+    let prompt = |text: &str| prompt(&env, "big", text);
+    for mark in ["", "✓ "] {
+        let body = filler(mark);
+        assert!(body.len() > 64 * 1024);
+        assert!(!prompt(&body).contains("Codenames"));
+        // The session's first event started its pin, and its audit line says so.
+        let pin = if mark.is_empty() { "new" } else { "pinned" };
+        let last = env.audit_lines().pop().unwrap();
+        assert_eq!(last["context"]["policy_pin"], pin, "{last}");
+        let hit = format!("{body}Status of Project-Falcon?\n{body}");
+        assert!(prompt(&hit).contains("Codenames"), "mark {mark:?}");
+    }
+    let output = |text: &str| {
+        env.hook(
+            "claude",
+            &serde_json::json!({
+                "session_id": "big",
+                "transcript_path": null,
+                "cwd": env.p("proj").display().to_string(),
+                "hook_event_name": "PostToolUse",
+                "tool_name": "Bash",
+                "tool_input": { "command": "make logs" },
+                "tool_response": { "stdout": text, "stderr": "", "interrupted": false },
+            }),
+        );
+        let last = env.audit_lines().pop().unwrap();
+        last["rule_ids"].to_string()
+    };
+    let body = filler("");
+    let fired = output(&body);
+    assert!(!fired.contains("team."), "{fired}");
+    let fired = output(&format!("{body}db-3.ATLAS7.corp.example:5432\n{body}"));
+    assert!(fired.contains("team.internal-host"), "{fired}");
+    assert!(!fired.contains("team.ticket-with-key"), "{fired}");
+    // The ticket rule needs the secret flag too: a ticket alone does not fire it.
+    let fired = output(&format!("{body}see ABC-1234\n{body}"));
+    assert!(!fired.contains("team.ticket-with-key"), "{fired}");
+    let key = "ghp_Xq3vN8rT2mW5kY7pL9sD4fH6jB1cZ0aE8uQw";
+    let fired = output(&format!("{body}see ABC-1234 token {key}\n{body}"));
+    assert!(fired.contains("team.ticket-with-key"), "{fired}");
 }

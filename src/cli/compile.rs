@@ -45,7 +45,7 @@ pub fn run(a: CompileArgs) -> Result<i32> {
             let compiled = policy::load_effective(&cwd, &root)?;
             // The hook's compiled-policy cache for this policy, written now so that no hook
             // call pays for compiling it (its regex DFAs above all). Best effort.
-            let _ = policy::cache::prewarm(&policy::Locations::discover(&cwd, &root));
+            let _ = policy::pin::prewarm(&policy::Locations::discover(&cwd, &root));
             (compiled, "effective policy".to_string())
         }
     };

@@ -996,10 +996,10 @@ fn deploy(a: DeployArgs) -> Result<i32> {
     let rec = lifecycle::apply(&st, &req, &plan)?;
     // The hook's compiled-policy cache for the new policy, written now so that no hook call
     // pays for compiling it (its regex DFAs above all). Best effort.
-    let _ = policy::cache::prewarm(&Locations::discover(&cwd, &root));
+    let _ = policy::pin::prewarm(&Locations::discover(&cwd, &root));
     if req.project_dir != root {
         let project = Locations::discover(&req.project_dir, &req.project_dir);
-        let _ = policy::cache::prewarm(&project);
+        let _ = policy::pin::prewarm(&project);
     }
     println!(
         "deployed {} ({}@{}, sha256 {}) as the active policy of use case `{}` at {} ({} scope){}",
@@ -1244,7 +1244,7 @@ fn except(a: ExceptArgs) -> Result<i32> {
         }
     }
     let rec = lifecycle::apply(&st, &req, &plan)?;
-    let _ = policy::cache::prewarm(&Locations::discover(&cwd, &root));
+    let _ = policy::pin::prewarm(&Locations::discover(&cwd, &root));
     println!(
         "\ndeployed {} (sha256 {}) to {origin} ({scope} scope): the exception to `{}` is in force",
         rec.id,

@@ -12,6 +12,8 @@ pub mod team;
 use crate::audit::{self, AuditRecord, EventRecord, FindingRecord};
 use crate::decision::{self, Decision, Effect, Fire, Mode};
 use crate::event::{Boundary, Event, RuntimeKind};
+use crate::policy::pin::PinState;
+use crate::policy::typed::TextHits;
 use crate::policy::{self, eval, CompiledPolicy};
 use crate::runtime::{self, Answer};
 use crate::signals::{self, Context, Flag};
@@ -104,20 +106,42 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
         eval::ProcessEnv::new(ctx.project_root.clone()),
         ctx.project_root.clone(),
     );
-    // Signals first: the policy is then loaded with only the rules this event's boundary and
-    // flags can match (see `policy::index`).
-    let mut flags = run_signals(&ev, &ctx);
-    let raised = policy::index::raised(&flags);
     // A session keeps the policy it started with (see `policy::pin`).
-    let loaded = policy::pin::load_for_event_of(
-        &ev.session_id,
-        kind.as_str(),
-        &ctx.cwd,
-        &ctx.project_root,
-        Some(ev.boundary),
-        Some(&raised),
-    );
-    let pin_state = loaded.as_ref().map(|(_, s)| *s).ok();
+    let load = |raised: Option<&[policy::index::Raised]>| {
+        policy::pin::load_for_event_of(
+            &ev.session_id,
+            kind.as_str(),
+            &ctx.cwd,
+            &ctx.project_root,
+            Some(ev.boundary),
+            raised,
+        )
+    };
+    // Signals first: the policy is then loaded with only the rules this event's boundary and
+    // flags can match (see `policy::index`). A big text gives the secret signal a thread of
+    // its own; this one, done with the other signals, meanwhile runs the policy's text
+    // matcher over the text, which needs the policy's regexes but no flags.
+    let (mut flags, early) = if ev.boundary != Boundary::Other && signals::splits(&ev) {
+        let (flags, early) = signals::run_beside(&ev, &ctx, || {
+            let (p, state) = load(Some(&[])).ok()?;
+            let hits = match ev.boundary_text() {
+                Some(text) if p.regexes.has_text() => Some(p.regexes.text_hits(text)),
+                _ => None,
+            };
+            Some((state, hits.map(|h| (h, p.regexes))))
+        });
+        (flags, early.flatten())
+    } else {
+        (run_signals(&ev, &ctx), None)
+    };
+    // The session's pin may have been started by the load beside the signals.
+    let started_pin = matches!(early, Some((PinState::New, _)));
+    let early = early.and_then(|(_, hits)| hits);
+    let loaded = load(Some(&policy::index::raised(&flags)));
+    let pin_state = loaded
+        .as_ref()
+        .map(|(_, s)| if started_pin { PinState::New } else { *s })
+        .ok();
     let (mut policy, mut policy_error) = match loaded.map(|(p, _)| p) {
         Ok(p) => (p, None),
         Err(e) => {
@@ -146,7 +170,19 @@ pub fn handle(input: &[u8], runtime: Option<RuntimeKind>, oversized: bool) -> Ou
             policy = p;
         }
     }
-    let decision = decide_with_flags(&policy, &ev, &flags, &ctx, &env, policy_error.as_deref());
+    // Hits found beside the signals hold for the policy the event is decided by only if its
+    // text regexes are the same ones, in the same order (a policy deployed in between is not).
+    let text_hits =
+        early.and_then(|(hits, table)| policy.regexes.same_text(&table).then_some(hits));
+    let decision = decide_with_hits(
+        &policy,
+        &ev,
+        &flags,
+        &ctx,
+        &env,
+        policy_error.as_deref(),
+        text_hits,
+    );
     // What the policy adds to redaction (its detectors, its redact rules' regexes) is masked
     // in the answer, in alerts and in every field of the audit line alike.
     let redactors = policy.redactors(&decision.fired);
@@ -219,7 +255,20 @@ pub fn decide_with_flags(
     env: &dyn eval::EvalEnv,
     policy_error: Option<&str>,
 ) -> Decision {
-    let mut d = eval::evaluate(policy, ev, flags, env);
+    decide_with_hits(policy, ev, flags, ctx, env, policy_error, None)
+}
+
+/// [`decide_with_flags`] with the policy's text matcher already run over the boundary text.
+fn decide_with_hits(
+    policy: &CompiledPolicy,
+    ev: &Event,
+    flags: &[Flag],
+    ctx: &Context,
+    env: &dyn eval::EvalEnv,
+    policy_error: Option<&str>,
+    text_hits: Option<TextHits>,
+) -> Decision {
+    let mut d = eval::evaluate_with(policy, ev, flags, env, text_hits);
     // The built-in guard: outside every policy layer, so no scope, cache or pin can drop it.
     let guarded = guard::check(ev, flags, ctx);
     if !guarded.is_empty() {

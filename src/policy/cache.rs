@@ -21,8 +21,9 @@
 //! input `regex`: `<entry>.value.rx`), with the DFAs compiled: building them is most of
 //! what a policy with many regexes costs to compile (a quarter of a second for 150 hard
 //! patterns). They are read when an event first needs a regex, so a pre-tool `git status`
-//! opens neither. [`prewarm`] writes the entries of every boundary ahead of the hook
-//! (`policy deploy`, `policy compile`), so no hook call pays for them.
+//! opens neither. [`prewarm_texts`] (through [`super::pin::prewarm`]) writes the entries of
+//! every boundary ahead of the hook (`policy deploy`, `policy compile`), so no hook call pays
+//! for them.
 //!
 //! Entries live in `<data dir>/compiled/`. A missing, unreadable or damaged entry or artifact
 //! is compiled again and rewritten; a cache that cannot be written is no error.
@@ -258,23 +259,103 @@ const BOUNDARIES: [Boundary; 5] = [
     Boundary::Other,
 ];
 
-/// Compiles the effective policy of `loc` and writes the cache entries of every boundary: the
-/// hook calls that follow find them and compile nothing. Returns how many entries were
-/// written; `Ok(0)` when there is no cache to write.
-pub fn prewarm(loc: &Locations) -> Result<usize, PolicyError> {
+/// A policy file's text as [`read_layer_texts`] reads it: its scope, where it came from, the text.
+pub type LayerText = (super::Scope, String, String);
+
+/// Compiles the policy of these texts and writes the cache entries of every boundary: the
+/// hook calls that follow find them and compile nothing. With `pinned_as` (the org texts and
+/// the layer set a session pins them to, see [`load_pinned`]), the entries are also written
+/// under that set's key. Returns how many entries were written; `Ok(0)` when there is no
+/// cache to write.
+pub fn prewarm_texts(
+    texts: Vec<LayerText>,
+    pinned_as: Option<(&[LayerText], &str)>,
+) -> Result<usize, PolicyError> {
     if dir().is_none() || exe_id().is_none() {
         return Ok(0);
     }
-    let texts = read_layer_texts(loc)?;
     let key = texts_key(&texts);
     let compiled = compile(&layers_from_texts(texts)?)?;
     let mut written = 0;
     for b in BOUNDARIES {
         let mut narrowed = narrow(compiled.clone(), Some(b));
         store(&key, Some(b), &mut narrowed);
+        if let Some((org, set)) = pinned_as {
+            copy_entry(&key, &pinned_key(org, set), Some(b));
+        }
         written += usize::from(entry_path(&key, Some(b)).is_some_and(|p| p.is_file()));
     }
     Ok(written)
+}
+
+/// The key of a session pinned to layer set `set` under the org texts `org`. No policy file
+/// has the marker's origin (a NUL is in no path), so no texts share it.
+pub fn pinned_key(org: &[LayerText], set: &str) -> String {
+    let mut parts = org.to_vec();
+    parts.push((
+        super::Scope::User,
+        "\0pinned layer set".to_string(),
+        set.to_string(),
+    ));
+    texts_key(&parts)
+}
+
+/// Copies the entry of `from` (and its regex artifacts) to `to`, artifacts first, each
+/// written atomically: the same compiled policy under another key, without compiling or
+/// building its automata again. Best effort; whether the copy is there.
+fn copy_entry(from: &str, to: &str, boundary: Option<Boundary>) -> bool {
+    let (Some(src), Some(dst)) = (entry_path(from, boundary), entry_path(to, boundary)) else {
+        return false;
+    };
+    let Ok(entry) = std::fs::read(&src) else {
+        return false;
+    };
+    for (a, b) in artifact_paths(&src).iter().zip(artifact_paths(&dst).iter()) {
+        match std::fs::read(a) {
+            Ok(bytes) => {
+                if super::store::write_atomic(b, &bytes).is_err() {
+                    return false;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(_) => return false,
+        }
+    }
+    super::store::write_atomic(&dst, &entry).is_ok()
+}
+
+/// The compiled policy of the org texts `org` over the user and project layers of pinned
+/// layer set `set`. A set is content-addressed (its id is the hash of its file, checked when
+/// the file is read), so the entry is keyed by the org texts and the set's id: a call that
+/// finds it neither reads the set nor hashes its texts, which for a big team policy were
+/// most of a call. On a miss `pinned` reads the set (`Ok(None)` when it cannot: a damaged
+/// set), and the entry of its texts, made by the session's first call or by `policy
+/// compile`, is copied under the set's key (compiled first if there is none).
+pub fn load_pinned(
+    org: Vec<LayerText>,
+    set: &str,
+    boundary: Option<Boundary>,
+    flags: Option<&[Raised]>,
+    pinned: impl FnOnce() -> Option<Vec<LayerText>>,
+) -> Result<Option<CompiledPolicy>, PolicyError> {
+    let key = pinned_key(&org, set);
+    if let Some(c) = get(&key, boundary, flags) {
+        return Ok(Some(c));
+    }
+    let Some(layers) = pinned() else {
+        return Ok(None);
+    };
+    let mut texts = org;
+    texts.extend(layers);
+    let full_key = texts_key(&texts);
+    if copy_entry(&full_key, &key, boundary) {
+        if let Some(c) = get(&key, boundary, flags) {
+            return Ok(Some(c));
+        }
+    }
+    let compiled = load_texts(texts, boundary, flags)?;
+    copy_entry(&full_key, &key, boundary);
+    Ok(Some(compiled))
 }
 
 /// The key of the policy files' texts as [`load_current`] reads them.

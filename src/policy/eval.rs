@@ -416,11 +416,25 @@ pub fn evaluate(
     flags: &[Flag],
     env: &dyn EvalEnv,
 ) -> Decision {
+    evaluate_with(policy, ev, flags, env, None)
+}
+
+/// [`evaluate`] with the text matcher's answer for the event's boundary text already known
+/// (`policy.regexes.text_hits` of it, found while the signals ran).
+pub fn evaluate_with(
+    policy: &CompiledPolicy,
+    ev: &Event,
+    flags: &[Flag],
+    env: &dyn EvalEnv,
+    text_hits: Option<TextHits>,
+) -> Decision {
     let mut fired = Vec::new();
     let mut excepted = Vec::new();
     let mut redactions: Vec<Redaction> = Vec::new();
     let raised = index::raised(flags);
-    let scratch = EventScratch::default();
+    let scratch = EventScratch {
+        text_hits: text_hits.map(OnceCell::from).unwrap_or_default(),
+    };
     for i in policy.index.candidates(ev.boundary, Some(&raised)) {
         let Some(rule) = policy.rules.get(i as usize) else {
             continue;

@@ -286,16 +286,14 @@ pub fn load_for_event_of(
         ));
     };
     if let Some(set) = read_pin(&pin) {
-        if let Some(pinned) = read_set_texts(&set) {
-            // The pin keeps the user and project layers of the session's start; the default
-            // and the org policy always come from their source, so a forged or stale pin
-            // cannot drop an org or default rule, and an org deploy reaches running sessions.
-            let mut texts = org_texts(&loc)?;
-            texts.extend(pinned);
-            return Ok((
-                super::cache::load_texts(texts, boundary, flags)?,
-                PinState::Pinned,
-            ));
+        // The pin keeps the user and project layers of the session's start; the default
+        // and the org policy always come from their source, so a forged or stale pin
+        // cannot drop an org or default rule, and an org deploy reaches running sessions.
+        let org = org_texts(&loc)?;
+        let pinned =
+            super::cache::load_pinned(org, &set, boundary, flags, || read_set_texts(&set))?;
+        if let Some(compiled) = pinned {
+            return Ok((compiled, PinState::Pinned));
         }
     }
     // The session's first event: compiled through the cache like any other call, then pinned.
@@ -334,6 +332,40 @@ fn org_texts(loc: &Locations) -> Result<Vec<(Scope, String, String)>, PolicyErro
     super::read_layer_texts(&org_only)
 }
 
+/// The layer set a session starting on `texts` is pinned to (only what a pin keeps: the
+/// default and org layers always come from their source), as its file and its id.
+fn layer_set(texts: &[(Scope, String, String)]) -> std::io::Result<(Vec<u8>, String)> {
+    let set = LayerSet {
+        layers: texts
+            .iter()
+            .filter(|(scope, _, _)| matches!(scope, Scope::User | Scope::Project))
+            .map(|(scope, origin, text)| PinnedLayer {
+                scope: scope.as_str().to_string(),
+                origin: origin.clone(),
+                text: text.clone(),
+            })
+            .collect(),
+    };
+    let set_json = serde_json::to_vec(&set).map_err(std::io::Error::other)?;
+    let set_hash = super::store::content_hash(&String::from_utf8_lossy(&set_json));
+    Ok((set_json, set_hash))
+}
+
+/// Writes the compiled-policy cache entries of every boundary for the policy files of `loc`
+/// as they are now, under their texts' key and under the key of the layer set a session
+/// starting now is pinned to: the hook calls that follow, pinned or not, compile nothing.
+pub fn prewarm(loc: &Locations) -> Result<usize, PolicyError> {
+    let texts = super::read_layer_texts(loc)?;
+    let org: Vec<(Scope, String, String)> = texts
+        .iter()
+        .filter(|(scope, _, _)| *scope == Scope::Org)
+        .cloned()
+        .collect();
+    let set = layer_set(&texts).ok().map(|(_, id)| id);
+    let pinned_as = set.as_deref().map(|s| (org.as_slice(), s));
+    super::cache::prewarm_texts(texts, pinned_as)
+}
+
 /// Stores the layer set and the pin under the pins lock. Returns the layers of a pin another
 /// process wrote first, if any.
 fn write_pin(
@@ -356,20 +388,7 @@ fn write_pin(
         let _ = FileExt::unlock(&lock);
         return Ok(Some(existing));
     }
-    // Only what a pin keeps: the default and org layers always come from their source.
-    let set = LayerSet {
-        layers: texts
-            .iter()
-            .filter(|(scope, _, _)| matches!(scope, Scope::User | Scope::Project))
-            .map(|(scope, origin, text)| PinnedLayer {
-                scope: scope.as_str().to_string(),
-                origin: origin.clone(),
-                text: text.clone(),
-            })
-            .collect(),
-    };
-    let set_json = serde_json::to_vec(&set).map_err(std::io::Error::other)?;
-    let set_hash = super::store::content_hash(&String::from_utf8_lossy(&set_json));
+    let (set_json, set_hash) = layer_set(texts)?;
     if let Some(sets) = sets_dir() {
         let set_path = sets.join(format!("{set_hash}.json"));
         if !set_path.is_file() {

@@ -14,9 +14,11 @@
 //! - [`Matcher::from_bytes`] / [`Matcher::open`] (hook time) read the artifact's index; a
 //!   DFA is read and validated (`from_bytes`, no unsafe) only when a text needs it.
 //! - [`Matcher::matches`] answers which patterns match a text: one pass finds the required
-//!   literals present (a two-byte anchor per literal, as in [`crate::keywords`], but with the
-//!   anchor table built from the artifact), then only the patterns whose literal occurs run
-//!   their DFA. [`Matcher::is_match`] tests one pattern (a command line, an input field).
+//!   literals present (a [`crate::keywords::DynTable`] of the artifact's literals: the
+//!   signals' keyword search, set up in microseconds), then only the patterns whose literal
+//!   occurs run their DFA; patterns without a literal run in combined DFAs, searched once for
+//!   any match and, only if there is one, again for which. [`Matcher::is_match`] tests one
+//!   pattern (a command line, an input field).
 //!
 //! The answer is the `regex` crate's `is_match`, pattern by pattern, whatever the text. What
 //! a DFA cannot decide falls back to a `regex::Regex` compiled in the process for that one
@@ -37,6 +39,7 @@
 
 pub mod literals;
 
+use crate::keywords::DynTable;
 use regex_automata::dfa::{dense, Automaton, StartKind};
 use regex_automata::meta;
 use regex_automata::{Input, MatchKind, PatternSet};
@@ -498,10 +501,6 @@ enum Body {
 
 /// A literal as the scan holds it.
 struct Literal {
-    bytes: Vec<u8>,
-    /// The two-byte anchor (folded) and its offset in `bytes`.
-    anchor: u16,
-    anchor_at: usize,
     /// The patterns this literal lets through.
     patterns: Vec<u32>,
 }
@@ -512,9 +511,8 @@ type Dfa = dense::DFA<Vec<u32>>;
 pub struct Matcher {
     entries: Vec<Entry>,
     literals: Vec<Literal>,
-    /// Literal indices sorted by anchor, and a 64 Kbit set of the anchors.
-    by_anchor: Vec<u32>,
-    anchors: Vec<u64>,
+    /// The literals' search, case ignored; its indices are `literals`'.
+    search: DynTable,
     groups: Vec<Group>,
     /// DFA sections: offset (after the index) and length.
     sections: Vec<(u32, u32)>,
@@ -532,24 +530,6 @@ fn aligned(bytes: &[u8]) -> (Vec<u8>, usize) {
     let at = v.as_ptr().align_offset(8).min(7);
     v[at..at + bytes.len()].copy_from_slice(bytes);
     (v, at)
-}
-
-fn fold(b: u8) -> u8 {
-    b.to_ascii_lowercase()
-}
-
-/// How often a byte starts or ends a common pair in text and tool output, roughly: the
-/// anchor of a literal is its pair least likely to occur.
-fn commonness(b: u8) -> u32 {
-    match b {
-        b'e' | b't' | b'a' | b'o' | b'i' | b'n' | b' ' | b's' | b'r' => 9,
-        b'h' | b'l' | b'd' | b'c' | b'u' | b'm' => 7,
-        b'p' | b'f' | b'g' | b'w' | b'y' | b'b' | b'.' | b'/' | b'-' | b'_' | b':' => 5,
-        b'0'..=b'9' | b'v' | b'k' | b'"' | b',' | b'=' | b'\n' => 4,
-        b'x' | b'j' | b'q' | b'z' => 2,
-        0x80..=0xff => 1,
-        _ => 3,
-    }
 }
 
 impl Matcher {
@@ -596,15 +576,10 @@ impl Matcher {
         r.buf = bytes.get(..index_len).ok_or(LoadError::Format)?;
         let n_lit = r.u32()? as usize;
         let mut literals = Vec::with_capacity(n_lit.min(bytes.len()));
+        let mut words = Vec::with_capacity(n_lit.min(bytes.len()));
         for _ in 0..n_lit {
-            let b = r.bytes()?.to_vec();
-            let at = (0..b.len().saturating_sub(1))
-                .min_by_key(|&i| commonness(b[i]) + commonness(b[i + 1]))
-                .ok_or(LoadError::Format)?;
+            words.push((r.bytes()?.to_vec(), true));
             literals.push(Literal {
-                anchor: u16::from(fold(b[at])) << 8 | u16::from(fold(b[at + 1])),
-                anchor_at: at,
-                bytes: b,
                 patterns: Vec::new(),
             });
         }
@@ -650,12 +625,7 @@ impl Matcher {
         for _ in 0..n_dfa {
             sections.push((r.u32()?, r.u32()?));
         }
-        let mut by_anchor: Vec<u32> = (0..literals.len() as u32).collect();
-        by_anchor.sort_by_key(|&i| literals[i as usize].anchor);
-        let mut anchors = vec![0u64; 1024];
-        for l in &literals {
-            anchors[usize::from(l.anchor >> 6)] |= 1 << (l.anchor & 63);
-        }
+        let search = DynTable::new(words);
         let count = entries.len();
         Ok((
             index_len,
@@ -663,8 +633,7 @@ impl Matcher {
                 Ok(Matcher {
                     entries,
                     literals,
-                    by_anchor,
-                    anchors,
+                    search,
                     groups,
                     dfas: (0..sections.len()).map(|_| OnceLock::new()).collect(),
                     sections,
@@ -808,49 +777,6 @@ impl Matcher {
         }
     }
 
-    /// Which literals occur in `text`: one pass testing each byte pair against the anchors,
-    /// and a comparison where an anchor occurs.
-    fn literals_present(&self, text: &[u8]) -> Vec<bool> {
-        let mut found = vec![false; self.literals.len()];
-        if self.literals.is_empty() || text.len() < 2 {
-            return found;
-        }
-        let mut left = self.literals.len();
-        let mut prev = fold(text[0]);
-        for i in 1..text.len() {
-            let cur = fold(text[i]);
-            let pair = u16::from(prev) << 8 | u16::from(cur);
-            prev = cur;
-            if self.anchors[usize::from(pair >> 6)] & (1 << (pair & 63)) == 0 {
-                continue;
-            }
-            let first = self
-                .by_anchor
-                .partition_point(|&l| self.literals[l as usize].anchor < pair);
-            for &l in &self.by_anchor[first..] {
-                let lit = &self.literals[l as usize];
-                if lit.anchor != pair {
-                    break;
-                }
-                if found[l as usize] || i - 1 < lit.anchor_at {
-                    continue;
-                }
-                let start = i - 1 - lit.anchor_at;
-                let hit = text
-                    .get(start..start + lit.bytes.len())
-                    .is_some_and(|t| t.eq_ignore_ascii_case(&lit.bytes));
-                if hit {
-                    found[l as usize] = true;
-                    left -= 1;
-                    if left == 0 {
-                        return found;
-                    }
-                }
-            }
-        }
-        found
-    }
-
     /// The indices of the patterns that match `text`, ascending.
     pub fn matches(&self, text: &str) -> Vec<usize> {
         let n = self.entries.len();
@@ -862,7 +788,7 @@ impl Matcher {
         let mut decided = vec![false; n];
         let mut hit = vec![false; n];
         if prefilter {
-            let present = self.literals_present(text.as_bytes());
+            let present = self.search.present(text.as_bytes());
             for (l, lit) in self.literals.iter().enumerate() {
                 if present[l] {
                     for &p in &lit.patterns {
@@ -879,10 +805,18 @@ impl Matcher {
                 for g in &self.groups {
                     let Some(dfa) = self.dfa(g.dfa) else { continue };
                     let mut set = PatternSet::new(dfa.pattern_len());
-                    if dfa
-                        .try_which_overlapping_matches(&Input::new(text), &mut set)
-                        .is_ok()
-                    {
+                    // Most texts hold no member: a plain search, which runs several times
+                    // faster than one listing every match, says so; only a text it finds
+                    // something in is searched again for which members match.
+                    let any = dfa.try_search_fwd(&Input::new(text).earliest(true));
+                    let listed = match any {
+                        Ok(None) => true,
+                        Ok(Some(_)) => dfa
+                            .try_which_overlapping_matches(&Input::new(text), &mut set)
+                            .is_ok(),
+                        Err(_) => false,
+                    };
+                    if listed {
                         for &m in &g.members {
                             if let Some(d) = decided.get_mut(m as usize) {
                                 *d = true;

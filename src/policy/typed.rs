@@ -523,6 +523,17 @@ impl RegexTable {
             .as_ref()
     }
 
+    /// Whether any rule of the table tests the boundary text (`text_regex`).
+    pub fn has_text(&self) -> bool {
+        !self.slots[TEXT].is_empty()
+    }
+
+    /// Whether `other`'s text matcher has the same regexes in the same order: its
+    /// [`RegexTable::text_hits`] then say the same of a text.
+    pub fn same_text(&self, other: &RegexTable) -> bool {
+        self.patterns(TEXT) == other.patterns(TEXT)
+    }
+
     /// Which text regexes match `text`: one pass of the text matcher.
     pub fn text_hits(&self, text: &str) -> TextHits {
         let mut hits = vec![false; self.slots[TEXT].len()];

@@ -256,24 +256,51 @@ pub(crate) fn beside<A: Send, B>(
 /// Runs every signal that applies to the event, then the derived pass ([`derived`]): the
 /// union of the signals' flags in signal order, followed by the flags that combine them.
 pub fn run(event: &Event, ctx: &Context) -> Vec<Flag> {
-    let mut flags = run_signals(event, ctx);
+    let mut flags = run_signals(event, ctx, &mut || {});
     derived::derive(event, &mut flags);
     flags
 }
 
-/// Every signal that applies, each reading only the event and the context. From
-/// [`PARALLEL_FROM_BYTES`] of boundary text the secret signal runs on a second thread.
-fn run_signals(event: &Event, ctx: &Context) -> Vec<Flag> {
+/// Whether [`run`] gives the secret signal a thread of its own for this event: its boundary
+/// text is big enough to pay for one.
+pub fn splits(event: &Event) -> bool {
+    event.scan_texts().iter().map(|t| t.len()).sum::<usize>() >= PARALLEL_FROM_BYTES
+}
+
+/// [`run`], and `also` besides: on this thread while the secret signal runs on its own
+/// ([`splits`]), after the other signals; otherwise after every signal. Work that needs the
+/// event but not its flags fills the time this thread would spend waiting. `also` always
+/// runs; its result is an `Option` only because it comes back through a `dyn FnMut`.
+pub fn run_beside<T>(
+    event: &Event,
+    ctx: &Context,
+    also: impl FnOnce() -> T,
+) -> (Vec<Flag>, Option<T>) {
+    let mut also = Some(also);
+    let mut out = None;
+    let mut flags = run_signals(event, ctx, &mut || {
+        if let Some(f) = also.take() {
+            out = Some(f());
+        }
+    });
+    derived::derive(event, &mut flags);
+    (flags, out)
+}
+
+/// Every signal that applies, each reading only the event and the context; then `also`. From
+/// [`PARALLEL_FROM_BYTES`] of boundary text the secret signal runs on a second thread, and
+/// `also` on this one once the others are done.
+fn run_signals(event: &Event, ctx: &Context, also: &mut dyn FnMut()) -> Vec<Flag> {
     let applying: Vec<&dyn Signal> = all().iter().copied().filter(|s| s.applies(event)).collect();
-    let big = event.scan_texts().iter().map(|t| t.len()).sum::<usize>() >= PARALLEL_FROM_BYTES;
     let heavy = applying
         .iter()
         .position(|s| s.name() == secrets::SecretSignal.name());
-    let Some(heavy) = heavy.filter(|_| big && applying.len() > 1) else {
+    let Some(heavy) = heavy.filter(|_| splits(event) && applying.len() > 1) else {
         let mut flags = Vec::new();
         for signal in applying {
             signal.inspect(event, ctx, &mut flags);
         }
+        also();
         return flags;
     };
     let inspect = |signal: &dyn Signal| {
@@ -285,7 +312,9 @@ fn run_signals(event: &Event, ctx: &Context) -> Vec<Flag> {
         || inspect(applying[heavy]),
         || {
             let others = applying.iter().enumerate().filter(|&(i, _)| i != heavy);
-            others.map(|(i, s)| (i, inspect(*s))).collect::<Vec<_>>()
+            let others = others.map(|(i, s)| (i, inspect(*s))).collect::<Vec<_>>();
+            also();
+            others
         },
     );
     others.push((heavy, heavy_flags));

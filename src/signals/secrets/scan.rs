@@ -11,7 +11,8 @@ use super::values::{
 };
 use crate::keywords::{Prefilter, Table};
 use crate::signals::Finding;
-use regex::{CaptureLocations, Regex};
+use regex::bytes::CaptureLocations;
+use regex::Regex;
 use std::sync::OnceLock;
 
 /// How many keywords the catalogue lists (with repeats across rules).
@@ -63,33 +64,85 @@ pub(super) static KEYWORDS: Table<KEYWORD_COUNT> = Table::build(KEYWORD_LIST);
 /// Rule `i`'s regex, compiled on first use; an anchored rule's matches only where a search
 /// starts (`\A`).
 ///
-/// Compiled with ASCII classes where the pattern allows it: secrets are ASCII, and a Unicode
-/// class (`(?i)k` takes in the Kelvin sign, `\d` every script's digits) makes the regex
-/// compiler build a UTF-8 automaton whose tables cost a fresh process some 100 page faults
-/// per regex. A pattern that needs Unicode to be valid (`.` or `[^"]` could otherwise match
-/// half a character) is compiled as written.
-pub(super) fn rule_regex(i: usize) -> Option<&'static Regex> {
-    static REGEXES: OnceLock<Vec<OnceLock<Option<Regex>>>> = OnceLock::new();
-    REGEXES.get_or_init(|| RULES.iter().map(|_| OnceLock::new()).collect())[i]
-        .get_or_init(|| {
-            let r = &RULES[i];
-            let pattern = if r.anchored {
-                std::borrow::Cow::Owned(format!(r"\A(?:{})", r.pattern))
-            } else {
-                std::borrow::Cow::Borrowed(r.pattern)
-            };
-            ascii_first(&pattern)
-        })
-        .as_ref()
+/// Compiled with ASCII classes, over bytes: secrets are ASCII, and a Unicode class (`(?i)k`
+/// takes in the Kelvin sign, `\d` every script's digits, `.` and `[^"]` every character)
+/// makes the regex compiler build UTF-8 automata that cost a fresh process up to a
+/// millisecond per regex and some 100 page faults. On a text of ASCII only the two answer
+/// alike. A pattern that could match half a character with ASCII classes (`.`, `[^"]`) keeps
+/// its Unicode form, compiled only for a window that has non-ASCII bytes in it.
+pub(super) fn rule_regex(i: usize) -> &'static RuleRegex {
+    // A slot per rule in zeroed static memory, each regex boxed: a call touches only the
+    // slots (and pages) of the rules it runs.
+    static REGEXES: [OnceLock<Box<RuleRegex>>; rules::CATALOGUE.len()] =
+        [const { OnceLock::new() }; rules::CATALOGUE.len()];
+    REGEXES[i].get_or_init(|| {
+        let r = &RULES[i];
+        let pattern = if r.anchored {
+            std::borrow::Cow::Owned(format!(r"\A(?:{})", r.pattern))
+        } else {
+            std::borrow::Cow::Borrowed(r.pattern)
+        };
+        Box::new(RuleRegex::new(pattern))
+    })
 }
 
-/// `pattern` compiled with ASCII classes, or as written when it needs Unicode to be valid.
-pub(super) fn ascii_first(pattern: &str) -> Option<Regex> {
-    regex::RegexBuilder::new(pattern)
-        .unicode(false)
-        .build()
-        .or_else(|_| Regex::new(pattern))
-        .ok()
+/// A catalogue rule's regex in its two forms (see [`rule_regex`]), each compiled on first use.
+pub(super) struct RuleRegex {
+    pattern: std::borrow::Cow<'static, str>,
+    /// Whether the ASCII form answers every text: with ASCII classes the pattern still
+    /// matches only whole characters.
+    any_text: bool,
+    /// The pattern with ASCII classes, matched over bytes.
+    ascii: OnceLock<Option<regex::bytes::Regex>>,
+    /// The pattern as written, for a window with non-ASCII bytes when `any_text` is false.
+    unicode: OnceLock<Option<Regex>>,
+}
+
+/// The form of a rule's regex that answers for a window.
+pub(super) enum Form<'r> {
+    Ascii(&'r regex::bytes::Regex),
+    Unicode(&'r Regex),
+}
+
+impl RuleRegex {
+    pub(super) fn new(pattern: std::borrow::Cow<'static, str>) -> RuleRegex {
+        // Parsing is a small part of compiling; it tells whether ASCII classes keep the
+        // pattern to whole characters (as a `&str` regex requires).
+        let any_text = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(true)
+            .build()
+            .parse(&pattern)
+            .is_ok();
+        RuleRegex {
+            pattern,
+            any_text,
+            ascii: OnceLock::new(),
+            unicode: OnceLock::new(),
+        }
+    }
+
+    /// The form that answers for `window`: the Unicode one only when the window has
+    /// non-ASCII bytes and the ASCII one could split a character; `None` when the pattern
+    /// does not compile.
+    pub(super) fn for_window(&self, window: &str) -> Option<Form<'_>> {
+        if self.any_text || window.is_ascii() {
+            self.ascii
+                .get_or_init(|| {
+                    regex::bytes::RegexBuilder::new(&self.pattern)
+                        .unicode(false)
+                        .build()
+                        .ok()
+                })
+                .as_ref()
+                .map(Form::Ascii)
+        } else {
+            self.unicode
+                .get_or_init(|| Regex::new(&self.pattern).ok())
+                .as_ref()
+                .map(Form::Unicode)
+        }
+    }
 }
 
 pub(super) fn floor_boundary(text: &str, mut i: usize) -> usize {
@@ -193,7 +246,7 @@ pub(super) fn scan_into(text: &str, budget: usize, out: &mut Vec<Finding>) -> Op
     // Two keywords of one rule can start at the same byte (`token` and `token:`).
     anchored_hits.sort_unstable();
     anchored_hits.dedup();
-    let mut locs: Vec<Option<CaptureLocations>> = vec![None; RULES.len()];
+    let mut locs: Vec<(usize, CaptureLocations)> = Vec::new();
     for &(at, rule) in &anchored_hits {
         // A failed anchored match stops within a few bytes; a match costs its length.
         spent += 64;
@@ -281,49 +334,84 @@ pub(super) fn is_k8s_secret_kind(text: &str, kw_end: usize) -> bool {
     )
 }
 
-/// The secret in a match: the first capture group that took part in it (a pattern may offer
-/// the value in several forms, `"..."` or `'...'` or bare), or the whole match.
-pub(super) fn secret_group<'t>(caps: &regex::Captures<'t>) -> Option<regex::Match<'t>> {
-    (1..caps.len())
-        .find_map(|i| caps.get(i))
-        .or_else(|| caps.get(0))
+/// The whole match and the secret in it: the first capture group that took part in the match
+/// (a pattern may offer the value in several forms, `"..."` or `'...'` or bare), or the whole
+/// match.
+fn spans(
+    len: usize,
+    get: impl Fn(usize) -> Option<std::ops::Range<usize>>,
+) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+    let whole = get(0)?;
+    let secret = (1..len).find_map(&get).unwrap_or_else(|| whole.clone());
+    Some((whole, secret))
 }
 
 pub(super) fn run_rule(text: &str, rule: usize, s: usize, e: usize, out: &mut Vec<Finding>) {
-    let Some(re) = rule_regex(rule) else {
-        return;
-    };
-    for caps in re.captures_iter(&text[s..e]) {
-        let (Some(whole), Some(secret)) = (caps.get(0), secret_group(&caps)) else {
-            continue;
-        };
-        candidate(text, rule, s, whole.range(), secret.range(), out);
+    let rr = rule_regex(rule);
+    let window = &text[s..e];
+    match rr.for_window(window) {
+        Some(Form::Ascii(re)) => {
+            for caps in re.captures_iter(window.as_bytes()) {
+                if let Some((whole, secret)) = spans(caps.len(), |i| caps.get(i).map(|m| m.range()))
+                {
+                    candidate(text, rule, s, whole, secret, out);
+                }
+            }
+        }
+        Some(Form::Unicode(re)) => {
+            for caps in re.captures_iter(window) {
+                if let Some((whole, secret)) = spans(caps.len(), |i| caps.get(i).map(|m| m.range()))
+                {
+                    candidate(text, rule, s, whole, secret, out);
+                }
+            }
+        }
+        None => {}
     }
 }
 
 /// Matches anchored rule `rule` at keyword start `at`; returns the length of the match.
-/// `locs` keeps each rule's capture slots from one hit to the next.
+/// `locs` keeps the capture slots of each rule run so far from one hit to the next (a few
+/// rules per text: a list, not a slot for each of the catalogue's rules).
 pub(super) fn run_anchored(
     text: &str,
     rule: usize,
     at: usize,
-    locs: &mut [Option<CaptureLocations>],
+    locs: &mut Vec<(usize, CaptureLocations)>,
     out: &mut Vec<Finding>,
 ) -> usize {
-    let (Some(re), Some(slot)) = (rule_regex(rule), locs.get_mut(rule)) else {
-        return 0;
-    };
-    let locs = slot.get_or_insert_with(|| re.capture_locations());
+    let rr = rule_regex(rule);
     let e = ceil_boundary(text, (at + RULES[rule].fwd).min(text.len()));
-    if re.captures_read(locs, &text[at..e]).is_none() {
-        return 0;
-    }
-    let Some(whole) = locs.get(0) else {
+    let window = &text[at..e];
+    let found = match rr.for_window(window) {
+        Some(Form::Ascii(re)) => {
+            let k = match locs.iter().position(|(r, _)| *r == rule) {
+                Some(k) => k,
+                None => {
+                    locs.push((rule, re.capture_locations()));
+                    locs.len() - 1
+                }
+            };
+            let locs = &mut locs[k].1;
+            if re.captures_read(locs, window.as_bytes()).is_none() {
+                return 0;
+            }
+            spans(locs.len(), |i| locs.get(i).map(|(a, b)| a..b))
+        }
+        Some(Form::Unicode(re)) => {
+            let Some(caps) = re.captures(window) else {
+                return 0;
+            };
+            spans(caps.len(), |i| caps.get(i).map(|m| m.range()))
+        }
+        None => None,
+    };
+    let Some((whole, secret)) = found else {
         return 0;
     };
-    let secret = (1..locs.len()).find_map(|i| locs.get(i)).unwrap_or(whole);
-    candidate(text, rule, at, whole.0..whole.1, secret.0..secret.1, out);
-    whole.1 - whole.0
+    let len = whole.end - whole.start;
+    candidate(text, rule, at, whole, secret, out);
+    len
 }
 
 /// Checks one match of rule `rule` in the text from `s` on (the whole match and the secret
@@ -338,6 +426,12 @@ pub(super) fn candidate(
 ) {
     let r = &RULES[rule];
     let (start, end) = (s + secret.start, s + secret.end);
+    // Spans found over bytes fall on characters' edges (see [`rule_regex`]); one that did not
+    // would be no secret, and must not cut the text apart.
+    let edges = [start, end, s + whole.start, s + whole.end];
+    if !edges.iter().all(|&i| text.is_char_boundary(i)) {
+        return;
+    }
     // A Telegram token travels in its API URL as `/bot<token>/method`.
     let telegram_url = r.kind == "telegram-bot-token" && text[..start].ends_with("/bot");
     if r.edges && !clean_edges(text, start, end) && !telegram_url {
@@ -457,10 +551,35 @@ mod tests {
         let tok = "7395924743:AAyTOdOVwRLJjo_m_4RdlnD9F8f2XZDMwdW";
         let f = scan(&format!("curl https://api.telegram.org/bot{tok}/getMe"));
         assert!(f.iter().any(|x| x.kind == "telegram-bot-token"), "{f:?}");
+        // A marker touching the token's own separator on one side and random characters on
+        // the other.
+        let tok = "kR2AYjsyXstODO.atlasv1.sswn0iXgZ3zBYozbkNh4ejy4Ynxo5yp75nOAIOHX9NqhnCmm00IGmuCqPpVaF3B7bmi";
+        let f = scan(&format!(" token = \"{tok}\" "));
+        assert!(f.iter().any(|x| x.kind == "terraform-cloud-token"), "{f:?}");
+        let tok = "sk-ant-admin01-kd6BjFUyfRD1xXO7A_xXxX7VOw_I6UsCbPs8FnEVcTh0ocdowQnIUDcKbN_iAg2e39mmphBrT6eaHmjmn6UcDwxVnNEg8AA";
+        let f = scan(&format!(" {tok} "));
+        assert!(f.iter().any(|x| x.kind == "anthropic-admin-key"), "{f:?}");
+        let f = scan(" token: ghp_heREBqidkvIp2Hze8q7vv30ZD0Rf2mFYREwr ");
+        assert!(f.iter().any(|x| x.kind == "github-pat"), "{f:?}");
+        for random in [
+            "ab_todoXk3",
+            "Xk3todo-ab",
+            "A_xXxX7VOw",
+            "k3XXXX9pQz",
+            "ghp_heREBqidkvIp2Hze8q7",
+        ] {
+            assert!(!is_placeholder(random), "{random}");
+        }
         for placeholder in [
             "AKIAIOSFODNN7EXAMPLE",
             "your-api-key-here",
             "sk_test_TODO",
+            "TODO-put-key",
+            "sk-xxxx1234abcd",
+            "AKIAXXXXXXXXXXXXXXXX",
+            "put_your_key_here",
+            "your-api-token",
+            "abcXXXXXXdef12",
             "xxxxxxxx",
         ] {
             assert!(is_placeholder(placeholder), "{placeholder}");

@@ -224,7 +224,7 @@ fn anchored_rules_find_what_a_search_around_their_keywords_finds() {
                 }
             }
             let mut got = Vec::new();
-            let mut locs = vec![None; RULES.len()];
+            let mut locs = Vec::new();
             for &h in &hits {
                 run_anchored(&text, i, h, &mut locs, &mut got);
             }

@@ -75,8 +75,16 @@ fi
 if [ -n "$HW_STATIC_FLAGS" ]; then
   rustc -O -C panic=abort -C strip=symbols "$ROOT/scripts/floor/floor.rs" -o "$OUT/floor-dynamic"
 fi
-# shellcheck disable=SC2086 # HW_STATIC_FLAGS is a list of rustc flags
-rustc -O -C panic=abort -C strip=symbols $HW_STATIC_FLAGS "$ROOT/scripts/floor/floor.rs" -o "$OUT/floor"
+# shellcheck disable=SC2086 # HW_STATIC_FLAGS and HW_CPU_FLAGS are lists of rustc flags
+rustc -O -C panic=abort -C strip=symbols $HW_STATIC_FLAGS $HW_CPU_FLAGS "$ROOT/scripts/floor/floor.rs" -o "$OUT/floor"
+# With the musl target installed, the same floor linked against musl: it shows what the C
+# library's own start-up costs on this machine (glibc probes the CPU's caches with CPUID,
+# which a hypervisor traps); hookwarden is not built this way (see BENCHMARKS.md).
+MUSL_TARGET="$(uname -m)-unknown-linux-musl"
+if [ -d "$(rustc --print sysroot)/lib/rustlib/$MUSL_TARGET/lib" ]; then
+  rustc -O -C panic=abort -C strip=symbols --target "$MUSL_TARGET" -C relocation-model=static \
+    "$ROOT/scripts/floor/floor.rs" -o "$OUT/floor-musl" 2>/dev/null || rm -f "$OUT/floor-musl"
+fi
 rustc -O "$ROOT/scripts/bench/runner.rs" -o "$OUT/runner"
 
 # Payloads: the real Claude Code payloads in tests/fixtures (the shape every peer reads),
@@ -291,6 +299,7 @@ for ev in $EVENTS; do
   p="$OUT/$ev.json"
   add "$ev" floor "$p" "$OUT/floor"
   [ -x "$OUT/floor-dynamic" ] && add "$ev" "floor (dynamically linked)" "$p" "$OUT/floor-dynamic"
+  [ -x "$OUT/floor-musl" ] && add "$ev" "floor (musl)" "$p" "$OUT/floor-musl"
   add "$ev" "hookwarden" "$p" "$HW" hook --runtime claude
   [ -n "$AGAINST" ] && add "$ev" "hookwarden (before)" "$p" "env:HOOKWARDEN_DATA_DIR=$OUT/data-before" "env:HOOKWARDEN_AUDIT=$OUT/data-before/audit.jsonl" "$AGAINST" hook --runtime claude
   add "$ev" "hookwarden (500 rules)" "$p" "env:HOOKWARDEN_USER_POLICY=$OUT/policy-500.toml" "$HW" hook --runtime claude
@@ -321,6 +330,7 @@ report() {
   echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r)"
   echo "- load average (1/5/15 min): $LOAD_START at start, $LOAD_END at end"
   echo "- hookwarden $("$HW" --version 2>/dev/null | head -1 | awk '{print $NF}') ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')), $RUSTC_VERSION"
+  echo "- build flags: ${HW_STATIC_FLAGS:-(default linking)} ${HW_CPU_FLAGS:-(any CPU of the architecture)}"
   [ -n "$HOT_FOUND" ] && echo "- link/hot-symbols.txt: $HOT_FOUND names found in the binary (scripts/hot-symbols.sh regenerates it when few are)"
   [ -n "$AGAINST" ] && echo "- hookwarden (before): $AGAINST ($("$AGAINST" --version 2>/dev/null | head -1 | awk '{print $NF}'))"
   [ "$HAVE_DCG" = 1 ] && echo "- dcg $("$DCG" --version 2>/dev/null | head -1 | awk '{print $NF}')"

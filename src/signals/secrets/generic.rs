@@ -3,7 +3,7 @@
 //! and assignments by hand; the word lists it reads are in [`super::words`].
 
 use super::rules::{Check, RULES};
-use super::scan::{ceil_boundary, clean_edges, finding};
+use super::scan::{ceil_boundary, clean_edges, finding, rule_regex, Form};
 use super::values::{char_classes, entropy, is_hex, is_placeholder, is_reference, is_uuid};
 use super::words::{HASH_NAME_WORDS, NAME_REJECT_SUFFIXES, NAME_REJECT_WORDS, STRONG_NAME_WORDS};
 use crate::keywords::Table;
@@ -33,21 +33,43 @@ pub(super) fn name_start_before(text: &str, kw: usize) -> usize {
     i
 }
 
-/// The literal prefixes of prefixed-token rules.
-pub(super) fn token_prefixes() -> &'static [String] {
-    static P: OnceLock<Vec<String>> = OnceLock::new();
+/// The literal prefixes of prefixed-token rules, each with its rule (`None`: a family's
+/// common prefix, `xox`, that stands for itself).
+pub(super) fn token_prefixes() -> &'static [(String, Option<usize>)] {
+    static P: OnceLock<Vec<(String, Option<usize>)>> = OnceLock::new();
     P.get_or_init(|| {
         RULES
             .iter()
-            .filter(|r| matches!(r.check, Check::Token(_)) && r.back == 0)
-            .flat_map(|r| {
+            .enumerate()
+            .filter(|(_, r)| matches!(r.check, Check::Token(_)) && r.back == 0)
+            .flat_map(|(i, r)| {
                 r.exact
                     .iter()
                     .filter(|w| w.len() >= 3)
-                    .map(|w| w.to_string())
+                    .map(move |w| (w.to_string(), Some(i)))
             })
-            .chain(["xox".to_string()])
+            .chain([("xox".to_string(), None)])
             .collect()
+    })
+}
+
+/// Whether `value` is a prefixed token's to decide: it starts with the token's prefix, and
+/// that prefix says so. A prefix of four characters or more, or with a separator (`dapi`,
+/// `ghp_`, `sl.`), does: a value that bears it and breaks the token's format is a broken
+/// example of that token (`dapi…defg5`), not a secret of another kind. A prefix of three
+/// letters and digits (`cio`, `SCW`) begins one random value in a quarter million, so it
+/// counts only when the value also has the token's shape: a random secret that happens to
+/// begin with `cio` is the generic checks' to decide.
+fn a_tokens_to_decide(value: &str) -> bool {
+    token_prefixes().iter().any(|(p, rule)| {
+        let telling = p.len() >= 4 || !p.bytes().all(|b| b.is_ascii_alphanumeric());
+        value.starts_with(p.as_str())
+            && (telling
+                || rule.is_none_or(|i| match rule_regex(i).for_window(value) {
+                    Some(Form::Ascii(r)) => r.is_match(value.as_bytes()),
+                    Some(Form::Unicode(r)) => r.is_match(value),
+                    None => true,
+                }))
     })
 }
 
@@ -175,12 +197,14 @@ pub(super) fn generic_spans(
     }
     let mut comparison = false;
     let set_with_equals = b.get(i) == Some(&b'=');
-    // `DB_PASSWORD==x9...` (no blank on either side, no quote after) is an env-style
-    // assignment of a value that starts with `=`, not a comparison.
+    // `DB_PASSWORD==x9...`, `DB_PASSWORD===x9...` (no blank on either side, no quote after)
+    // is an env-style assignment of a value that starts with `=`, not a comparison.
+    let after_equals = b[i.min(b.len())..].iter().position(|&c| c != b'=');
     let env_style = i == name_end
         && b.get(i + 1) == Some(&b'=')
-        && b.get(i + 2)
-            .is_some_and(|c| !matches!(c, b' ' | b'\t' | b'"' | b'\'' | b'=' | b'`'));
+        && after_equals
+            .and_then(|k| b.get(i + k))
+            .is_some_and(|c| !matches!(c, b' ' | b'\t' | b'"' | b'\'' | b'`'));
     match b.get(i) {
         Some(b'=') if env_style => i += 1,
         // `password == 'logmein'`, `pwd === "..."`: a comparison with a literal.
@@ -263,11 +287,8 @@ pub(super) fn generic_ok(name: &SecretName, value: &str) -> bool {
     if value.len() < 8 {
         return false;
     }
-    // A known token prefix: its own rule decides (and rejected it).
-    if token_prefixes()
-        .iter()
-        .any(|p| value.starts_with(p.as_str()))
-    {
+    // A known token: its own rule decides (and rejected it).
+    if a_tokens_to_decide(value) {
         return false;
     }
     // A constant's name (`ACCESS_TOKEN`), or the name repeated as its own value.

@@ -6,8 +6,8 @@
 use super::generic::{looks_like_code, name_start_before, run_generic};
 use super::rules::{self, Check, RuleDef, RULES};
 use super::values::{
-    base64_credentials_ok, base64_pem_kind, char_classes, checksum_ok, entropy, is_placeholder,
-    is_reference, jwt_ok, k8s_value_ok, named_password_ok, password_ok, pem_kind,
+    base64_credentials_ok, base64_pem_kind, char_classes, checksum_ok, entropy, entropy_at_least,
+    is_placeholder, is_reference, jwt_ok, k8s_value_ok, named_password_ok, password_ok, pem_kind,
 };
 use crate::keywords::{Prefilter, Table};
 use crate::signals::Finding;
@@ -501,12 +501,17 @@ pub(super) fn token_edges(text: &str, start: usize, end: usize) -> bool {
 pub(super) fn accept(r: &RuleDef, value: &str, text: &str, start: usize) -> Option<&'static str> {
     match r.check {
         Check::Token(_) if checksum_ok(r.checksum, value) => Some(r.kind),
-        Check::Token(min) => (!is_placeholder(value) && entropy(value) >= min).then_some(r.kind),
+        Check::Token(min) => {
+            (!is_placeholder(value) && entropy_at_least(value, min)).then_some(r.kind)
+        }
         Check::Assigned(min) => {
             // `verify_token: jwt.exceptions.ExpiredSignatureError` names code, not a value.
             let code = looks_like_code(value) && !value.bytes().any(|b| b.is_ascii_digit());
-            (!is_placeholder(value) && !is_reference(value) && !code && entropy(value) >= min)
-                .then_some(r.kind)
+            (!is_placeholder(value)
+                && !is_reference(value)
+                && !code
+                && entropy_at_least(value, min))
+            .then_some(r.kind)
         }
         Check::Password => password_ok(value).then_some(r.kind),
         Check::Jwt => jwt_ok(value).then_some(r.kind),
@@ -584,6 +589,47 @@ mod tests {
         ] {
             assert!(is_placeholder(placeholder), "{placeholder}");
         }
+    }
+
+    /// Random keys from a small alphabet have less entropy than long mixed ones; the floor
+    /// follows the alphabet, and stand-ins of a repeated pattern stay out.
+    #[test]
+    fn small_alphabet_keys_meet_their_floor() {
+        // 2.8 bits: an AWS key id of this entropy is drawn about once in three thousand.
+        let f = scan(" aws_access_key_id = AKIADK2D2JSKAZ2AC2KC ");
+        assert!(f.iter().any(|x| x.kind == "aws-access-key-id"), "{f:?}");
+        let f = scan(" TWILIO_AUTH_TOKEN=18002212211e7e12a2d013ed9301e18d ");
+        assert!(f.iter().any(|x| x.kind == "twilio-auth-token"), "{f:?}");
+        for stand_in in [
+            " aws_access_key_id = AKIAABABABABABABABAB ",
+            " TWILIO_AUTH_TOKEN=deadbeefdeadbeefdeadbeefdeadbeef ",
+        ] {
+            assert!(scan(stand_in).is_empty(), "{stand_in}");
+        }
+        assert!(entropy_at_least("AKIADK2D2JSKAZ2AC2KC", 3.0));
+        assert!(!entropy_at_least("AKIA2222222222222222", 3.0));
+        assert!(!entropy_at_least("Ab1Ab1Ab1Ab1Ab1Ab1Ab", 3.0));
+    }
+
+    /// Markers spelled by chance in random characters, and a random value that begins with a
+    /// short token prefix, leave the value a secret.
+    #[test]
+    fn chance_markers_and_prefixes_leave_a_secret() {
+        for random in [
+            "dWUKxfovefXMaet4x",
+            "jauqtJFuXAgRRh1sOfIxMetXozIN",
+            "AP0PQwaULOremFYS5",
+        ] {
+            assert!(!is_placeholder(random), "{random}");
+        }
+        for placeholder in ["sk_test_FIXME123", "dummy-key-1234", "LoremIpsumDolor"] {
+            assert!(is_placeholder(placeholder), "{placeholder}");
+        }
+        let f = scan(" client_secret: \"cioPhSKjs94xcVXuHVnn6WEO8F963RiH\" ");
+        assert!(f.iter().any(|x| x.kind == "generic-secret"), "{f:?}");
+        // The value starts at its first `=`: `==MxR…`, not `MxR…`.
+        let f = scan(" DB_PASSWORD===MxR18UJP49dpta ");
+        assert!(f.iter().any(|x| x.start == " DB_PASSWORD=".len()), "{f:?}");
     }
 
     /// A legacy Vault token has a dot and, now and then, no digit: it is still no code name.

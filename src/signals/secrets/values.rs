@@ -26,6 +26,40 @@ pub fn entropy(s: &str) -> f32 {
         .sum()
 }
 
+/// Whether `v` has at least `min` bits of entropy per byte, the floor lowered for a value
+/// drawn from a small alphabet. Shannon entropy of a short draw sits well under its
+/// alphabet's: 32 random hex digits fall below 3.0 bits once in ten thousand draws, an AWS key
+/// id (20 capitals and digits) about once in three thousand, and a floor of 3.0 turned such
+/// real keys away. For a value of hex digits, or of capitals and digits, or of small letters
+/// and digits, the floor is at most the entropy such a draw is expected to have less 1.3 bits,
+/// under what a random value reaches once in a hundred thousand draws at every length we
+/// measured (16 to 64), and still above repeated and short-period stand-ins (`deadbeef…`
+/// 2.2 bits, `AKIA2222…` 1.0).
+pub(super) fn entropy_at_least(v: &str, min: f32) -> bool {
+    let h = entropy(v);
+    if h >= min {
+        return true;
+    }
+    let b = v.as_bytes();
+    let hex = b.iter().all(u8::is_ascii_hexdigit)
+        && (b.iter().all(|c| !c.is_ascii_uppercase()) || b.iter().all(|c| !c.is_ascii_lowercase()));
+    let alphabet = if hex {
+        16.0f32
+    } else if b
+        .iter()
+        .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        || b.iter()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
+    {
+        36.0
+    } else {
+        return false;
+    };
+    let n = b.len() as f32;
+    let expected = alphabet.log2() - (alphabet - 1.0) / (2.0 * n * std::f32::consts::LN_2);
+    h >= expected - 1.3
+}
+
 pub(super) fn char_classes(v: &str) -> u32 {
     let mut c = 0;
     if v.bytes().any(|b| b.is_ascii_lowercase()) {
@@ -87,7 +121,7 @@ pub fn is_placeholder(v: &str) -> bool {
 /// a separator on either side, or is six or more long (`AKIAXXXX…`, `sk-xxxx1234`); a random
 /// `…_xXxX7…` does not. A marker with a separator (`_here`, `your-`) counts when its letter
 /// end ends a word (`key_here`, `your-key`), not inside random characters (`ghp_heREBq…`).
-/// The longer markers (`…CYEXAMPLEKEY`) count anywhere.
+/// The longer markers (`…CYEXAMPLEKEY`) count anywhere when written in one case.
 pub(super) fn has_marker<const N: usize>(markers: &Table<N>, v: &str) -> bool {
     let b = v.as_bytes();
     let bounded = |i: Option<usize>| {
@@ -104,7 +138,13 @@ pub(super) fn has_marker<const N: usize>(markers: &Table<N>, v: &str) -> bool {
             (!m.first().is_some_and(alnum) || bounded(s.checked_sub(1)))
                 && (!m.last().is_some_and(alnum) || bounded(Some(e)))
         } else if e - s >= 5 {
-            true
+            // Written by a person, a long marker has one case (`DUMMY`, `fixme`, `Lorem`);
+            // random mixed-case characters spell one now and then (`…fiXmE…`, `…LOrem…`),
+            // which counts only as a word of its own.
+            let upper = m.iter().filter(|c| c.is_ascii_uppercase()).count();
+            let one_case =
+                upper == 0 || upper == m.len() || (upper == 1 && m[0].is_ascii_uppercase());
+            one_case || (bounded(s.checked_sub(1)) && bounded(Some(e)))
         } else if m.iter().all(|c| *c == m[0]) {
             let (mut l, mut r) = (s, e);
             while l > 0 && b[l - 1] == m[0] {

@@ -65,11 +65,15 @@ fn a_tokens_to_decide(value: &str) -> bool {
         let telling = p.len() >= 4 || !p.bytes().all(|b| b.is_ascii_alphanumeric());
         value.starts_with(p.as_str())
             && (telling
-                || rule.is_none_or(|i| match rule_regex(i).for_window(value) {
-                    Some(Form::Ascii(r)) => r.is_match(value.as_bytes()),
-                    Some(Form::Unicode(r)) => r.is_match(value),
-                    None => true,
-                }))
+                || match rule {
+                    Some(i) => match rule_regex(*i).for_window(value) {
+                        Some(Form::Ascii(r)) => r.is_match(value.as_bytes()),
+                        Some(Form::Unicode(r)) => r.is_match(value),
+                        None => true,
+                    },
+                    // Slack's family: `xoxb-`, `xoxp-`, `xoxe.xoxp-`.
+                    None => matches!(value.as_bytes().get(4), Some(b'-' | b'.')),
+                })
     })
 }
 
@@ -426,6 +430,18 @@ pub(super) fn case_flips_like_random(p: &str) -> bool {
     letters >= 12 && upper * 4 >= letters && upper * 4 <= letters * 3 && flips * 10 >= pairs * 3
 }
 
+/// A long name part with capitals and small letters, over a third of them capitals
+/// (`GBJVNDKGeUKTTtqsKcUQGVFI`): code capitalizes word starts, and a name of 16 letters or
+/// more has that many capitals only when made of short acronyms. A random part has about half,
+/// so this catches what [`case_flips_like_random`] lets by when its letters happen to flip
+/// case seldom.
+fn capitals_like_random(p: &str) -> bool {
+    let b = p.as_bytes();
+    let upper = b.iter().filter(|c| c.is_ascii_uppercase()).count();
+    let lower = b.iter().filter(|c| c.is_ascii_lowercase()).count();
+    upper + lower >= 16 && lower > 0 && upper * 3 > upper + lower
+}
+
 /// 0 for a byte that is no ASCII letter, 1 for a lowercase one, 2 for a capital.
 pub(super) static LETTER_CASE: [u8; 256] = byte_table!(0u8, |b| if b.is_ascii_lowercase() {
     1
@@ -481,6 +497,7 @@ pub(super) fn looks_like_code(v: &str) -> bool {
                 && p.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
                 && !case_flips_like_random(p)
+                && !capitals_like_random(p)
         })
     {
         return true;

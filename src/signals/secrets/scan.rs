@@ -640,6 +640,15 @@ mod tests {
         assert!(looks_like_code("jwt.exceptions.ExpiredSignatureError"));
         assert!(looks_like_code("os.environ.get"));
         assert!(looks_like_code("document.getElementById"));
+        assert!(looks_like_code("window.XMLHttpRequest"));
+        assert!(looks_like_code("document.getElementsByClassName"));
+        for token in [
+            "s.GBJVNDKGeUKTTtqsKcUQGVFI",
+            "s.tJOyeholzVQAPANDgcysfPSL",
+            "s.KopxRMZjoyommMZjynzCBKQE",
+        ] {
+            assert!(!looks_like_code(token), "{token}");
+        }
         assert!(looks_like_code("/srv/app/settings.py"));
         assert!(!looks_like_code(
             "/LZasjVQaJMMNmjlYKghXqNFowqpN+kij+IYzorvgfo="

@@ -363,6 +363,7 @@ pub const PATH_CLASSES: &[&str] = &[
     "service_account",
     // paths::persistence_class
     "ssh_config",
+    "system_auth",
     "shell_rc",
     "git_hook",
     "git_config",

@@ -560,13 +560,37 @@ fn glob_anchor(p: &Path) -> PathBuf {
 pub fn persistence_class(path: &str) -> Option<&'static str> {
     let lower = path.to_ascii_lowercase();
     let name = lower.rsplit('/').next().unwrap_or(&lower);
-    if lower.ends_with("/.ssh/authorized_keys")
-        || lower.ends_with("/.ssh/authorized_keys2")
-        || lower.ends_with("/.ssh/config")
-        || lower.ends_with("/.ssh/rc")
-        || lower.ends_with("/.ssh/environment")
+    // Who may log in, and with which keys and hosts trusted: any file under `~/.ssh/` (keys,
+    // `authorized_keys`, `config`, `known_hosts`, `rc`), and the system's own. A public key
+    // (`id_ed25519.pub`) grants nothing.
+    if (lower.contains("/.ssh/") || lower.starts_with("/etc/ssh/"))
+        && !lower.split('/').any(|c| c.ends_with(".pub"))
     {
         return Some("ssh_config");
+    }
+    // Accounts, privileges and what every process loads: who is root, who may sudo.
+    if matches!(
+        lower.as_str(),
+        "/etc/sudoers"
+            | "/etc/passwd"
+            | "/etc/shadow"
+            | "/etc/group"
+            | "/etc/gshadow"
+            | "/etc/ld.so.preload"
+            | "/etc/environment"
+            | "/etc/rc.local"
+            | "/etc/hosts"
+    ) || [
+        "/etc/sudoers.d/",
+        "/etc/pam.d/",
+        "/etc/security/",
+        "/etc/init.d/",
+        "/etc/ld.so.conf",
+    ]
+    .iter()
+    .any(|d| lower.starts_with(d))
+    {
+        return Some("system_auth");
     }
     if matches!(
         name,

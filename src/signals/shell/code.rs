@@ -530,6 +530,82 @@ pub fn scan_code(code: &str, lang: &str) -> CodeFacts {
 }
 
 fn scan_code_at(code: &str, lang: &str, depth: usize) -> CodeFacts {
+    let mut f = scan_calls(code, lang, depth);
+    for p in named_paths(code) {
+        if !f.reads.contains(&p) && !f.writes.contains(&p) {
+            f.reads.push(p);
+        }
+    }
+    f
+}
+
+/// Most paths [`named_paths`] takes from one piece of code.
+const NAMED_PATHS_MAX: usize = 64;
+
+/// Paths the code names in string literals, whatever call they are handed to: read as reads,
+/// since code that names a file may open it in ways no pattern lists
+/// (`open(os.path.expanduser('~/.ssh/id_rsa'))`, `os.listdir('/root/.ssh')`). A literal is a
+/// path when it starts with `/` or `~/` and holds no blank. Code that refers to the home
+/// directory (`expanduser`, `Path.home()`, `homedir()`, `Dir.home`, `$HOME`) may build a
+/// path from pieces (`File.join(Dir.home, ".aws", "credentials")`): consecutive literals that
+/// look like path pieces are joined under `~/`, each prefix a path of its own.
+fn named_paths(code: &str) -> Vec<String> {
+    const HOME_REFS: &[&str] = &[
+        "expanduser",
+        "home()",
+        "homedir",
+        "Dir.home",
+        "HOME",
+        "USERPROFILE",
+        "getpwuid",
+        "home_dir",
+    ];
+    let piece = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 4096
+            && !l
+                .bytes()
+                .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+            && !l.contains(['*', '?', '{', '$', '%', ':', ',', ';', '=', '(', '|'])
+    };
+    let mut out: Vec<String> = Vec::new();
+    let home = HOME_REFS.iter().any(|h| code.contains(h));
+    let mut joined: Option<String> = None;
+    for l in literals(code) {
+        if out.len() >= NAMED_PATHS_MAX {
+            break;
+        }
+        if !piece(&l) {
+            joined = None;
+            continue;
+        }
+        if (l.starts_with('/') || l.starts_with("~/")) && l.trim_matches(['/', '~']).len() >= 2 {
+            out.push(l.clone());
+        }
+        if !home {
+            continue;
+        }
+        joined = match joined.take() {
+            _ if l == "~" || l.starts_with("~/") => Some(l),
+            Some(j) => Some(format!(
+                "{}/{}",
+                j.trim_end_matches('/'),
+                l.trim_start_matches('/')
+            )),
+            None if l.starts_with('.') || l.starts_with('/') => {
+                Some(format!("~/{}", l.trim_start_matches('/')))
+            }
+            None => None,
+        };
+        if let Some(j) = joined.as_ref().filter(|j| j.len() > 2 && !out.contains(j)) {
+            out.push(j.clone());
+        }
+    }
+    out
+}
+
+/// Scans interpreter code for the calls it makes.
+fn scan_calls(code: &str, lang: &str, depth: usize) -> CodeFacts {
     let mut f = CodeFacts::default();
     match lang {
         "powershell" => return scan_powershell(code),
@@ -1262,6 +1338,25 @@ pub fn ex_shell(cmd: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    /// Paths named in literals count as reads whatever call takes them; pieces joined to the
+    /// home when the code refers to it.
+    #[test]
+    fn paths_named_in_literals() {
+        let f = scan_code("import os;print(os.listdir('/root/.ssh'))", "python");
+        assert_eq!(f.reads, vec!["/root/.ssh".to_string()]);
+        let f = scan_code(
+            "puts File.read(File.join(Dir.home, '.aws', 'credentials'))",
+            "ruby",
+        );
+        assert!(f.reads.contains(&"~/.aws/credentials".to_string()), "{f:?}");
+        let f = scan_code("print('/'.join(['a', 'b']), 'hello world')", "python");
+        assert!(f.reads.is_empty(), "{f:?}");
+        let f = scan_code("open('/tmp/out.json', 'w').write('x')", "python");
+        assert_eq!(f.writes, vec!["/tmp/out.json".to_string()]);
+        assert!(f.reads.is_empty(), "{f:?}");
+    }
+
     use super::*;
 
     #[test]

@@ -967,7 +967,10 @@ pub(super) fn is_mktemp(n: &Node) -> bool {
         })
 }
 
-/// The output of `echo`/`printf` with literal words only.
+/// The output of a command of literal words whose output is known: `echo` and `printf`, and
+/// the commands that print the names they are given, a path or a program's (`realpath P`,
+/// `readlink -f P`, `ls P`, `which rm`, `command -v rm`, `type -P rm`). A path printed
+/// resolved is the same file as the path given.
 pub(super) fn literal_output(n: &Node) -> Option<String> {
     let Node::Simple(s) = n else {
         return None;
@@ -977,11 +980,60 @@ pub(super) fn literal_output(n: &Node) -> Option<String> {
         return None;
     }
     let args: Vec<&str> = rest.iter().map(|w| w.text.as_str()).collect();
-    match first.text.as_str() {
+    // The names a command prints as given, when its flags only choose how they are resolved.
+    let names = |flags: &[&str], needed: bool| {
+        let (opts, names): (Vec<&str>, Vec<&str>) =
+            args.iter().partition(|a| a.starts_with('-') && a.len() > 1);
+        let known = opts.iter().all(|o| flags.contains(o) || *o == "--");
+        (known && (!needed || !opts.is_empty()) && !names.is_empty()).then(|| names.join(" "))
+    };
+    match basename(&first.text) {
         "echo" => Some(echo_output(&args)),
         "printf" => printf_output(&args),
+        "realpath" => names(
+            &[
+                "-e",
+                "-m",
+                "-s",
+                "-q",
+                "-L",
+                "-P",
+                "--canonicalize-existing",
+            ],
+            false,
+        ),
+        "readlink" => names(
+            &["-f", "-e", "-m", "-n", "-q", "-s", "--canonicalize"],
+            true,
+        )
+        .filter(|_| {
+            args.iter()
+                .any(|a| matches!(*a, "-f" | "-e" | "-m" | "--canonicalize"))
+        }),
+        "ls" => names(&["-d", "-1", "--directory"], false),
+        "which" => names(&["-a"], false).and_then(|n| on_path(&n)),
+        "command" => names(&["-v"], true).and_then(|n| on_path(&n)),
+        "type" => names(&["-P", "-p"], true).and_then(|n| on_path(&n)),
         _ => None,
     }
+}
+
+/// Where `which NAME` finds a program: the first file of that name in a `PATH` directory
+/// (the hook runs in the agent's environment), or the name itself when it has a `/`. `None`
+/// when it is not found there, or for more than one name: the output is not known.
+fn on_path(name: &str) -> Option<String> {
+    if name.contains('/') {
+        return Some(name.to_string());
+    }
+    if name.is_empty() || name.contains(' ') {
+        return None;
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .filter(|d| d.is_absolute())
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .map(|p| p.to_string_lossy().into_owned())
 }
 
 /// What `echo ARGS` prints: `-e` decodes backslash escapes.

@@ -143,6 +143,8 @@ enum Input {
     Download(Vec<String>),
     /// Decoded or generated content (`base64 -d`, `xxd -r`): unknowable.
     Decoded(String),
+    /// Text decoded from a literal (`echo cm0g… | base64 -d`): known, and hidden on purpose.
+    Unveiled(String),
     /// A file's content (`< f`, `cat f |`).
     File(String),
     /// `find` output: these start paths.

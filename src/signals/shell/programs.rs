@@ -1155,6 +1155,37 @@ pub(super) const VIM_PROGRAMS: &[&str] = &[
     "vim", "vi", "nvim", "gvim", "ex", "view", "vimdiff", "nvi", "evim", "gview",
 ];
 pub(super) const VIM_COMMAND_OPTS: &[&str] = &["-c", "--cmd"];
+/// Debuggers, with the options whose value is a debugger command (`gdb -ex 'shell rm …'`,
+/// `lldb -o 'platform shell …'`).
+pub(super) const DEBUGGERS: &[(&[&str], &[&str])] = &[
+    (
+        &["gdb", "gdb-multiarch", "cgdb", "rust-gdb"],
+        &[
+            "-ex",
+            "--ex",
+            "-eval-command",
+            "--eval-command",
+            "-iex",
+            "--init-eval-command",
+        ],
+    ),
+    (
+        &["lldb", "rust-lldb"],
+        &[
+            "-o",
+            "--one-line",
+            "-O",
+            "--one-line-before-file",
+            "-k",
+            "--one-line-on-crash",
+        ],
+    ),
+];
+/// Debugger commands that hand the rest of the line to a shell (`shell`, `!`, lldb's
+/// `platform shell`) or to Python (`python`, `py`, `script`).
+pub(super) const DEBUGGER_SHELL: &[&str] = &["shell ", "!", "platform shell ", "pipe "];
+pub(super) const DEBUGGER_PYTHON: &[&str] =
+    &["python ", "py ", "pi ", "script ", "python-interactive "];
 /// Pagers whose `+CMD` is a pager command (`+!cmd` runs a shell).
 pub(super) const PAGERS: &[&str] = &["less", "more", "most"];
 

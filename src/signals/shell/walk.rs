@@ -5,8 +5,8 @@
 
 use super::parse::{self, Node, RedirOp, Simple, Word};
 use super::programs::{
-    self, lookup, wrapper_named, AT_PROGRAMS, COMMAND_ENV_VARS, CONTAINER_TOOLS, DECLARERS,
-    DECODERS, ENV_SETUP_TOOLS, FD_PROGRAMS, HARMLESS_DEVICES, HARMLESS_DEVICE_DIRS,
+    self, lookup, wrapper_named, AT_PROGRAMS, COMMAND_ENV_VARS, CONTAINER_TOOLS, DEBUGGERS,
+    DECLARERS, DECODERS, ENV_SETUP_TOOLS, FD_PROGRAMS, HARMLESS_DEVICES, HARMLESS_DEVICE_DIRS,
     HELP_OF_WRAPPED, MAKES, OPERAND_SCRIPTS, PAGERS, PASS_THROUGH, REMOTE_SHELLS, RUNNERS,
     RUNNER_SUBCOMMANDS, SEDS, SHELLS, SQL_CLIENTS, SQL_FILE_OPTS, TRAP, VIM_PROGRAMS,
 };
@@ -176,6 +176,23 @@ impl Analyzer<'_> {
                             hosts.push("(unknown)".into());
                         }
                         Input::Download(hosts)
+                    }
+                    // `base64 -d` of a known text is a known text.
+                    "base64"
+                        if args
+                            .iter()
+                            .any(|a| matches!(a.as_str(), "-d" | "-D" | "--decode" | "-di")) =>
+                    {
+                        let own = s.redirs.iter().rev().find_map(|r| match r.op {
+                            RedirOp::HereDoc | RedirOp::HereString => r.body.clone(),
+                            _ => None,
+                        });
+                        match own {
+                            Some(t) => base64_text(&t)
+                                .map(Input::Unveiled)
+                                .unwrap_or(Input::Decoded(BASE64_DECODE.into())),
+                            None => Input::Decoded(BASE64_DECODE.into()),
+                        }
                     }
                     p if DECODERS.contains(&p) => Input::Decoded(p.to_string()),
                     "cat" => match args.iter().find(|a| !a.starts_with('-')) {
@@ -610,6 +627,14 @@ impl Analyzer<'_> {
                 self.sed(&args, via, text, depth);
                 self.program(&program, words, &args, via, input, text, fill, depth);
             }
+            p if DEBUGGERS.iter().any(|(names, _)| names.contains(&p)) => {
+                let opts = DEBUGGERS
+                    .iter()
+                    .find(|(names, _)| names.contains(&p))
+                    .map_or(&[][..], |(_, o)| *o);
+                self.debugger_commands(opts, p, &args, via, text, depth);
+                self.program(&program, words, &args, via, input, text, fill, depth);
+            }
             p if VIM_PROGRAMS.contains(&p) || PAGERS.contains(&p) => {
                 self.editor_commands(p, &args, via, depth);
                 self.program(&program, words, &args, via, input, text, fill, depth);
@@ -946,12 +971,32 @@ impl Analyzer<'_> {
 /// and then decoded, decompressed or copied (`tee`) is still the download.
 pub(super) fn carried(out: Input, prev_in: &Input) -> Input {
     match (&out, prev_in) {
+        // `echo cm0gLXJmIH4K | base64 -d`: the decoded text, read like any literal by a shell.
+        (Input::Decoded(p), Input::Literal(t) | Input::Text(t)) if p == BASE64_DECODE => {
+            base64_text(t).map(Input::Unveiled).unwrap_or(out)
+        }
         (Input::Decoded(_), Input::Download(h)) => Input::Download(h.clone()),
         (Input::Other(p), Input::Download(h)) if PASS_THROUGH.contains(&p.as_str()) => {
             Input::Download(h.clone())
         }
         _ => out,
     }
+}
+
+/// How `source_of` names the output of `base64 -d` of a text it does not know yet.
+pub(super) const BASE64_DECODE: &str = "base64 -d";
+
+/// The text base64 `encoded` decodes to, when it is text (UTF-8, no control characters but
+/// line breaks and tabs).
+fn base64_text(encoded: &str) -> Option<String> {
+    let compact: String = encoded.chars().filter(|c| !c.is_whitespace()).collect();
+    let bytes = crate::signals::secrets::b64decode(&compact)?;
+    let text = String::from_utf8(bytes).ok()?;
+    (!text.trim().is_empty()
+        && !text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')))
+    .then_some(text)
 }
 
 /// `$(mktemp …)` without a directory of its own.

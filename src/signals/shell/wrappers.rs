@@ -11,12 +11,12 @@ use super::programs::{
     self, is_disk_tool, lookup, Wrapper, AT_VALUE_OPTS, AWKS, COMMAND_ENV_VARS, COMMAND_OPTS,
     COMPOSE_TOOLS, CONTAINER_BIND_OPT, CONTAINER_ENTRYPOINT_OPT, CONTAINER_EXEC_VALUE_OPTS,
     CONTAINER_MOUNT_OPTS, CONTAINER_RUN_SUBCOMMANDS, CONTAINER_RUN_VALUE_OPTS, CONTAINER_TOOLS,
-    CONTAINER_WORKDIR_OPTS, DATA_PROGRAMS, DECODERS, DELETERS, ENV_SETUP_TOOLS, ENV_SPLIT_OPTS,
-    FD_EXEC_OPTS, FD_PROGRAMS, FILE_ROLES, FIND_EXEC_ACTIONS, FIND_FILTERS, FIND_LEADING_OPTS,
-    GIT_BOOLEAN_VALUES, GIT_CODE_PATH_KEYS, GIT_COMMAND_KEYS, GIT_COMMAND_SUBOPTS,
-    GIT_CONFIG_READ_OPTS, GIT_CONFIG_VALUE_OPTS, GIT_PUSH_VALUE_OPTS, GUESS_HEADS, GUESS_STOP,
-    KEYED_COMMAND_OPTS, MAKEFILE_NAMES, MAKE_EVAL_OPTS, MAKE_FILE_OPTS, MESSAGE_OPTS,
-    PARALLEL_VALUE_OPTS, PASS_THROUGH, POD_TOOLS, REMOTE_SHELLS, ROOT_SHELL_OPTS,
+    CONTAINER_WORKDIR_OPTS, DATA_PROGRAMS, DEBUGGER_PYTHON, DEBUGGER_SHELL, DECODERS, DELETERS,
+    ENV_SETUP_TOOLS, ENV_SPLIT_OPTS, FD_EXEC_OPTS, FD_PROGRAMS, FILE_ROLES, FIND_EXEC_ACTIONS,
+    FIND_FILTERS, FIND_LEADING_OPTS, GIT_BOOLEAN_VALUES, GIT_CODE_PATH_KEYS, GIT_COMMAND_KEYS,
+    GIT_COMMAND_SUBOPTS, GIT_CONFIG_READ_OPTS, GIT_CONFIG_VALUE_OPTS, GIT_PUSH_VALUE_OPTS,
+    GUESS_HEADS, GUESS_STOP, KEYED_COMMAND_OPTS, MAKEFILE_NAMES, MAKE_EVAL_OPTS, MAKE_FILE_OPTS,
+    MESSAGE_OPTS, PARALLEL_VALUE_OPTS, PASS_THROUGH, POD_TOOLS, REMOTE_SHELLS, ROOT_SHELL_OPTS,
     ROOT_SHELL_WRAPPERS, RUNNERS, SCREEN_NO_COMMAND, SCREEN_VALUE_OPTS, SCRIPT_RUNNERS, SHELLS,
     SQL_CLIENTS, SSH_VALUE_OPTS, STRING_FLAG_WRAPPERS, SUBCOMMAND_TOOLS, SU_CODE_OPTS,
     TMUX_COMMAND_SUBCOMMANDS, TMUX_KEYS_SUBCOMMANDS, TMUX_KEY_NAMES, TMUX_SWITCHES,
@@ -361,6 +361,23 @@ impl Analyzer<'_> {
                     &body,
                     via,
                     format!("{program} (stdin)"),
+                    &Input::None,
+                    depth,
+                );
+            }
+            // Code hidden on purpose and run: read what it does, and say it was hidden.
+            Input::Unveiled(body) => {
+                let body = body.clone();
+                self.out.push(
+                    Flag::new("shell.dynamic_command")
+                        .detail(text)
+                        .attr("program", program)
+                        .attr("source", super::walk::BASE64_DECODE),
+                );
+                self.run_script(
+                    &body,
+                    via,
+                    format!("{program} (stdin, decoded)"),
                     &Input::None,
                     depth,
                 );
@@ -1224,6 +1241,46 @@ impl Analyzer<'_> {
         }
     }
 
+    /// `gdb -ex CMD`, `lldb -o CMD`: a debugger command that runs a shell or Python, or calls
+    /// `system("…")` in the debugged process, runs that command line or code.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn debugger_commands(
+        &mut self,
+        opts: &[&str],
+        program: &str,
+        args: &[String],
+        via: &[String],
+        text: &str,
+        depth: usize,
+    ) {
+        let mut i = 0;
+        while i < args.len() {
+            let Some((cmd, n)) = opts.iter().find_map(|o| option_value(args, i, o)) else {
+                i += 1;
+                continue;
+            };
+            let cmd = cmd.trim().to_string();
+            i += n;
+            let label = format!("{program} command");
+            let code = if let Some(sh) = DEBUGGER_SHELL.iter().find_map(|p| cmd.strip_prefix(p)) {
+                self.run_script(sh, via, label, &Input::None, depth);
+                continue;
+            } else if let Some(py) = DEBUGGER_PYTHON.iter().find_map(|p| cmd.strip_prefix(p)) {
+                py.to_string()
+            } else if cmd.contains("system") || cmd.contains("exec") || cmd.contains("popen") {
+                // `call system("rm -rf ~")`, `expr (int)system("…")`: C calls in the debuggee,
+                // read as code of their shape.
+                cmd.clone()
+            } else {
+                continue;
+            };
+            let mut v = via.to_vec();
+            v.push(label);
+            let code_args = ["-c".to_string(), code];
+            self.interpreter(program, "python", &code_args, &v, &Input::None, text, depth);
+        }
+    }
+
     /// `sed` scripts: `e CMD` and `s/…/CMD/e` run commands, `w FILE` writes, `r FILE` reads.
     pub(super) fn sed(&mut self, args: &[String], via: &[String], text: &str, depth: usize) {
         let mut scripts = Vec::new();
@@ -1515,7 +1572,7 @@ impl Analyzer<'_> {
         }
         for a in rest {
             if let Some(cmd) = a.strip_prefix("ext::") {
-                let cmd = cmd.replace("% ", " ");
+                let cmd = ext_command_line(cmd);
                 self.run_script(&cmd, via, "git ext::".into(), &Input::None, depth);
             }
         }
@@ -1819,4 +1876,36 @@ fn git_key_matches(pattern: &str, key: &str) -> bool {
             None => pattern == key,
         },
     }
+}
+
+/// The command line a git `ext::` remote runs, quoted for the shell: git splits the text on
+/// spaces into arguments, `% ` being a space inside one and `%%` a percent sign
+/// (`ext::sh -c rm% -rf% ~` runs `sh` with `-c` and `rm -rf ~`).
+fn ext_command_line(spec: &str) -> String {
+    let mut args: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut chars = spec.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '%' => match chars.next() {
+                Some(' ') => cur.push(' '),
+                Some('%') => cur.push('%'),
+                // `%s`, `%S`: the service name.
+                Some('s' | 'S') => cur.push_str("git-upload-pack"),
+                Some(o) => {
+                    cur.push('%');
+                    cur.push(o);
+                }
+                None => {}
+            },
+            ' ' => args.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    args.push(cur);
+    args.iter()
+        .filter(|a| !a.is_empty())
+        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+        .collect::<Vec<_>>()
+        .join(" ")
 }

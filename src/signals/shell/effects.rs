@@ -671,6 +671,16 @@ pub(super) fn file_roles(program: &str, args: &[String]) -> (Vec<String>, Vec<St
                 }
                 writes.extend(archive);
             } else {
+                let extract = args.iter().any(|a| {
+                    a == "--extract"
+                        || a == "--get"
+                        || (a.starts_with('-') && !a.starts_with("--") && a.contains('x'))
+                }) || (!flags.starts_with('-') && flags.contains('x'));
+                if extract {
+                    // Members land in the `-C` directory (or here), any name the archive holds.
+                    let dir = super::reads::tar_dir(args).unwrap_or_else(|| ".".to_string());
+                    writes.push(dir);
+                }
                 reads.extend(archive);
             }
         }

@@ -33,7 +33,7 @@ impl Analyzer<'_> {
             let mut out = Vec::new();
             for o in ops {
                 if o.contains("{}") && !fill.is_empty() {
-                    out.extend(fill.iter().cloned());
+                    out.extend(fill.iter().map(|f| o.replace("{}", f)));
                 } else {
                     out.push(o);
                 }

@@ -189,6 +189,25 @@ pub(super) const RUNNERS: &[&str] = &[
     "nix-shell",
 ];
 pub(super) const RUNNER_SUBCOMMANDS: &[&str] = &["exec", "run", "dlx", "x"];
+/// Tools whose subcommand runs a command with secrets or settings in its environment, after
+/// this many operands of their own: `op run -- CMD`, `aws-vault exec PROFILE -- CMD`,
+/// `direnv exec DIR CMD`. Anything after a `--` is the command.
+pub(super) const EXEC_SUBCOMMANDS: &[(&str, &str, usize)] = &[
+    ("op", "run", 0),
+    ("aws-vault", "exec", 1),
+    ("direnv", "exec", 1),
+    ("doppler", "run", 0),
+    ("infisical", "run", 0),
+    ("dotenvx", "run", 0),
+    ("dotenv", "run", 0),
+    ("chamber", "exec", 1),
+    ("envchain", "", 1),
+    ("teller", "run", 0),
+    ("berglas", "exec", 0),
+    ("summon", "", 0),
+    ("saml2aws", "exec", 0),
+    ("granted", "exec", 1),
+];
 /// Runners whose `run` runs a package script, not a program (`npm run build`).
 pub(super) const SCRIPT_RUNNERS: &[&str] = &["npm", "pnpm", "yarn"];
 
@@ -1089,36 +1108,40 @@ pub(super) const KEYED_COMMAND_OPTS: &[(&[&str], &[&str], &[&str])] = &[
 
 /// Programs whose operands are each a command line (`hyperfine 'cmd a' 'cmd b'`), with the
 /// options whose value is not one.
-pub(super) const OPERAND_SCRIPTS: &[(&[&str], &[&str])] = &[(
-    &["hyperfine"],
-    &[
-        "-w",
-        "--warmup",
-        "-m",
-        "--min-runs",
-        "-M",
-        "--max-runs",
-        "-r",
-        "--runs",
-        "-S",
-        "--shell",
-        "-n",
-        "--command-name",
-        "-L",
-        "--parameter-list",
-        "--export-json",
-        "--export-csv",
-        "--export-markdown",
-        "--export-asciidoc",
-        "--export-orgmode",
-        "--style",
-        "-u",
-        "--time-unit",
-        "--output",
-        "-N",
-        "-i",
-    ],
-)];
+pub(super) const OPERAND_SCRIPTS: &[(&[&str], &[&str])] = &[
+    // `sg GROUP 'CMD'`: the group is read as a command line too, which runs nothing.
+    (&["sg"], &[]),
+    (
+        &["hyperfine"],
+        &[
+            "-w",
+            "--warmup",
+            "-m",
+            "--min-runs",
+            "-M",
+            "--max-runs",
+            "-r",
+            "--runs",
+            "-S",
+            "--shell",
+            "-n",
+            "--command-name",
+            "-L",
+            "--parameter-list",
+            "--export-json",
+            "--export-csv",
+            "--export-markdown",
+            "--export-asciidoc",
+            "--export-orgmode",
+            "--style",
+            "-u",
+            "--time-unit",
+            "--output",
+            "-N",
+            "-i",
+        ],
+    ),
+];
 
 /// Wrappers whose flag makes the first operand a command line (`entr -s 'make test'`).
 pub(super) const STRING_FLAG_WRAPPERS: &[(&str, &str)] = &[("entr", "-s")];

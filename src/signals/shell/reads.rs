@@ -170,7 +170,7 @@ impl Analyzer<'_> {
 }
 
 /// The argv a command really gets from `find -exec … {}` (each `{}` is a path found) or from
-/// `xargs` (the paths are appended).
+/// `xargs` (the paths are appended, or stand where `-I` puts them).
 pub(super) fn with_fill(args: &[String], fill: &[String]) -> Vec<String> {
     if fill.is_empty() {
         return args.to_vec();
@@ -179,7 +179,8 @@ pub(super) fn with_fill(args: &[String], fill: &[String]) -> Vec<String> {
         let mut out = Vec::new();
         for a in args {
             if a.contains("{}") {
-                out.extend(fill.iter().cloned());
+                // `{}` inside a word (`{}/.env`, `{}:.env`) is filled in where it stands.
+                out.extend(fill.iter().map(|f| a.replace("{}", f)));
             } else {
                 out.push(a.clone());
             }

@@ -6,9 +6,10 @@
 use super::parse::{self, Node, RedirOp, Simple, Word};
 use super::programs::{
     self, lookup, wrapper_named, AT_PROGRAMS, COMMAND_ENV_VARS, CONTAINER_TOOLS, DEBUGGERS,
-    DECLARERS, DECODERS, ENV_SETUP_TOOLS, FD_PROGRAMS, HARMLESS_DEVICES, HARMLESS_DEVICE_DIRS,
-    HELP_OF_WRAPPED, MAKES, OPERAND_SCRIPTS, PAGERS, PASS_THROUGH, REMOTE_SHELLS, RUNNERS,
-    RUNNER_SUBCOMMANDS, SEDS, SHELLS, SQL_CLIENTS, SQL_FILE_OPTS, TRAP, VIM_PROGRAMS,
+    DECLARERS, DECODERS, ENV_SETUP_TOOLS, EXEC_SUBCOMMANDS, FD_PROGRAMS, HARMLESS_DEVICES,
+    HARMLESS_DEVICE_DIRS, HELP_OF_WRAPPED, MAKES, OPERAND_SCRIPTS, PAGERS, PASS_THROUGH,
+    REMOTE_SHELLS, RUNNERS, RUNNER_SUBCOMMANDS, SEDS, SHELLS, SQL_CLIENTS, SQL_FILE_OPTS, TRAP,
+    VIM_PROGRAMS,
 };
 use super::{basename, effects, lit, reads, wrappers, Analyzer, Input, MAX_COMMANDS};
 use crate::signals::egress::{self, StdinKind, DOWNLOADERS};
@@ -650,6 +651,13 @@ impl Analyzer<'_> {
             {
                 self.runner(&program, words, &args, via, input, text, fill, depth)
             }
+            p if EXEC_SUBCOMMANDS.iter().any(|(name, sub, _)| {
+                *name == p && (sub.is_empty() || args.first().is_some_and(|a| a == sub))
+            }) =>
+            {
+                self.exec_subcommand(&program, words, &args, via, input, text, fill, depth);
+                self.program(&program, words, &args, via, input, text, fill, depth);
+            }
             p if CONTAINER_TOOLS.contains(&p) => {
                 self.container_exec(&program, words, via, input, text, depth)
             }
@@ -1014,8 +1022,9 @@ pub(super) fn is_mktemp(n: &Node) -> bool {
 
 /// The output of a command of literal words whose output is known: `echo` and `printf`, and
 /// the commands that print the names they are given, a path or a program's (`realpath P`,
-/// `readlink -f P`, `ls P`, `which rm`, `command -v rm`, `type -P rm`). A path printed
-/// resolved is the same file as the path given.
+/// `readlink -f P`, `ls P`, `which rm`, `command -v rm`, `type -P rm`), and git's object
+/// ids, which stand for the object they name. A path printed resolved is the same file as the
+/// path given.
 pub(super) fn literal_output(n: &Node) -> Option<String> {
     let Node::Simple(s) = n else {
         return None;
@@ -1059,6 +1068,15 @@ pub(super) fn literal_output(n: &Node) -> Option<String> {
         "which" => names(&["-a"], false).and_then(|n| on_path(&n)),
         "command" => names(&["-v"], true).and_then(|n| on_path(&n)),
         "type" => names(&["-P", "-p"], true).and_then(|n| on_path(&n)),
+        // `git rev-parse HEAD:.env` prints the id of the object it names, which `git show`
+        // then shows; `git hash-object .env` the id of the file's content.
+        "git" => match args.split_first() {
+            Some((&"rev-parse", rest)) if rest.len() == 1 && !rest[0].starts_with('-') => {
+                Some(rest[0].to_string())
+            }
+            Some((&"hash-object", [file])) if !file.starts_with('-') => Some(format!(":{file}")),
+            _ => None,
+        },
         _ => None,
     }
 }

@@ -12,16 +12,16 @@ use super::programs::{
     COMPOSE_TOOLS, CONTAINER_BIND_OPT, CONTAINER_ENTRYPOINT_OPT, CONTAINER_EXEC_VALUE_OPTS,
     CONTAINER_MOUNT_OPTS, CONTAINER_RUN_SUBCOMMANDS, CONTAINER_RUN_VALUE_OPTS, CONTAINER_TOOLS,
     CONTAINER_WORKDIR_OPTS, DATA_PROGRAMS, DEBUGGER_PYTHON, DEBUGGER_SHELL, DECODERS, DELETERS,
-    ENV_SETUP_TOOLS, ENV_SPLIT_OPTS, FD_EXEC_OPTS, FD_PROGRAMS, FILE_ROLES, FIND_EXEC_ACTIONS,
-    FIND_FILTERS, FIND_LEADING_OPTS, GIT_BOOLEAN_VALUES, GIT_CODE_PATH_KEYS, GIT_COMMAND_KEYS,
-    GIT_COMMAND_SUBOPTS, GIT_CONFIG_READ_OPTS, GIT_CONFIG_VALUE_OPTS, GIT_PUSH_VALUE_OPTS,
-    GUESS_HEADS, GUESS_STOP, KEYED_COMMAND_OPTS, MAKEFILE_NAMES, MAKE_EVAL_OPTS, MAKE_FILE_OPTS,
-    MESSAGE_OPTS, PARALLEL_VALUE_OPTS, PASS_THROUGH, POD_TOOLS, REMOTE_SHELLS, ROOT_SHELL_OPTS,
-    ROOT_SHELL_WRAPPERS, RUNNERS, SCREEN_NO_COMMAND, SCREEN_VALUE_OPTS, SCRIPT_RUNNERS, SHELLS,
-    SQL_CLIENTS, SSH_VALUE_OPTS, STRING_FLAG_WRAPPERS, SUBCOMMAND_TOOLS, SU_CODE_OPTS,
-    TMUX_COMMAND_SUBCOMMANDS, TMUX_KEYS_SUBCOMMANDS, TMUX_KEY_NAMES, TMUX_SWITCHES,
-    TMUX_VALUE_OPTS, VIM_COMMAND_OPTS, VIM_PROGRAMS, WATCH_EXEC_OPTS, WATCH_VALUE_OPTS,
-    XARGS_REPLACE_OPTS, XARGS_VALUE_OPTS,
+    ENV_SETUP_TOOLS, ENV_SPLIT_OPTS, EXEC_SUBCOMMANDS, FD_EXEC_OPTS, FD_PROGRAMS, FILE_ROLES,
+    FIND_EXEC_ACTIONS, FIND_FILTERS, FIND_LEADING_OPTS, GIT_BOOLEAN_VALUES, GIT_CODE_PATH_KEYS,
+    GIT_COMMAND_KEYS, GIT_COMMAND_SUBOPTS, GIT_CONFIG_READ_OPTS, GIT_CONFIG_VALUE_OPTS,
+    GIT_PUSH_VALUE_OPTS, GUESS_HEADS, GUESS_STOP, KEYED_COMMAND_OPTS, MAKEFILE_NAMES,
+    MAKE_EVAL_OPTS, MAKE_FILE_OPTS, MESSAGE_OPTS, PARALLEL_VALUE_OPTS, PASS_THROUGH, POD_TOOLS,
+    REMOTE_SHELLS, ROOT_SHELL_OPTS, ROOT_SHELL_WRAPPERS, RUNNERS, SCREEN_NO_COMMAND,
+    SCREEN_VALUE_OPTS, SCRIPT_RUNNERS, SHELLS, SQL_CLIENTS, SSH_VALUE_OPTS, STRING_FLAG_WRAPPERS,
+    SUBCOMMAND_TOOLS, SU_CODE_OPTS, TMUX_COMMAND_SUBCOMMANDS, TMUX_KEYS_SUBCOMMANDS,
+    TMUX_KEY_NAMES, TMUX_SWITCHES, TMUX_VALUE_OPTS, VIM_COMMAND_OPTS, VIM_PROGRAMS,
+    WATCH_EXEC_OPTS, WATCH_VALUE_OPTS, XARGS_REPLACE_OPTS, XARGS_VALUE_OPTS,
 };
 use super::walk::{
     downloads_in, downloads_in_words, is_env_setup, join_words, parse_is_name, Mounts,
@@ -342,6 +342,52 @@ impl Analyzer<'_> {
         if start < rest.len() {
             let mut v = via.to_vec();
             v.push(format!("{program} {}", args[0]));
+            self.exec(&rest[start..], &v, input, text, fill, depth + 1);
+        }
+    }
+
+    /// `op run -- CMD`, `aws-vault exec PROFILE -- CMD`, `direnv exec DIR CMD`
+    /// ([`EXEC_SUBCOMMANDS`]): the command after `--`, or after the options and the tool's
+    /// own operands.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn exec_subcommand(
+        &mut self,
+        program: &str,
+        words: &[Word],
+        args: &[String],
+        via: &[String],
+        input: &Input,
+        text: &str,
+        fill: &[String],
+        depth: usize,
+    ) {
+        let Some(&(_, sub, own)) = EXEC_SUBCOMMANDS.iter().find(|(name, sub, _)| {
+            *name == program && (sub.is_empty() || args.first().is_some_and(|a| a == sub))
+        }) else {
+            return;
+        };
+        let rest = if sub.is_empty() { words } else { &words[1..] };
+        let start = match rest.iter().position(|w| w.text == "--") {
+            Some(i) => i + 1,
+            None => {
+                let mut i = 0;
+                let mut operands = 0;
+                while let Some(w) = rest.get(i) {
+                    if w.text.starts_with('-') {
+                        i += 1;
+                    } else if operands < own {
+                        operands += 1;
+                        i += 1;
+                    } else {
+                        break;
+                    }
+                }
+                i
+            }
+        };
+        if start < rest.len() {
+            let mut v = via.to_vec();
+            v.push(format!("{program} {sub}").trim_end().to_string());
             self.exec(&rest[start..], &v, input, text, fill, depth + 1);
         }
     }
@@ -772,7 +818,19 @@ impl Analyzer<'_> {
             "xargs".into()
         });
         if i < words.len() {
-            self.exec(&words[i..], &v, &Input::None, text, &fill, depth + 1);
+            // `-I %`: the items stand where `%` is, as `{}` does for the rest of the walk.
+            let cmd: Vec<Word> = match replace.as_deref().filter(|r| !r.is_empty() && *r != "{}") {
+                Some(r) => words[i..]
+                    .iter()
+                    .map(|w| {
+                        let mut w = w.clone();
+                        w.text = w.text.replace(r, "{}");
+                        w
+                    })
+                    .collect(),
+                None => words[i..].to_vec(),
+            };
+            self.exec(&cmd, &v, &Input::None, text, &fill, depth + 1);
         }
     }
 

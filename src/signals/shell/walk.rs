@@ -484,6 +484,16 @@ impl Analyzer<'_> {
             return;
         }
         let first = &argv[0];
+        if first.dynamic && matches!(first.text.as_str(), "$@" | "${@}" | "$*" | "${*}") {
+            // `set -- rm -rf ~; "$@"`: the positional parameters are the command.
+            if let Some(args) = self.state.positional.clone() {
+                let mut words: Vec<Word> = args.iter().map(|a| lit(a)).collect();
+                words.extend(argv[1..].iter().cloned());
+                if !words.is_empty() {
+                    return self.exec(&words, via, input, text, fill, depth);
+                }
+            }
+        }
         if first.dynamic {
             // `$a$b`, `"$(echo rm)"`: built only from literals known here.
             if let Some(t) = self.static_text(first) {
@@ -638,6 +648,20 @@ impl Analyzer<'_> {
             }
             p if VIM_PROGRAMS.contains(&p) || PAGERS.contains(&p) => {
                 self.editor_commands(p, &args, via, depth);
+                self.program(&program, words, &args, via, input, text, fill, depth);
+            }
+            // `set -- a b c` (or `set a b c`): the positional parameters from here on.
+            "set" => {
+                let start = match args.iter().position(|a| a == "--") {
+                    Some(i) => Some(i + 1),
+                    None => args
+                        .first()
+                        .filter(|a| !a.starts_with(['-', '+']))
+                        .map(|_| 0),
+                };
+                if let Some(i) = start {
+                    self.state.positional = Some(args[i..].to_vec());
+                }
                 self.program(&program, words, &args, via, input, text, fill, depth);
             }
             "xargs" => self.xargs(words, via, input, text, depth),

@@ -350,12 +350,17 @@ impl Protected {
     }
 }
 
-/// Whether `dir` is the home, the project, the working directory or a directory above one of
-/// them: writes land there every day, and a protected file deep below is not at stake.
-fn broad_dir(dir: &Path, ctx: &Context) -> bool {
-    let mut broad = vec![ctx.project_root.as_path(), ctx.cwd.as_path()];
-    broad.extend(ctx.home.as_deref());
-    broad.iter().any(|b| b.starts_with(dir))
+/// Whether a write to `path` changes what a directory holds, so that a protected file below
+/// it counts: a directory written into (`rsync -a x/ ~/.claude/`, `tar -x -C DIR`) may get any
+/// name in it. Not the home, the project, the working directory or one above them: writes
+/// land there every day, and a protected file deep below is not at stake.
+fn written_into(path: &Path, ctx: &Context) -> bool {
+    let broad = [
+        Some(ctx.project_root.as_path()),
+        Some(ctx.cwd.as_path()),
+        ctx.home.as_deref(),
+    ];
+    path.is_dir() && !broad.iter().flatten().any(|b| b.starts_with(path))
 }
 
 /// The last two names of a path (`/var/lib/hookwarden` -> `lib/hookwarden`): how code names
@@ -597,13 +602,9 @@ pub fn check(ev: &Event, flags: &[Flag], ctx: &Context) -> Vec<Fire> {
                 let whole = f.name != "file.write" || f.detail.contains("mv ");
                 for fact in &f.paths {
                     let path = expand(&fact.resolved, ctx);
-                    // A directory written into (`rsync -a x/ ~/.claude/`, `tar -x -C DIR`, a
-                    // recursive copy) may get any name in it: a protected file below it
-                    // counts, unless the directory is as broad as the home, the project or
-                    // one above them, where everyday writes land.
-                    let into_dir =
-                        f.name == "file.write" && path.is_dir() && !broad_dir(&path, ctx);
-                    if let Some(hit) = protected().hit(&path, whole || into_dir) {
+                    // `rsync -a x/ ~/.claude/`, `tar -x -C DIR`, a recursive copy.
+                    let whole = whole || written_into(&path, ctx);
+                    if let Some(hit) = protected().hit(&path, whole) {
                         out.push(tamper(&hit, &f.detail));
                         return out;
                     }
@@ -713,9 +714,8 @@ fn check_exec<'p>(f: &Flag, protected: &dyn Fn() -> &'p Protected, ctx: &Context
             continue;
         }
         let path = expand(op, ctx);
-        // A directory operand stands for what is in it (`git restore --source=X .claude/`).
-        let into_dir = path.is_dir() && !broad_dir(&path, ctx);
-        if let Some(hit) = protected().hit(&path, whole || into_dir) {
+        // `git restore --source=X .claude/`.
+        if let Some(hit) = protected().hit(&path, whole || written_into(&path, ctx)) {
             return Some(tamper(&hit, &f.detail));
         }
     }

@@ -325,10 +325,31 @@ fn pwsh_param(arg: &str) -> Option<PwshParam> {
         .map(|(.., kind)| *kind)
 }
 
+/// The bytes of base64 text, blanks and line breaks in it ignored.
+fn base64_bytes(encoded: &str) -> Option<Vec<u8>> {
+    let compact: String = encoded.chars().filter(|c| !c.is_whitespace()).collect();
+    crate::signals::secrets::b64decode(&compact)
+}
+
+/// Whether decoded text is code a shell would run: not blank, and no control characters but
+/// line breaks and tabs.
+fn runnable(text: &str) -> bool {
+    !text.trim().is_empty()
+        && !text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
+/// The text base64 `encoded` decodes to (`echo cm0g… | base64 -d`), when it is UTF-8 a shell
+/// would run.
+pub fn base64_text(encoded: &str) -> Option<String> {
+    let text = String::from_utf8(base64_bytes(encoded)?).ok()?;
+    runnable(&text).then_some(text)
+}
+
 /// The code of `pwsh -EncodedCommand VALUE`: base64 of UTF-16LE text. `None` when it is not.
 pub fn pwsh_decode(value: &str) -> Option<String> {
-    let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
-    let bytes = crate::signals::secrets::b64decode(&compact)?;
+    let bytes = base64_bytes(value)?;
     if bytes.is_empty() || bytes.len() % 2 != 0 {
         return None;
     }
@@ -338,12 +359,7 @@ pub fn pwsh_decode(value: &str) -> Option<String> {
         .collect();
     let text = String::from_utf16(&units).ok()?;
     let text = text.trim_start_matches('\u{feff}');
-    // Text PowerShell would run: no control characters but line breaks and tabs.
-    (!text.trim().is_empty()
-        && !text
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')))
-    .then(|| text.to_string())
+    runnable(text).then(|| text.to_string())
 }
 
 /// Where `pwsh`/`powershell` takes its code from. An encoded command is decoded and read like

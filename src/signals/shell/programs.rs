@@ -208,6 +208,16 @@ pub(super) const EXEC_SUBCOMMANDS: &[(&str, &str, usize)] = &[
     ("saml2aws", "exec", 0),
     ("granted", "exec", 1),
 ];
+/// The subcommand (`""` for none) and own operand count of a tool of [`EXEC_SUBCOMMANDS`]
+/// called with `args`.
+pub(super) fn exec_subcommand(program: &str, args: &[String]) -> Option<(&'static str, usize)> {
+    EXEC_SUBCOMMANDS
+        .iter()
+        .find(|(name, sub, _)| {
+            *name == program && (sub.is_empty() || args.first().is_some_and(|a| a == sub))
+        })
+        .map(|&(_, sub, own)| (sub, own))
+}
 /// Runners whose `run` runs a package script, not a program (`npm run build`).
 pub(super) const SCRIPT_RUNNERS: &[&str] = &["npm", "pnpm", "yarn"];
 

@@ -6,10 +6,9 @@
 use super::parse::{self, Node, RedirOp, Simple, Word};
 use super::programs::{
     self, lookup, wrapper_named, AT_PROGRAMS, COMMAND_ENV_VARS, CONTAINER_TOOLS, DEBUGGERS,
-    DECLARERS, DECODERS, ENV_SETUP_TOOLS, EXEC_SUBCOMMANDS, FD_PROGRAMS, HARMLESS_DEVICES,
-    HARMLESS_DEVICE_DIRS, HELP_OF_WRAPPED, MAKES, OPERAND_SCRIPTS, PAGERS, PASS_THROUGH,
-    REMOTE_SHELLS, RUNNERS, RUNNER_SUBCOMMANDS, SEDS, SHELLS, SQL_CLIENTS, SQL_FILE_OPTS, TRAP,
-    VIM_PROGRAMS,
+    DECLARERS, DECODERS, ENV_SETUP_TOOLS, FD_PROGRAMS, HARMLESS_DEVICES, HARMLESS_DEVICE_DIRS,
+    HELP_OF_WRAPPED, MAKES, OPERAND_SCRIPTS, PAGERS, PASS_THROUGH, REMOTE_SHELLS, RUNNERS,
+    RUNNER_SUBCOMMANDS, SEDS, SHELLS, SQL_CLIENTS, SQL_FILE_OPTS, TRAP, VIM_PROGRAMS,
 };
 use super::{basename, effects, lit, reads, wrappers, Analyzer, Input, MAX_COMMANDS};
 use crate::signals::egress::{self, StdinKind, DOWNLOADERS};
@@ -185,15 +184,10 @@ impl Analyzer<'_> {
                             .any(|a| matches!(a.as_str(), "-d" | "-D" | "--decode" | "-di")) =>
                     {
                         let own = s.redirs.iter().rev().find_map(|r| match r.op {
-                            RedirOp::HereDoc | RedirOp::HereString => r.body.clone(),
+                            RedirOp::HereDoc | RedirOp::HereString => r.body.as_deref(),
                             _ => None,
                         });
-                        match own {
-                            Some(t) => base64_text(&t)
-                                .map(Input::Unveiled)
-                                .unwrap_or(Input::Decoded(BASE64_DECODE.into())),
-                            None => Input::Decoded(BASE64_DECODE.into()),
-                        }
+                        base64_output(own)
                     }
                     p if DECODERS.contains(&p) => Input::Decoded(p.to_string()),
                     "cat" => match args.iter().find(|a| !a.starts_with('-')) {
@@ -638,12 +632,8 @@ impl Analyzer<'_> {
                 self.sed(&args, via, text, depth);
                 self.program(&program, words, &args, via, input, text, fill, depth);
             }
-            p if DEBUGGERS.iter().any(|(names, _)| names.contains(&p)) => {
-                let opts = DEBUGGERS
-                    .iter()
-                    .find(|(names, _)| names.contains(&p))
-                    .map_or(&[][..], |(_, o)| *o);
-                self.debugger_commands(opts, p, &args, via, text, depth);
+            p if lookup(DEBUGGERS, p).is_some() => {
+                self.debugger_commands(p, &args, via, text, depth);
                 self.program(&program, words, &args, via, input, text, fill, depth);
             }
             p if VIM_PROGRAMS.contains(&p) || PAGERS.contains(&p) => {
@@ -675,10 +665,7 @@ impl Analyzer<'_> {
             {
                 self.runner(&program, words, &args, via, input, text, fill, depth)
             }
-            p if EXEC_SUBCOMMANDS.iter().any(|(name, sub, _)| {
-                *name == p && (sub.is_empty() || args.first().is_some_and(|a| a == sub))
-            }) =>
-            {
+            p if programs::exec_subcommand(p, &args).is_some() => {
                 self.exec_subcommand(&program, words, &args, via, input, text, fill, depth);
                 self.program(&program, words, &args, via, input, text, fill, depth);
             }
@@ -1005,7 +992,7 @@ pub(super) fn carried(out: Input, prev_in: &Input) -> Input {
     match (&out, prev_in) {
         // `echo cm0gLXJmIH4K | base64 -d`: the decoded text, read like any literal by a shell.
         (Input::Decoded(p), Input::Literal(t) | Input::Text(t)) if p == BASE64_DECODE => {
-            base64_text(t).map(Input::Unveiled).unwrap_or(out)
+            base64_output(Some(t))
         }
         (Input::Decoded(_), Input::Download(h)) => Input::Download(h.clone()),
         (Input::Other(p), Input::Download(h)) if PASS_THROUGH.contains(&p.as_str()) => {
@@ -1018,17 +1005,13 @@ pub(super) fn carried(out: Input, prev_in: &Input) -> Input {
 /// How `source_of` names the output of `base64 -d` of a text it does not know yet.
 pub(super) const BASE64_DECODE: &str = "base64 -d";
 
-/// The text base64 `encoded` decodes to, when it is text (UTF-8, no control characters but
-/// line breaks and tabs).
-fn base64_text(encoded: &str) -> Option<String> {
-    let compact: String = encoded.chars().filter(|c| !c.is_whitespace()).collect();
-    let bytes = crate::signals::secrets::b64decode(&compact)?;
-    let text = String::from_utf8(bytes).ok()?;
-    (!text.trim().is_empty()
-        && !text
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')))
-    .then_some(text)
+/// What `base64 -d` puts out of `known` text: the decoded text when it is code, otherwise (or
+/// for input not known here) something unknowable.
+fn base64_output(known: Option<&str>) -> Input {
+    known
+        .and_then(super::code::base64_text)
+        .map(Input::Unveiled)
+        .unwrap_or_else(|| Input::Decoded(BASE64_DECODE.into()))
 }
 
 /// `$(mktemp …)` without a directory of its own.

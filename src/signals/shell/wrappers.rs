@@ -11,8 +11,8 @@ use super::programs::{
     self, is_disk_tool, lookup, Wrapper, AT_VALUE_OPTS, AWKS, COMMAND_ENV_VARS, COMMAND_OPTS,
     COMPOSE_TOOLS, CONTAINER_BIND_OPT, CONTAINER_ENTRYPOINT_OPT, CONTAINER_EXEC_VALUE_OPTS,
     CONTAINER_MOUNT_OPTS, CONTAINER_RUN_SUBCOMMANDS, CONTAINER_RUN_VALUE_OPTS, CONTAINER_TOOLS,
-    CONTAINER_WORKDIR_OPTS, DATA_PROGRAMS, DEBUGGER_PYTHON, DEBUGGER_SHELL, DECODERS, DELETERS,
-    ENV_SETUP_TOOLS, ENV_SPLIT_OPTS, EXEC_SUBCOMMANDS, FD_EXEC_OPTS, FD_PROGRAMS, FILE_ROLES,
+    CONTAINER_WORKDIR_OPTS, DATA_PROGRAMS, DEBUGGERS, DEBUGGER_PYTHON, DEBUGGER_SHELL, DECODERS,
+    DELETERS, ENV_SETUP_TOOLS, ENV_SPLIT_OPTS, FD_EXEC_OPTS, FD_PROGRAMS, FILE_ROLES,
     FIND_EXEC_ACTIONS, FIND_FILTERS, FIND_LEADING_OPTS, GIT_BOOLEAN_VALUES, GIT_CODE_PATH_KEYS,
     GIT_COMMAND_KEYS, GIT_COMMAND_SUBOPTS, GIT_CONFIG_READ_OPTS, GIT_CONFIG_VALUE_OPTS,
     GIT_PUSH_VALUE_OPTS, GUESS_HEADS, GUESS_STOP, KEYED_COMMAND_OPTS, MAKEFILE_NAMES,
@@ -347,7 +347,7 @@ impl Analyzer<'_> {
     }
 
     /// `op run -- CMD`, `aws-vault exec PROFILE -- CMD`, `direnv exec DIR CMD`
-    /// ([`EXEC_SUBCOMMANDS`]): the command after `--`, or after the options and the tool's
+    /// ([`programs::EXEC_SUBCOMMANDS`]): the command after `--`, or after the options and the tool's
     /// own operands.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn exec_subcommand(
@@ -361,9 +361,7 @@ impl Analyzer<'_> {
         fill: &[String],
         depth: usize,
     ) {
-        let Some(&(_, sub, own)) = EXEC_SUBCOMMANDS.iter().find(|(name, sub, _)| {
-            *name == program && (sub.is_empty() || args.first().is_some_and(|a| a == sub))
-        }) else {
+        let Some((sub, own)) = programs::exec_subcommand(program, args) else {
             return;
         };
         let rest = if sub.is_empty() { words } else { &words[1..] };
@@ -1301,16 +1299,17 @@ impl Analyzer<'_> {
 
     /// `gdb -ex CMD`, `lldb -o CMD`: a debugger command that runs a shell or Python, or calls
     /// `system("…")` in the debugged process, runs that command line or code.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn debugger_commands(
         &mut self,
-        opts: &[&str],
         program: &str,
         args: &[String],
         via: &[String],
         text: &str,
         depth: usize,
     ) {
+        let Some(opts) = lookup(DEBUGGERS, program) else {
+            return;
+        };
         let mut i = 0;
         while i < args.len() {
             let Some((cmd, n)) = opts.iter().find_map(|o| option_value(args, i, o)) else {
@@ -1629,9 +1628,11 @@ impl Analyzer<'_> {
             self.git_config_value(k, v, via, depth);
         }
         for a in rest {
-            if let Some(cmd) = a.strip_prefix("ext::") {
-                let cmd = ext_command_line(cmd);
-                self.run_script(&cmd, via, "git ext::".into(), &Input::None, depth);
+            if let Some(spec) = a.strip_prefix("ext::") {
+                let words: Vec<Word> = ext_argv(spec).iter().map(|a| lit(a)).collect();
+                let mut v = via.to_vec();
+                v.push("git ext::".into());
+                self.exec(&words, &v, &Input::None, text, &[], depth + 1);
             }
         }
         let mut j = 0;
@@ -1936,10 +1937,10 @@ fn git_key_matches(pattern: &str, key: &str) -> bool {
     }
 }
 
-/// The command line a git `ext::` remote runs, quoted for the shell: git splits the text on
-/// spaces into arguments, `% ` being a space inside one and `%%` a percent sign
-/// (`ext::sh -c rm% -rf% ~` runs `sh` with `-c` and `rm -rf ~`).
-fn ext_command_line(spec: &str) -> String {
+/// The argv a git `ext::` remote runs: git splits the text on spaces into arguments, `% `
+/// being a space inside one and `%%` a percent sign (`ext::sh -c rm% -rf% ~` runs `sh` with
+/// `-c` and `rm -rf ~`).
+fn ext_argv(spec: &str) -> Vec<String> {
     let mut args: Vec<String> = Vec::new();
     let mut cur = String::new();
     let mut chars = spec.chars();
@@ -1961,9 +1962,6 @@ fn ext_command_line(spec: &str) -> String {
         }
     }
     args.push(cur);
-    args.iter()
-        .filter(|a| !a.is_empty())
-        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
-        .collect::<Vec<_>>()
-        .join(" ")
+    args.retain(|a| !a.is_empty());
+    args
 }
